@@ -1,0 +1,176 @@
+import { type Failure, failuresOf, isUnknown } from "./codecs/combinators";
+import { ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
+import { argsOf, DEFAULTS_KEY, defaultedKeys, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
+
+export interface CheckEnvironment {
+  /** Environment for the subscription default (read at call time by the caller). */
+  env: Record<string, string | undefined>;
+  /** Random suffix for autonaming. */
+  randomSuffix: () => string;
+}
+
+export interface CheckOutcome {
+  inputs: PropertyBag;
+  failures: Failure[];
+}
+
+const NAME_MAX = 64;
+
+/** Pulumi-style autoname: the resource name (made valid for the API) plus "-" and a random suffix. */
+export function autoname(pulumiName: string, suffix: string): string {
+  const prefix = pulumiName.replace(/[^A-Za-z0-9-_.]/g, "-").slice(0, NAME_MAX - suffix.length - 1) || "template";
+  return `${prefix}-${suffix}`;
+}
+
+/** The subscription the cmdlet would use from "the current context": the ARM/Azure CLI environment variables. */
+export function subscriptionFromEnv(env: Record<string, string | undefined>): string | undefined {
+  return env.AZURE_SUBSCRIPTION_ID || env.ARM_SUBSCRIPTION_ID || undefined;
+}
+
+const known = (v: unknown): boolean => v !== undefined && v !== null && !isUnknown(v);
+const has = (v: unknown): boolean => known(v) && !(Array.isArray(v) && v.length === 0);
+
+/** Rules across members that the codecs cannot express; each names the dotted path and the rule. */
+function crossFieldFailures(args: Partial<ImageTemplateInputs>): Failure[] {
+  const failures: Failure[] = [];
+  const ids = args.identityUserAssignedIdentity;
+  const idCount = Array.isArray(ids) ? ids.length : undefined;
+  if (args.identityType === "UserAssigned" && idCount !== undefined && idCount !== 1) {
+    failures.push({
+      property: "identityUserAssignedIdentity",
+      reason: `must hold exactly one user-assigned identity id when identityType is "UserAssigned" (got ${idCount})`,
+    });
+  } else if (args.identityType === "None" && idCount) {
+    failures.push({ property: "identityUserAssignedIdentity", reason: 'must be empty when identityType is "None"' });
+  } else if (args.identityType === undefined && idCount !== undefined && idCount > 1) {
+    failures.push({
+      property: "identityUserAssignedIdentity",
+      reason: `the service accepts exactly one user-assigned identity (got ${idCount})`,
+    });
+  }
+
+  const scriptSteps: [string, unknown][] = [
+    ...(Array.isArray(args.customize) ? args.customize.map((s, i): [string, unknown] => [`customize[${i}]`, s]) : []),
+    ...(Array.isArray(args.validate?.inVMValidations)
+      ? args.validate.inVMValidations.map((s, i): [string, unknown] => [`validate.inVMValidations[${i}]`, s])
+      : []),
+  ];
+  for (const [path, step] of scriptSteps) {
+    if (typeof step !== "object" || step === null) continue;
+    const s = step as PropertyBag;
+    if ((s.type === "Shell" || s.type === "PowerShell") && !isUnknown(s.scriptUri) && !isUnknown(s.inline)) {
+      if (has(s.scriptUri) === has(s.inline)) {
+        failures.push({ property: path, reason: `${s.type} step needs exactly one of "scriptUri" or "inline"` });
+      }
+    }
+    if (s.type === "PowerShell" && s.runAsSystem === true && s.runElevated === false) {
+      failures.push({ property: `${path}.runAsSystem`, reason: "can only be true when runElevated is true" });
+    }
+    if (s.type === "PowerShell" && s.runAsSystem === true && s.runElevated === undefined) {
+      failures.push({ property: `${path}.runElevated`, reason: "must be true when runAsSystem is true" });
+    }
+  }
+
+  if (known(args.vnetConfigContainerInstanceSubnetId)) {
+    if (args.vnetConfigSubnetId === undefined) {
+      failures.push({ property: "vnetConfigContainerInstanceSubnetId", reason: "requires vnetConfigSubnetId" });
+    } else if (known(args.vnetConfigSubnetId)) {
+      const vnetOf = (id: string) => id.toLowerCase().replace(/\/subnets\/[^/]+$/, "");
+      if (vnetOf(args.vnetConfigSubnetId!) !== vnetOf(args.vnetConfigContainerInstanceSubnetId!)) {
+        failures.push({
+          property: "vnetConfigContainerInstanceSubnetId",
+          reason: "must be a subnet of the same virtual network as vnetConfigSubnetId",
+        });
+      }
+    }
+    if (known(args.vnetConfigProxyVmSize) && args.vnetConfigProxyVmSize !== "") {
+      failures.push({
+        property: "vnetConfigProxyVmSize",
+        reason: "must not be set with vnetConfigContainerInstanceSubnetId (no proxy VM is deployed then)",
+      });
+    }
+  }
+  if (known(args.vnetConfigProxyVmSize) && args.vnetConfigProxyVmSize !== "" && args.vnetConfigSubnetId === undefined) {
+    failures.push({ property: "vnetConfigProxyVmSize", reason: "requires vnetConfigSubnetId" });
+  }
+
+  const seen = new Map<string, number>();
+  (Array.isArray(args.distribute) ? args.distribute : []).forEach((d, i) => {
+    if (typeof d !== "object" || d === null) return;
+    const name = (d as PropertyBag).runOutputName;
+    if (typeof name === "string" && !isUnknown(name)) {
+      const first = seen.get(name.toLowerCase());
+      if (first !== undefined) {
+        failures.push({
+          property: `distribute[${i}].runOutputName`,
+          reason: `must be unique; distribute[${first}] already uses "${name}"`,
+        });
+      } else seen.set(name.toLowerCase(), i);
+    }
+    if ((d as PropertyBag).type === "SharedImage") {
+      const sig = d as PropertyBag;
+      if (has(sig.targetRegions) && has(sig.replicationRegions)) {
+        failures.push({
+          property: `distribute[${i}].replicationRegions`,
+          reason: "must not be set together with targetRegions (replicationRegions is deprecated; use targetRegions)",
+        });
+      }
+      if (known(sig.storageAccountType) && !has(sig.replicationRegions)) {
+        failures.push({
+          property: `distribute[${i}].storageAccountType`,
+          reason: "can only be set with replicationRegions; set targetRegions[].storageAccountType instead",
+        });
+      }
+    }
+  });
+  return failures;
+}
+
+/**
+ * Pulumi `check`: validates the new inputs (no network), resolves the template name and subscription so that state
+ * records them. `olds` are the previous INPUTS (empty on create and when the engine re-checks for a replacement).
+ */
+export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: CheckEnvironment): CheckOutcome {
+  const user: PropertyBag = {};
+  for (const [key, value] of Object.entries(news)) {
+    if (
+      key !== "__provider" &&
+      key !== DEFAULTS_KEY &&
+      key !== PULUMI_NAME_KEY &&
+      value !== undefined &&
+      value !== null
+    ) {
+      user[key] = value;
+    }
+  }
+  const inputs: PropertyBag = { ...user };
+  const defaults: string[] = [];
+
+  if (user.imageTemplateName === undefined) {
+    const oldName = olds.imageTemplateName;
+    if (typeof oldName === "string" && defaultedKeys(olds).includes("imageTemplateName")) {
+      inputs.imageTemplateName = oldName;
+    } else {
+      const pulumiName = typeof news[PULUMI_NAME_KEY] === "string" ? (news[PULUMI_NAME_KEY] as string) : "template";
+      inputs.imageTemplateName = autoname(pulumiName, environment.randomSuffix());
+    }
+    defaults.push("imageTemplateName");
+  }
+  const failures: Failure[] = [];
+  if (user.subscriptionId === undefined) {
+    const fromEnv = subscriptionFromEnv(environment.env);
+    if (fromEnv) inputs.subscriptionId = fromEnv;
+    else {
+      failures.push({
+        property: "subscriptionId",
+        reason:
+          "is required: set subscriptionId or the AZURE_SUBSCRIPTION_ID (or ARM_SUBSCRIPTION_ID) environment variable",
+      });
+    }
+  }
+  const decoded = ImageTemplateArgsCodec.validate(inputs, []);
+  if (decoded._tag === "Left") failures.push(...failuresOf(decoded.left));
+  failures.push(...crossFieldFailures(argsOf(inputs)));
+  if (defaults.length > 0) inputs[DEFAULTS_KEY] = defaults;
+  return { inputs, failures };
+}

@@ -1,0 +1,58 @@
+import * as t from "io-ts";
+import { array, integer, matching, nonEmptyString, object, oneOf, stringMap } from "./combinators";
+import { Customizer } from "./customizers";
+import { Distributor } from "./distributors";
+import { resourceGroupId, resourceGroupName, subnetId, templateName, userAssignedIdentityId } from "./ids";
+import { AutoRun, ErrorHandling, Optimize } from "./optimize";
+import { Source } from "./source";
+import { Validate } from "./validate";
+
+export const subscriptionIdPattern = /^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$/;
+
+export const DataDisk = object("DataDisk", {}, { sizeGB: integer(0) });
+
+/**
+ * The resource's arguments: the cmdlet's UpdateExpanded parameters (camelCased) plus what API 2025-10-01 adds.
+ * Nested objects keep the API's own member names. The single source of truth for the input shape.
+ */
+export const ImageTemplateArgsCodec = object(
+  "ImageTemplateArgs",
+  {
+    resourceGroupName,
+    location: nonEmptyString,
+    source: Source,
+    distribute: array(Distributor, { minItems: 1 }),
+  },
+  {
+    imageTemplateName: templateName,
+    subscriptionId: matching(subscriptionIdPattern, "be a subscription id (a GUID)"),
+    buildTimeoutInMinute: integer(0, 960),
+    customize: array(Customizer),
+    identityType: oneOf("UserAssigned", "None"),
+    identityUserAssignedIdentity: array(userAssignedIdentityId),
+    tag: stringMap,
+    vmProfileOsdiskSizeGb: integer(0),
+    vmProfileVmsize: t.string,
+    vmProfileUserAssignedIdentities: array(userAssignedIdentityId),
+    vnetConfigSubnetId: subnetId,
+    vnetConfigContainerInstanceSubnetId: subnetId,
+    vnetConfigProxyVmSize: t.string,
+    validate: Validate,
+    optimize: Optimize,
+    errorHandling: ErrorHandling,
+    stagingResourceGroup: resourceGroupId,
+    additionalDataDisks: array(DataDisk),
+    autoRun: AutoRun,
+    managedResourceTags: stringMap,
+    adoptExisting: t.boolean,
+  },
+);
+
+/** Arguments after `check`: name and subscription are always resolved there. */
+export type ImageTemplateInputs = t.TypeOf<typeof ImageTemplateArgsCodec>;
+export type ArgKey = keyof typeof ImageTemplateArgsCodec.required | keyof typeof ImageTemplateArgsCodec.optional;
+
+export const ARG_KEYS = [
+  ...Object.keys(ImageTemplateArgsCodec.required),
+  ...Object.keys(ImageTemplateArgsCodec.optional),
+] as ArgKey[];

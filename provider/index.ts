@@ -1,0 +1,10 @@
+export { ImageTemplate, type ImageTemplateArgs, type DeepInput } from "./resource";
+import imageTemplateProvider = require("./provider");
+export { imageTemplateProvider };
+export type { ImageTemplateInputs } from "./codecs/args";
+export type { Source } from "./codecs/source";
+export type { Customizer, InVMValidator } from "./codecs/customizers";
+export type { Distributor } from "./codecs/distributors";
+export type { Validate } from "./codecs/validate";
+export type { Optimize, ErrorHandling, AutoRun } from "./codecs/optimize";
+export type { ComputedOutputs } from "./mapping";

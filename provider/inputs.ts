@@ -1,0 +1,29 @@
+import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
+
+/**
+ * Keys the provider adds next to the user's arguments. `__defaults` lists arguments the provider chose itself (the
+ * convention of Pulumi's bridged providers), `__pulumiName` carries the resource name for autonaming.
+ */
+export const DEFAULTS_KEY = "__defaults";
+export const PULUMI_NAME_KEY = "__pulumiName";
+
+export type PropertyBag = Record<string, unknown>;
+
+/** The user's arguments out of a property bag (inputs or stored outputs): only known argument keys, no nulls. */
+export function argsOf(bag: PropertyBag): Partial<ImageTemplateInputs> {
+  const args: PropertyBag = {};
+  for (const key of ARG_KEYS) {
+    if (bag[key] !== undefined && bag[key] !== null) args[key] = bag[key];
+  }
+  return args as Partial<ImageTemplateInputs>;
+}
+
+export function defaultedKeys(bag: PropertyBag): ArgKey[] {
+  const value = bag[DEFAULTS_KEY];
+  return Array.isArray(value) ? (value.filter((k) => typeof k === "string") as ArgKey[]) : [];
+}
+
+/** Drops undefined members so the result is a valid protobuf Struct and compares cleanly. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

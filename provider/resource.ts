@@ -1,0 +1,122 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ImageTemplateInputs } from "./codecs/args";
+import type { ComputedOutputs } from "./mapping";
+import { PULUMI_NAME_KEY } from "./inputs";
+import imageTemplateProvider = require("./provider");
+
+/** `pulumi.Input` at every level, so nested members (ids inside `source`, `distribute`, ...) can be Outputs too. */
+export type DeepInput<T> = T extends string | number | boolean
+  ? pulumi.Input<T>
+  : T extends readonly (infer E)[]
+    ? pulumi.Input<DeepInput<E>[]>
+    : T extends object
+      ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>
+      : pulumi.Input<T>;
+
+/**
+ * Arguments of an ImageTemplate: the expanded parameters of Update-AzImageBuilderVirtualMachineImageTemplate plus
+ * what API 2025-10-01 adds (see docs/cmdlet-mapping.md). Derived from the io-ts codec, which `check` enforces.
+ */
+export type ImageTemplateArgs = { [K in keyof ImageTemplateInputs]: DeepInput<ImageTemplateInputs[K]> };
+
+type In<K extends keyof ImageTemplateInputs> = pulumi.Output<ImageTemplateInputs[K]>;
+type Out<K extends keyof ComputedOutputs> = pulumi.Output<ComputedOutputs[K]>;
+
+const OUTPUT_KEYS = [
+  "imageTemplateName",
+  "resourceGroupName",
+  "location",
+  "subscriptionId",
+  "buildTimeoutInMinute",
+  "customize",
+  "distribute",
+  "identityType",
+  "identityUserAssignedIdentity",
+  "source",
+  "tag",
+  "vmProfileOsdiskSizeGb",
+  "vmProfileVmsize",
+  "vmProfileUserAssignedIdentities",
+  "vnetConfigSubnetId",
+  "vnetConfigContainerInstanceSubnetId",
+  "vnetConfigProxyVmSize",
+  "validate",
+  "optimize",
+  "errorHandling",
+  "stagingResourceGroup",
+  "additionalDataDisks",
+  "autoRun",
+  "managedResourceTags",
+  "adoptExisting",
+  "resourceId",
+  "provisioningState",
+  "provisioningErrorCode",
+  "provisioningErrorMessage",
+  "lastRunStatusRunState",
+  "lastRunStatusRunSubState",
+  "lastRunStatusStartTime",
+  "lastRunStatusEndTime",
+  "lastRunStatusMessage",
+  "exactStagingResourceGroup",
+  "sourceExactVersion",
+] as const satisfies readonly (keyof ImageTemplateInputs | keyof ComputedOutputs)[];
+
+/**
+ * An Azure VM Image Builder template (Microsoft.VirtualMachineImages/imageTemplates, API 2025-10-01). Changes to
+ * tags, identity, vmProfile and distribute are applied in place (PATCH); any other change replaces the template.
+ */
+export class ImageTemplate extends pulumi.dynamic.Resource {
+  // Arguments, echoed as the provider normalised them (name and subscription resolved).
+  declare readonly imageTemplateName: In<"imageTemplateName">;
+  declare readonly resourceGroupName: In<"resourceGroupName">;
+  declare readonly location: In<"location">;
+  declare readonly subscriptionId: In<"subscriptionId">;
+  declare readonly buildTimeoutInMinute: In<"buildTimeoutInMinute">;
+  declare readonly customize: In<"customize">;
+  declare readonly distribute: In<"distribute">;
+  declare readonly identityType: In<"identityType">;
+  declare readonly identityUserAssignedIdentity: In<"identityUserAssignedIdentity">;
+  declare readonly source: In<"source">;
+  declare readonly tag: In<"tag">;
+  declare readonly vmProfileOsdiskSizeGb: In<"vmProfileOsdiskSizeGb">;
+  declare readonly vmProfileVmsize: In<"vmProfileVmsize">;
+  declare readonly vmProfileUserAssignedIdentities: In<"vmProfileUserAssignedIdentities">;
+  declare readonly vnetConfigSubnetId: In<"vnetConfigSubnetId">;
+  declare readonly vnetConfigContainerInstanceSubnetId: In<"vnetConfigContainerInstanceSubnetId">;
+  declare readonly vnetConfigProxyVmSize: In<"vnetConfigProxyVmSize">;
+  declare readonly validate: In<"validate">;
+  declare readonly optimize: In<"optimize">;
+  declare readonly errorHandling: In<"errorHandling">;
+  declare readonly stagingResourceGroup: In<"stagingResourceGroup">;
+  declare readonly additionalDataDisks: In<"additionalDataDisks">;
+  declare readonly autoRun: In<"autoRun">;
+  declare readonly managedResourceTags: In<"managedResourceTags">;
+  declare readonly adoptExisting: In<"adoptExisting">;
+  // Read-only state (the cmdlet's read-only parameters among them).
+  declare readonly resourceId: Out<"resourceId">;
+  declare readonly provisioningState: Out<"provisioningState">;
+  declare readonly provisioningErrorCode: Out<"provisioningErrorCode">;
+  declare readonly provisioningErrorMessage: Out<"provisioningErrorMessage">;
+  declare readonly lastRunStatusRunState: Out<"lastRunStatusRunState">;
+  declare readonly lastRunStatusRunSubState: Out<"lastRunStatusRunSubState">;
+  declare readonly lastRunStatusStartTime: Out<"lastRunStatusStartTime">;
+  declare readonly lastRunStatusEndTime: Out<"lastRunStatusEndTime">;
+  declare readonly lastRunStatusMessage: Out<"lastRunStatusMessage">;
+  declare readonly exactStagingResourceGroup: Out<"exactStagingResourceGroup">;
+  declare readonly sourceExactVersion: Out<"sourceExactVersion">;
+
+  /**
+   * Reads an existing template into the program by its resource id (no adoption: Pulumi will not manage it).
+   * For taking over an existing template, declare it with `adoptExisting: true` instead (`pulumi import` does not
+   * work for dynamic providers).
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): ImageTemplate {
+    return new ImageTemplate(name, undefined as unknown as ImageTemplateArgs, { ...opts, id });
+  }
+
+  constructor(name: string, args: ImageTemplateArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, undefined]));
+    if (!opts?.id) Object.assign(props, args, { [PULUMI_NAME_KEY]: name });
+    super(imageTemplateProvider, name, props, opts, "azure-imagebuilder", "ImageTemplate");
+  }
+}
