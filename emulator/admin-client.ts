@@ -1,0 +1,123 @@
+import * as https from "node:https";
+import type { FaultRule } from "./faults";
+import type { RequestLogEntry, Timing } from "./core";
+
+/** Resources as ARM would return them (GET shape), plus operation statuses. */
+export interface AdminState {
+  templates: Record<string, unknown>[];
+  triggers: Record<string, unknown>[];
+  operations: { id: string; name: string; status: string; startTime: string; endTime?: string; error?: unknown }[];
+}
+
+export interface TokenRequest {
+  tenantId?: string;
+  clientId?: string;
+  objectId?: string;
+  /** Subscriptions the token may touch (default: the emulator's subscription). */
+  subscriptionIds?: string[];
+  /** Negative values mint an already expired token. */
+  lifetimeSeconds?: number;
+  audience?: string;
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  expiresIn: number;
+}
+
+/**
+ * Client of the emulator's admin API (`{url}/_emulator/`). No ARM token is needed; TLS is verified against the
+ * emulator's certificate, passed explicitly so the client works in any process.
+ */
+export class EmulatorAdmin {
+  private readonly agent: https.Agent;
+
+  constructor(
+    readonly url: string,
+    caPem: string | Buffer,
+  ) {
+    this.agent = new https.Agent({ ca: caPem, keepAlive: true });
+  }
+
+  /** Deletes all resources and operations, clears faults and the request log. */
+  reset(): Promise<void> {
+    return this.call("POST", "/reset");
+  }
+
+  state(): Promise<AdminState> {
+    return this.call("GET", "/state");
+  }
+
+  /** ARM and token requests received since the last reset/clear (admin calls are not logged). */
+  requests(): Promise<RequestLogEntry[]> {
+    return this.call("GET", "/requests");
+  }
+
+  clearRequests(): Promise<void> {
+    return this.call("DELETE", "/requests");
+  }
+
+  injectFault(rule: FaultRule): Promise<void> {
+    return this.call("POST", "/faults", rule);
+  }
+
+  /** Rules not yet used up, with their remaining counts. */
+  faults(): Promise<(FaultRule & { remaining: number })[]> {
+    return this.call("GET", "/faults");
+  }
+
+  clearFaults(): Promise<void> {
+    return this.call("DELETE", "/faults");
+  }
+
+  /** Changes timing knobs at run time; affects operations started afterwards. */
+  setTiming(timing: Partial<Timing>): Promise<Timing> {
+    return this.call("PATCH", "/timing", timing);
+  }
+
+  /** Mints an ARM access token directly (e.g. expired, or for another subscription), for auth tests. */
+  issueToken(request: TokenRequest = {}): Promise<IssuedToken> {
+    return this.call("POST", "/token", request);
+  }
+
+  /** Writes a template (GET shape: location, identity, tags, properties incl. provisioningState) or trigger as-is. */
+  putRaw(resourceId: string, body: Record<string, unknown>): Promise<void> {
+    return this.call("PUT", `/resources${resourceId}`, body);
+  }
+
+  deleteRaw(resourceId: string): Promise<void> {
+    return this.call("DELETE", `/resources${resourceId}`);
+  }
+
+  /** Closes kept-alive connections so the caller's process can exit. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    return new Promise<T>((resolve, reject) => {
+      const req = https.request(
+        `${this.url}/_emulator${path}`,
+        {
+          method,
+          agent: this.agent,
+          headers: payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(chunks).toString("utf8");
+            if ((res.statusCode ?? 500) >= 400) {
+              reject(new Error(`emulator admin ${method} ${path} failed with ${res.statusCode}: ${text}`));
+            } else resolve((text ? JSON.parse(text) : undefined) as T);
+          });
+          res.on("error", reject);
+        },
+      );
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+}

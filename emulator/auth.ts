@@ -1,0 +1,140 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { randomUUID, createPublicKey, type KeyObject } from "node:crypto";
+import { SignJWT, jwtVerify, exportJWK, generateKeyPair, importJWK, errors as joseErrors, type JWK } from "jose";
+import { errors } from "./errors";
+
+/** The one service principal the emulator knows; persisted so a restart on the same data dir keeps the credentials. */
+export interface Principal {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  objectId: string;
+  subscriptionId: string;
+}
+
+interface IdentityFile extends Principal {
+  signingKey: JWK;
+}
+
+/** What an accepted ARM token says about its caller. */
+export interface Caller {
+  tenantId: string;
+  clientId: string;
+  objectId: string;
+  subscriptionIds: string[];
+}
+
+export interface IssueOptions {
+  tenantId?: string;
+  clientId?: string;
+  objectId?: string;
+  subscriptionIds?: string[];
+  /** Negative values mint an already expired token (for tests). */
+  lifetimeSeconds?: number;
+  audience?: string;
+}
+
+const ARM_AUDIENCES = new Set([
+  "https://management.azure.com/",
+  "https://management.azure.com",
+  "https://management.core.windows.net/",
+  "https://management.core.windows.net",
+]);
+/** Custom claim carrying the subscriptions a token may touch (real ARM uses RBAC; one claim models it). */
+const SUBSCRIPTIONS_CLAIM = "xms_emulator_subscriptions";
+const KID = "emulator-signing-key";
+
+/** Signs (RS256, key persisted in the data dir) and checks ARM bearer tokens. */
+export class TokenAuthority {
+  /** Verified tokens, so the hot path skips RSA verification; expiry is still checked on every request. */
+  private readonly verified = new Map<string, { caller: Caller; exp: number }>();
+
+  private constructor(
+    readonly principal: Principal,
+    private readonly privateKey: KeyObject,
+    readonly publicJwk: JWK,
+    private readonly defaultLifetimeSeconds: number,
+  ) {}
+
+  static async load(dataDir: string, tokenLifetimeSeconds: number): Promise<TokenAuthority> {
+    const file = path.join(dataDir, "identity.json");
+    let identity: IdentityFile;
+    try {
+      identity = JSON.parse(await fs.readFile(file, "utf8")) as IdentityFile;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+      identity = {
+        tenantId: randomUUID(),
+        clientId: randomUUID(),
+        clientSecret: `emu~${randomUUID()}`,
+        objectId: randomUUID(),
+        subscriptionId: randomUUID(),
+        signingKey: await exportJWK(privateKey),
+      };
+      await fs.writeFile(`${file}.tmp`, JSON.stringify(identity), { mode: 0o600 });
+      await fs.rename(`${file}.tmp`, file);
+    }
+    const { signingKey, ...principal } = identity;
+    const privateKey = (await importJWK(signingKey, "RS256")) as KeyObject;
+    const publicJwk = { ...(await exportJWK(createPublicKey(privateKey))), kid: KID, alg: "RS256", use: "sig" };
+    return new TokenAuthority(principal, privateKey, publicJwk, tokenLifetimeSeconds);
+  }
+
+  async issue(options: IssueOptions = {}): Promise<{ accessToken: string; expiresIn: number }> {
+    const p = this.principal;
+    const tenantId = options.tenantId ?? p.tenantId;
+    const lifetime = options.lifetimeSeconds ?? this.defaultLifetimeSeconds;
+    const now = Math.floor(Date.now() / 1000);
+    const accessToken = await new SignJWT({
+      tid: tenantId,
+      oid: options.objectId ?? p.objectId,
+      appid: options.clientId ?? p.clientId,
+      idtyp: "app",
+      [SUBSCRIPTIONS_CLAIM]: options.subscriptionIds ?? [p.subscriptionId],
+    })
+      .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: KID })
+      .setIssuer(`https://sts.windows.net/${tenantId}/`)
+      .setAudience(options.audience ?? "https://management.azure.com/")
+      .setSubject(options.objectId ?? p.objectId)
+      .setIssuedAt(now)
+      .setNotBefore(Math.min(now, now + lifetime) - 300)
+      .setExpirationTime(now + lifetime)
+      .sign(this.privateKey);
+    return { accessToken, expiresIn: lifetime };
+  }
+
+  /** Checks an `Authorization` header; throws the ArmError ARM would send (401). */
+  async verify(header: string | undefined): Promise<Caller> {
+    if (header === undefined || header === "") throw errors.authMissing();
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw errors.authMalformed();
+    const token = match[1];
+    const now = Math.floor(Date.now() / 1000);
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.exp <= now) throw errors.tokenExpired(cached.exp, now);
+      return cached.caller;
+    }
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, this.privateKey, { algorithms: ["RS256"] }));
+    } catch (e) {
+      if (e instanceof joseErrors.JWTExpired) throw errors.tokenExpired(Number(e.payload.exp), now);
+      throw errors.tokenInvalid(e instanceof joseErrors.JOSEError ? `(${e.code})` : "");
+    }
+    const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
+    if (!aud || !ARM_AUDIENCES.has(aud)) throw errors.tokenWrongAudience(String(aud));
+    const subs = payload[SUBSCRIPTIONS_CLAIM];
+    const caller: Caller = {
+      tenantId: String(payload.tid),
+      clientId: String(payload.appid),
+      objectId: String(payload.oid),
+      subscriptionIds: Array.isArray(subs) ? subs.map(String) : [],
+    };
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(token, { caller, exp: Number(payload.exp) });
+    return caller;
+  }
+}

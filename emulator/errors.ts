@@ -1,0 +1,155 @@
+/**
+ * Error factory: every error the emulator returns is built here so codes and texts stay in one place.
+ * Texts follow the service and ARM front door as documented in ../shared/notes/service-behaviour-and-anchors.md §2
+ * (quoted payloads) and ARM's published error catalogue; where the real text is unknown the message says what is wrong.
+ */
+export const API_VERSION = "2025-10-01";
+export const PROVIDER = "Microsoft.VirtualMachineImages";
+
+/** An error that is rendered as ARM's `{ error: { code, message } }` with the given status. */
+export class ArmError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  body(): { error: { code: string; message: string } } {
+    return { error: { code: this.code, message: this.message } };
+  }
+}
+
+/** ARM's dates in auth errors use the .NET general format, e.g. `11/28/2025 10:15:00 PM`. */
+function armDate(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  const h = d.getUTCHours();
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()} ${h % 12 || 12}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${h < 12 ? "AM" : "PM"}`;
+}
+
+/** The RP reports provisioning states with its internal names in OperationNotAllowed texts ("provisioned"). */
+const internalProvisioningName: Record<string, string> = {
+  Succeeded: "provisioned",
+  Creating: "creating",
+  Updating: "updating",
+  Deleting: "deleting",
+  Failed: "failed",
+  Canceled: "canceled",
+};
+
+export const errors = {
+  missingApiVersion: () =>
+    new ArmError(
+      400,
+      "MissingApiVersionParameter",
+      "The api-version query parameter (?api-version=) is required for all requests.",
+    ),
+  invalidApiVersion: (v: string) =>
+    new ArmError(
+      400,
+      "InvalidApiVersionParameter",
+      `The api-version '${v}' is invalid. The supported versions are '${API_VERSION}'.`,
+    ),
+  authMissing: () =>
+    new ArmError(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing."),
+  authMalformed: () =>
+    new ArmError(
+      401,
+      "AuthenticationFailed",
+      "Authentication failed. The 'Authorization' header is provided in an invalid format.",
+    ),
+  tokenInvalid: (detail: string) =>
+    new ArmError(401, "InvalidAuthenticationToken", `The access token is invalid. ${detail}`.trim()),
+  tokenWrongAudience: (aud: string) =>
+    new ArmError(
+      401,
+      "InvalidAuthenticationToken",
+      `The access token has been obtained for wrong audience or resource '${aud}'. It should exactly match with one of the allowed audiences 'https://management.core.windows.net/','https://management.core.windows.net','https://management.azure.com/','https://management.azure.com'.`,
+    ),
+  tokenExpired: (exp: number, now: number) =>
+    new ArmError(
+      401,
+      "ExpiredAuthenticationToken",
+      `The access token expiry UTC time '${armDate(exp)}' is earlier than current UTC time '${armDate(now)}'.`,
+    ),
+  authorizationFailed: (clientId: string, objectId: string, action: string, scope: string) =>
+    new ArmError(
+      403,
+      "AuthorizationFailed",
+      `The client '${clientId}' with object id '${objectId}' does not have authorization to perform action '${action}' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+    ),
+  resourceNotFound: (type: string, name: string, resourceGroup: string) =>
+    new ArmError(
+      404,
+      "ResourceNotFound",
+      `The Resource '${PROVIDER}/${type}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    ),
+  operationNotFound: (id: string) => new ArmError(404, "ResourceNotFound", `The operation '${id}' was not found.`),
+  invalidResourceType: (path: string) =>
+    new ArmError(
+      404,
+      "InvalidResourceType",
+      `The resource type could not be found in the namespace '${PROVIDER}' for api version '${API_VERSION}' (path '${path}').`,
+    ),
+  notFound: (path: string) =>
+    new ArmError(404, "NotFound", `No HTTP resource was found that matches the request URI '${path}'.`),
+  methodNotAllowed: (method: string) =>
+    new ArmError(405, "MethodNotAllowed", `The requested resource does not support http method '${method}'.`),
+  /** §2a: the service refuses any PUT onto an existing template, even with an identical body. */
+  templateConflict: () =>
+    new ArmError(
+      409,
+      "Conflict",
+      "Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting. If you have previously tried to submit a template and it failed to provision, you must delete it first and then resubmit. For more information, go to https://aka.ms/azvmimagebuilderts.",
+    ),
+  /** §2c: `Operation Microsoft.VirtualMachineImages/imageTemplates/delete is not allowed in provisioning state: provisioned or run state: running.` */
+  operationNotAllowed: (action: string, provisioningState: string, runState: string | undefined) =>
+    new ArmError(
+      409,
+      "OperationNotAllowed",
+      `Operation ${PROVIDER}/imageTemplates/${action} is not allowed in provisioning state: ${internalProvisioningName[provisioningState] ?? provisioningState.toLowerCase()} or run state: ${(runState ?? "").toLowerCase()}.`,
+    ),
+  /** §2c (Azure/azvmimagebuilder#65): a delete while the template is still being created. */
+  deleteWhileCreating: () =>
+    new ArmError(409, "OperationNotAllowed", "Operation 'DELETE' is not allowed in provisioningState: 'creating'"),
+  /** §2d: `Validation failed: 'ImageTemplate': Missing field 'identity'`. */
+  validation: (message: string) => new ArmError(400, "ValidationFailed", `Validation failed: ${message}`),
+  /** §2d: API >= 2024-02-01 is case-sensitive and rejects unknown fields. */
+  unknownField: (path: string, field: string) =>
+    new ArmError(
+      400,
+      "ValidationFailed",
+      `Unmarshalling entity encountered error: json: unknown field "${field}" at '${path}'`,
+    ),
+  patchFieldNotUpdatable: (field: string) =>
+    new ArmError(
+      400,
+      "InvalidParameter",
+      `The property '${field}' cannot be updated. Only 'tags', 'identity', 'properties.vmProfile' and 'properties.distribute' can be updated; change the template's name to replace it.`,
+    ),
+  invalidJson: (detail: string) =>
+    new ArmError(
+      400,
+      "InvalidRequestContent",
+      `The request content was invalid and could not be deserialized: '${detail}'.`,
+    ),
+  triggerKindImmutable: () =>
+    new ArmError(400, "InvalidParameter", "The property 'kind' of a trigger cannot be changed after creation."),
+  triggerNotAllowed: (reason: string) =>
+    new ArmError(400, "InvalidParameter", `The trigger cannot be created: ${reason}`),
+  throttled: (retryAfterSeconds: number) =>
+    new ArmError(
+      429,
+      "TooManyRequests",
+      "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00. For more information, refer - https://aka.ms/srpthrottlinglimits",
+      { "Retry-After": String(retryAfterSeconds) },
+    ),
+  /** The generic error long builds occasionally return (§2c). */
+  transient: (status: number) =>
+    status === 503
+      ? new ArmError(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry the request.")
+      : new ArmError(status, "InternalServerError", "Internal error occurred. This is a generic error."),
+};

@@ -1,0 +1,124 @@
+import { mkdtemp, mkdir } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import type { AddressInfo } from "node:net";
+import { EmulatorAdmin } from "./admin-client";
+import { TokenAuthority } from "./auth";
+import { EmulatorCore, type Timing } from "./core";
+import { emptyState, parseState } from "./model";
+import { JsonStore } from "./persistence";
+import { createServer } from "./server";
+import { loadOrCreateTls } from "./tls";
+
+export { EmulatorAdmin } from "./admin-client";
+export type { AdminState, IssuedToken, TokenRequest } from "./admin-client";
+export type { FaultRule, FaultKind } from "./faults";
+export type { RequestLogEntry, Timing } from "./core";
+export { API_VERSION } from "./errors";
+
+export interface EmulatorOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1; the certificate covers 127.0.0.1, ::1 and localhost). */
+  host?: string;
+  /** Where state, certificate and credentials live; default: a fresh temp dir. Reusing it keeps all three. */
+  dataDir?: string;
+  /** How long create/update/delete LROs stay InProgress (default 1000). */
+  lroDurationMs?: number;
+  /** How long a build runs from Queued to Succeeded (default 6000). */
+  buildDurationMs?: number;
+  /** Retry-After on LRO responses, in seconds (default 1; 0 lets clients use their own interval). */
+  retryAfterSeconds?: number;
+  /** Lifetime of issued access tokens (default 3600). */
+  tokenLifetimeSeconds?: number;
+  /** Items per page in list responses before a nextLink (default 50). */
+  pageSize?: number;
+  /** AZURE_IMAGEBUILDER_POLL_INTERVAL_MS put in `env` (default 50). */
+  pollIntervalMs?: number;
+  /** Suppress log lines (default false; logs go to stderr). */
+  quiet?: boolean;
+}
+
+export interface RunningEmulator {
+  url: string;
+  caCertPath: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptionId: string;
+  dataDir: string;
+  /** Exactly the variables a process needs to use this emulator through the provider or the Azure SDK. */
+  env: Record<string, string>;
+  admin: EmulatorAdmin;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_TIMING: Timing = { lroDurationMs: 1000, buildDurationMs: 6000, retryAfterSeconds: 1 };
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "imagebuilder-emulator-")));
+  await mkdir(dataDir, { recursive: true });
+  const log = options.quiet ? () => undefined : (m: string) => process.stderr.write(`[imagebuilder-emulator] ${m}\n`);
+  const [tls, auth, store] = await Promise.all([
+    loadOrCreateTls(dataDir),
+    TokenAuthority.load(dataDir, options.tokenLifetimeSeconds ?? 3600),
+    JsonStore.open(path.join(dataDir, "state.json"), emptyState, parseState),
+  ]);
+  const timing: Timing = {
+    lroDurationMs: options.lroDurationMs ?? DEFAULT_TIMING.lroDurationMs,
+    buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
+    retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
+  };
+  const core = new EmulatorCore(store, auth, timing, options.pageSize ?? 50, log);
+  const server = createServer(core, tls);
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  core.url = url;
+  const p = auth.principal;
+  const env: Record<string, string> = {
+    NODE_EXTRA_CA_CERTS: tls.certPath,
+    AZURE_TENANT_ID: p.tenantId,
+    AZURE_CLIENT_ID: p.clientId,
+    AZURE_CLIENT_SECRET: p.clientSecret,
+    AZURE_SUBSCRIPTION_ID: p.subscriptionId,
+    ARM_TENANT_ID: p.tenantId,
+    ARM_CLIENT_ID: p.clientId,
+    ARM_CLIENT_SECRET: p.clientSecret,
+    ARM_SUBSCRIPTION_ID: p.subscriptionId,
+    AZURE_AUTHORITY_HOST: url,
+    AZURE_RESOURCE_MANAGER_ENDPOINT: url,
+    AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: String(options.pollIntervalMs ?? 50),
+  };
+  log(`listening on ${url} (data dir ${dataDir})`);
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    caCertPath: tls.certPath,
+    tenantId: p.tenantId,
+    clientId: p.clientId,
+    clientSecret: p.clientSecret,
+    subscriptionId: p.subscriptionId,
+    dataDir,
+    env,
+    admin: new EmulatorAdmin(url, tls.cert),
+    stop() {
+      stopped ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await store.drain();
+        log("stopped");
+      })();
+      return stopped;
+    },
+  };
+}

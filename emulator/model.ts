@@ -1,0 +1,173 @@
+/**
+ * The emulator's persisted state and the pure, clock-driven rules that derive what a resource looks like "now".
+ *
+ * Every timed transition (LRO completion, build phases, cancel, delete) is stored as a timestamp rather than driven
+ * by timers: views are computed from the clock when read. That makes the hot path cheap (no writes for state
+ * changes nobody observes), keeps behaviour identical across a restart, and needs no background work.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export type ProvisioningState = "Creating" | "Updating" | "Succeeded" | "Failed" | "Deleting" | "Canceled";
+export type RunState = "Running" | "Canceling" | "Succeeded" | "PartiallySucceeded" | "Failed" | "Canceled";
+export type RunSubState = "Queued" | "Building" | "Customizing" | "Optimizing" | "Validating" | "Distributing";
+
+export interface ErrorInfo {
+  code: string;
+  message: string;
+}
+
+/** A provisioning state that may be in transition: `state` until `until`, then `then` ("Gone" = deleted). */
+export interface Provisioning {
+  state: ProvisioningState;
+  until?: number;
+  then?: "Succeeded" | "Failed" | "Gone";
+  error?: { provisioningErrorCode: string; message: string };
+}
+
+export interface RunRecord {
+  /** The run LRO (absent for autoRun builds). */
+  operationId?: string;
+  number: number;
+  startedAt: number;
+  durationMs: number;
+  subStates: RunSubState[];
+  /** Set when the build is meant to fail (fault `failBuild`). */
+  failMessage?: string;
+  cancel?: { requestedAt: number; completesAt: number };
+  /** Distribute targets as they were when the run started. */
+  distribute: JsonObject[];
+}
+
+export interface TemplateRecord {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  tags?: JsonObject;
+  identity: JsonObject;
+  /** The caller's properties, without read-only fields. */
+  properties: JsonObject;
+  systemData: JsonObject;
+  provisioning: Provisioning;
+  exactStagingResourceGroup: string;
+  run?: RunRecord;
+  runCount: number;
+}
+
+export interface TriggerRecord {
+  id: string;
+  name: string;
+  templateKey: string;
+  properties: JsonObject;
+  systemData: JsonObject;
+  createdAt: string;
+  provisioning: Provisioning;
+}
+
+export interface OperationRecord {
+  id: string;
+  subscriptionId: string;
+  location: string;
+  resourceKey: string;
+  startTime: string;
+  completesAt: number;
+  outcome: "Succeeded" | "Failed" | "Canceled";
+  error?: ErrorInfo;
+}
+
+export interface EmulatorState {
+  version: 1;
+  templates: Record<string, TemplateRecord>;
+  triggers: Record<string, TriggerRecord>;
+  operations: Record<string, OperationRecord>;
+}
+
+export const emptyState = (): EmulatorState => ({ version: 1, templates: {}, triggers: {}, operations: {} });
+
+export function parseState(raw: unknown): EmulatorState {
+  const s = raw as Partial<EmulatorState>;
+  if (s?.version !== 1 || typeof s.templates !== "object" || typeof s.operations !== "object") {
+    throw new Error("unrecognised state file format");
+  }
+  return { version: 1, templates: s.templates, triggers: s.triggers ?? {}, operations: s.operations };
+}
+
+/** ARM ids are case-insensitive; records are keyed by the lower-cased id. */
+export const keyOf = (id: string) => id.toLowerCase();
+
+export function templateId(subscriptionId: string, resourceGroup: string, name: string): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}`;
+}
+
+/** Applies a due provisioning transition. Returns false when the resource is gone. */
+export function settleProvisioning(p: Provisioning, now: number): boolean {
+  if (p.until === undefined || now < p.until) return true;
+  if (p.then === "Gone") return false;
+  p.state = p.then ?? "Succeeded";
+  delete p.until;
+  delete p.then;
+  return true;
+}
+
+export interface RunStatus {
+  runState: RunState;
+  runSubState?: RunSubState;
+  startTime: string;
+  endTime?: string;
+  message: string;
+}
+
+/** Sub-states a run goes through, per the template's optional phases. */
+export function runPhases(properties: JsonObject): RunSubState[] {
+  const phases: RunSubState[] = ["Queued", "Building", "Customizing"];
+  if (properties.optimize) phases.push("Optimizing");
+  if (properties.validate) phases.push("Validating");
+  phases.push("Distributing");
+  return phases;
+}
+
+/** When (and how) a run ends if nobody cancels it; a failing build stops at the end of Customizing. */
+export function runEnd(run: RunRecord): { at: number; state: "Succeeded" | "Failed" } {
+  const slice = run.durationMs / run.subStates.length;
+  if (run.failMessage !== undefined) {
+    return { at: run.startedAt + slice * (run.subStates.indexOf("Customizing") + 1), state: "Failed" };
+  }
+  return { at: run.startedAt + run.durationMs, state: "Succeeded" };
+}
+
+/** The run's `lastRunStatus` at `now`; undefined if it has not started yet (autoRun waits for provisioning). */
+export function runStatusAt(run: RunRecord, now: number): RunStatus | undefined {
+  if (now < run.startedAt) return undefined;
+  const startTime = new Date(run.startedAt).toISOString();
+  const end = runEnd(run);
+  if (run.cancel && run.cancel.requestedAt < end.at) {
+    if (now >= run.cancel.completesAt) {
+      return {
+        runState: "Canceled",
+        startTime,
+        endTime: new Date(run.cancel.completesAt).toISOString(),
+        message: "The build was canceled by the user.",
+      };
+    }
+    if (now >= run.cancel.requestedAt) return { runState: "Canceling", startTime, message: "" };
+  }
+  if (now >= end.at) {
+    return end.state === "Succeeded"
+      ? { runState: "Succeeded", startTime, endTime: new Date(end.at).toISOString(), message: "" }
+      : {
+          runState: "Failed",
+          runSubState: "Customizing",
+          startTime,
+          endTime: new Date(end.at).toISOString(),
+          message: run.failMessage ?? "",
+        };
+  }
+  const slice = run.durationMs / run.subStates.length;
+  const index = Math.min(run.subStates.length - 1, Math.floor((now - run.startedAt) / slice));
+  return { runState: "Running", runSubState: run.subStates[index], startTime, message: "" };
+}
+
+export const isRunActive = (status: RunStatus | undefined) =>
+  status?.runState === "Running" || status?.runState === "Canceling";

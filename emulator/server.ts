@@ -1,0 +1,206 @@
+import * as https from "node:https";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { setTimeout as delay } from "node:timers/promises";
+import type { EmulatorCore, RequestLogEntry } from "./core";
+import { API_VERSION, ArmError, errors } from "./errors";
+import { readBody, send, type ArmRequest, type Reply } from "./http";
+import { compile, match, type Route } from "./routing";
+import { handleAdmin } from "./handlers/admin";
+import * as templates from "./handlers/image-templates";
+import { getOperationStatus } from "./handlers/operation-status";
+import { listOperations } from "./handlers/operations";
+import { getRunOutput, listRunOutputs } from "./handlers/run-outputs";
+import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
+import { openIdConfiguration, signingKeys, token } from "./handlers/identity";
+
+const NS = "/providers/Microsoft.VirtualMachineImages";
+const RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
+const TEMPLATE = `${RG}${NS}/imageTemplates/{imageTemplateName}`;
+const A = "Microsoft.VirtualMachineImages/imageTemplates";
+
+/** The ARM surface: exactly the spec's `paths`, plus the operation-status monitor LRO headers point to. */
+const ROUTES: Route[] = [
+  {
+    template: `${NS}/operations`,
+    methods: { GET: { handler: listOperations, action: "Microsoft.VirtualMachineImages/operations/read" } },
+  },
+  {
+    template: `/subscriptions/{subscriptionId}${NS}/imageTemplates`,
+    methods: { GET: { handler: templates.listTemplates, action: `${A}/read` } },
+  },
+  {
+    template: `/subscriptions/{subscriptionId}${NS}/locations/{location}/operations/{operationId}`,
+    methods: {
+      GET: { handler: getOperationStatus, action: "Microsoft.VirtualMachineImages/locations/operations/read" },
+    },
+  },
+  {
+    template: `${RG}${NS}/imageTemplates`,
+    methods: { GET: { handler: templates.listTemplates, action: `${A}/read` } },
+  },
+  {
+    template: TEMPLATE,
+    methods: {
+      GET: { handler: templates.getTemplate, action: `${A}/read` },
+      PUT: { handler: templates.putTemplate, action: `${A}/write` },
+      PATCH: { handler: templates.patchTemplate, action: `${A}/write` },
+      DELETE: { handler: templates.deleteTemplate, action: `${A}/delete` },
+    },
+  },
+  { template: `${TEMPLATE}/run`, methods: { POST: { handler: templates.runTemplate, action: `${A}/run/action` } } },
+  {
+    template: `${TEMPLATE}/cancel`,
+    methods: { POST: { handler: templates.cancelTemplate, action: `${A}/cancel/action` } },
+  },
+  { template: `${TEMPLATE}/runOutputs`, methods: { GET: { handler: listRunOutputs, action: `${A}/runOutputs/read` } } },
+  {
+    template: `${TEMPLATE}/runOutputs/{runOutputName}`,
+    methods: { GET: { handler: getRunOutput, action: `${A}/runOutputs/read` } },
+  },
+  { template: `${TEMPLATE}/triggers`, methods: { GET: { handler: listTriggers, action: `${A}/triggers/read` } } },
+  {
+    template: `${TEMPLATE}/triggers/{triggerName}`,
+    methods: {
+      GET: { handler: getTrigger, action: `${A}/triggers/read` },
+      PUT: { handler: putTrigger, action: `${A}/triggers/write` },
+      DELETE: { handler: deleteTrigger, action: `${A}/triggers/delete` },
+    },
+  },
+];
+const COMPILED = ROUTES.map(compile);
+
+const IDENTITY = {
+  discovery: /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i,
+  token: /^\/([^/]+)\/oauth2\/v2\.0\/token$/i,
+  keys: /^\/([^/]+)\/discovery\/v2\.0\/keys$/i,
+};
+
+function errorReply(e: unknown, log: (m: string) => void): Reply {
+  if (e instanceof ArmError) return { status: e.status, body: e.body(), headers: e.headers };
+  log(`internal error: ${(e as Error).stack ?? String(e)}`);
+  return { status: 500, body: errors.transient(500).body() };
+}
+
+async function armReply(
+  emu: EmulatorCore,
+  req: IncomingMessage,
+  path: string,
+  url: URL,
+  rawBody: Buffer,
+  fault: ArmRequest["fault"],
+): Promise<Reply> {
+  const method = req.method ?? "GET";
+  const found = match(COMPILED, path);
+  if (!found)
+    throw path.toLowerCase().includes("/providers/microsoft.virtualmachineimages")
+      ? errors.invalidResourceType(path)
+      : errors.notFound(path);
+  const caller = await emu.auth.verify(req.headers.authorization);
+  const apiVersion = url.searchParams.get("api-version");
+  if (apiVersion === null) throw errors.missingApiVersion();
+  if (apiVersion !== API_VERSION) throw errors.invalidApiVersion(apiVersion);
+  const entry = found.route.methods[method];
+  if (!entry) throw errors.methodNotAllowed(method);
+  const sub = found.params.subscriptionId;
+  if (sub !== undefined && !caller.subscriptionIds.some((s) => s.toLowerCase() === sub.toLowerCase())) {
+    throw errors.authorizationFailed(
+      caller.clientId,
+      caller.objectId,
+      entry.action,
+      path.replace(/\/(run|cancel)$/i, ""),
+    );
+  }
+  return entry.handler(emu, {
+    method,
+    path,
+    query: url.searchParams,
+    params: found.params,
+    rawBody,
+    caller,
+    now: Date.now(),
+    fault,
+  });
+}
+
+async function identityReply(
+  emu: EmulatorCore,
+  method: string,
+  path: string,
+  rawBody: Buffer,
+): Promise<Reply | undefined> {
+  let m = IDENTITY.discovery.exec(path);
+  if (m && method === "GET") return openIdConfiguration(emu, m[1]);
+  m = IDENTITY.keys.exec(path);
+  if (m && method === "GET") return signingKeys(emu, m[1]);
+  m = IDENTITY.token.exec(path);
+  if (m && method === "POST") return token(emu, m[1], rawBody);
+  return undefined;
+}
+
+export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = Date.now();
+  const method = req.method ?? "GET";
+  const url = new URL(req.url ?? "/", "https://emulator");
+  const path = url.pathname;
+  let rawBody: Buffer;
+  try {
+    rawBody = await readBody(req);
+  } catch {
+    res.destroy();
+    return;
+  }
+  if (path.startsWith("/_emulator/")) {
+    send(res, await handleAdmin(emu, method, path, rawBody).catch((e: unknown) => errorReply(e, emu.log)));
+    return;
+  }
+  const entry: RequestLogEntry = {
+    kind: IDENTITY.discovery.test(path) || IDENTITY.token.test(path) || IDENTITY.keys.test(path) ? "identity" : "arm",
+    method,
+    path,
+    query: url.search,
+    status: 0,
+    time: new Date(started).toISOString(),
+    durationMs: 0,
+  };
+  emu.recordRequest(entry);
+  const fault = emu.faults.take(method, path);
+  if (fault?.kind === "drop") {
+    entry.durationMs = Date.now() - started;
+    res.socket?.destroy();
+    return;
+  }
+  if (fault?.kind === "slow") await delay(fault.delayMs ?? 1000);
+  let reply: Reply;
+  if (fault?.kind === "throttle") reply = errorReply(errors.throttled(fault.retryAfterSeconds ?? 1), emu.log);
+  else if (fault?.kind === "error") reply = errorReply(errors.transient(fault.status ?? 500), emu.log);
+  else {
+    try {
+      reply =
+        (entry.kind === "identity" ? await identityReply(emu, method, path, rawBody) : undefined) ??
+        (await armReply(
+          emu,
+          req,
+          path,
+          url,
+          rawBody,
+          fault?.kind === "failBuild" || fault?.kind === "failProvisioning" ? fault : undefined,
+        ));
+    } catch (e) {
+      reply = errorReply(e, emu.log);
+    }
+  }
+  reply.headers = { "x-ms-request-id": crypto.randomUUID(), ...reply.headers };
+  entry.status = reply.status;
+  entry.durationMs = Date.now() - started;
+  send(res, reply);
+}
+
+export function createServer(emu: EmulatorCore, tls: { cert: string; key: string }): https.Server {
+  const server = https.createServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 30_000 }, (req, res) => {
+    handleRequest(emu, req, res).catch((e: unknown) => {
+      emu.log(`request failed: ${String(e)}`);
+      res.destroy();
+    });
+  });
+  return server;
+}

@@ -1,0 +1,53 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { X509Certificate } from "node:crypto";
+import { generate } from "selfsigned";
+
+export interface TlsMaterial {
+  certPath: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * Loads the HTTPS certificate from the data dir, generating it on first start. Reusing it across restarts keeps a
+ * client's NODE_EXTRA_CA_CERTS valid. The certificate is its own CA (like `openssl req -x509`), so the PEM file is
+ * both what the server presents and what clients trust; its SANs cover 127.0.0.1, ::1 and localhost.
+ * An expired certificate is regenerated.
+ */
+export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
+  const certPath = path.join(dataDir, "cert.pem");
+  const keyPath = path.join(dataDir, "key.pem");
+  try {
+    const [cert, key] = await Promise.all([fs.readFile(certPath, "utf8"), fs.readFile(keyPath, "utf8")]);
+    if (new Date(new X509Certificate(cert).validTo).getTime() > Date.now() + 24 * 3600 * 1000) {
+      return { certPath, cert, key };
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  const notBeforeDate = new Date(Date.now() - 60_000);
+  const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
+    keySize: 2048,
+    algorithm: "sha256",
+    notBeforeDate,
+    notAfterDate: new Date(notBeforeDate.getTime() + 825 * 24 * 3600 * 1000),
+    extensions: [
+      { name: "basicConstraints", cA: true, critical: true },
+      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
+      { name: "extKeyUsage", serverAuth: true },
+      {
+        name: "subjectAltName",
+        altNames: [
+          { type: 7, ip: "127.0.0.1" },
+          { type: 7, ip: "::1" },
+          { type: 2, value: "localhost" },
+        ],
+      },
+    ],
+  });
+  // Key first, cert last: a crash in between leaves no cert, so the next start regenerates both.
+  await fs.writeFile(keyPath, pems.private, { mode: 0o600 });
+  await fs.writeFile(certPath, pems.cert);
+  return { certPath, cert: pems.cert, key: pems.private };
+}

@@ -1,0 +1,91 @@
+/**
+ * Test helper: start an emulator and talk to it from THIS process with TLS verification on.
+ *
+ * NODE_EXTRA_CA_CERTS is read once at process start, so a test process cannot use it for an emulator it starts
+ * itself. Two honest ways to trust the emulator's self-signed certificate in-process, both used here:
+ *
+ * 1. Per client (`sdkOptions()`): the Azure SDK pipeline accepts `tlsOptions` (core-rest-pipeline's tlsPolicy),
+ *    which it passes to the https.Agent it creates; `ca` = Node's root store + the emulator certificate. Used by the
+ *    clients this helper builds.
+ * 2. Process-wide (`trustEmulatorCertificate()`): for code that builds its own clients from the environment (the
+ *    provider). core-rest-pipeline creates its own https.Agent (so `https.globalAgent.options.ca` is NOT honoured);
+ *    every agent ends in `tls.createSecureContext`, so we wrap it to add the emulator certificate when the caller
+ *    gave no `ca`, which is exactly what NODE_EXTRA_CA_CERTS does at startup. Verification stays on.
+ *
+ * Child processes (e.g. the Pulumi CLI) simply get `emu.env`, whose NODE_EXTRA_CA_CERTS works there.
+ */
+// `import =` keeps the real module object: a namespace import would be a read-only copy we could not patch.
+import tls = require("node:tls");
+import { readFileSync } from "node:fs";
+import { ClientSecretCredential } from "@azure/identity";
+import { ImageBuilderClient } from "@azure/arm-imagebuilder";
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
+
+export interface TestEmulator extends RunningEmulator {
+  caPem: string;
+  /** Options for any Azure SDK client/credential: trust the emulator's certificate explicitly. */
+  sdkOptions(): { tlsOptions: { ca: string[] } };
+  credential(): ClientSecretCredential;
+  /** An ImageBuilderClient for the emulator's subscription (or another one). */
+  client(subscriptionId?: string): ImageBuilderClient;
+  /** Poll options for SDK pollers, using the env's small interval. */
+  poll: { updateIntervalInMs: number };
+}
+
+/** Fast defaults for tests: short LROs and builds, Retry-After 0 so the SDK polls at `poll.updateIntervalInMs`. */
+export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  const emu = await startEmulator({
+    quiet: true,
+    lroDurationMs: 100,
+    buildDurationMs: 600,
+    retryAfterSeconds: 0,
+    ...options,
+  });
+  const caPem = readFileSync(emu.caCertPath, "utf8");
+  const sdkOptions = () => ({ tlsOptions: { ca: [...tls.rootCertificates, caPem] } });
+  const credential = () =>
+    new ClientSecretCredential(emu.tenantId, emu.clientId, emu.clientSecret, {
+      authorityHost: emu.url,
+      disableInstanceDiscovery: true,
+      ...sdkOptions(),
+    });
+  const stop = emu.stop;
+  return {
+    ...emu,
+    caPem,
+    sdkOptions,
+    credential,
+    client: (subscriptionId = emu.subscriptionId) =>
+      new ImageBuilderClient(credential(), subscriptionId, { endpoint: emu.url, ...sdkOptions() }),
+    poll: { updateIntervalInMs: Number(emu.env.AZURE_IMAGEBUILDER_POLL_INTERVAL_MS) },
+    async stop() {
+      emu.admin.close();
+      await stop();
+    },
+  };
+}
+
+const trusted = new Set<string>();
+let installed = false;
+
+/** Makes every TLS connection in this process that brings no `ca` of its own also trust `caPem`. Idempotent. */
+export function trustEmulatorCertificate(caPem: string): void {
+  trusted.add(caPem);
+  if (installed) return;
+  installed = true;
+  const original = tls.createSecureContext;
+  tls.createSecureContext = (options?: tls.SecureContextOptions) =>
+    original(options?.ca ? options : { ...options, ca: [...tls.rootCertificates, ...trusted] });
+}
+
+/** Puts the emulator's env into process.env (for code reading it at call time); returns a function restoring it. */
+export function applyEmulatorEnv(emu: RunningEmulator): () => void {
+  const saved = Object.fromEntries(Object.keys(emu.env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, emu.env);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
