@@ -1,0 +1,178 @@
+/**
+ * Emulator throughput: GET/s and complete create-LROs/s (PUT, then poll the Azure-AsyncOperation monitor until
+ * Succeeded) at several concurrencies, over direct HTTPS with a bearer token from the emulator's token endpoint.
+ * The emulator runs as its CLI in a child process (lroDurationMs 0), so client and server use separate cores as
+ * they would in practice.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import * as https from "node:https";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { createInterface } from "node:readline";
+
+export interface EmulatorThroughputOptions {
+  /** Measurement time per figure (default 3000 ms). */
+  durationMs?: number;
+  concurrencies?: number[];
+}
+
+export interface ThroughputRow {
+  concurrency: number;
+  getPerSec: number;
+  createLrosPerSec: number;
+}
+
+interface Ready {
+  url: string;
+  caCertPath: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptionId: string;
+}
+
+function request(
+  agent: https.Agent,
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method, agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
+      );
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function startCli(dataDir: string): Promise<{ child: ChildProcess; ready: Ready }> {
+  const cli = path.join(__dirname, "..", "emulator", "cli.js");
+  const child = spawn(
+    process.execPath,
+    [cli, "--port", "0", "--data-dir", dataDir, "--lro-duration-ms", "0", "--retry-after-seconds", "0", "--quiet"],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`emulator exited with ${code}`)));
+  });
+  return { child, ready: JSON.parse(line) as Ready };
+}
+
+/** Runs `worker` on `concurrency` loops for `durationMs`; returns completed iterations per second. */
+async function measure(concurrency: number, durationMs: number, worker: (i: number) => Promise<void>): Promise<number> {
+  const deadline = Date.now() + durationMs;
+  let done = 0;
+  let seq = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < deadline) {
+        await worker(seq++);
+        done++;
+      }
+    }),
+  );
+  return Math.round((done * 1000) / (Date.now() - started));
+}
+
+export async function emulatorThroughput(opts: EmulatorThroughputOptions = {}): Promise<ThroughputRow[]> {
+  const durationMs = opts.durationMs ?? 3000;
+  const dataDir = await mkdtemp(path.join(tmpdir(), "emulator-bench-"));
+  const { child, ready } = await startCli(dataDir);
+  const agent = new https.Agent({ ca: await readFile(ready.caCertPath), keepAlive: true, maxSockets: 256 });
+  try {
+    const tokenResponse = await request(
+      agent,
+      `${ready.url}/${ready.tenantId}/oauth2/v2.0/token`,
+      "POST",
+      { "Content-Type": "application/x-www-form-urlencoded" },
+      new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: ready.clientId,
+        client_secret: ready.clientSecret,
+        scope: "https://management.azure.com/.default",
+      }).toString(),
+    );
+    const auth = {
+      Authorization: `Bearer ${(JSON.parse(tokenResponse.text) as { access_token: string }).access_token}`,
+    };
+    const base = `${ready.url}/subscriptions/${ready.subscriptionId}/resourceGroups/bench/providers/Microsoft.VirtualMachineImages/imageTemplates`;
+    const body = (name: string) =>
+      JSON.stringify({
+        location: "westus",
+        identity: {
+          type: "UserAssigned",
+          userAssignedIdentities: {
+            [`/subscriptions/${ready.subscriptionId}/resourceGroups/bench/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`]:
+              {},
+          },
+        },
+        properties: {
+          source: { type: "PlatformImage", publisher: "p", offer: "o", sku: "s", version: "latest" },
+          distribute: [{ type: "ManagedImage", runOutputName: "out", imageId: "/x", location: "westus" }],
+        },
+      });
+    const put = await request(
+      agent,
+      `${base}/probe?api-version=2025-10-01`,
+      "PUT",
+      { ...auth, "Content-Type": "application/json" },
+      body("probe"),
+    );
+    if (put.status !== 201) throw new Error(`probe PUT failed: ${put.status} ${put.text}`);
+
+    const rows: ThroughputRow[] = [];
+    let run = 0;
+    for (const concurrency of opts.concurrencies ?? [1, 16, 64]) {
+      const getPerSec = await measure(concurrency, durationMs, async () => {
+        const r = await request(agent, `${base}/probe?api-version=2025-10-01`, "GET", auth);
+        if (r.status !== 200) throw new Error(`GET failed: ${r.status}`);
+      });
+      run++;
+      const createLrosPerSec = await measure(concurrency, durationMs, async (i) => {
+        const name = `t-${run}-${i}`;
+        const r = await request(
+          agent,
+          `${base}/${name}?api-version=2025-10-01`,
+          "PUT",
+          { ...auth, "Content-Type": "application/json" },
+          body(name),
+        );
+        if (r.status !== 201) throw new Error(`PUT failed: ${r.status} ${r.text}`);
+        const monitor = String(r.headers["azure-asyncoperation"]);
+        for (;;) {
+          const s = await request(agent, monitor, "GET", auth);
+          const status = (JSON.parse(s.text) as { status: string }).status;
+          if (status === "Succeeded") break;
+          if (status !== "InProgress") throw new Error(`LRO ended ${status}`);
+        }
+      });
+      rows.push({ concurrency, getPerSec, createLrosPerSec });
+    }
+    return rows;
+  } finally {
+    agent.destroy();
+    child.kill("SIGTERM");
+    await new Promise((resolve) => child.once("exit", resolve));
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  emulatorThroughput().then(
+    (rows) => console.table(rows),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}
