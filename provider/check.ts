@@ -31,22 +31,30 @@ const known = (v: unknown): boolean => v !== undefined && v !== null && !isUnkno
 const has = (v: unknown): boolean => known(v) && !(Array.isArray(v) && v.length === 0);
 
 /** Rules across members that the codecs cannot express; each names the dotted path and the rule. */
-function crossFieldFailures(args: Partial<ImageTemplateInputs>): Failure[] {
+function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolean): Failure[] {
   const failures: Failure[] = [];
   const ids = args.identityUserAssignedIdentity;
-  const idCount = Array.isArray(ids) ? ids.length : undefined;
-  if (args.identityType === "UserAssigned" && idCount !== undefined && idCount !== 1) {
-    failures.push({
-      property: "identityUserAssignedIdentity",
-      reason: `must hold exactly one user-assigned identity id when identityType is "UserAssigned" (got ${idCount})`,
-    });
-  } else if (args.identityType === "None" && idCount) {
-    failures.push({ property: "identityUserAssignedIdentity", reason: 'must be empty when identityType is "None"' });
-  } else if (args.identityType === undefined && idCount !== undefined && idCount > 1) {
-    failures.push({
-      property: "identityUserAssignedIdentity",
-      reason: `the service accepts exactly one user-assigned identity (got ${idCount})`,
-    });
+  const type = args.identityType;
+  if (!isUnknown(ids) && !isUnknown(type)) {
+    const count = Array.isArray(ids) ? ids.length : 0;
+    const property = "identityUserAssignedIdentity";
+    if (type === "UserAssigned" && count !== 1) {
+      failures.push({
+        property,
+        reason: `must hold exactly one identity id when identityType is "UserAssigned" (got ${count})`,
+      });
+    } else if (type === "None" && count > 0) {
+      failures.push({ property, reason: 'must be empty when identityType is "None"' });
+    } else if (type === undefined && count > 1) {
+      failures.push({ property, reason: `the service accepts exactly one user-assigned identity (got ${count})` });
+    } else if (creating && count === 0) {
+      // The service creates templates only with their one user-assigned identity; "None" is reachable only by PATCH.
+      failures.push({
+        property,
+        reason:
+          "is required to create a template: the service needs exactly one user-assigned identity (a Microsoft.ManagedIdentity/userAssignedIdentities resource id)",
+      });
+    }
   }
 
   const scriptSteps: [string, unknown][] = [
@@ -170,7 +178,9 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   }
   const decoded = ImageTemplateArgsCodec.validate(inputs, []);
   if (decoded._tag === "Left") failures.push(...failuresOf(decoded.left));
-  failures.push(...crossFieldFailures(argsOf(inputs)));
+  // Olds without a name: a create, or the engine re-checking for a replacement (which creates too).
+  const creating = typeof olds.imageTemplateName !== "string";
+  failures.push(...crossFieldFailures(argsOf(inputs), creating));
   if (defaults.length > 0) inputs[DEFAULTS_KEY] = defaults;
   return { inputs, failures };
 }

@@ -10,24 +10,37 @@ import type * as Operations from "./operations";
  * refresh/destroy of old state run the installed code instead of a stale copy.
  */
 
-// Where the implementation lives: the installed package (a Pulumi project depending on it), this repository's build
-// (the host resolves relative paths from the project directory), or next to this file (in-process use and tests).
+// Where the implementation lives: the installed package; else this repository's build, found by walking up from the
+// project directory (the host evaluates this code with no file of its own, so neither self-reference through
+// package.json nor relative paths work there); else next to this file (in-process use of an unbuilt checkout).
 function loadOperations(): typeof Operations {
-  const candidates = [
-    "pulumi-azure-imagebuilder/dist/provider/operations.js",
-    "./dist/provider/operations.js",
-    "./operations",
-  ];
-  for (const request of candidates) {
+  const PACKAGE = "pulumi-azure-imagebuilder";
+  const ENTRY = "dist/provider/operations.js";
+  const fs: typeof import("node:fs") = require("node:fs");
+  const path: typeof import("node:path") = require("node:path");
+  const attempt = (request: string): typeof Operations | undefined => {
     try {
       return require(request);
     } catch (e) {
       const missing = (e as { code?: string }).code === "MODULE_NOT_FOUND" && String(e).includes(`'${request}'`);
       if (!missing) throw e;
+      return undefined;
     }
+  };
+  const installed = attempt(`${PACKAGE}/${ENTRY}`);
+  if (installed) return installed;
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, "utf8")).name === PACKAGE) {
+      const checkout = attempt(path.join(dir, ENTRY));
+      if (checkout) return checkout;
+    }
+    if (path.dirname(dir) === dir) break;
   }
+  const local = attempt("./operations");
+  if (local) return local;
   throw new Error(
-    `Cannot load the ImageTemplate provider from ${process.cwd()}: add pulumi-azure-imagebuilder to this Pulumi project's dependencies (npm install pulumi-azure-imagebuilder).`,
+    `Cannot load the ImageTemplate provider from ${process.cwd()}: add ${PACKAGE} to this Pulumi project's dependencies (npm install ${PACKAGE}).`,
   );
 }
 

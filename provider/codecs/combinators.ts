@@ -95,7 +95,11 @@ export function object<R extends t.Props, O extends t.Props>(name: string, requi
   return Object.assign(codec, { required, optional });
 }
 
-export function array<C extends t.Mixed>(item: C, options: { minItems?: number } = {}): t.Type<t.TypeOf<C>[], unknown> {
+export interface ArrayC<C extends t.Mixed> extends t.Type<t.TypeOf<C>[], unknown, unknown> {
+  readonly item: C;
+}
+
+export function array<C extends t.Mixed>(item: C, options: { minItems?: number } = {}): ArrayC<C> {
   const codec: t.Type<t.TypeOf<C>[], unknown> = new t.Type<t.TypeOf<C>[], unknown, unknown>(
     `Array<${item.name}>`,
     (u): u is t.TypeOf<C>[] => codec.validate(u, [])._tag === "Right",
@@ -110,7 +114,7 @@ export function array<C extends t.Mixed>(item: C, options: { minItems?: number }
     },
     t.identity,
   );
-  return codec;
+  return Object.assign(codec, { item });
 }
 
 /** A string-keyed map of strings (tags). */
@@ -195,11 +199,16 @@ export function resourceId(tail: string, example: string): t.Type<string, unknow
  * A union discriminated by `tag`: an unknown tag gets one clear failure at `<path>.<tag>` listing the allowed ones,
  * and a known tag validates against just that member, so errors never mix members.
  */
-export function taggedUnion<K extends string, M extends Record<string, t.Mixed>>(
-  name: string,
-  tag: K,
-  members: M,
-): t.Type<t.TypeOf<M[keyof M]>, unknown> {
+export interface TaggedUnionC<M extends Record<string, t.Mixed>> extends t.Type<
+  t.TypeOf<M[keyof M]>,
+  unknown,
+  unknown
+> {
+  readonly tag: string;
+  readonly members: M;
+}
+
+export function taggedUnion<M extends Record<string, t.Mixed>>(name: string, tag: string, members: M): TaggedUnionC<M> {
   const tags = Object.keys(members);
   type A = t.TypeOf<M[keyof M]>;
   const codec: t.Type<A, unknown> = new t.Type<A, unknown, unknown>(
@@ -217,7 +226,7 @@ export function taggedUnion<K extends string, M extends Record<string, t.Mixed>>
     },
     t.identity,
   );
-  return codec;
+  return Object.assign(codec, { tag, members });
 }
 
 /** Renders an io-ts context as a dotted path: distribute[0].runOutputName. */

@@ -1,0 +1,352 @@
+import assert from "node:assert/strict";
+import { autoname, checkInputs, type CheckEnvironment } from "../../provider/check";
+import { UNKNOWN } from "../../provider/codecs/combinators";
+import {
+  GALLERY_IMAGE,
+  maximalArgs,
+  minimalArgs,
+  OTHER_SOURCES,
+  RG_ID,
+  SUB,
+  UAI,
+  UAI_2,
+  validMaximalArgs,
+} from "./fixtures/args";
+
+const env = (vars: Record<string, string> = {}): CheckEnvironment => ({ env: vars, randomSuffix: () => "a1b2c3d" });
+
+function failures(news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
+  return checkInputs(olds, news, env()).failures;
+}
+
+/** Asserts exactly one failure at `property` whose reason matches `reason`, and no other failure. */
+function expectFailure(news: Record<string, unknown>, property: string, reason: RegExp) {
+  const found = failures(news);
+  assert.equal(found.length, 1, `expected one failure at ${property}, got ${JSON.stringify(found)}`);
+  assert.equal(found[0].property, property, JSON.stringify(found));
+  assert.match(found[0].reason, reason);
+}
+
+/** minimalArgs() with the value at `path` replaced (or added). */
+function withPath(path: (string | number)[], value: unknown, base = minimalArgs()): Record<string, unknown> {
+  let node = base as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
+  node[path[path.length - 1]] = value;
+  return base;
+}
+
+describe("check: validation", () => {
+  it("accepts the minimal and the maximal argument sets and every source kind", () => {
+    assert.deepEqual(failures(minimalArgs()), []);
+    assert.deepEqual(failures(validMaximalArgs()), []);
+    for (const source of OTHER_SOURCES) assert.deepEqual(failures({ ...minimalArgs(), source }), []);
+  });
+
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      "runOutputName pattern",
+      withPath(["distribute", 0, "runOutputName"], "bad name!"),
+      "distribute[0].runOutputName",
+      /\^\[A-Za-z0-9-_.\]\{1,64\}\$/,
+    ],
+    ["template name length", { ...minimalArgs(), imageTemplateName: "x".repeat(65) }, "imageTemplateName", /\{1,64\}/],
+    [
+      "build timeout range",
+      { ...minimalArgs(), buildTimeoutInMinute: 961 },
+      "buildTimeoutInMinute",
+      /between 0 and 960/,
+    ],
+    ["build timeout integer", { ...minimalArgs(), buildTimeoutInMinute: 1.5 }, "buildTimeoutInMinute", /integer/],
+    ["os disk size", { ...minimalArgs(), vmProfileOsdiskSizeGb: -1 }, "vmProfileOsdiskSizeGb", />= 0/],
+    [
+      "source discriminator",
+      withPath(["source", "type"], "Platform"),
+      "source.type",
+      /"PlatformImage", "ManagedImage", "SharedImageVersion"/,
+    ],
+    ["member type", withPath(["source", "sku"], 7), "source.sku", /string/],
+    ["required member", withPath(["source", "offer"], undefined), "source.offer", /is required/],
+    ["required argument", { ...minimalArgs(), location: undefined }, "location", /is required/],
+    ["empty distribute", { ...minimalArgs(), distribute: [] }, "distribute", /at least 1/],
+    [
+      "distributor discriminator",
+      withPath(["distribute", 0, "type"], "Gallery"),
+      "distribute[0].type",
+      /"ManagedImage", "SharedImage", "VHD"/,
+    ],
+    [
+      "managed image id shape",
+      withPath(["distribute", 0, "imageId"], "img"),
+      "distribute[0].imageId",
+      /resource id like .*Microsoft.Compute\/images/,
+    ],
+    [
+      "identity id shape",
+      { ...minimalArgs(), identityUserAssignedIdentity: ["/subscriptions/x/identity"] },
+      "identityUserAssignedIdentity[0]",
+      /userAssignedIdentities/,
+    ],
+    [
+      "subnet id shape",
+      { ...minimalArgs(), vnetConfigSubnetId: `${RG_ID}/subnets/x` },
+      "vnetConfigSubnetId",
+      /virtualNetworks/,
+    ],
+    [
+      "staging resource group id",
+      { ...minimalArgs(), stagingResourceGroup: "staging" },
+      "stagingResourceGroup",
+      /resource group id/,
+    ],
+    ["subscription id", { ...minimalArgs(), subscriptionId: "my-sub" }, "subscriptionId", /GUID/],
+    ["resource group name", { ...minimalArgs(), resourceGroupName: "rg." }, "resourceGroupName", /resource group name/],
+    [
+      "enum",
+      { ...minimalArgs(), errorHandling: { onCustomizerError: "Abort" } },
+      "errorHandling.onCustomizerError",
+      /"cleanup", "abort"/,
+    ],
+    [
+      "customizer url",
+      { ...minimalArgs(), customize: [{ type: "Shell", scriptUri: "ftp://x/y.sh" }] },
+      "customize[0].scriptUri",
+      /http\(s\) URL/,
+    ],
+    [
+      "checksum",
+      { ...minimalArgs(), customize: [{ type: "Shell", inline: ["x"], sha256Checksum: "abc" }] },
+      "customize[0].sha256Checksum",
+      /64 hex/,
+    ],
+    [
+      "customizer discriminator",
+      { ...minimalArgs(), customize: [{ type: "Bash", inline: ["x"] }] },
+      "customize[0].type",
+      /"Shell", "PowerShell", "WindowsRestart", "WindowsUpdate", "File"/,
+    ],
+    [
+      "validator discriminator",
+      { ...minimalArgs(), validate: { inVMValidations: [{ type: "WindowsRestart" }] } },
+      "validate.inVMValidations[0].type",
+      /"Shell", "PowerShell", "File"/,
+    ],
+    [
+      "replica count",
+      withPath(["distribute", 0], {
+        type: "SharedImage",
+        runOutputName: "s",
+        galleryImageId: GALLERY_IMAGE,
+        targetRegions: [{ name: "westus", replicaCount: 0 }],
+      }),
+      "distribute[0].targetRegions[0].replicaCount",
+      />= 1/,
+    ],
+    [
+      "versioner",
+      withPath(["distribute", 0], {
+        type: "SharedImage",
+        runOutputName: "s",
+        galleryImageId: GALLERY_IMAGE,
+        versioning: { scheme: "Newest" },
+      }),
+      "distribute[0].versioning.scheme",
+      /"Latest", "Source"/,
+    ],
+    [
+      "data disk size",
+      { ...minimalArgs(), additionalDataDisks: [{ sizeGB: -2 }] },
+      "additionalDataDisks[0].sizeGB",
+      />= 0/,
+    ],
+    ["tags are strings", { ...minimalArgs(), tag: { env: 1 } }, "tag.env", /string/],
+  ];
+  for (const [name, args, property, reason] of cases) {
+    it(`rejects: ${name} at ${property}`, () => expectFailure(args, property, reason));
+  }
+
+  it("rejects unknown properties with a did-you-mean hint, at any depth", () => {
+    expectFailure({ ...minimalArgs(), vmProfileVmSize: "x" }, "vmProfileVmSize", /did you mean "vmProfileVmsize"/);
+    expectFailure({ ...minimalArgs(), tags: {} }, "tags", /did you mean "tag"/);
+    expectFailure(withPath(["source", "skus"], "x"), "source.skus", /did you mean "sku"/);
+    expectFailure(
+      { ...minimalArgs(), customize: [{ type: "Shell", inline: ["x"], scriptURI: "https://a/b" }] },
+      "customize[0].scriptURI",
+      /did you mean "scriptUri"/,
+    );
+    expectFailure({ ...minimalArgs(), zzz: 1 }, "zzz", /unknown property; allowed: .*resourceGroupName/);
+  });
+
+  const crossField: [string, Record<string, unknown>, string, RegExp][] = [
+    [
+      "two identities",
+      { ...minimalArgs(), identityUserAssignedIdentity: [UAI, UAI_2] },
+      "identityUserAssignedIdentity",
+      /exactly one/,
+    ],
+    [
+      "UserAssigned without id",
+      { ...minimalArgs(), identityType: "UserAssigned", identityUserAssignedIdentity: [] },
+      "identityUserAssignedIdentity",
+      /exactly one.*got 0/,
+    ],
+    ["None with id", { ...minimalArgs(), identityType: "None" }, "identityUserAssignedIdentity", /must be empty/],
+    [
+      "create without identity",
+      { ...minimalArgs(), identityUserAssignedIdentity: undefined },
+      "identityUserAssignedIdentity",
+      /required to create/,
+    ],
+    [
+      "script and inline",
+      { ...minimalArgs(), customize: [{ type: "Shell", inline: ["x"], scriptUri: "https://a/b.sh" }] },
+      "customize[0]",
+      /exactly one of "scriptUri" or "inline"/,
+    ],
+    [
+      "neither script nor inline",
+      { ...minimalArgs(), validate: { inVMValidations: [{ type: "PowerShell" }] } },
+      "validate.inVMValidations[0]",
+      /exactly one/,
+    ],
+    [
+      "runAsSystem without runElevated",
+      { ...minimalArgs(), customize: [{ type: "PowerShell", inline: ["x"], runAsSystem: true, runElevated: false }] },
+      "customize[0].runAsSystem",
+      /runElevated is true/,
+    ],
+    [
+      "ACI subnet without subnet",
+      {
+        ...minimalArgs(),
+        vnetConfigContainerInstanceSubnetId: `${RG_ID}/providers/Microsoft.Network/virtualNetworks/v/subnets/a`,
+      },
+      "vnetConfigContainerInstanceSubnetId",
+      /requires vnetConfigSubnetId/,
+    ],
+    [
+      "ACI subnet in another vnet",
+      {
+        ...minimalArgs(),
+        vnetConfigSubnetId: `${RG_ID}/providers/Microsoft.Network/virtualNetworks/v1/subnets/a`,
+        vnetConfigContainerInstanceSubnetId: `${RG_ID}/providers/Microsoft.Network/virtualNetworks/v2/subnets/b`,
+      },
+      "vnetConfigContainerInstanceSubnetId",
+      /same virtual network/,
+    ],
+    [
+      "proxy VM with ACI",
+      maximalArgs(),
+      "vnetConfigProxyVmSize",
+      /must not be set with vnetConfigContainerInstanceSubnetId/,
+    ],
+    [
+      "duplicate runOutputName",
+      {
+        ...minimalArgs(),
+        distribute: [(minimalArgs().distribute as unknown[])[0], { type: "VHD", runOutputName: "MI" }],
+      },
+      "distribute[1].runOutputName",
+      /unique/,
+    ],
+    [
+      "targetRegions with replicationRegions",
+      withPath(["distribute", 0], {
+        type: "SharedImage",
+        runOutputName: "s",
+        galleryImageId: GALLERY_IMAGE,
+        targetRegions: [{ name: "westus" }],
+        replicationRegions: ["westus"],
+      }),
+      "distribute[0].replicationRegions",
+      /targetRegions/,
+    ],
+    [
+      "storageAccountType without replicationRegions",
+      withPath(["distribute", 0], {
+        type: "SharedImage",
+        runOutputName: "s",
+        galleryImageId: GALLERY_IMAGE,
+        storageAccountType: "Standard_LRS",
+      }),
+      "distribute[0].storageAccountType",
+      /replicationRegions/,
+    ],
+  ];
+  for (const [name, args, property, reason] of crossField) {
+    it(`rejects across members: ${name}`, () => expectFailure(args, property, reason));
+  }
+
+  it("allows identity None on an existing template (PATCH can remove it)", () => {
+    const news = { ...minimalArgs(), identityType: "None", identityUserAssignedIdentity: undefined };
+    assert.deepEqual(failures(news, { imageTemplateName: "tpl-1" }), []);
+  });
+
+  it("tolerates values unknown during preview at any depth", () => {
+    const args = withPath(["source", "type"], UNKNOWN);
+    assert.deepEqual(failures(args), []);
+    assert.deepEqual(failures({ ...minimalArgs(), buildTimeoutInMinute: UNKNOWN, distribute: [UNKNOWN] }), []);
+    assert.deepEqual(
+      failures({ ...minimalArgs(), identityUserAssignedIdentity: UNKNOWN, imageTemplateName: UNKNOWN }),
+      [],
+    );
+    assert.deepEqual(failures(withPath(["distribute", 0, "imageId"], UNKNOWN)), []);
+  });
+});
+
+describe("check: autonaming and defaults", () => {
+  const withoutName = () => ({ ...minimalArgs(), imageTemplateName: undefined, __pulumiName: "web image" });
+
+  it("names the template after the Pulumi name plus a random suffix and records that it chose it", () => {
+    const { inputs, failures } = checkInputs({}, withoutName(), env());
+    assert.deepEqual(failures, []);
+    assert.equal(inputs.imageTemplateName, "web-image-a1b2c3d");
+    assert.deepEqual(inputs.__defaults, ["imageTemplateName"]);
+    assert.equal("__pulumiName" in inputs, false);
+  });
+
+  it("keeps an autoname across updates, and draws a new one when the engine re-checks for a replacement", () => {
+    const olds = { ...minimalArgs(), imageTemplateName: "web-image-0000000", __defaults: ["imageTemplateName"] };
+    assert.equal(checkInputs(olds, withoutName(), env()).inputs.imageTemplateName, "web-image-0000000");
+    assert.equal(checkInputs({}, withoutName(), env()).inputs.imageTemplateName, "web-image-a1b2c3d");
+  });
+
+  it("does not reuse a name the user had fixed before dropping it", () => {
+    const olds = { ...minimalArgs(), imageTemplateName: "fixed" };
+    assert.equal(checkInputs(olds, withoutName(), env()).inputs.imageTemplateName, "web-image-a1b2c3d");
+  });
+
+  it("leaves a user-chosen name alone", () => {
+    const { inputs } = checkInputs({}, minimalArgs(), env());
+    assert.equal(inputs.imageTemplateName, "tpl-1");
+    assert.equal(inputs.__defaults, undefined);
+  });
+
+  it("keeps autonames valid and within 64 characters", () => {
+    const name = autoname("ä/".repeat(50), "1234567");
+    assert.match(name, /^[A-Za-z0-9-_.]{1,64}$/);
+    assert.ok(name.endsWith("-1234567"));
+  });
+
+  it("defaults the subscription from AZURE_SUBSCRIPTION_ID, then ARM_SUBSCRIPTION_ID, else fails clearly", () => {
+    const news = { ...minimalArgs(), subscriptionId: undefined };
+    const other = "00000000-0000-0000-0000-000000000002";
+    assert.equal(
+      checkInputs({}, news, env({ AZURE_SUBSCRIPTION_ID: SUB, ARM_SUBSCRIPTION_ID: other })).inputs.subscriptionId,
+      SUB,
+    );
+    assert.equal(checkInputs({}, news, env({ ARM_SUBSCRIPTION_ID: other })).inputs.subscriptionId, other);
+    const { failures } = checkInputs({}, news, env());
+    assert.deepEqual(
+      failures.map((f) => f.property),
+      ["subscriptionId"],
+    );
+    assert.match(failures[0].reason, /AZURE_SUBSCRIPTION_ID/);
+  });
+
+  it("ignores the engine's __provider and passes the user's arguments through unchanged", () => {
+    const news = { ...validMaximalArgs(), __provider: "exports.handler = ..." };
+    const { inputs } = checkInputs({}, news, env());
+    assert.equal("__provider" in inputs, false);
+    assert.deepEqual(inputs, validMaximalArgs());
+  });
+});
