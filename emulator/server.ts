@@ -197,12 +197,15 @@ export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res
 
 export function createServer(emu: EmulatorCore, tls: { cert: string; key: string }): https.Server {
   // noDelay: small ARM responses must not wait for Nagle's algorithm (it capped throughput at ~40 ms/request).
-  const server = https.createServer({ cert: tls.cert, key: tls.key, keepAliveTimeout: 30_000, noDelay: true }, (req, res) => {
-    handleRequest(emu, req, res).catch((e: unknown) => {
-      emu.log(`request failed: ${String(e)}`);
-      res.destroy();
-    });
-  });
+  const server = https.createServer(
+    { cert: tls.cert, key: tls.key, keepAliveTimeout: 30_000, noDelay: true },
+    (req, res) => {
+      handleRequest(emu, req, res).catch((e: unknown) => {
+        emu.log(`request failed: ${String(e)}`);
+        res.destroy();
+      });
+    },
+  );
   server.on("secureConnection", (socket) => socket.setNoDelay(true));
   return server;
 }

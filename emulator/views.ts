@@ -35,9 +35,24 @@ function renderSource(source: JsonObject, createdAt: string): JsonObject {
   return source;
 }
 
+/** The service reports PowerShell steps' runElevated/runAsSystem even when omitted (as false), per its examples. */
+function withPowerShellDefaults(steps: Json | undefined): Json | undefined {
+  if (!Array.isArray(steps)) return steps;
+  return steps.map((s) =>
+    s !== null && typeof s === "object" && !Array.isArray(s) && s.type === "PowerShell"
+      ? { ...s, runAsSystem: s.runAsSystem ?? false, runElevated: s.runElevated ?? false }
+      : s,
+  );
+}
+
 export function renderTemplate(t: TemplateRecord, runStatus: RunStatus | undefined): JsonObject {
   const props: JsonObject = { ...t.properties };
   if (props.source) props.source = renderSource(props.source as JsonObject, String(t.systemData.createdAt));
+  if (props.customize) props.customize = withPowerShellDefaults(props.customize) as Json;
+  const validate = props.validate as JsonObject | undefined;
+  if (validate?.inVMValidations) {
+    props.validate = { ...validate, inVMValidations: withPowerShellDefaults(validate.inVMValidations) as Json };
+  }
   // Omitted buildTimeoutInMinutes means 0 (= the 4 h default); the service reports the 0.
   props.buildTimeoutInMinutes ??= 0;
   props.provisioningState = t.provisioning.state;

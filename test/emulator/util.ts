@@ -1,0 +1,121 @@
+/** Shared helpers for the emulator's own tests: raw ARM requests with a token, polling, template bodies. */
+import * as https from "node:https";
+import { setTimeout as delay } from "node:timers/promises";
+import type { RunningEmulator } from "../../emulator";
+
+export const API = "api-version=2025-10-01";
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests inspect arbitrary ARM JSON
+}
+
+export interface Arm {
+  token: string;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<RawResponse>;
+  close(): void;
+}
+
+/** Raw HTTPS against the emulator, trusting its certificate explicitly, with a token from its token endpoint. */
+export async function arm(emu: RunningEmulator & { caPem: string }): Promise<Arm> {
+  const agent = new https.Agent({ ca: emu.caPem, keepAlive: true });
+  const send = (method: string, url: string, payload: string | undefined, headers: Record<string, string>) =>
+    new Promise<RawResponse>((resolve, reject) => {
+      const req = https.request(url, { method, agent, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+        });
+      });
+      req.on("error", reject);
+      req.end(payload);
+    });
+  const form = new URLSearchParams({
+    grant_type: "client_credentials",
+    client_id: emu.clientId,
+    client_secret: emu.clientSecret,
+    scope: "https://management.azure.com/.default",
+  }).toString();
+  const tokenResponse = await send("POST", `${emu.url}/${emu.tenantId}/oauth2/v2.0/token`, form, {
+    "Content-Type": "application/x-www-form-urlencoded",
+  });
+  const token = String(tokenResponse.body.access_token);
+  return {
+    token,
+    request: (method, path, body, headers = {}) => {
+      const url = path.startsWith("https://") ? path : `${emu.url}${path}`;
+      const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
+      return send(method, url, payload, {
+        Authorization: `Bearer ${token}`,
+        ...(payload !== undefined ? { "Content-Type": "application/json" } : {}),
+        ...headers,
+      });
+    },
+    close: () => agent.destroy(),
+  };
+}
+
+export function templatePath(subscriptionId: string, rg: string, name: string, suffix = ""): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}${suffix}?${API}`;
+}
+
+/** A valid create body; `properties` entries in `extra` are merged in. */
+export function templateBody(
+  subscriptionId: string,
+  extra: { properties?: Record<string, unknown>; [k: string]: unknown } = {},
+) {
+  const { properties, ...rest } = extra;
+  return {
+    location: "westus",
+    identity: {
+      type: "UserAssigned",
+      userAssignedIdentities: {
+        [`/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/builder`]:
+          {},
+      },
+    },
+    properties: {
+      source: { type: "PlatformImage", publisher: "Canonical", offer: "ubuntu", sku: "server", version: "latest" },
+      customize: [{ type: "Shell", name: "hello", inline: ["echo hello"] }],
+      distribute: [
+        {
+          type: "ManagedImage",
+          runOutputName: "managed",
+          imageId: `/subscriptions/${subscriptionId}/resourceGroups/rg/providers/Microsoft.Compute/images/out`,
+          location: "westus",
+        },
+      ],
+      ...properties,
+    },
+    ...rest,
+  };
+}
+
+/** Polls `probe` until `done` holds (or throws after `timeoutMs`). */
+export async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (done(v)) return v;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value ${JSON.stringify(v)}`);
+    await delay(20);
+  }
+}
+
+/** Polls an Azure-AsyncOperation monitor until it leaves InProgress; returns the final status body. */
+export async function settle(
+  a: Arm,
+  response: RawResponse,
+): Promise<{ status: string; error?: { code: string; message: string } }> {
+  const monitor = String(response.headers["azure-asyncoperation"]);
+  return (
+    await waitFor(
+      () => a.request("GET", monitor),
+      (r) => r.body?.status !== "InProgress",
+    )
+  ).body;
+}
