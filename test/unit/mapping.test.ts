@@ -64,7 +64,7 @@ describe("mapping: official request examples round-trip", () => {
   for (const example of templateRequests) {
     it(`PUT body of ${example.file}: ARM -> args -> ARM is the identity`, () => {
       const body = example.parameters.parameters as Json;
-      const args = argsFromImageTemplate(fromWire(body)) as ImageTemplateInputs;
+      const args = argsFromImageTemplate(fromWire(body)) as unknown as ImageTemplateInputs;
       assert.equal(args.identityUserAssignedIdentity?.length, 1);
       assert.deepEqual(toWire(toImageTemplate(args)), body);
     });
@@ -102,13 +102,13 @@ describe("mapping: official request examples round-trip", () => {
 
 describe("mapping: details", () => {
   it("derives the identity type from the ids and sends None without ids", () => {
-    const args = minimalArgs() as ImageTemplateInputs;
+    const args = minimalArgs() as unknown as ImageTemplateInputs;
     assert.equal(toImageTemplate(args).identity.type, "UserAssigned");
     assert.deepEqual(toImageTemplate({ ...args, identityUserAssignedIdentity: undefined }).identity, { type: "None" });
   });
 
   it("omits vmProfile when no vmProfile argument is set, and nests vnetConfig only when needed", () => {
-    const args = minimalArgs() as ImageTemplateInputs;
+    const args = minimalArgs() as unknown as ImageTemplateInputs;
     assert.equal(toImageTemplate(args).vmProfile, undefined);
     assert.deepEqual(toImageTemplate({ ...args, vmProfileVmsize: "Standard_D2s_v3" }).vmProfile, {
       vmSize: "Standard_D2s_v3",
@@ -120,15 +120,15 @@ describe("mapping: details", () => {
       ...minimalArgs(),
       vmProfileVmsize: "Standard_D4s_v3",
       vmProfileOsdiskSizeGb: 128,
-    } as ImageTemplateInputs;
-    const news = { ...minimalArgs(), vmProfileOsdiskSizeGb: 256 } as ImageTemplateInputs;
+    } as unknown as ImageTemplateInputs;
+    const news = { ...minimalArgs(), vmProfileOsdiskSizeGb: 256 } as unknown as ImageTemplateInputs;
     const body = toUpdateParameters(olds, news, new Set<ArgKey>(["vmProfileVmsize", "vmProfileOsdiskSizeGb"]));
     assert.deepEqual(body, { properties: { vmProfile: { vmSize: "", osDiskSizeGB: 256 } } });
   });
 
   it("PATCHes removed tags as an empty map and sends only what changed", () => {
-    const olds = { ...minimalArgs(), tag: { a: "b" } } as ImageTemplateInputs;
-    const news = minimalArgs() as ImageTemplateInputs;
+    const olds = { ...minimalArgs(), tag: { a: "b" } } as unknown as ImageTemplateInputs;
+    const news = minimalArgs() as unknown as ImageTemplateInputs;
     assert.deepEqual(toUpdateParameters(olds, news, new Set<ArgKey>(["tag"])), { tags: {} });
   });
 
