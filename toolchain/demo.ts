@@ -1,0 +1,60 @@
+// `npm run demo`: deploy the root Pulumi.yaml quickstart against the local emulator with the real Pulumi CLI.
+// `npm run demo -- --destroy` tears the same stack and emulator state down again.
+//
+// Everything the demo makes lives in `.demo/` at the repository root (emulator data, file backend, PULUMI_HOME),
+// so a later run, or the destroy, finds the stack and the templates it created.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { startEmulator } from "../emulator";
+import { offlineEngineEnv } from "./engine-env";
+import { ensurePulumi } from "./ensure-pulumi";
+import { runPulumi } from "./run-pulumi";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+const demoDir = path.join(repoRoot, ".demo");
+const stackName = "demo";
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { destroy: { type: "boolean", default: false } } });
+  const binDir = await ensurePulumi();
+  const emulator = await startEmulator({ port: 0, dataDir: path.join(demoDir, "emulator"), quiet: true });
+  const options = {
+    cwd: repoRoot,
+    binDir,
+    echo: true,
+    env: { ...offlineEngineEnv({ stateDir: path.join(demoDir, "pulumi"), binDir }), ...emulator.env },
+  };
+  const pulumi = async (...args: string[]) => {
+    process.stderr.write(`\n$ pulumi ${args.join(" ")}\n`);
+    const { code } = await runPulumi(args, options);
+    if (code !== 0) throw new Error(`\`pulumi ${args.join(" ")}\` exited with code ${code}`);
+  };
+  try {
+    process.stderr.write(`Emulator: ${emulator.url} (state in ${emulator.dataDir})\n`);
+    await pulumi("stack", "select", "--create", stackName);
+    if (values.destroy) {
+      await pulumi("destroy", "--yes");
+      await pulumi("stack", "rm", "--yes", stackName);
+    } else {
+      await pulumi("up", "--yes");
+      await pulumi("stack", "output", "--json");
+    }
+  } finally {
+    await emulator.stop();
+  }
+  if (values.destroy) {
+    fs.rmSync(demoDir, { recursive: true, force: true });
+    process.stderr.write(`\nDestroyed the demo stack and removed ${demoDir}.\n`);
+  } else {
+    process.stderr.write(
+      `\nThe stack and the emulator's state are kept in ${demoDir}.\n` +
+        `Run \`npm run demo\` again to see that nothing changes; tear it down with \`npm run demo -- --destroy\`.\n`,
+    );
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
