@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { API, arm, settle, type Arm, type RawResponse } from "./util";
+import { API, arm, settle, type AnyJson, type Arm, type RawResponse } from "./util";
 
 const EXAMPLES_DIR = path.resolve(__dirname, "../../../shared/azure-specs/imagebuilder-2025-10-01/examples");
 
 interface Example {
   operationId: string;
-  parameters: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  responses: Record<string, { body?: any; headers?: Record<string, string> }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  parameters: Record<string, AnyJson>;
+  responses: Record<string, { body?: AnyJson; headers?: Record<string, string> }>;
 }
 
 /** Every documented field exists in `actual` with the same JSON type (arrays compared item by item). */

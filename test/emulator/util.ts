@@ -5,10 +5,14 @@ import type { RunningEmulator } from "../../emulator";
 
 export const API = "api-version=2025-10-01";
 
+/** Arbitrary ARM JSON as tests inspect it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyJson = any;
+
 export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests inspect arbitrary ARM JSON
+  body: AnyJson;
 }
 
 export interface Arm {

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { arm, settle, templateBody, templatePath, waitFor, type Arm } from "./util";
+
+describe("emulator: builds, run outputs and autoRun", function () {
+  let emu: TestEmulator;
+  let a: Arm;
+  let sub: string;
+  before(async () => {
+    emu = await startTestEmulator({ lroDurationMs: 30, buildDurationMs: 900 });
+    a = await arm(emu);
+    sub = emu.subscriptionId;
+  });
+  beforeEach(() => emu.admin.reset());
+  after(async () => {
+    a.close();
+    await emu.stop();
+  });
+
+  const get = async (name: string) => (await a.request("GET", templatePath(sub, "rg", name))).body;
+  const create = async (name: string, properties: Record<string, unknown> = {}) =>
+    settle(a, await a.request("PUT", templatePath(sub, "rg", name), templateBody(sub, { properties })));
+
+  /** Samples lastRunStatus until the run leaves Running; returns the distinct sub-states seen, in order. */
+  async function observeRun(name: string) {
+    const seen: string[] = [];
+    const final = await waitFor(
+      () => get(name),
+      (t) => {
+        const s = t.properties.lastRunStatus;
+        if (s?.runState === "Running" && seen.at(-1) !== s.runSubState) seen.push(s.runSubState);
+        return s !== undefined && s.runState !== "Running";
+      },
+    );
+    return { seen, final: final.properties.lastRunStatus };
+  }
+
+  it("walks Queued, Building, Customizing, Optimizing, Validating, Distributing to Succeeded", async () => {
+    await create("t", {
+      optimize: { vmBoot: { state: "Enabled" } },
+      validate: { inVMValidations: [{ type: "Shell", name: "check", inline: ["true"] }] },
+    });
+    assert.equal((await get("t")).properties.lastRunStatus, undefined);
+    const run = await a.request("POST", templatePath(sub, "rg", "t", "/run"));
+    assert.equal(run.status, 202);
+    const { seen, final } = await observeRun("t");
+    assert.deepEqual(seen, ["Queued", "Building", "Customizing", "Optimizing", "Validating", "Distributing"]);
+    assert.equal(final.runState, "Succeeded");
+    assert.ok(Date.parse(final.endTime) >= Date.parse(final.startTime));
+    assert.equal((await settle(a, run)).status, "Succeeded");
+  });
+
+  it("skips Optimizing and Validating when not configured and creates one output per distributor", async () => {
+    await create("t", {
+      distribute: [
+        {
+          type: "ManagedImage",
+          runOutputName: "mi",
+          imageId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/i",
+          location: "westus",
+        },
+        {
+          type: "SharedImage",
+          runOutputName: "sig",
+          galleryImageId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d",
+        },
+        { type: "VHD", runOutputName: "vhd", uri: "https://acct.blob.core.windows.net/vhds/out.vhd" },
+      ],
+    });
+    await a.request("POST", templatePath(sub, "rg", "t", "/run"));
+    const { seen } = await observeRun("t");
+    assert.deepEqual(seen, ["Queued", "Building", "Customizing", "Distributing"]);
+    const outputs = (await a.request("GET", templatePath(sub, "rg", "t", "/runOutputs"))).body.value;
+    assert.deepEqual(
+      outputs.map((o: { name: string; properties: unknown }) => [o.name, o.properties]),
+      [
+        [
+          "mi",
+          {
+            provisioningState: "Succeeded",
+            artifactId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/i",
+          },
+        ],
+        [
+          "sig",
+          {
+            provisioningState: "Succeeded",
+            artifactId:
+              "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/galleries/g/images/d/versions/0.0.1",
+          },
+        ],
+        ["vhd", { provisioningState: "Succeeded", artifactUri: "https://acct.blob.core.windows.net/vhds/out.vhd" }],
+      ],
+    );
+    // A second run produces the next gallery version.
+    await settle(a, await a.request("POST", templatePath(sub, "rg", "t", "/run")));
+    const sig = await a.request("GET", templatePath(sub, "rg", "t", "/runOutputs/sig"));
+    assert.match(sig.body.properties.artifactId, /\/versions\/0\.0\.2$/);
+  });
+
+  it("cancels: Canceling, then Canceled; no run outputs", async () => {
+    await emu.admin.setTiming({ buildDurationMs: 60_000, lroDurationMs: 300 });
+    try {
+      await create("t");
+      const run = await a.request("POST", templatePath(sub, "rg", "t", "/run"));
+      const cancel = await a.request("POST", templatePath(sub, "rg", "t", "/cancel"));
+      assert.equal(cancel.status, 202);
+      assert.equal((await get("t")).properties.lastRunStatus.runState, "Canceling");
+      assert.equal((await settle(a, cancel)).status, "Succeeded");
+      assert.equal((await get("t")).properties.lastRunStatus.runState, "Canceled");
+      assert.equal((await settle(a, run)).status, "Canceled");
+      assert.deepEqual((await a.request("GET", templatePath(sub, "rg", "t", "/runOutputs"))).body.value, []);
+    } finally {
+      await emu.admin.setTiming({ buildDurationMs: 900, lroDurationMs: 30 });
+    }
+  });
+
+  it("starts a build on create when autoRun is Enabled", async () => {
+    await create("auto", { autoRun: { state: "Enabled" } });
+    const { final } = await observeRun("auto");
+    assert.equal(final.runState, "Succeeded");
+    await create("manual", { autoRun: { state: "Disabled" } });
+    assert.equal((await get("manual")).properties.lastRunStatus, undefined);
+  });
+});
