@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { generateSchema } from "../../emulator/schema/generate";
+import { startTestEmulator } from "../helpers/emulator";
+import { arm, settle, templateBody, templatePath } from "./util";
+
+describe("emulator: persistence across restarts", function () {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "emu-persist-"));
+  });
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  it("keeps state, credentials and certificate across a restart on the same data dir", async () => {
+    const first = await startTestEmulator({ dataDir });
+    const a = await arm(first);
+    await settle(
+      a,
+      await a.request("PUT", templatePath(first.subscriptionId, "rg", "kept"), templateBody(first.subscriptionId)),
+    );
+    await settle(a, await a.request("POST", templatePath(first.subscriptionId, "rg", "kept", "/run")));
+    a.close();
+    await first.stop();
+
+    const second = await startTestEmulator({ dataDir });
+    try {
+      assert.deepEqual(
+        [second.tenantId, second.clientId, second.clientSecret, second.subscriptionId, second.caPem],
+        [first.tenantId, first.clientId, first.clientSecret, first.subscriptionId, first.caPem],
+      );
+      const b = await arm(second);
+      const t = await b.request("GET", templatePath(second.subscriptionId, "rg", "kept"));
+      assert.equal(t.status, 200);
+      assert.equal(t.body.properties.provisioningState, "Succeeded");
+      assert.equal(t.body.properties.lastRunStatus.runState, "Succeeded");
+      assert.equal(
+        (await b.request("GET", templatePath(second.subscriptionId, "rg", "kept", "/runOutputs"))).body.value.length,
+        1,
+      );
+      b.close();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it("never loses an acknowledged write under concurrency and leaves a valid state file", async () => {
+    const emu = await startTestEmulator({ dataDir });
+    const a = await arm(emu);
+    const names = Array.from({ length: 60 }, (_, i) => `c${i}`);
+    const responses = await Promise.all(
+      names.map((n) => a.request("PUT", templatePath(emu.subscriptionId, "rg", n), templateBody(emu.subscriptionId))),
+    );
+    assert.ok(responses.every((r) => r.status === 201));
+    // Acknowledged = on disk now, before any stop/flush: read the file while the emulator still runs.
+    const onDisk = JSON.parse(await readFile(path.join(dataDir, "state.json"), "utf8"));
+    assert.equal(Object.keys(onDisk.templates).length, names.length);
+    a.close();
+    await emu.stop();
+    const again = await startTestEmulator({ dataDir });
+    const restored = (await again.admin.state()).templates.map((t) => t.name).sort();
+    assert.deepEqual(restored, [...names].sort());
+    await again.stop();
+  });
+
+  it("refuses to start on a corrupt state file instead of silently discarding it", async () => {
+    const emu = await startTestEmulator({ dataDir });
+    await emu.stop();
+    await (await import("node:fs/promises")).writeFile(path.join(dataDir, "state.json"), "{truncated");
+    await assert.rejects(startTestEmulator({ dataDir }), /Cannot load emulator state/);
+  });
+
+  it("ships a validation schema in sync with ../shared's OpenAPI description", async () => {
+    const spec = JSON.parse(
+      await readFile(
+        path.resolve(__dirname, "../../../shared/azure-specs/imagebuilder-2025-10-01/openapi.json"),
+        "utf8",
+      ),
+    );
+    const committed = JSON.parse(
+      await readFile(path.resolve(__dirname, "../../emulator/schema/imagebuilder-2025-10-01.schema.json"), "utf8"),
+    );
+    assert.deepEqual(committed, generateSchema(spec));
+  });
+});
