@@ -1,18 +1,69 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../provider/index";
+
+const PACKAGE = "pulumi-azure-imagebuilder";
 
 /** The smallest useful dynamic provider, as the yardstick for ours. */
 const noopProvider: pulumi.dynamic.ResourceProvider = {
   create: async (inputs) => ({ id: "noop", outs: inputs }),
 };
 
-/** Bytes of `__provider` text, measured exactly as pulumi.dynamic.Resource serializes it. */
-export async function serializedBytes(provider: pulumi.dynamic.ResourceProvider): Promise<number> {
-  const serialized = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  return Buffer.byteLength(serialized.text, "utf8");
+/** `__provider` text, produced exactly as pulumi.dynamic.Resource produces it. */
+export async function serializedProvider(provider: pulumi.dynamic.ResourceProvider) {
+  return pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
 }
 
-/** Serialized size of our provider and of a no-op provider (goal: ours <= 2x noop). Same for every resource. */
-export async function serializedProviderBytes(): Promise<{ ours: number; noop: number }> {
-  return { ours: await serializedBytes(imageTemplateProvider), noop: await serializedBytes(noopProvider) };
+/** This package's root (works from the TypeScript sources and from dist/). */
+export function packageRoot(from = __dirname): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, "package.json");
+    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === PACKAGE) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no ${PACKAGE} package.json above ${from}`);
+  }
+}
+
+/**
+ * Loads the built provider as a user's project gets it: copied (not linked) under `<tmp>/node_modules/<package>`,
+ * its dependencies linked next to it. Requires `npm run build`. Returns the package's exports and a cleanup.
+ */
+export function loadInstalledCopy(): {
+  exports: typeof import("../provider/index");
+  projectDir: string;
+  dispose(): void;
+} {
+  const root = packageRoot();
+  if (!existsSync(path.join(root, "dist/provider/index.js")))
+    throw new Error("dist/provider is missing: run `npm run build`");
+  const projectDir = mkdtempSync(path.join(tmpdir(), "imagebuilder-installed-"));
+  const modules = path.join(projectDir, "node_modules");
+  const target = path.join(modules, PACKAGE);
+  mkdirSync(target, { recursive: true });
+  cpSync(path.join(root, "package.json"), path.join(target, "package.json"));
+  cpSync(path.join(root, "dist/provider"), path.join(target, "dist/provider"), { recursive: true });
+  for (const dep of readdirSync(path.join(root, "node_modules"))) {
+    if (!dep.startsWith(".")) symlinkSync(path.join(root, "node_modules", dep), path.join(modules, dep));
+  }
+  return {
+    exports: require(path.join(target, "dist/provider/index.js")),
+    projectDir,
+    dispose: () => rmSync(projectDir, { recursive: true, force: true }),
+  };
+}
+
+/**
+ * Serialized size of our provider as installed from npm and of a no-op provider (goal: ours <= 2x noop), plus ours
+ * when the package is used from a checkout (not under node_modules: serialized by value). The same for every resource.
+ */
+export async function serializedProviderBytes(): Promise<{ ours: number; noop: number; checkout: number }> {
+  const installed = loadInstalledCopy();
+  try {
+    const bytes = async (p: pulumi.dynamic.ResourceProvider) => Buffer.byteLength((await serializedProvider(p)).text);
+    const checkout = await bytes(imageTemplateProvider);
+    return { ours: await bytes(installed.exports.imageTemplateProvider), noop: await bytes(noopProvider), checkout };
+  } finally {
+    installed.dispose();
+  }
 }
