@@ -131,11 +131,8 @@ function identityArgs(identity: ImageTemplateIdentity | undefined): Args {
 export function argsFromImageTemplate(template: ImageTemplate): Args {
   const t = deepCompact(template);
   const address = t.id ? parseTemplateId(t.id) : undefined;
-  let source: Source | undefined;
-  if (t.source) {
-    const { exactVersion: _exact, ...rest } = t.source as Source & { exactVersion?: string };
-    source = rest as Source;
-  }
+  // exactVersion is read-only: it becomes the output sourceExactVersion.
+  const source = t.source && (compact({ ...t.source, exactVersion: undefined }) as unknown as Source);
   return compact({
     ...address,
     location: t.location,

@@ -132,6 +132,9 @@ describe("provider against the emulator", function () {
       ["PATCH"],
     );
     assert.deepEqual((updated.outs as Bag).tag, { env: "prod" });
+    assert.equal((updated.outs as Bag).provisioningState, "Succeeded");
+    assert.equal((updated.outs as Bag).resourceId, id);
+    assert.equal((updated.outs as Bag).exactStagingResourceGroup, outs.exactStagingResourceGroup);
     assert.deepEqual((await emu.admin.state()).templates[0].tags, { env: "prod" });
 
     // A source change replaces; the user fixed the name, so the old template must go first.
