@@ -40,6 +40,10 @@ const ADVICE: Record<string, string> = {
 /** "<what> failed: <code> (HTTP <status>): <message> <advice>" */
 export function describeFailure(what: string, e: unknown): Error {
   const { status, code, message } = serviceError(e);
+  // @azure/identity errors (AggregateAuthenticationError, CredentialUnavailableError, AuthenticationError).
+  if (/Authentication|CredentialUnavailable/.test((e as { name?: string })?.name ?? "")) {
+    return new Error(`${what} failed: could not get an Azure token: ${message} ${ADVICE.AuthenticationFailed}`);
+  }
   const head = [code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(", ");
   const advice =
     (code && ADVICE[code]) ||

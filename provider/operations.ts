@@ -65,32 +65,25 @@ function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>): Propert
   return { ...echoed, ...outputsFromImageTemplate(template) };
 }
 
-/** Describes why an existing template cannot be adopted: the immutable arguments that differ. */
-function adoptionMismatch(existing: ImageTemplate, inputs: Inputs): ArgKey[] {
-  const current = { ...argsFromImageTemplate(existing), subscriptionId: inputs.subscriptionId };
-  return diffInputs(current, { ...inputs, [DEFAULTS_KEY]: [] }).replaces;
-}
-
+/**
+ * Takes over an existing template: its immutable arguments must match the program (else the error lists each
+ * difference); the in-place ones are reconciled with one PATCH.
+ */
 async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate, inputs: Inputs) {
   if (existing.provisioningState === "Failed") {
     throw new Error(
       `Cannot adopt ${label(a)}: its provisioning failed (${existing.provisioningError?.provisioningErrorCode ?? "no code"}: ${existing.provisioningError?.message ?? "no message"}). Delete it (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName}) and run pulumi up again.`,
     );
   }
-  const mismatched = adoptionMismatch(existing, inputs);
-  if (mismatched.length > 0) {
-    const current = canonicalArgs(argsFromImageTemplate(existing));
-    const wanted = canonicalArgs(inputs);
-    const lines = mismatched.map(
-      (k) =>
-        `  ${k}: existing ${JSON.stringify(current[k]) ?? "(unset)"}, declared ${JSON.stringify(wanted[k]) ?? "(unset)"}`,
-    );
+  const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.subscriptionId };
+  const { replaces, updates } = diffInputs(current, inputs);
+  if (replaces.length > 0) {
+    const show = (v: unknown) => JSON.stringify(v) ?? "(unset)";
+    const lines = replaces.map((k) => `  ${k}: existing ${show(current[k])}, declared ${show(inputs[k])}`);
     throw new Error(
       `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
     );
   }
-  const current = argsFromImageTemplate(existing);
-  const { updates } = diffInputs(current, inputs);
   return updates.length === 0 ? existing : patch(c, a, current, inputs, new Set(updates));
 }
 
@@ -135,29 +128,31 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
     return { id: adopted.id ?? templateId(a), outs: outputs(inputs, adopted) };
   }
 
-  let created: ImageTemplate | undefined;
-  let failure: unknown;
   try {
-    created = await c.client.virtualMachineImageTemplates.createOrUpdate(
+    const created = await c.client.virtualMachineImageTemplates.createOrUpdate(
       a.resourceGroupName,
       a.imageTemplateName,
       toImageTemplate(inputs),
       c.pollOptions,
     );
+    if (created.provisioningState !== "Failed")
+      return { id: created.id ?? templateId(a), outs: outputs(inputs, created) };
   } catch (e) {
-    failure = e;
+    // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template.
+    const left = await getOrUndefined(c, a).catch(() => undefined);
+    if (left?.provisioningState !== "Failed") {
+      const state = left ? ` The template exists in state ${left.provisioningState}; check it before retrying.` : "";
+      throw new Error(describeFailure(`Creating ${label(a)}`, e).message + state);
+    }
   }
-  if (created && created.provisioningState !== "Failed") {
-    return { id: created.id ?? templateId(a), outs: outputs(inputs, created) };
-  }
-  // Synchronous rejection: nothing was created.
-  const status = serviceError(failure).status;
-  if (failure && status !== undefined && status >= 400) throw describeFailure(`Creating ${label(a)}`, failure);
+  return failProvisioning(c, a);
+}
 
-  // Provisioning failed: a Failed template blocks the name, so remove it before reporting the service's error.
-  const failed = created ?? (await getOrUndefined(c, a).catch(() => undefined));
-  const code = failed?.provisioningError?.provisioningErrorCode ?? serviceError(failure).code;
-  const message = failed?.provisioningError?.message ?? serviceError(failure).message;
+/** A Failed template blocks its name (the service refuses a new PUT): delete it, then report the service's error. */
+async function failProvisioning(c: Connection, a: TemplateAddress): Promise<never> {
+  const failed = await getOrUndefined(c, a).catch(() => undefined);
+  const code = failed?.provisioningError?.provisioningErrorCode ?? "(no code)";
+  const message = (failed?.provisioningError?.message ?? "(no message)").replace(/\.$/, "");
   let cleanup = "The failed template was deleted";
   try {
     await deleteAndWait(c, a);
@@ -165,7 +160,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
     cleanup = `Deleting the failed template also failed (${serviceError(e).message}); delete it by hand (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName})`;
   }
   throw new Error(
-    `Creating ${label(a)} failed: provisioning error ${code ?? "(no code)"}: ${message}. ${cleanup}; fix the cause and run pulumi up again.`,
+    `Creating ${label(a)} failed: provisioning error ${code}: ${message}. ${cleanup}; fix the cause and run pulumi up again.`,
   );
 }
 

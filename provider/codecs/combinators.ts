@@ -38,6 +38,8 @@ export function suggest(key: string, known: readonly string[]): string | undefin
   const lower = key.toLowerCase();
   const sameCase = known.find((k) => k.toLowerCase() === lower);
   if (sameCase) return sameCase;
+  const prefix = lower.length >= 3 ? known.find((k) => k.toLowerCase().startsWith(lower)) : undefined;
+  if (prefix) return prefix;
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
     const distance = levenshtein(lower, name.toLowerCase());

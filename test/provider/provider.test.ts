@@ -187,6 +187,28 @@ describe("provider against the emulator", function () {
     assert.deepEqual((await emu.admin.state()).templates, []);
   });
 
+  it("reports a request the service rejects with its code and status, leaving nothing behind", async () => {
+    // Bypasses check (which would catch the duplicate) to reach the service's own validation.
+    const inputs = await checked(args({ imageTemplateName: "tpl-rejected" }));
+    const dup = { ...inputs, distribute: [...(inputs.distribute as Bag[]), { type: "VHD", runOutputName: "MI" }] };
+    await assert.rejects(
+      provider.create(dup),
+      /Creating image template "tpl-rejected".*failed \(\w+, HTTP 400\): .*duplicate runOutputName/,
+    );
+    assert.deepEqual((await emu.admin.state()).templates, []);
+  });
+
+  it("explains a credential failure", async () => {
+    const secret = process.env.AZURE_CLIENT_SECRET;
+    process.env.AZURE_CLIENT_SECRET = "wrong-secret";
+    try {
+      const inputs = await checked(args({ imageTemplateName: "tpl-auth" }));
+      await assert.rejects(provider.create(inputs), /could not get an Azure token.*AZURE_CLIENT_SECRET/s);
+    } finally {
+      process.env.AZURE_CLIENT_SECRET = secret;
+    }
+  });
+
   it("rejects bad inputs in check without a single request reaching the emulator", async () => {
     await emu.admin.clearRequests();
     const bad = args({ buildTimeoutInMinute: 5000, vmProfileVmSize: "Standard_D2s_v3" });

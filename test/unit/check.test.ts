@@ -168,6 +168,7 @@ describe("check: validation", () => {
     expectFailure({ ...minimalArgs(), vmProfileVmSize: "x" }, "vmProfileVmSize", /did you mean "vmProfileVmsize"/);
     expectFailure({ ...minimalArgs(), tags: {} }, "tags", /did you mean "tag"/);
     expectFailure(withPath(["source", "skus"], "x"), "source.skus", /did you mean "sku"/);
+    expectFailure(withPath(["source", "plan"], {}), "source.plan", /did you mean "planInfo"/);
     expectFailure(
       { ...minimalArgs(), customize: [{ type: "Shell", inline: ["x"], scriptURI: "https://a/b" }] },
       "customize[0].scriptURI",
