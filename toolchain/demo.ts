@@ -2,7 +2,8 @@
 // `npm run demo -- --destroy` tears the same stack and emulator state down again.
 //
 // Everything the demo makes lives in `.demo/` at the repository root (emulator data, file backend, PULUMI_HOME),
-// so a later run, or the destroy, finds the stack and the templates it created.
+// so a later run, or the destroy, finds the stack and the templates it created. IMAGEBUILDER_DEMO_DIR moves it
+// (the tests use a temporary folder).
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -12,7 +13,7 @@ import { ensurePulumi } from "./ensure-pulumi";
 import { runPulumi } from "./run-pulumi";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
-const demoDir = path.join(repoRoot, ".demo");
+const demoDir = path.resolve(process.env.IMAGEBUILDER_DEMO_DIR ?? path.join(repoRoot, ".demo"));
 const stackName = "demo";
 
 async function main(): Promise<void> {

@@ -1,0 +1,48 @@
+/** `npm run demo` as the README promises: exit 0 with the stack outputs printed, then `-- --destroy` cleans up. */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { execCommand } from "../../toolchain/exec";
+import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
+
+const repoRoot = path.resolve(__dirname, "..", "..");
+
+describe("npm run demo", function () {
+  this.timeout(5 * 60_000);
+  let demoDir: string;
+
+  before(async function () {
+    this.timeout(ENSURE_TIMEOUT_MS);
+    await pulumiBinDir();
+    demoDir = await fs.mkdtemp(path.join(os.tmpdir(), "imagebuilder-demo-"));
+  });
+
+  after(async () => {
+    await fs.rm(demoDir, { recursive: true, force: true });
+  });
+
+  const demo = (...args: string[]) =>
+    execCommand(process.execPath, [path.join(repoRoot, "dist", "toolchain", "demo.js"), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, IMAGEBUILDER_DEMO_DIR: demoDir },
+    });
+
+  it("deploys the quickstart and prints its stack outputs", async () => {
+    const result = await demo();
+    assert.equal(result.code, 0, result.stderr);
+    const outputs = JSON.parse(result.stdout.slice(result.stdout.lastIndexOf("\n{")));
+    assert.equal(outputs.provisioningState, "Succeeded");
+    assert.match(outputs.templateId, /\/providers\/Microsoft\.VirtualMachineImages\/imageTemplates\/ubuntu-web-/);
+    assert.match(result.stderr, /npm run demo -- --destroy/);
+  });
+
+  it("a second run changes nothing, and --destroy removes the stack and its folder", async () => {
+    const again = await demo();
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /Resources:\s+2 unchanged/);
+    const destroy = await demo("--destroy");
+    assert.equal(destroy.code, 0, destroy.stderr);
+    await assert.rejects(fs.access(demoDir), "the demo folder is gone");
+  });
+});
