@@ -157,6 +157,42 @@ describe("provider against the emulator", function () {
     await provider.delete(id, updated.outs as Bag); // already gone is success
   });
 
+  it("changes vmProfile, distribute and identity in place with one PATCH", async () => {
+    const inputs = await checked(args({ imageTemplateName: "tpl-patch", vmProfileVmsize: "Standard_D2s_v3" }));
+    const { id, outs } = await provider.create(inputs);
+    const other = `${rgId()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/other`;
+    const news = await checked(
+      args({
+        imageTemplateName: "tpl-patch",
+        vmProfileOsdiskSizeGb: 128,
+        identityUserAssignedIdentity: [other],
+        distribute: [{ type: "VHD", runOutputName: "vhd" }],
+      }),
+      inputs,
+    );
+    assert.deepEqual(await provider.diff(id, outs as Bag, news), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    await emu.admin.clearRequests();
+    await provider.update(id, outs as Bag, news);
+    assert.deepEqual(
+      (await armRequests()).filter((r) => r.method !== "GET").map((r) => r.method),
+      ["PATCH"],
+    );
+    const live = (await emu.admin.state()).templates[0] as { identity: Bag; properties: Bag };
+    assert.deepEqual(Object.keys(live.identity.userAssignedIdentities as Bag), [other]);
+    assert.deepEqual(
+      live.properties.vmProfile,
+      { vmSize: "", osDiskSizeGB: 128 },
+      "removed vmSize reset to the default",
+    );
+    assert.deepEqual(live.properties.distribute, [{ type: "VHD", runOutputName: "vhd" }]);
+    const refreshed = await provider.read(id, updated.outs as Bag);
+    assert.equal((await provider.diff(id, refreshed.props as Bag, news)).changes, false, "no drift after the PATCH");
+  });
+
   it("autonames, and plans create-before-delete for an autonamed replacement", async () => {
     const inputs = await checked({ ...args(), __pulumiName: "web" });
     assert.match(String(inputs.imageTemplateName), /^web-[0-9a-f]{7}$/);
