@@ -176,7 +176,7 @@ describe("provider against the emulator", function () {
       deleteBeforeReplace: false,
     });
     await emu.admin.clearRequests();
-    await provider.update(id, outs as Bag, news);
+    const updated = await provider.update(id, outs as Bag, news);
     assert.deepEqual(
       (await armRequests()).filter((r) => r.method !== "GET").map((r) => r.method),
       ["PATCH"],
