@@ -13,9 +13,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
 
 const config = new pulumi.Config();
-const subscriptionId = config.get("subscriptionId") ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
+const subscriptionId =
+  config.get("subscriptionId") ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
 if (!subscriptionId) {
-    throw new Error("Set the subscription: `pulumi config set subscriptionId <id>` or AZURE_SUBSCRIPTION_ID.");
+  throw new Error("Set the subscription: `pulumi config set subscriptionId <id>` or AZURE_SUBSCRIPTION_ID.");
 }
 const resourceGroupName = config.get("resourceGroupName") ?? "rg-gallery";
 const location = config.get("location") ?? "westeurope";
@@ -25,50 +26,50 @@ const identities = `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIden
 const builderIdentityId = config.get("builderIdentityId") ?? `${identities}/aib-builder`;
 const buildVmIdentityId = config.get("buildVmIdentityId") ?? `${identities}/aib-build-vm`;
 const galleryImageId =
-    config.get("galleryImageId") ?? `${rgId}/providers/Microsoft.Compute/galleries/corp_gallery/images/ubuntu-hardened`;
+  config.get("galleryImageId") ?? `${rgId}/providers/Microsoft.Compute/galleries/corp_gallery/images/ubuntu-hardened`;
 
 const template = new ImageTemplate("ubuntu-hardened", {
-    resourceGroupName,
-    location,
-    identityType: "UserAssigned",
-    identityUserAssignedIdentity: [builderIdentityId],
-    vmProfileUserAssignedIdentities: [buildVmIdentityId],
-    vmProfileVmsize: "Standard_D4s_v5",
-    vmProfileOsdiskSizeGb: 64,
-    source: {
-        type: "PlatformImage",
-        publisher: "Canonical",
-        offer: "0001-com-ubuntu-server-jammy",
-        sku: "22_04-lts-gen2",
-        version: "latest",
+  resourceGroupName,
+  location,
+  identityType: "UserAssigned",
+  identityUserAssignedIdentity: [builderIdentityId],
+  vmProfileUserAssignedIdentities: [buildVmIdentityId],
+  vmProfileVmsize: "Standard_D4s_v5",
+  vmProfileOsdiskSizeGb: 64,
+  source: {
+    type: "PlatformImage",
+    publisher: "Canonical",
+    offer: "0001-com-ubuntu-server-jammy",
+    sku: "22_04-lts-gen2",
+    version: "latest",
+  },
+  customize: [
+    {
+      type: "Shell",
+      name: "cis-hardening",
+      scriptUri: "https://raw.githubusercontent.com/example/hardening/v1.4.0/harden.sh",
+      sha256Checksum: "2b8f0d8c1e9a4f7b5c3d6e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b",
     },
-    customize: [
-        {
-            type: "Shell",
-            name: "cis-hardening",
-            scriptUri: "https://raw.githubusercontent.com/example/hardening/v1.4.0/harden.sh",
-            sha256Checksum: "2b8f0d8c1e9a4f7b5c3d6e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b",
-        },
-    ],
-    distribute: [
-        {
-            type: "SharedImage",
-            runOutputName: "ubuntu-hardened",
-            galleryImageId,
-            targetRegions: [
-                { name: location, replicaCount: 2, storageAccountType: "Standard_ZRS" },
-                { name: replicaRegion, replicaCount: 1, storageAccountType: "Standard_LRS" },
-            ],
-            // Each build publishes the next version under major 1: 1.0.0, 1.0.1, ...
-            versioning: { scheme: "Latest", major: 1 },
-            // Shallow replication publishes faster; fine for test images, use Full for production.
-            replicationMode: "Shallow",
-            excludeFromLatest: false,
-            artifactTags: { pipeline: "pulumi", baseline: "cis-level-1" },
-        },
-    ],
-    errorHandling: { onCustomizerError: "cleanup", onValidationError: "cleanup" },
-    tag: { environment: "prod", owner: "platform-team" },
+  ],
+  distribute: [
+    {
+      type: "SharedImage",
+      runOutputName: "ubuntu-hardened",
+      galleryImageId,
+      targetRegions: [
+        { name: location, replicaCount: 2, storageAccountType: "Standard_ZRS" },
+        { name: replicaRegion, replicaCount: 1, storageAccountType: "Standard_LRS" },
+      ],
+      // Each build publishes the next version under major 1: 1.0.0, 1.0.1, ...
+      versioning: { scheme: "Latest", major: 1 },
+      // Shallow replication publishes faster; fine for test images, use Full for production.
+      replicationMode: "Shallow",
+      excludeFromLatest: false,
+      artifactTags: { pipeline: "pulumi", baseline: "cis-level-1" },
+    },
+  ],
+  errorHandling: { onCustomizerError: "cleanup", onValidationError: "cleanup" },
+  tag: { environment: "prod", owner: "platform-team" },
 });
 
 export const templateName = template.imageTemplateName;

@@ -6,53 +6,54 @@ import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
 
 const config = new pulumi.Config();
-const subscriptionId = config.get("subscriptionId") ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
+const subscriptionId =
+  config.get("subscriptionId") ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
 if (!subscriptionId) {
-    throw new Error("Set the subscription: `pulumi config set subscriptionId <id>` or AZURE_SUBSCRIPTION_ID.");
+  throw new Error("Set the subscription: `pulumi config set subscriptionId <id>` or AZURE_SUBSCRIPTION_ID.");
 }
 const resourceGroupName = config.get("resourceGroupName") ?? "rg-images";
 const location = config.get("location") ?? "westus2";
 const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}`;
 // The template's identity needs rights to read the sources and write the image (see the README).
 const builderIdentityId =
-    config.get("builderIdentityId") ?? `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder`;
+  config.get("builderIdentityId") ?? `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder`;
 
 const template = new ImageTemplate("ubuntu-web", {
-    resourceGroupName,
-    location,
-    identityType: "UserAssigned",
-    identityUserAssignedIdentity: [builderIdentityId],
-    source: {
-        type: "PlatformImage",
-        publisher: "Canonical",
-        offer: "0001-com-ubuntu-server-jammy",
-        sku: "22_04-lts-gen2",
-        version: "latest",
+  resourceGroupName,
+  location,
+  identityType: "UserAssigned",
+  identityUserAssignedIdentity: [builderIdentityId],
+  source: {
+    type: "PlatformImage",
+    publisher: "Canonical",
+    offer: "0001-com-ubuntu-server-jammy",
+    sku: "22_04-lts-gen2",
+    version: "latest",
+  },
+  customize: [
+    {
+      type: "Shell",
+      name: "update-packages",
+      inline: ["sudo apt-get update", "sudo apt-get -y upgrade"],
     },
-    customize: [
-        {
-            type: "Shell",
-            name: "update-packages",
-            inline: ["sudo apt-get update", "sudo apt-get -y upgrade"],
-        },
-        {
-            type: "Shell",
-            name: "install-nginx",
-            inline: ["sudo apt-get install -y nginx", "sudo systemctl enable nginx"],
-        },
-    ],
-    distribute: [
-        {
-            type: "ManagedImage",
-            runOutputName: "ubuntu-web-image",
-            imageId: `${rgId}/providers/Microsoft.Compute/images/ubuntu-web`,
-            location,
-            artifactTags: { source: "pulumi-azure-imagebuilder" },
-        },
-    ],
-    buildTimeoutInMinute: 60,
-    vmProfileVmsize: "Standard_D2s_v3",
-    tag: { environment: "dev", owner: "platform-team" },
+    {
+      type: "Shell",
+      name: "install-nginx",
+      inline: ["sudo apt-get install -y nginx", "sudo systemctl enable nginx"],
+    },
+  ],
+  distribute: [
+    {
+      type: "ManagedImage",
+      runOutputName: "ubuntu-web-image",
+      imageId: `${rgId}/providers/Microsoft.Compute/images/ubuntu-web`,
+      location,
+      artifactTags: { source: "pulumi-azure-imagebuilder" },
+    },
+  ],
+  buildTimeoutInMinute: 60,
+  vmProfileVmsize: "Standard_D2s_v3",
+  tag: { environment: "dev", owner: "platform-team" },
 });
 
 export const templateName = template.imageTemplateName;

@@ -28,14 +28,24 @@ interface Spec {
 }
 
 /** The template's arguments; `secret` wraps the customizer line that must stay secret. */
-function templateArgs(subscriptionId: string, spec: Spec, secret: (line: string) => pulumi.Input<string> = pulumi.secret) {
+function templateArgs(
+  subscriptionId: string,
+  spec: Spec,
+  secret: (line: string) => pulumi.Input<string> = pulumi.secret,
+) {
   const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${RG}`;
   return {
     resourceGroupName: RG,
     location: "westus2",
     identityType: "UserAssigned",
     identityUserAssignedIdentity: [`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
-    source: { type: "PlatformImage", publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: spec.sku, version: "latest" },
+    source: {
+      type: "PlatformImage",
+      publisher: "Canonical",
+      offer: "ubuntu-24_04-lts",
+      sku: spec.sku,
+      version: "latest",
+    },
     customize: [{ type: "Shell" as const, name: "configure", inline: ["sudo apt-get update", secret(SECRET_LINE)] }],
     distribute: [
       {
@@ -156,7 +166,11 @@ describe("ImageTemplate lifecycle through the Pulumi engine", function () {
     assert.deepEqual(result.summary.resourceChanges, { same: 1, update: 2 });
     const after = await byName(FIXED_NAME);
     assert.deepEqual(after?.tags, { env: "prod", team: "images" });
-    assert.equal(after?.systemData?.createdAt, before?.systemData?.createdAt, "the template was patched, not recreated");
+    assert.equal(
+      after?.systemData?.createdAt,
+      before?.systemData?.createdAt,
+      "the template was patched, not recreated",
+    );
   });
 
   it("a source change replaces: delete-before-replace for the fixed name, create-before-delete when autonamed", async () => {
