@@ -1,0 +1,50 @@
+/**
+ * Shared set-up for tests that run the real Pulumi engine. A missing CLI is a failure, never a skip: pulumiBinDir()
+ * builds it when needed (the first build on a fresh machine takes several minutes, so call it from a `before` hook with
+ * a long timeout, e.g. `this.timeout(ENSURE_TIMEOUT_MS)`).
+ */
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PulumiCommand } from "@pulumi/pulumi/automation";
+import { offlineEngineEnv } from "../../../toolchain/engine-env";
+import { ensurePulumi } from "../../../toolchain/ensure-pulumi";
+
+/** Upper bound for a cold CLI build (downloads plus compilation on 2 cores). */
+export const ENSURE_TIMEOUT_MS = 45 * 60_000;
+
+let binDir: Promise<string> | undefined;
+
+/** The ensured bin directory (pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs); built once per process. */
+export function pulumiBinDir(): Promise<string> {
+  binDir ??= ensurePulumi();
+  return binDir;
+}
+
+/** An Automation API command bound to the ensured CLI (`<root>/bin/pulumi`); the API also puts that bin dir on PATH. */
+export async function pulumiCommand(): Promise<PulumiCommand> {
+  return PulumiCommand.get({ root: path.dirname(await pulumiBinDir()) });
+}
+
+/** A fresh temporary folder for one suite's backend and PULUMI_HOME; remove it with removeStateDir. */
+export function newStateDir(): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), "pulumi-e2e-"));
+}
+
+export function removeStateDir(stateDir: string): Promise<void> {
+  return fs.rm(stateDir, { recursive: true, force: true });
+}
+
+/**
+ * Offline engine variables for a state folder (see offlineEngineEnv), plus `extra` (e.g. the emulator's env).
+ * Use as Automation API `envVars`, or merge over process.env for CLI runs.
+ * Programs run transpile-only: ts-node type-checking costs ~10 s per program run on 2 cores, and `npm test` already
+ * type-checks everything under test/ with tsc.
+ */
+export async function engineEnv(stateDir: string, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  return {
+    ...offlineEngineEnv({ stateDir, binDir: await pulumiBinDir() }),
+    PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+    ...extra,
+  };
+}
