@@ -7,7 +7,7 @@ import { imageTemplateProvider } from "../provider/index";
 const PACKAGE = "pulumi-azure-imagebuilder";
 
 /** The smallest useful dynamic provider, as the yardstick for ours. */
-const noopProvider: pulumi.dynamic.ResourceProvider = {
+export const noopProvider: pulumi.dynamic.ResourceProvider = {
   create: async (inputs) => ({ id: "noop", outs: inputs }),
 };
 
@@ -26,18 +26,13 @@ export function packageRoot(from = __dirname): string {
 }
 
 /**
- * Loads the built provider as a user's project gets it: copied (not linked) under `<tmp>/node_modules/<package>`,
- * its dependencies linked next to it. Requires `npm run build`. Returns the package's exports and a cleanup.
+ * Installs the built provider into `projectDir` as npm would for a user: copied (not linked) under
+ * `node_modules/<package>`, its dependencies linked next to it. Requires `npm run build`. Returns the copy's folder.
  */
-export function loadInstalledCopy(): {
-  exports: typeof import("../provider/index");
-  projectDir: string;
-  dispose(): void;
-} {
+export function installCopy(projectDir: string): string {
   const root = packageRoot();
   if (!existsSync(path.join(root, "dist/provider/index.js")))
     throw new Error("dist/provider is missing: run `npm run build`");
-  const projectDir = mkdtempSync(path.join(tmpdir(), "imagebuilder-installed-"));
   const modules = path.join(projectDir, "node_modules");
   const target = path.join(modules, PACKAGE);
   mkdirSync(target, { recursive: true });
@@ -46,6 +41,17 @@ export function loadInstalledCopy(): {
   for (const dep of readdirSync(path.join(root, "node_modules"))) {
     if (!dep.startsWith(".")) symlinkSync(path.join(root, "node_modules", dep), path.join(modules, dep));
   }
+  return target;
+}
+
+/** Loads the built provider as a user's project gets it (see installCopy). Returns its exports and a cleanup. */
+export function loadInstalledCopy(): {
+  exports: typeof import("../provider/index");
+  projectDir: string;
+  dispose(): void;
+} {
+  const projectDir = mkdtempSync(path.join(tmpdir(), "imagebuilder-installed-"));
+  const target = installCopy(projectDir);
   return {
     exports: require(path.join(target, "dist/provider/index.js")),
     projectDir,

@@ -1,0 +1,85 @@
+/**
+ * A generated Pulumi project laid out as a user's would be: Pulumi.yaml, the benchmark program as plain JavaScript,
+ * and the package installed under node_modules (see installCopy). Runs the real CLI against an offline file backend.
+ */
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { offlineEngineEnv } from "../toolchain/engine-env";
+import { runPulumi } from "../toolchain/run-pulumi";
+import { PROGRAM_ENV, type Variant } from "./programs/template-args";
+import { installCopy } from "./provider-size";
+import { timed } from "./stats";
+
+export interface ProgramSettings {
+  count: number;
+  variant: Variant;
+  /** Names are `<prefix>-<i>`; distinct prefixes keep stacks from claiming the same template names. */
+  prefix: string;
+  tag?: string;
+}
+
+export class BenchProject {
+  readonly dir: string;
+  private readonly engineEnv: Record<string, string>;
+
+  constructor(
+    private readonly binDir: string,
+    private readonly emulatorEnv: Record<string, string>,
+  ) {
+    this.dir = mkdtempSync(path.join(tmpdir(), "imagebuilder-bench-"));
+    installCopy(this.dir);
+    for (const file of ["templates.js", "template-args.js"]) {
+      copyFileSync(path.join(__dirname, "programs", file), path.join(this.dir, file));
+    }
+    writeFileSync(
+      path.join(this.dir, "Pulumi.yaml"),
+      "name: imagebuilder-bench\nruntime: nodejs\nmain: templates.js\n",
+    );
+    this.engineEnv = offlineEngineEnv({ stateDir: path.join(this.dir, ".state"), binDir });
+  }
+
+  /** Runs `pulumi <args>` on `stack` with the program set up per `settings`; throws on failure. */
+  async pulumi(stack: string, settings: ProgramSettings, ...args: string[]): Promise<string> {
+    const env = {
+      ...this.engineEnv,
+      ...this.emulatorEnv,
+      [PROGRAM_ENV.count]: String(settings.count),
+      [PROGRAM_ENV.variant]: settings.variant,
+      [PROGRAM_ENV.prefix]: settings.prefix,
+      [PROGRAM_ENV.tag]: settings.tag ?? "v1",
+    };
+    const result = await runPulumi([...args, "--stack", stack], { cwd: this.dir, binDir: this.binDir, env });
+    if (result.code !== 0) {
+      throw new Error(`pulumi ${args.join(" ")} on ${stack} exited ${result.code}:\n${result.stderr}${result.stdout}`);
+    }
+    return result.stdout;
+  }
+
+  /** Wall time (ms) of one `pulumi <args>` process. */
+  timedPulumi(stack: string, settings: ProgramSettings, ...args: string[]): Promise<number> {
+    return timed(() => this.pulumi(stack, settings, ...args));
+  }
+
+  async newStack(stack: string): Promise<void> {
+    const result = await runPulumi(["stack", "init", stack], {
+      cwd: this.dir,
+      binDir: this.binDir,
+      env: this.engineEnv,
+    });
+    if (result.code !== 0) throw new Error(`stack init ${stack} failed:\n${result.stderr}`);
+  }
+
+  /** Drops a stack and its state without touching the resources (the caller resets the emulator). */
+  async removeStack(stack: string): Promise<void> {
+    await runPulumi(["stack", "rm", "--force", "--yes", stack], {
+      cwd: this.dir,
+      binDir: this.binDir,
+      env: this.engineEnv,
+    });
+  }
+
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
