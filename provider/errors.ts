@@ -50,3 +50,46 @@ export function describeFailure(what: string, e: unknown): Error {
     (status === 401 ? ADVICE.AuthenticationFailed : status === 403 ? ADVICE.AuthorizationFailed : "");
   return new Error(`${what} failed${head ? ` (${head})` : ""}: ${message}${advice ? ` ${advice}` : ""}`);
 }
+
+/** One line of an @azure/identity error: without its troubleshooting link and MSAL's empty placeholders. */
+function tokenErrorCause(e: { message?: string }): string {
+  return String(e.message ?? e)
+    .replace(/\s*To troubleshoot, visit \S+\.?/g, "")
+    .replace(/\[object Object\]:\s*/g, "")
+    .replace(/^\w+Credential authentication failed\.\s*/, "")
+    .replace(/\s*\n+\s*/g, " ")
+    .replace(/[\s,]*(undefined)?$/, "");
+}
+
+/**
+ * Turns a failed credential chain into an error naming every source in order: the ones that failed (and why), the
+ * ones that were not configured, and the ones never reached because an earlier, configured one failed. Keeps the
+ * name `AuthenticationError` so describeFailure reports it as a token problem.
+ */
+export function explainTokenFailure(e: unknown, sources: readonly string[], authorityHost: string): Error {
+  const err = e as { name?: string; message?: string; errors?: { name?: string; message?: string }[] };
+  const failures = err.name === "AggregateAuthenticationError" && Array.isArray(err.errors) ? err.errors : [err];
+  const credentialOf = (source: string) => source.split(" ")[0];
+  const causes = new Map<number, string>();
+  for (const f of failures) {
+    const name = /^(\w+Credential)\b/.exec(f.message ?? "")?.[1] ?? f.name;
+    const index = sources.findIndex((s) => credentialOf(s) === name);
+    if (index >= 0) causes.set(index, tokenErrorCause(f));
+  }
+  // The whole chain ran when every source gave up; otherwise it stopped at the last source that reported.
+  const stoppedAt = err.name === "AggregateAuthenticationError" ? sources.length - 1 : Math.max(-1, ...causes.keys());
+  if (stoppedAt < 0) {
+    return Object.assign(new Error(`authority ${authorityHost}: ${tokenErrorCause(err)}`), {
+      name: "AuthenticationError",
+    });
+  }
+  const tried = sources
+    .slice(0, stoppedAt + 1)
+    .map((source, i) => `  ${i + 1}. ${source}: ${causes.has(i) ? `failed: ${causes.get(i)}` : "not configured"}`);
+  const rest = sources.slice(stoppedAt + 1).map(credentialOf);
+  const notTried = rest.length
+    ? `\nNot tried, as the chain stops at the first configured source that fails: ${rest.join(", ")}.`
+    : "";
+  const message = `authority ${authorityHost}; credential sources tried, in order:\n${tried.join("\n")}${notTried}\n`;
+  return Object.assign(new Error(message), { name: "AuthenticationError" });
+}
