@@ -1,12 +1,12 @@
-import { type Failure, failuresOf, isUnknown } from "./codecs/combinators";
-import { ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
-import { argsOf, DEFAULTS_KEY, defaultedKeys, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
+import { createHash } from "node:crypto";
+import { type Failure, failuresOf, isUnknown, UNKNOWN } from "./codecs/combinators";
+import { ARG_KEYS, ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
+import { canonicalArgs, classify, containsUnknown } from "./diff";
+import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 
 export interface CheckEnvironment {
   /** Environment for the subscription default (read at call time by the caller). */
   env: Record<string, string | undefined>;
-  /** Random suffix for autonaming. */
-  randomSuffix: () => string;
 }
 
 export interface CheckOutcome {
@@ -20,6 +20,20 @@ const NAME_MAX = 64;
 export function autoname(pulumiName: string, suffix: string): string {
   const prefix = pulumiName.replace(/[^A-Za-z0-9-_.]/g, "-").slice(0, NAME_MAX - suffix.length - 1) || "template";
   return `${prefix}-${suffix}`;
+}
+
+/**
+ * The autoname suffix: a hash of the program-side seed (project/stack/resource name) and the template's canonical
+ * arguments (name and provider-only settings excluded). `pulumi preview` and `pulumi up` check the same inputs, so
+ * they agree on the name; a replacement (re-checked without olds, some argument changed) gets a new one. UNKNOWN while
+ * an argument is not known yet (preview of a program whose inputs come from resources still to be created).
+ */
+export function autonameSuffix(seed: string, inputs: PropertyBag): string {
+  const canon = canonicalArgs(inputs);
+  const defining = ARG_KEYS.filter((k) => k !== "imageTemplateName" && classify(k) !== "none" && k !== "build");
+  const hashed = Object.fromEntries(defining.map((k) => [k, canon[k]]));
+  if (containsUnknown(hashed)) return UNKNOWN;
+  return createHash("sha256").update(seed).update("\n").update(JSON.stringify(hashed)).digest("hex").slice(0, 7);
 }
 
 /** The subscription the cmdlet would use from "the current context": the ARM/Azure CLI environment variables. */
@@ -102,6 +116,14 @@ function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolea
     failures.push({ property: "vnetConfigProxyVmSize", reason: "requires vnetConfigSubnetId" });
   }
 
+  const build = args.build;
+  if (build && !isUnknown(build) && build.trigger !== undefined && (build.when ?? "never") === "never") {
+    failures.push({
+      property: "build.trigger",
+      reason: 'has no effect while build.when is "never": set build.when to "onCreate" or "onChange"',
+    });
+  }
+
   const seen = new Map<string, number>();
   (Array.isArray(args.distribute) ? args.distribute : []).forEach((d, i) => {
     if (typeof d !== "object" || d === null) return;
@@ -145,6 +167,7 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
       key !== "__provider" &&
       key !== DEFAULTS_KEY &&
       key !== PULUMI_NAME_KEY &&
+      key !== AUTONAME_SEED_KEY &&
       value !== undefined &&
       value !== null
     ) {
@@ -153,17 +176,6 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   }
   const inputs: PropertyBag = { ...user };
   const defaults: string[] = [];
-
-  if (user.imageTemplateName === undefined) {
-    const oldName = olds.imageTemplateName;
-    if (typeof oldName === "string" && defaultedKeys(olds).includes("imageTemplateName")) {
-      inputs.imageTemplateName = oldName;
-    } else {
-      const pulumiName = typeof news[PULUMI_NAME_KEY] === "string" ? (news[PULUMI_NAME_KEY] as string) : "template";
-      inputs.imageTemplateName = autoname(pulumiName, environment.randomSuffix());
-    }
-    defaults.push("imageTemplateName");
-  }
   const failures: Failure[] = [];
   if (user.subscriptionId === undefined) {
     const fromEnv = subscriptionFromEnv(environment.env);
@@ -176,11 +188,25 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
       });
     }
   }
+  const pulumiName = typeof news[PULUMI_NAME_KEY] === "string" ? (news[PULUMI_NAME_KEY] as string) : undefined;
+  if (user.imageTemplateName === undefined) {
+    const oldName = olds.imageTemplateName;
+    if (typeof oldName === "string" && defaultedKeys(olds).includes("imageTemplateName")) {
+      inputs.imageTemplateName = oldName;
+    } else {
+      const seed = typeof news[AUTONAME_SEED_KEY] === "string" ? (news[AUTONAME_SEED_KEY] as string) : pulumiName;
+      const suffix = autonameSuffix(seed ?? "", inputs);
+      inputs.imageTemplateName = isUnknown(suffix) ? UNKNOWN : autoname(pulumiName ?? "template", suffix);
+    }
+    defaults.push("imageTemplateName");
+  }
   const decoded = ImageTemplateArgsCodec.validate(inputs, []);
   if (decoded._tag === "Left") failures.push(...failuresOf(decoded.left));
   // Olds without a name: a create, or the engine re-checking for a replacement (which creates too).
   const creating = typeof olds.imageTemplateName !== "string";
   failures.push(...crossFieldFailures(argsOf(inputs), creating));
   if (defaults.length > 0) inputs[DEFAULTS_KEY] = defaults;
+  // Kept so create/update can name the resource in their progress lines.
+  if (pulumiName !== undefined) inputs[PULUMI_NAME_KEY] = pulumiName;
   return { inputs, failures };
 }

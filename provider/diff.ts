@@ -24,9 +24,18 @@ export const IN_PLACE: ReadonlySet<ArgKey> = new Set<ArgKey>([
 /** Arguments that only steer the provider (not the template): a change to them alone is no change. */
 export const PROVIDER_ONLY: ReadonlySet<ArgKey> = new Set<ArgKey>(["adoptExisting"]);
 
+/**
+ * Provider settings stored in state and changed by an update without touching the template (no PATCH): the build
+ * settings. A changed build trigger makes that update run a build (see build-plan.ts).
+ */
+export const PROVIDER_SETTINGS: ReadonlySet<ArgKey> = new Set<ArgKey>(["build"]);
+
 export type Classification = "update" | "replace" | "none";
 export const classify = (key: ArgKey): Classification =>
-  PROVIDER_ONLY.has(key) ? "none" : IN_PLACE.has(key) ? "update" : "replace";
+  PROVIDER_ONLY.has(key) ? "none" : IN_PLACE.has(key) || PROVIDER_SETTINGS.has(key) ? "update" : "replace";
+
+/** The in-place changes the service must apply (PATCH), i.e. without the provider's own settings. */
+export const patchKeys = (updates: readonly ArgKey[]): ArgKey[] => updates.filter((k) => IN_PLACE.has(k));
 
 // Members whose value equals the service default when omitted (spec `default`s and documented defaults). The service
 // fills some of these in its responses, so they must compare equal to "absent".
@@ -69,10 +78,37 @@ const REGIONS = new Set(["location", "replicationRegions", "targetRegions.name"]
 // Lists whose order carries no meaning.
 const SETS = new Set(["identityUserAssignedIdentity", "vmProfileUserAssignedIdentities", "replicationRegions"]);
 
+/** Object keys sorted at every depth: two spellings of one JSON value compare equal. */
+export function sortedJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedJson);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortedJson((value as PropertyBag)[k])]),
+  );
+}
+
+/** Build settings with their defaults dropped; the trigger is compared as opaque JSON (no case or default folding). */
+function canonicalBuild(value: PropertyBag): unknown {
+  const settings = {
+    when: value.when === "never" ? undefined : value.when,
+    trigger: sortedJson(value.trigger),
+    waitForCompletion: value.waitForCompletion === true ? undefined : value.waitForCompletion,
+    timeoutMinutes: value.timeoutMinutes,
+    cancelOnTimeout: value.cancelOnTimeout === false ? undefined : value.cancelOnTimeout,
+  };
+  const set = Object.entries(settings).filter(([, v]) => v !== undefined && v !== null);
+  return set.length > 0 ? Object.fromEntries(set) : undefined;
+}
+
 /** A value in canonical form: defaults and empties dropped, case and region spelling folded, sets sorted. */
 export function canonical(value: unknown, key = "", parent = ""): unknown {
   const scoped = parent ? `${parent}.${key}` : key;
   if (isUnknown(value)) return value;
+  if (key === "build" && parent === "" && typeof value === "object" && value !== null) {
+    return canonicalBuild(value as PropertyBag);
+  }
   if (Array.isArray(value)) {
     const items = value.map((v) => canonical(v, key, parent)).filter((v) => v !== undefined);
     if (SETS.has(key)) items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
@@ -103,7 +139,7 @@ export function canonicalArgs(bag: PropertyBag): Partial<Record<ArgKey, unknown>
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-const containsUnknown = (v: unknown): boolean =>
+export const containsUnknown = (v: unknown): boolean =>
   isUnknown(v) || (typeof v === "object" && v !== null && Object.values(v).some(containsUnknown));
 
 /** Argument keys whose value differs between two property bags (unknown new values always differ). */

@@ -2,10 +2,12 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 
 /**
  * Keys the provider adds next to the user's arguments. `__defaults` lists arguments the provider chose itself (the
- * convention of Pulumi's bridged providers), `__pulumiName` carries the resource name for autonaming.
+ * convention of Pulumi's bridged providers), `__pulumiName` carries the resource name (autonaming, progress lines),
+ * `__autonameSeed` the program-side identity of the resource (project/stack/name) that makes autonames deterministic.
  */
 export const DEFAULTS_KEY = "__defaults";
 export const PULUMI_NAME_KEY = "__pulumiName";
+export const AUTONAME_SEED_KEY = "__autonameSeed";
 
 export type PropertyBag = Record<string, unknown>;
 

@@ -1,11 +1,21 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { connect, type Connection } from "./azure/client";
+import {
+  BuildProgress,
+  cancelAndWait,
+  isBuildActive,
+  listRunOutputs,
+  runBuild,
+  type BuildResult,
+  type RunOutputs,
+} from "./build";
+import { buildOnCreate, buildOnUpdate, resolveBuild } from "./build-plan";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
-import { canonicalArgs, diffInputs, PROVIDER_ONLY } from "./diff";
+import { canonicalArgs, diffInputs, patchKeys, PROVIDER_ONLY, PROVIDER_SETTINGS } from "./diff";
 import { describeFailure, isNotFound, serviceError } from "./errors";
-import { argsOf, DEFAULTS_KEY, type PropertyBag } from "./inputs";
+import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 import {
   argsFromImageTemplate,
   COMPUTED_OUTPUT_KEYS,
@@ -16,7 +26,6 @@ import {
   toImageTemplate,
   toUpdateParameters,
 } from "./mapping";
-import { randomBytes } from "node:crypto";
 
 /*
  * The I/O half of the dynamic provider. It is NOT serialized into state: the serialized provider (provider.ts)
@@ -58,11 +67,75 @@ async function deleteAndWait(c: Connection, a: TemplateAddress): Promise<void> {
   }
 }
 
+/** Outputs the provider computes around builds (not part of the service's template). */
+export interface BuildOutputs {
+  /** The last successful build's results by runOutputName (artifactId for images and gallery versions, artifactUri for VHDs). */
+  runOutputs?: RunOutputs;
+  /** True when a build the program asked for has not completed: the next `pulumi up` runs (or awaits) it. */
+  buildPending?: boolean;
+}
+
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
-function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>): PropertyBag {
+function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
   const echoed: PropertyBag = { ...argsOf(inputs) };
-  if (inputs[DEFAULTS_KEY] !== undefined) echoed[DEFAULTS_KEY] = inputs[DEFAULTS_KEY];
-  return { ...echoed, ...outputsFromImageTemplate(template) };
+  for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (inputs[key] !== undefined) echoed[key] = inputs[key];
+  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
+  if (build.buildPending) computed.buildPending = true;
+  return { ...echoed, ...computed };
+}
+
+const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
+  new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);
+
+const BUILD_FAILED: Record<string, string> = {
+  Failed: "failed",
+  Canceled: "was canceled",
+  TimedOut: "did not finish in time",
+};
+
+/**
+ * Runs the build a create or update owes and returns the outputs to store. A build that does not succeed fails the
+ * operation with the dynamic provider protocol's partial-state error: the engine records the template (id and
+ * these outputs, with buildPending) instead of forgetting it, and the next `pulumi up` retries the build.
+ */
+async function buildAndRecord(
+  c: Connection,
+  a: TemplateAddress,
+  id: string,
+  inputs: PropertyBag,
+  template: ImageTemplate,
+  reason: string,
+): Promise<PropertyBag> {
+  const progress = progressFor(inputs, a);
+  progress.line(`image build requested: ${reason}`);
+  const fail = (message: string, last: Partial<ImageTemplate>): never => {
+    const properties = { ...outputs(inputs, last, { buildPending: true }), __provider: inputs.__provider };
+    throw Object.assign(new Error(message), { id, properties, reasons: [message] });
+  };
+  let result: BuildResult;
+  try {
+    result = await runBuild(c, a, resolveBuild(inputs), progress);
+  } catch (e) {
+    return fail((e as Error).message, template);
+  }
+  const failed = BUILD_FAILED[result.outcome];
+  if (failed) {
+    const status = result.template.lastRunStatus;
+    const detail = status?.message ? `: ${status.message}` : "";
+    const next =
+      result.outcome === "TimedOut" && isBuildActive(result.template)
+        ? "It keeps running; the next pulumi up waits for it"
+        : "The template is kept; the next pulumi up runs the build again";
+    return fail(
+      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.`,
+      result.template,
+    );
+  }
+  if (result.outcome === "PartiallySucceeded") {
+    progress.line(`build partially succeeded: ${result.template.lastRunStatus?.message ?? ""}`);
+  }
+  return outputs(inputs, result.template, { runOutputs: result.runOutputs });
 }
 
 /**
@@ -84,7 +157,8 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
       `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
     );
   }
-  return updates.length === 0 ? existing : patch(c, a, current, inputs, new Set(updates));
+  const keys = patchKeys(updates);
+  return keys.length === 0 ? existing : patch(c, a, current, inputs, new Set(keys));
 }
 
 async function patch(c: Connection, a: TemplateAddress, olds: PropertyBag, news: PropertyBag, keys: Set<ArgKey>) {
@@ -102,15 +176,14 @@ async function patch(c: Connection, a: TemplateAddress, olds: PropertyBag, news:
 }
 
 export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult> {
-  return checkInputs(olds ?? {}, news, {
-    env: process.env,
-    randomSuffix: () => randomBytes(4).toString("hex").slice(0, 7),
-  });
+  return checkInputs(olds ?? {}, news, { env: process.env });
 }
 
+/** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
   const { changes, replaces, deleteBeforeReplace } = diffInputs(olds, news);
-  return { changes, replaces, deleteBeforeReplace };
+  const owed = replaces.length === 0 && buildOnUpdate(olds, news) !== undefined;
+  return { changes: changes || owed, replaces, deleteBeforeReplace };
 }
 
 export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
@@ -125,7 +198,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       );
     }
     const adopted = await adopt(c, a, existing, inputs);
-    return { id: adopted.id ?? templateId(a), outs: outputs(inputs, adopted) };
+    return built(c, a, adopted.id ?? templateId(a), inputs, adopted);
   }
 
   try {
@@ -135,8 +208,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       toImageTemplate(inputs),
       c.pollOptions,
     );
-    if (created.provisioningState !== "Failed")
-      return { id: created.id ?? templateId(a), outs: outputs(inputs, created) };
+    if (created.provisioningState !== "Failed") return built(c, a, created.id ?? templateId(a), inputs, created);
   } catch (e) {
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template.
     const left = await getOrUndefined(c, a).catch(() => undefined);
@@ -146,6 +218,13 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
     }
   }
   return failProvisioning(c, a);
+}
+
+/** A created (or adopted) template, built first when the build settings ask for it. */
+async function built(c: Connection, a: TemplateAddress, id: string, inputs: Inputs, template: ImageTemplate) {
+  const reason = buildOnCreate(inputs);
+  const outs = reason ? await buildAndRecord(c, a, id, inputs, template, reason) : outputs(inputs, template);
+  return { id, outs };
 }
 
 /** A Failed template blocks its name (the service refuses a new PUT): delete it, then report the service's error. */
@@ -175,12 +254,40 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   const now = canonicalArgs(live);
   const inputs: PropertyBag = {};
   for (const k of ARG_KEYS) {
-    const keep = PROVIDER_ONLY.has(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
+    const keep =
+      PROVIDER_ONLY.has(k) || PROVIDER_SETTINGS.has(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
     const v = keep ? stored[k] : live[k];
     if (v !== undefined && v !== null) inputs[k] = v;
   }
-  if (stored[DEFAULTS_KEY] !== undefined) inputs[DEFAULTS_KEY] = stored[DEFAULTS_KEY];
-  return { id: template.id ?? id, props: outputs(inputs, template), inputs };
+  for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (stored[key] !== undefined) inputs[key] = stored[key];
+  return {
+    id: template.id ?? id,
+    props: outputs(inputs, template, await refreshedBuildOutputs(a, stored, template)),
+    inputs,
+  };
+}
+
+/**
+ * Run outputs as of the template's last run: the stored ones while that run is the one they came from, else read
+ * again (a build finished after the last update: build.waitForCompletion false, autoRun, a trigger, the portal).
+ */
+async function refreshedBuildOutputs(
+  a: TemplateAddress,
+  stored: PropertyBag,
+  template: ImageTemplate,
+): Promise<BuildOutputs> {
+  const pending = stored.buildPending === true;
+  const status = template.lastRunStatus;
+  const endTime = status?.endTime instanceof Date ? status.endTime.toISOString() : undefined;
+  const succeeded = status?.runState === "Succeeded" || status?.runState === "PartiallySucceeded";
+  if (!succeeded || (endTime === stored.lastRunStatusEndTime && stored.runOutputs !== undefined)) {
+    return { runOutputs: stored.runOutputs as RunOutputs | undefined, buildPending: pending };
+  }
+  try {
+    return { runOutputs: await listRunOutputs(connect(a.subscriptionId), a), buildPending: false };
+  } catch (e) {
+    throw describeFailure(`Reading the run outputs of ${label(a)}`, e);
+  }
 }
 
 export async function update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
@@ -189,20 +296,44 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
   if (d.replaces.length > 0) {
     throw new Error(`Internal error: update called for a change that needs replacement (${d.replaces.join(", ")})`);
   }
-  if (d.updates.length === 0) {
+  const c = connect(a.subscriptionId);
+  const keys = patchKeys(d.updates);
+  const buildReason = buildOnUpdate(olds, news);
+  if (keys.length === 0 && !buildReason) {
+    // Build settings (or nothing the service holds) changed: record them, keep the computed outputs.
     const computed = Object.fromEntries(
-      COMPUTED_OUTPUT_KEYS.filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
+      [...COMPUTED_OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
     );
     return { outs: { ...outputs(news, {}), ...computed } };
   }
-  const updated = await patch(connect(a.subscriptionId), a, olds, news, new Set(d.updates));
-  return { outs: outputs(news, updated) };
+  const updated = keys.length > 0 ? await patch(c, a, olds, news, new Set(keys)) : await getOrUndefined(c, a);
+  if (!updated) throw new Error(`${label(a)} no longer exists; run pulumi refresh, then pulumi up to create it again.`);
+  if (!buildReason) {
+    return { outs: outputs(news, updated, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
+  }
+  return { outs: await buildAndRecord(c, a, id, news, updated, buildReason) };
 }
 
+/** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */
 export async function $delete(id: string, props: PropertyBag): Promise<void> {
-  const a = addressOf(props ?? {}, id);
+  const stored = props ?? {};
+  const a = addressOf(stored, id);
+  const c = connect(a.subscriptionId);
+  const current = await getOrUndefined(c, a);
+  if (!current) return;
+  if (isBuildActive(current)) {
+    const progress = progressFor(stored, a);
+    const deadline = Date.now() + resolveBuild(stored).timeoutMinutes * 60_000;
+    const stopped = await cancelAndWait(c, a, progress, deadline);
+    if (!stopped) {
+      throw new Error(
+        `Deleting ${label(a)} failed: its build did not stop after a cancel (runState ${current.lastRunStatus?.runState}). Retry pulumi destroy later.`,
+      );
+    }
+    progress.line(`build ${stopped.lastRunStatus?.runState}; deleting the template`);
+  }
   try {
-    await deleteAndWait(connect(a.subscriptionId), a);
+    await deleteAndWait(c, a);
   } catch (e) {
     throw describeFailure(`Deleting ${label(a)}`, e);
   }

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageTemplateInputs } from "./codecs/args";
 import type { ComputedOutputs } from "./mapping";
-import { PULUMI_NAME_KEY } from "./inputs";
+import type { BuildOutputs } from "./operations";
+import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY } from "./inputs";
 import imageTemplateProvider = require("./provider");
 
 /** `pulumi.Input` at every level, so nested members (ids inside `source`, `distribute`, ...) can be Outputs too. */
@@ -21,6 +22,7 @@ export type ImageTemplateArgs = { [K in keyof ImageTemplateInputs]: DeepInput<Im
 
 type In<K extends keyof ImageTemplateInputs> = pulumi.Output<ImageTemplateInputs[K]>;
 type Out<K extends keyof ComputedOutputs> = pulumi.Output<ComputedOutputs[K]>;
+type BuildOut<K extends keyof BuildOutputs> = pulumi.Output<BuildOutputs[K]>;
 
 const OUTPUT_KEYS = [
   "imageTemplateName",
@@ -48,6 +50,7 @@ const OUTPUT_KEYS = [
   "autoRun",
   "managedResourceTags",
   "adoptExisting",
+  "build",
   "resourceId",
   "provisioningState",
   "provisioningErrorCode",
@@ -59,11 +62,14 @@ const OUTPUT_KEYS = [
   "lastRunStatusMessage",
   "exactStagingResourceGroup",
   "sourceExactVersion",
-] as const satisfies readonly (keyof ImageTemplateInputs | keyof ComputedOutputs)[];
+  "runOutputs",
+  "buildPending",
+] as const satisfies readonly (keyof ImageTemplateInputs | keyof ComputedOutputs | keyof BuildOutputs)[];
 
 /**
  * An Azure VM Image Builder template (Microsoft.VirtualMachineImages/imageTemplates, API 2025-10-01). Changes to
  * tags, identity, vmProfile and distribute are applied in place (PATCH); any other change replaces the template.
+ * With `build`, `pulumi up` also runs the image build and exposes its artifacts as `runOutputs` (docs/builds.md).
  */
 export class ImageTemplate extends pulumi.dynamic.Resource {
   // Arguments, echoed as the provider normalised them (name and subscription resolved).
@@ -92,6 +98,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly autoRun: In<"autoRun">;
   declare readonly managedResourceTags: In<"managedResourceTags">;
   declare readonly adoptExisting: In<"adoptExisting">;
+  declare readonly build: In<"build">;
   // Read-only state (the cmdlet's read-only parameters among them).
   declare readonly resourceId: Out<"resourceId">;
   declare readonly provisioningState: Out<"provisioningState">;
@@ -104,6 +111,16 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly lastRunStatusMessage: Out<"lastRunStatusMessage">;
   declare readonly exactStagingResourceGroup: Out<"exactStagingResourceGroup">;
   declare readonly sourceExactVersion: Out<"sourceExactVersion">;
+  // Build results (docs/builds.md).
+  /** The last successful build's artifacts by runOutputName: `artifactId` (managed image, gallery image version) or `artifactUri` (VHD). */
+  declare readonly runOutputs: BuildOut<"runOutputs">;
+  /** True while a build the program asked for has not completed (failed, canceled, timed out): the next up retries it. */
+  declare readonly buildPending: BuildOut<"buildPending">;
+
+  /** The artifact id (or, for a VHD, its URI) the last successful build produced for a distribute target. */
+  artifactOf(runOutputName: string): pulumi.Output<string | undefined> {
+    return this.runOutputs.apply((o) => o?.[runOutputName]?.artifactId ?? o?.[runOutputName]?.artifactUri);
+  }
 
   /**
    * Reads an existing template into the program by its resource id (no adoption: Pulumi will not manage it).
@@ -116,7 +133,9 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ImageTemplateArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, undefined]));
-    if (!opts?.id) Object.assign(props, args, { [PULUMI_NAME_KEY]: name });
+    // The seed makes the autoname suffix deterministic (same inputs, same name in preview and up), per stack.
+    const seed = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+    if (!opts?.id) Object.assign(props, args, { [PULUMI_NAME_KEY]: name, [AUTONAME_SEED_KEY]: seed });
     super(imageTemplateProvider, name, props, opts, "azure-imagebuilder", "ImageTemplate");
   }
 }

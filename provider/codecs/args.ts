@@ -3,6 +3,7 @@ import { array, integer, matching, nonEmptyString, object, oneOf, stringMap } fr
 import { Customizer } from "./customizers";
 import { Distributor } from "./distributors";
 import { resourceGroupId, resourceGroupName, subnetId, templateName, userAssignedIdentityId } from "./ids";
+import { BuildSettings } from "./build";
 import { AutoRun, ErrorHandling, Optimize } from "./optimize";
 import { Source } from "./source";
 import { Validate } from "./validate";
@@ -45,6 +46,7 @@ export const ImageTemplateArgsCodec = object(
     autoRun: AutoRun,
     managedResourceTags: stringMap,
     adoptExisting: t.boolean,
+    build: BuildSettings,
   },
 );
 

@@ -13,7 +13,7 @@ import {
   validMaximalArgs,
 } from "./fixtures/args";
 
-const env = (vars: Record<string, string> = {}): CheckEnvironment => ({ env: vars, randomSuffix: () => "a1b2c3d" });
+const env = (vars: Record<string, string> = {}): CheckEnvironment => ({ env: vars });
 
 function failures(news: Record<string, unknown>, olds: Record<string, unknown> = {}) {
   return checkInputs(olds, news, env()).failures;
@@ -297,23 +297,39 @@ describe("check: validation", () => {
 describe("check: autonaming and defaults", () => {
   const withoutName = () => ({ ...minimalArgs(), imageTemplateName: undefined, __pulumiName: "web image" });
 
-  it("names the template after the Pulumi name plus a random suffix and records that it chose it", () => {
+  it("names the template after the Pulumi name plus a suffix and records that it chose it", () => {
     const { inputs, failures } = checkInputs({}, withoutName(), env());
     assert.deepEqual(failures, []);
-    assert.equal(inputs.imageTemplateName, "web-image-a1b2c3d");
+    assert.match(String(inputs.imageTemplateName), /^web-image-[0-9a-f]{7}$/);
     assert.deepEqual(inputs.__defaults, ["imageTemplateName"]);
-    assert.equal("__pulumiName" in inputs, false);
+    assert.equal(inputs.__pulumiName, "web image", "kept for the build's progress lines");
+    assert.equal("__autonameSeed" in inputs, false);
+  });
+
+  it("derives the suffix from the seed and the arguments, so preview and up agree on the name", () => {
+    const seeded = (extra: Record<string, unknown> = {}, seed = "proj/dev/web image") => ({
+      ...withoutName(),
+      __autonameSeed: seed,
+      ...extra,
+    });
+    const name = (news: Record<string, unknown>) => checkInputs({}, news, env()).inputs.imageTemplateName;
+    assert.equal(name(seeded()), name(seeded()), "the same inputs always get the same name");
+    assert.notEqual(name(seeded({ location: "westus3" })), name(seeded()), "a replacement's new arguments rename it");
+    assert.notEqual(name(seeded({}, "proj/prod/web image")), name(seeded()), "another stack gets another name");
+    assert.equal(name(seeded({ tag: { a: "b" } })), name(seeded({ tag: { a: "b" } })));
+    assert.equal(name(seeded({ build: { when: "onCreate" } })), name(seeded()), "build settings do not rename");
+    assert.equal(name(seeded({ location: UNKNOWN })), UNKNOWN, "unknown while an argument is unknown (preview)");
   });
 
   it("keeps an autoname across updates, and draws a new one when the engine re-checks for a replacement", () => {
     const olds = { ...minimalArgs(), imageTemplateName: "web-image-0000000", __defaults: ["imageTemplateName"] };
     assert.equal(checkInputs(olds, withoutName(), env()).inputs.imageTemplateName, "web-image-0000000");
-    assert.equal(checkInputs({}, withoutName(), env()).inputs.imageTemplateName, "web-image-a1b2c3d");
+    assert.match(String(checkInputs({}, withoutName(), env()).inputs.imageTemplateName), /^web-image-[0-9a-f]{7}$/);
   });
 
   it("does not reuse a name the user had fixed before dropping it", () => {
     const olds = { ...minimalArgs(), imageTemplateName: "fixed" };
-    assert.equal(checkInputs(olds, withoutName(), env()).inputs.imageTemplateName, "web-image-a1b2c3d");
+    assert.match(String(checkInputs(olds, withoutName(), env()).inputs.imageTemplateName), /^web-image-[0-9a-f]{7}$/);
   });
 
   it("leaves a user-chosen name alone", () => {

@@ -10,7 +10,7 @@ type Expectation = "update" | "replace" | "none";
 /**
  * What the service allows, written out independently of provider/diff.ts: PATCH (ImageTemplateUpdateParameters)
  * takes tags, identity, properties.vmProfile and properties.distribute; proxyVmSize is not in the release notes'
- * updatable list; adoptExisting only steers create.
+ * updatable list; adoptExisting only steers create; build only steers the provider's build step.
  */
 const EXPECTED: Record<ArgKey, Expectation> = {
   imageTemplateName: "replace",
@@ -38,6 +38,8 @@ const EXPECTED: Record<ArgKey, Expectation> = {
   autoRun: "replace",
   managedResourceTags: "replace",
   adoptExisting: "none",
+  // Provider settings: recorded by an update, never a replacement (a changed trigger makes that update build).
+  build: "update",
 };
 
 /** Every member path the codecs define, e.g. "distribute[].targetRegions[].replicaCount". */
