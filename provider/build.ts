@@ -28,7 +28,7 @@ export interface BuildResult {
 
 const FINAL = new Set(["Succeeded", "PartiallySucceeded", "Failed", "Canceled"]);
 const ACTIVE = new Set(["Running", "Canceling"]);
-/** Consecutive failed status reads tolerated on top of the SDK's own retries (a long build outlives many blips). */
+/** Consecutive failed status reads tolerated on top of the SDK's own retries. */
 const MAX_TRANSIENT_FAILURES = 10;
 
 export const isBuildActive = (t: ImageTemplate | undefined): boolean => ACTIVE.has(t?.lastRunStatus?.runState ?? "");
@@ -36,7 +36,8 @@ export const isBuildActive = (t: ImageTemplate | undefined): boolean => ACTIVE.h
 /** Failures a status read may hit and retry: 408/429/5xx, dropped connections, the service's "Internal error occurred". */
 export function isTransient(e: unknown): boolean {
   const { status, message } = serviceError(e);
-  if (status === undefined) return !/Authentication|CredentialUnavailable/.test((e as { name?: string })?.name ?? "");
+  // No status: the request never got an answer (connection reset, timeout), which core-rest-pipeline reports as RestError.
+  if (status === undefined) return (e as { name?: string })?.name === "RestError";
   return status === 408 || status === 429 || status >= 500 || /Internal error occurred/i.test(message);
 }
 
@@ -70,8 +71,33 @@ function adoptRetryAfter(header: string | undefined | null, pace: { ms: number }
 }
 
 /**
- * Polls until the run reaches a final state (or, with `untilIdle`, any state but Running/Canceling) or the deadline
- * passes (undefined). Prints every runState/runSubState transition.
+ * Reads the template, retrying transient failures (after the SDK's own retries) at the current pace: a build outlives
+ * many blips, and failing the update for one would leave a finished image unrecorded.
+ */
+async function readTolerant(
+  c: Connection,
+  a: TemplateAddress,
+  progress: BuildProgress,
+  pace: { ms: number },
+): Promise<ImageTemplate> {
+  for (let failures = 0; ;) {
+    try {
+      return await readWithPace(c, a, pace);
+    } catch (e) {
+      if (!isTransient(e) || ++failures > MAX_TRANSIENT_FAILURES) {
+        throw describeFailure(`Reading the build status of image template "${a.imageTemplateName}"`, e);
+      }
+      progress.line(`reading the build status failed (${serviceError(e).message.split("\n")[0]}); retrying`);
+      await sleep(pace.ms);
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Polls until the run reaches a final state, or returns undefined once the deadline has passed. Prints every
+ * runState/runSubState transition.
  */
 async function watch(
   c: Connection,
@@ -81,26 +107,17 @@ async function watch(
   pace: { ms: number },
 ): Promise<ImageTemplate | undefined> {
   let shown = "";
-  let failures = 0;
   for (;;) {
-    try {
-      const t = await readWithPace(c, a, pace);
-      failures = 0;
-      const s = t.lastRunStatus;
-      const now = [s?.runState, s?.runSubState].filter(Boolean).join(" - ") || "not started";
-      if (now !== shown) {
-        shown = now;
-        progress.line(`build ${now}`);
-      }
-      if (s?.runState && FINAL.has(s.runState)) return t;
-    } catch (e) {
-      if (!isTransient(e) || ++failures > MAX_TRANSIENT_FAILURES) {
-        throw describeFailure(`Reading the build status of image template "${a.imageTemplateName}"`, e);
-      }
-      progress.line(`reading the build status failed (${serviceError(e).message.split("\n")[0]}); retrying`);
+    const t = await readTolerant(c, a, progress, pace);
+    const s = t.lastRunStatus;
+    const now = [s?.runState, s?.runSubState].filter(Boolean).join(" - ") || "not started";
+    if (now !== shown) {
+      shown = now;
+      progress.line(`build ${now}`);
     }
+    if (s?.runState && FINAL.has(s.runState)) return t;
     if (Date.now() + pace.ms > deadline) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, pace.ms));
+    await sleep(pace.ms);
   }
 }
 
@@ -131,11 +148,17 @@ export async function cancelAndWait(
   deadline: number,
 ): Promise<ImageTemplate | undefined> {
   const pace = { ms: c.pollOptions.updateIntervalInMs };
-  const current = await readWithPace(c, a, pace);
+  const current = await readTolerant(c, a, progress, pace);
   if (current.lastRunStatus?.runState === "Running") {
     progress.line("canceling the running build");
     try {
-      await c.client.virtualMachineImageTemplates.cancel(a.resourceGroupName, a.imageTemplateName, c.pollOptions);
+      // The cancel action completes before the run has stopped (it can sit in Canceling for long): watch the run.
+      await c.client.virtualMachineImageTemplates
+        .cancel(a.resourceGroupName, a.imageTemplateName, {
+          ...c.pollOptions,
+          onResponse: (r) => adoptRetryAfter(r.headers.get("retry-after"), pace),
+        })
+        .submitted();
     } catch (e) {
       // Another cancel got there first (or the build just ended): the wait below sees which.
       if (serviceError(e).code !== "OperationNotAllowed") {
@@ -158,7 +181,7 @@ export async function runBuild(
 ): Promise<BuildResult> {
   const pace = { ms: c.pollOptions.updateIntervalInMs };
   const deadline = Date.now() + settings.timeoutMinutes * 60_000;
-  const before = await readWithPace(c, a, pace);
+  const before = await readTolerant(c, a, progress, pace);
   if (isBuildActive(before)) {
     progress.line(`a build of image template "${a.imageTemplateName}" is already running: waiting for it`);
   } else {
@@ -176,14 +199,14 @@ export async function runBuild(
   }
   if (!settings.waitForCompletion) {
     progress.line("build started; not waiting for it (build.waitForCompletion is false)");
-    return { outcome: "Started", template: await readWithPace(c, a, pace) };
+    return { outcome: "Started", template: await readTolerant(c, a, progress, pace) };
   }
-  await new Promise((resolve) => setTimeout(resolve, pace.ms));
+  await sleep(pace.ms);
   const done = await watch(c, a, progress, deadline, pace);
   if (!done) {
     progress.line(`no result after ${settings.timeoutMinutes} minute(s) (build.timeoutMinutes)`);
     const stopped = settings.cancelOnTimeout ? await cancelAndWait(c, a, progress, deadline + 15 * 60_000) : undefined;
-    return { outcome: "TimedOut", template: stopped ?? (await readWithPace(c, a, pace)) };
+    return { outcome: "TimedOut", template: stopped ?? (await readTolerant(c, a, progress, pace)) };
   }
   const outcome = done.lastRunStatus!.runState as BuildOutcome;
   const runOutputs =

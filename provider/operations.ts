@@ -85,6 +85,12 @@ function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: B
   return { ...echoed, ...computed };
 }
 
+/** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
+const computedOf = (olds: PropertyBag): PropertyBag =>
+  Object.fromEntries(
+    [...COMPUTED_OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
+  );
+
 const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
   new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);
 
@@ -104,20 +110,22 @@ async function buildAndRecord(
   a: TemplateAddress,
   id: string,
   inputs: PropertyBag,
-  template: ImageTemplate,
+  /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
+  computedBefore: PropertyBag,
   reason: string,
 ): Promise<PropertyBag> {
   const progress = progressFor(inputs, a);
   progress.line(`image build requested: ${reason}`);
-  const fail = (message: string, last: Partial<ImageTemplate>): never => {
-    const properties = { ...outputs(inputs, last, { buildPending: true }), __provider: inputs.__provider };
+  // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
+  const fail = (message: string, computed: PropertyBag): never => {
+    const properties = { ...computed, ...outputs(inputs, {}, { buildPending: true }), __provider: inputs.__provider };
     throw Object.assign(new Error(message), { id, properties, reasons: [message] });
   };
   let result: BuildResult;
   try {
     result = await runBuild(c, a, resolveBuild(inputs), progress);
   } catch (e) {
-    return fail((e as Error).message, template);
+    return fail((e as Error).message, computedBefore);
   }
   const failed = BUILD_FAILED[result.outcome];
   if (failed) {
@@ -129,7 +137,7 @@ async function buildAndRecord(
         : "The template is kept; the next pulumi up runs the build again";
     return fail(
       `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.`,
-      result.template,
+      outputsFromImageTemplate(result.template),
     );
   }
   if (result.outcome === "PartiallySucceeded") {
@@ -223,7 +231,9 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
 /** A created (or adopted) template, built first when the build settings ask for it. */
 async function built(c: Connection, a: TemplateAddress, id: string, inputs: Inputs, template: ImageTemplate) {
   const reason = buildOnCreate(inputs);
-  const outs = reason ? await buildAndRecord(c, a, id, inputs, template, reason) : outputs(inputs, template);
+  const outs = reason
+    ? await buildAndRecord(c, a, id, inputs, outputsFromImageTemplate(template), reason)
+    : outputs(inputs, template);
   return { id, outs };
 }
 
@@ -301,17 +311,12 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
   const buildReason = buildOnUpdate(olds, news);
   if (keys.length === 0 && !buildReason) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs.
-    const computed = Object.fromEntries(
-      [...COMPUTED_OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
-    );
-    return { outs: { ...outputs(news, {}), ...computed } };
+    return { outs: { ...outputs(news, {}), ...computedOf(olds) } };
   }
-  const updated = keys.length > 0 ? await patch(c, a, olds, news, new Set(keys)) : await getOrUndefined(c, a);
-  if (!updated) throw new Error(`${label(a)} no longer exists; run pulumi refresh, then pulumi up to create it again.`);
-  if (!buildReason) {
-    return { outs: outputs(news, updated, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
-  }
-  return { outs: await buildAndRecord(c, a, id, news, updated, buildReason) };
+  if (keys.length === 0) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), buildReason!) };
+  const patched = await patch(c, a, olds, news, new Set(keys));
+  if (!buildReason) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
+  return { outs: await buildAndRecord(c, a, id, news, outputsFromImageTemplate(patched), buildReason) };
 }
 
 /** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */

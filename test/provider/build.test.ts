@@ -1,0 +1,275 @@
+/**
+ * Image builds through the provider against the emulator (real SDK over HTTPS): build on create with run outputs, no
+ * rebuild without a reason, rebuild on a trigger change, a failed build recorded as partial state and retried without
+ * recreating the template, timeout with cancel, delete during a running build, transient status-read failures.
+ * Uses the built dist/ (npm test builds first), like provider.test.ts.
+ */
+import assert from "node:assert/strict";
+import type * as pulumi from "@pulumi/pulumi";
+import { imageTemplateProvider } from "../../provider";
+import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
+
+type Bag = Record<string, unknown>;
+const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
+const RG = "rg-build";
+
+interface PartialStateError extends Error {
+  id: string;
+  properties: Bag;
+  reasons: string[];
+}
+
+/** Runs `fn` while capturing console.log lines (the provider's progress output). */
+async function capture<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; lines: string[] }> {
+  const lines: string[] = [];
+  const original = console.log;
+  console.log = (...args: unknown[]) => lines.push(args.join(" "));
+  try {
+    return { value: await fn(), lines };
+  } catch (error) {
+    return { error, lines };
+  } finally {
+    console.log = original;
+  }
+}
+
+describe("provider builds against the emulator", function () {
+  this.timeout(60_000);
+  let emu: TestEmulator;
+  let restoreEnv: () => void;
+
+  before(async () => {
+    emu = await startTestEmulator({ buildDurationMs: 600 });
+    trustEmulatorCertificate(emu.caPem);
+    restoreEnv = applyEmulatorEnv(emu);
+  });
+  after(async () => {
+    restoreEnv?.();
+    await emu?.stop();
+  });
+  beforeEach(async () => {
+    await emu.admin.reset();
+    await emu.admin.setTiming({ buildDurationMs: 600, lroDurationMs: 100, retryAfterSeconds: 0 });
+  });
+
+  const rgId = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
+  const args = (name: string, build: Bag, extra: Bag = {}): Bag => ({
+    resourceGroupName: RG,
+    imageTemplateName: name,
+    location: "westus",
+    identityUserAssignedIdentity: [`${rgId()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/builder`],
+    source: {
+      type: "PlatformImage",
+      publisher: "Canonical",
+      offer: "ubuntu-24_04-lts",
+      sku: "server",
+      version: "latest",
+    },
+    customize: [{ type: "Shell", name: "hello", inline: ["echo hello"] }],
+    distribute: [
+      {
+        type: "ManagedImage",
+        runOutputName: "img",
+        imageId: `${rgId()}/providers/Microsoft.Compute/images/i`,
+        location: "westus",
+      },
+      { type: "VHD", runOutputName: "disk" },
+    ],
+    build,
+    __pulumiName: "web",
+    __provider: "serialized-provider-text",
+    ...extra,
+  });
+  const checked = async (news: Bag, olds: Bag = {}) => {
+    const r = await provider.check(olds, news);
+    assert.deepEqual(r.failures ?? [], []);
+    // The engine's provider host puts __provider back after check, as here.
+    return { ...r.inputs, __provider: news.__provider } as Bag;
+  };
+  const requests = async (method: string, pathEnd: RegExp) =>
+    (await emu.admin.requests()).filter((r) => r.method === method && pathEnd.test(r.path));
+  const liveTemplate = async (name: string) =>
+    (await emu.admin.state()).templates.find((t) => t.name === name) as
+      { properties: { lastRunStatus?: { runState: string } } } | undefined;
+
+  it("builds on create, prints each transition with the resource name in order, and exposes run outputs", async () => {
+    const inputs = await checked(args("tpl-create", { when: "onCreate" }));
+    const { value: created, error, lines } = await capture(() => provider.create(inputs));
+    assert.equal(error, undefined);
+    const outs = created!.outs as Bag;
+    assert.equal(outs.lastRunStatusRunState, "Succeeded");
+    const runOutputs = outs.runOutputs as Record<string, Bag>;
+    assert.equal(runOutputs.img.artifactId, `${rgId()}/providers/Microsoft.Compute/images/i`);
+    assert.match(String(runOutputs.disk.artifactUri), /^https:\/\//);
+    assert.equal(outs.buildPending, undefined);
+    assert.ok(
+      lines.every((l) => l.startsWith("[web] ")),
+      lines.join("\n"),
+    );
+    const states = lines
+      .filter((l) => / build (Running|Succeeded)/.test(l))
+      .map((l) => /build ([\w -]+?) \(/.exec(l)![1]);
+    const order = [
+      "Running - Queued",
+      "Running - Building",
+      "Running - Customizing",
+      "Running - Distributing",
+      "Succeeded",
+    ];
+    assert.deepEqual(
+      states.filter((s) => order.includes(s)),
+      order.filter((s) => states.includes(s)),
+      `transitions out of order: ${states}`,
+    );
+    assert.equal(states[states.length - 1], "Succeeded");
+    assert.ok(states.length >= 3, `too few transitions seen: ${states}`);
+    assert.ok(
+      lines.every((l) => /\(\d+m\d\ds\)$/.test(l)),
+      "every line shows the elapsed time",
+    );
+    assert.ok(lines.some((l) => l.includes("run output img: /subscriptions/")));
+
+    // Nothing changed: no update, so no build.
+    assert.equal(
+      (await provider.diff(created!.id, outs, await checked(args("tpl-create", { when: "onCreate" }), outs))).changes,
+      false,
+    );
+    // A changed trigger: an update (never a replacement) that builds again, without a PUT.
+    await emu.admin.clearRequests();
+    const news = await checked(args("tpl-create", { when: "onCreate", trigger: "v2" }), outs);
+    assert.deepEqual(await provider.diff(created!.id, outs, news), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    const { value: updated } = await capture(() => provider.update(created!.id, outs, news));
+    assert.equal((updated!.outs as Bag).lastRunStatusRunState, "Succeeded");
+    assert.deepEqual((updated!.outs as Bag).build, { when: "onCreate", trigger: "v2" });
+    assert.equal((await requests("POST", /\/run$/)).length, 1);
+    assert.equal((await requests("PUT", /imageTemplates\/tpl-create$/)).length, 0);
+    assert.equal(
+      (await provider.diff(created!.id, updated!.outs as Bag, news)).changes,
+      false,
+      "the trigger is recorded",
+    );
+  });
+
+  it("a failed build fails create with partial state; the next update builds again without recreating", async () => {
+    await emu.admin.injectFault({
+      method: "POST",
+      path: "/imageTemplates/tpl-fail/run$",
+      kind: "failBuild",
+      message: "customizer exited 1",
+    });
+    const inputs = await checked(args("tpl-fail", { when: "onCreate" }));
+    const { error } = await capture(() => provider.create(inputs));
+    const e = error as PartialStateError;
+    assert.match(e.message, /build of image template "tpl-fail".* failed \(runState Failed: customizer exited 1\)/);
+    assert.match(e.id, /imageTemplates\/tpl-fail$/);
+    assert.equal(e.properties.buildPending, true);
+    assert.equal(e.properties.lastRunStatusRunState, "Failed");
+    assert.equal(e.properties.__provider, "serialized-provider-text", "destroy needs __provider in the recorded state");
+    assert.deepEqual(e.reasons, [e.message]);
+    assert.ok(await liveTemplate("tpl-fail"), "the template is kept");
+
+    // The next up: same program, the fault is gone. diff sees the owed build; update runs it on the same template.
+    await emu.admin.clearRequests();
+    const news = await checked(args("tpl-fail", { when: "onCreate" }), e.properties);
+    assert.deepEqual(await provider.diff(e.id, e.properties, news), {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+    const { value: updated } = await capture(() => provider.update(e.id, e.properties, news));
+    const outs = updated!.outs as Bag;
+    assert.equal(outs.lastRunStatusRunState, "Succeeded");
+    assert.equal(outs.buildPending, undefined);
+    assert.ok((outs.runOutputs as Bag).img);
+    assert.equal((await requests("PUT", /imageTemplates\/tpl-fail$/)).length, 0, "not recreated");
+    assert.equal((await provider.diff(e.id, outs, news)).changes, false);
+  });
+
+  it("times out, cancels the build when asked, and records the owed build", async () => {
+    await emu.admin.setTiming({ buildDurationMs: 20_000 });
+    const inputs = await checked(args("tpl-slow", { when: "onCreate", timeoutMinutes: 0.01, cancelOnTimeout: true }));
+    const { error, lines } = await capture(() => provider.create(inputs));
+    const e = error as PartialStateError;
+    assert.match(e.message, /did not finish in time \(runState Canceled/);
+    assert.equal(e.properties.buildPending, true);
+    assert.equal((await liveTemplate("tpl-slow"))?.properties.lastRunStatus?.runState, "Canceled");
+    assert.ok(lines.some((l) => l.includes("canceling the running build")));
+    assert.equal((await requests("POST", /\/cancel$/)).length, 1);
+  });
+
+  it("without cancelOnTimeout the build goes on, and the next update waits for it instead of starting another", async () => {
+    await emu.admin.setTiming({ buildDurationMs: 3000 });
+    const inputs = await checked(args("tpl-long", { when: "onCreate", timeoutMinutes: 0.01 }));
+    const { error } = await capture(() => provider.create(inputs));
+    const e = error as PartialStateError;
+    assert.match(
+      e.message,
+      /did not finish in time \(runState Running.*It keeps running; the next pulumi up waits for it/,
+    );
+    const news = await checked(args("tpl-long", { when: "onCreate", timeoutMinutes: 1 }), e.properties);
+    const { value: updated, lines } = await capture(() => provider.update(e.id, e.properties, news));
+    assert.equal((updated!.outs as Bag).lastRunStatusRunState, "Succeeded");
+    assert.ok(lines.some((l) => l.includes("already running: waiting for it")));
+    assert.equal((await requests("POST", /\/run$/)).length, 1, "one build only");
+  });
+
+  it("deletes during a running build: cancel, wait through Canceling, then delete", async () => {
+    await emu.admin.setTiming({ buildDurationMs: 20_000, lroDurationMs: 400 });
+    const inputs = await checked(args("tpl-busy", { when: "onCreate", waitForCompletion: false }));
+    const { value: created } = await capture(() => provider.create(inputs));
+    assert.equal((created!.outs as Bag).lastRunStatusRunState, "Running");
+    assert.equal((created!.outs as Bag).runOutputs, undefined);
+    await emu.admin.clearRequests();
+    const { error, lines } = await capture(() => provider.delete(created!.id, created!.outs as Bag));
+    assert.equal(error, undefined);
+    assert.equal(await liveTemplate("tpl-busy"), undefined);
+    const log = (await emu.admin.requests())
+      .filter((r) => r.kind === "arm")
+      .map((r) => `${r.method} ${r.path.split("/").pop()}`);
+    const cancel = log.indexOf("POST cancel");
+    const del = log.indexOf("DELETE tpl-busy");
+    assert.ok(cancel >= 0 && del > cancel, log.join(", "));
+    assert.ok(
+      lines.some((l) => l.includes("build Canceling")),
+      lines.join("\n"),
+    );
+    assert.ok(lines.some((l) => l.includes("build Canceled; deleting the template")));
+  });
+
+  it("rides out failing status reads (beyond the SDK's own retries) while waiting", async () => {
+    // No SDK retries, so the provider's own tolerance is what rides the failures out.
+    Object.assign(process.env, { AZURE_IMAGEBUILDER_MAX_RETRIES: "0", AZURE_IMAGEBUILDER_RETRY_DELAY_MS: "10" });
+    try {
+      const { value: created } = await capture(async () => provider.create(await checked(args("tpl-flaky", {}))));
+      const olds = created!.outs as Bag;
+      const news = await checked(args("tpl-flaky", { when: "onCreate", trigger: 1 }), olds);
+      await emu.admin.injectFault({
+        method: "GET",
+        path: "/imageTemplates/tpl-flaky$",
+        kind: "error",
+        status: 500,
+        count: 3,
+      });
+      const { value, error, lines } = await capture(() => provider.update(created!.id, olds, news));
+      assert.equal(error, undefined);
+      assert.equal((value!.outs as Bag).lastRunStatusRunState, "Succeeded");
+      assert.equal(lines.filter((l) => l.includes("reading the build status failed")).length, 3);
+    } finally {
+      delete process.env.AZURE_IMAGEBUILDER_MAX_RETRIES;
+      delete process.env.AZURE_IMAGEBUILDER_RETRY_DELAY_MS;
+    }
+  });
+
+  it("refresh picks up run outputs of a build that finished after the update (waitForCompletion false)", async () => {
+    const inputs = await checked(args("tpl-later", { when: "onCreate", waitForCompletion: false }));
+    const { value: created } = await capture(() => provider.create(inputs));
+    await new Promise((r) => setTimeout(r, 900));
+    const refreshed = await provider.read(created!.id, created!.outs as Bag);
+    assert.equal((refreshed.props as Bag).lastRunStatusRunState, "Succeeded");
+    assert.ok(((refreshed.props as Bag).runOutputs as Bag).img);
+  });
+});
