@@ -65,17 +65,22 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
   };
 }
 
-const trusted = new Set<string>();
+let trusted: string | undefined;
 let installed = false;
 
-/** Makes every TLS connection in this process that brings no `ca` of its own also trust `caPem`. Idempotent. */
+/**
+ * Makes every TLS connection in this process that brings no `ca` of its own also trust `caPem`. Only the latest
+ * emulator's certificate is trusted: every emulator's certificate has the same subject, and OpenSSL then checks just
+ * one of them, so trusting two made connections to the second fail ("self-signed certificate") when suites ran in one
+ * process (`npm test`).
+ */
 export function trustEmulatorCertificate(caPem: string): void {
-  trusted.add(caPem);
+  trusted = caPem;
   if (installed) return;
   installed = true;
   const original = tls.createSecureContext;
   tls.createSecureContext = (options?: tls.SecureContextOptions) =>
-    original(options?.ca ? options : { ...options, ca: [...tls.rootCertificates, ...trusted] });
+    original(options?.ca ? options : { ...options, ca: [...tls.rootCertificates, trusted!] });
 }
 
 /** Puts the emulator's env into process.env (for code reading it at call time); returns a function restoring it. */
