@@ -1,6 +1,12 @@
 export { ImageTemplate, type ImageTemplateArgs, type DeepInput } from "./resource";
+export { ImageTemplateTrigger, type ImageTemplateTriggerArgs } from "./trigger-resource";
 import imageTemplateProvider = require("./provider");
-export { imageTemplateProvider };
+import imageTemplateTriggerProvider = require("./trigger-provider");
+export { imageTemplateProvider, imageTemplateTriggerProvider };
+export type { BuildSettings } from "./codecs/build";
+export type { TriggerInputs } from "./codecs/trigger";
+export type { RunOutputs, RunOutputSummary } from "./build";
+export type { BuildOutputs } from "./operations";
 export type { ImageTemplateInputs } from "./codecs/args";
 export type { Source } from "./codecs/source";
 export type { Customizer, InVMValidator } from "./codecs/customizers";

@@ -6,11 +6,12 @@
  */
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
-import { imageTemplateProvider } from "../../provider";
+import { imageTemplateProvider, imageTemplateTriggerProvider } from "../../provider";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
 const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
+const triggers = imageTemplateTriggerProvider as Required<Omit<pulumi.dynamic.ResourceProvider, "update">>;
 const RG = "rg-build";
 
 interface PartialStateError extends Error {
@@ -271,5 +272,41 @@ describe("provider builds against the emulator", function () {
     const refreshed = await provider.read(created!.id, created!.outs as Bag);
     assert.equal((refreshed.props as Bag).lastRunStatusRunState, "Succeeded");
     assert.ok(((refreshed.props as Bag).runOutputs as Bag).img);
+  });
+
+  it("ImageTemplateTrigger: typed check, create after the template, read, replace on any change, delete", async () => {
+    const { value: template } = await capture(async () => provider.create(await checked(args("tpl-trig", {}))));
+    const trigArgs = (extra: Bag = {}) => ({
+      resourceGroupName: RG,
+      imageTemplateName: "tpl-trig",
+      triggerName: "on-new-ubuntu",
+      kind: "SourceImage",
+      ...extra,
+    });
+    const bad = await triggers.check({}, trigArgs({ kind: "Schedule", cron: "x" }));
+    assert.deepEqual(bad.failures?.map((f) => f.property).sort(), ["cron", "kind"]);
+    const { inputs, failures } = await triggers.check({}, trigArgs());
+    assert.deepEqual(failures, []);
+    assert.equal((inputs as Bag).subscriptionId, emu.subscriptionId);
+
+    const created = await triggers.create(inputs as Bag);
+    assert.equal(created.id, `${template!.id}/triggers/on-new-ubuntu`);
+    assert.equal((created.outs as Bag).provisioningState, "Succeeded");
+    assert.equal((await emu.admin.state()).triggers.length, 1);
+    const read = await triggers.read(created.id, created.outs as Bag);
+    assert.equal(read.id, created.id);
+    assert.equal((await triggers.diff(created.id, read.props as Bag, inputs as Bag)).changes, false);
+    assert.deepEqual(
+      await triggers.diff(created.id, created.outs as Bag, { ...(inputs as Bag), triggerName: "other" }),
+      {
+        changes: true,
+        replaces: ["triggerName"],
+        deleteBeforeReplace: true,
+      },
+    );
+
+    await triggers.delete(created.id, created.outs as Bag);
+    assert.deepEqual((await emu.admin.state()).triggers, []);
+    assert.deepEqual(await triggers.read(created.id, created.outs as Bag), {}, "gone: refresh drops it");
   });
 });

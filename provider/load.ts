@@ -1,0 +1,38 @@
+import type * as fs from "node:fs";
+import type * as path from "node:path";
+
+/**
+ * Loads a provider implementation module: from the installed package; else this repository's build, found by walking
+ * up from the project directory (the engine's provider host evaluates the serialized provider with no file of its own,
+ * so neither self-reference through package.json nor relative paths work there); else next to this file (in-process
+ * use of an unbuilt checkout). Only `require` is used (never captured by Pulumi's closure serializer).
+ */
+export function loadImplementation<T>(entry: string, local: string): T {
+  const PACKAGE = "pulumi-azure-imagebuilder";
+  const files: typeof fs = require("node:fs");
+  const paths: typeof path = require("node:path");
+  const attempt = (request: string): T | undefined => {
+    try {
+      return require(request);
+    } catch (e) {
+      const missing = (e as { code?: string }).code === "MODULE_NOT_FOUND" && String(e).includes(`'${request}'`);
+      if (!missing) throw e;
+      return undefined;
+    }
+  };
+  const installed = attempt(`${PACKAGE}/${entry}`);
+  if (installed) return installed;
+  for (let dir = process.cwd(); ; dir = paths.dirname(dir)) {
+    const manifest = paths.join(dir, "package.json");
+    if (files.existsSync(manifest) && JSON.parse(files.readFileSync(manifest, "utf8")).name === PACKAGE) {
+      const checkout = attempt(paths.join(dir, entry));
+      if (checkout) return checkout;
+    }
+    if (paths.dirname(dir) === dir) break;
+  }
+  const fallback = attempt(local);
+  if (fallback) return fallback;
+  throw new Error(
+    `Cannot load the image builder provider from ${process.cwd()}: add ${PACKAGE} to this Pulumi project's dependencies (npm install ${PACKAGE}).`,
+  );
+}

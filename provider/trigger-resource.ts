@@ -1,0 +1,45 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { TriggerInputs } from "./codecs/trigger";
+import type { TriggerOutputs } from "./trigger";
+import imageTemplateTriggerProvider = require("./trigger-provider");
+
+export type ImageTemplateTriggerArgs = { [K in keyof TriggerInputs]: pulumi.Input<TriggerInputs[K]> };
+
+const OUTPUT_KEYS = [
+  "subscriptionId",
+  "resourceGroupName",
+  "imageTemplateName",
+  "triggerName",
+  "kind",
+  "resourceId",
+  "provisioningState",
+  "statusCode",
+  "statusMessage",
+  "statusTime",
+] as const satisfies readonly (keyof TriggerInputs | keyof TriggerOutputs)[];
+
+/**
+ * A SourceImage trigger of an image template: the service builds the template whenever a new version of its source
+ * image is published (source must be a PlatformImage or gallery image at "latest"). Pass the template's outputs
+ * (`template.imageTemplateName`) so Pulumi creates it after the template, which must be provisioned first. Every
+ * argument is create-only: a change replaces the trigger (deleting the old one first; a template has one trigger).
+ */
+export class ImageTemplateTrigger extends pulumi.dynamic.Resource {
+  declare readonly subscriptionId: pulumi.Output<string>;
+  declare readonly resourceGroupName: pulumi.Output<string>;
+  declare readonly imageTemplateName: pulumi.Output<string>;
+  declare readonly triggerName: pulumi.Output<string>;
+  declare readonly kind: pulumi.Output<TriggerInputs["kind"]>;
+  declare readonly resourceId: pulumi.Output<string>;
+  declare readonly provisioningState: pulumi.Output<string | undefined>;
+  /** The trigger's status: e.g. Healthy, or Disabled after repeated failed builds (the service's status code). */
+  declare readonly statusCode: pulumi.Output<string | undefined>;
+  declare readonly statusMessage: pulumi.Output<string | undefined>;
+  declare readonly statusTime: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: ImageTemplateTriggerArgs, opts?: pulumi.CustomResourceOptions) {
+    const props: Record<string, unknown> = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, undefined]));
+    Object.assign(props, args);
+    super(imageTemplateTriggerProvider, name, props, opts, "azure-imagebuilder", "ImageTemplateTrigger");
+  }
+}
