@@ -73,10 +73,12 @@ const OUTPUT_KEYS = [
  */
 export class ImageTemplate extends pulumi.dynamic.Resource {
   // Arguments, echoed as the provider normalised them (name and subscription resolved).
-  declare readonly imageTemplateName: In<"imageTemplateName">;
+  /** Always set: the given name or the autoname check chose. */
+  declare readonly imageTemplateName: pulumi.Output<string>;
   declare readonly resourceGroupName: In<"resourceGroupName">;
   declare readonly location: In<"location">;
-  declare readonly subscriptionId: In<"subscriptionId">;
+  /** Always set: the given subscription or the one from the environment. */
+  declare readonly subscriptionId: pulumi.Output<string>;
   declare readonly buildTimeoutInMinute: In<"buildTimeoutInMinute">;
   declare readonly customize: In<"customize">;
   declare readonly distribute: In<"distribute">;

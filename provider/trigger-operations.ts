@@ -56,6 +56,12 @@ export async function $delete(_id: string, props: PropertyBag): Promise<void> {
   const c = connect(a.subscriptionId);
   try {
     await c.client.triggers.delete(a.resourceGroupName, a.imageTemplateName, a.triggerName, c.pollOptions);
+    // A template holds one trigger: its replacement can only be created once this one no longer reads back.
+    for (let attempt = 0; attempt < 30; attempt++) {
+      await c.client.triggers.get(a.resourceGroupName, a.imageTemplateName, a.triggerName);
+      await new Promise((resolve) => setTimeout(resolve, c.pollOptions.updateIntervalInMs));
+    }
+    throw new Error(`${label(a)} still exists after its delete completed`);
   } catch (e) {
     if (!isNotFound(e)) throw describeFailure(`Deleting ${label(a)}`, e);
   }
