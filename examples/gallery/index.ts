@@ -70,8 +70,13 @@ const template = new ImageTemplate("ubuntu-hardened", {
   ],
   errorHandling: { onCustomizerError: "cleanup", onValidationError: "cleanup" },
   tag: { environment: "prod", owner: "platform-team" },
+  // Publish a new gallery image version on create, and again whenever `trigger` changes (docs/builds.md).
+  build: { when: "onCreate", trigger: { baseline: "cis-level-1", revision: 1 } },
 });
 
 export const templateName = template.imageTemplateName;
 export const templateId = template.id;
 export const provisioningState = template.provisioningState;
+// The gallery image version this build published (e.g. .../images/ubuntu-hardened/versions/1.0.1): feed it to a VM
+// scale set's imageReference.id to roll out the new image.
+export const imageVersionId = template.artifactOf("ubuntu-hardened");

@@ -54,6 +54,9 @@ const template = new ImageTemplate("ubuntu-web", {
   buildTimeoutInMinute: 60,
   vmProfileVmsize: "Standard_D2s_v3",
   tag: { environment: "dev", owner: "platform-team" },
+  // Build the image during `pulumi up` once the template exists, wait for it (printing its progress) and expose the
+  // result. Change `trigger` (any value) to build again; see docs/builds.md.
+  build: { when: "onCreate", trigger: { release: "2025.1" } },
 });
 
 export const templateName = template.imageTemplateName;
@@ -61,3 +64,6 @@ export const templateId = template.id;
 export const provisioningState = template.provisioningState;
 export const stagingResourceGroup = template.exactStagingResourceGroup;
 export const sourceExactVersion = template.sourceExactVersion;
+// The managed image the build produced: use it as the source of VMs or scale sets in the same program.
+export const imageId = template.artifactOf("ubuntu-web-image");
+export const lastBuildState = template.lastRunStatusRunState;
