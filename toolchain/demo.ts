@@ -41,7 +41,9 @@ async function main(): Promise<void> {
       // The build's progress lines ([ubuntu-web] build Running - Customizing ...) appear live in this output.
       await pulumi("up", "--yes");
       await pulumi("stack", "output", "--json");
-      process.stderr.write("\nThe image the build produced is the stack output `imageId` (run output ubuntu-web-image).\n");
+      process.stderr.write(
+        "\nThe image the build produced is the stack output `imageId` (run output ubuntu-web-image).\n",
+      );
     }
   } finally {
     await emulator.stop();
