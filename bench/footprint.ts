@@ -21,6 +21,7 @@ export interface Compared {
 export interface ColdStart {
   processMs: Compared;
   providerMs: Compared;
+  warmPerResourceMs: Compared;
   maxRssMb: Compared;
 }
 
@@ -51,6 +52,7 @@ export async function coldStartSection(runs: number): Promise<ColdStart> {
     return {
       processMs: compare((r) => r.processMs),
       providerMs: compare((r) => r.providerMs),
+      warmPerResourceMs: compare((r) => r.warmPerResourceMs),
       maxRssMb: compare((r) => r.maxRssKb / 1024),
     };
   } finally {

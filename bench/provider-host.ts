@@ -13,8 +13,12 @@ export interface HostReport {
   processMs: number;
   /** Evaluating `__provider` plus the first check and diff. */
   providerMs: number;
+  /** Mean check + diff per further resource once warm (what each extra template adds to a preview). */
+  warmPerResourceMs: number;
   maxRssKb: number;
 }
+
+const WARM_CALLS = 50;
 
 async function main(providerFile: string, inputsFile: string): Promise<void> {
   const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi", { paths: [process.cwd()] }));
@@ -26,12 +30,18 @@ async function main(providerFile: string, inputsFile: string): Promise<void> {
   const text = readFileSync(providerFile, "utf8");
   const start = performance.now();
   const provider = requireFromString(text).handler();
-  const checked = provider.check ? ((await provider.check({}, inputs)).inputs ?? inputs) : inputs;
-  if (provider.diff) await provider.diff("id", checked, checked);
+  const checkAndDiff = async () => {
+    const checked = provider.check ? ((await provider.check({}, inputs)).inputs ?? inputs) : inputs;
+    if (provider.diff) await provider.diff("id", checked, checked);
+  };
+  await checkAndDiff();
   const end = performance.now();
+  for (let i = 0; i < WARM_CALLS; i++) await checkAndDiff();
+  const warmPerResourceMs = (performance.now() - end) / WARM_CALLS;
   const report: HostReport = {
     processMs: end,
     providerMs: end - start,
+    warmPerResourceMs,
     maxRssKb: process.resourceUsage().maxRSS,
   };
   process.stdout.write(JSON.stringify(report));

@@ -140,6 +140,7 @@ ${table(
   [
     ["Host process start to first diff answer (ms)", ...cmp(r.coldStart.processMs)],
     ["Evaluate __provider + first check + diff (ms)", ...cmp(r.coldStart.providerMs, 1)],
+    ["Then check + diff per further resource, warm (ms)", ...cmp(r.coldStart.warmPerResourceMs, 2)],
     ["Peak RSS of the host process (MB)", ...cmp(r.coldStart.maxRssMb, 1)],
   ],
 )}
