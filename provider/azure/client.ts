@@ -1,10 +1,7 @@
-import { ImageBuilderClient } from "@azure/arm-imagebuilder";
-import {
-  ChainedTokenCredential,
-  ClientSecretCredential,
-  DefaultAzureCredential,
-  type TokenCredential,
-} from "@azure/identity";
+// Types only at module level: the SDKs are loaded on the first connect, so `pulumi preview` (check and diff, which
+// never call Azure) does not pay for loading them.
+import type { ImageBuilderClient } from "@azure/arm-imagebuilder";
+import type { TokenCredential } from "@azure/identity";
 import { explainTokenFailure } from "../errors";
 import { type AzureSettings, type Env, pollIntervalMs, resolveAzureSettings, retrySettings } from "./credentials";
 
@@ -32,6 +29,8 @@ export function credentialSources(s: AzureSettings): string[] {
  * preceded by a service principal from ARM_* variables when only those are set (Terraform users' setup).
  */
 export function createCredential(env: Env): TokenCredential {
+  const { ChainedTokenCredential, ClientSecretCredential, DefaultAzureCredential } =
+    require("@azure/identity") as typeof import("@azure/identity");
   const s = resolveAzureSettings(env);
   const common = {
     authorityHost: s.authorityHost,
@@ -76,13 +75,34 @@ export interface Connection {
   pollOptions: { updateIntervalInMs: number };
 }
 
+// Connections live for the provider process (this module is never serialized into state), so one token and one
+// authority discovery serve every operation. Keyed by everything they were made from: a changed variable gets a new one.
+const connections = new Map<string, Connection>();
+
+/** Drops the kept connections, as a fresh provider process starts without them (tests of first-token failures). */
+export function forgetConnections(): void {
+  connections.clear();
+}
+
 /** A client for one subscription, configured from the environment as it is now. */
 export function connect(subscriptionId: string, env: Env = process.env): Connection {
-  const s = resolveAzureSettings(env);
-  const client = new ImageBuilderClient(explainingFailures(createCredential(env), s), subscriptionId, {
-    endpoint: s.endpoint,
-    credentials: { scopes: [s.scope] },
-    retryOptions: retrySettings(env),
-  });
-  return { client, pollOptions: { updateIntervalInMs: pollIntervalMs(env) } };
+  const key = JSON.stringify([
+    subscriptionId,
+    Object.entries(env)
+      .filter(([k]) => /^(AZURE|ARM|IDENTITY|MSI)_/.test(k))
+      .sort(),
+  ]);
+  let connection = connections.get(key);
+  if (!connection) {
+    const { ImageBuilderClient } = require("@azure/arm-imagebuilder") as typeof import("@azure/arm-imagebuilder");
+    const s = resolveAzureSettings(env);
+    const client = new ImageBuilderClient(explainingFailures(createCredential(env), s), subscriptionId, {
+      endpoint: s.endpoint,
+      credentials: { scopes: [s.scope] },
+      retryOptions: retrySettings(env),
+    });
+    connection = { client, pollOptions: { updateIntervalInMs: pollIntervalMs(env) } };
+    connections.set(key, connection);
+  }
+  return connection;
 }

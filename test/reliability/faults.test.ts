@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
 import { DEFAULT_RETRY } from "../../provider/azure/credentials";
+// The instance the provider really uses: it loads the built operations, and through them this module.
+import { forgetConnections } from "pulumi-azure-imagebuilder/dist/provider/azure/client.js";
 import type { FaultRule } from "../../emulator/faults";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { recordFigure, suiteCommand } from "./summary";
@@ -209,6 +211,7 @@ describe("reliability: provider operations under injected faults", function () {
       it("fails clearly when the token endpoint is down, naming the credential sources tried, and sends no ARM request", async () => {
         const run = await prepare(op);
         Object.assign(process.env, FAST_RETRIES);
+        forgetConnections(); // a provider process starting while the token endpoint is down holds no token yet
         await inject({ method: "POST", path: "/oauth2/v2.0/token$", kind: "drop", count: 100 });
         await assert.rejects(run(), (e: Error) => {
           assert.match(

@@ -87,6 +87,26 @@ describe("check: validation", () => {
       /userAssignedIdentities/,
     ],
     [
+      "subscription part of an id is a GUID",
+      {
+        ...minimalArgs(),
+        identityUserAssignedIdentity: [
+          "/subscriptions/ /resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib",
+        ],
+      },
+      "identityUserAssignedIdentity[0]",
+      /resource id like/,
+    ],
+    [
+      "resource group part of an id is a resource group name",
+      {
+        ...minimalArgs(),
+        stagingResourceGroup: `/subscriptions/${"0".repeat(8)}-0000-0000-0000-${"0".repeat(12)}/resourceGroups/rg.`,
+      },
+      "stagingResourceGroup",
+      /resource group id/,
+    ],
+    [
       "subnet id shape",
       { ...minimalArgs(), vnetConfigSubnetId: `${RG_ID}/subnets/x` },
       "vnetConfigSubnetId",
