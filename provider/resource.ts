@@ -16,7 +16,7 @@ export type DeepInput<T> = T extends string | number | boolean
 
 /**
  * Arguments of an ImageTemplate: the expanded parameters of Update-AzImageBuilderVirtualMachineImageTemplate plus
- * what API 2025-10-01 adds (see docs/cmdlet-mapping.md). Derived from the io-ts codec, which `check` enforces.
+ * what API 2025-10-01 adds (see the README's cmdlet table). Derived from the io-ts codec, which `check` enforces.
  */
 export type ImageTemplateArgs = { [K in keyof ImageTemplateInputs]: DeepInput<ImageTemplateInputs[K]> };
 

@@ -6,7 +6,8 @@ import { COMPUTED_OUTPUT_KEYS } from "../../provider/mapping";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SEED = path.resolve(ROOT, "../shared/seed/Update-AzImageBuilderVirtualMachineImageTemplate.md");
-const TABLE = path.join(ROOT, "docs/cmdlet-mapping.md");
+const README = path.join(ROOT, "README.md");
+const SECTION = "## Every cmdlet parameter, and where it went";
 
 /** Parameter names in the seed's `### UpdateExpanded` syntax block, e.g. ["ImageTemplateName", ..., "WhatIf"]. */
 function updateExpandedParameters(markdown: string): string[] {
@@ -18,8 +19,16 @@ function updateExpandedParameters(markdown: string): string[] {
   return [...new Set(names), ...(block[1].includes("<CommonParameters>") ? ["<CommonParameters>"] : [])];
 }
 
-describe("docs/cmdlet-mapping.md", () => {
-  const table = readFileSync(TABLE, "utf8");
+/** The README's cmdlet section, up to the next top-level section. */
+function cmdletSection(readme: string): string {
+  const start = readme.indexOf(SECTION);
+  assert.ok(start >= 0, `README has no section "${SECTION}"`);
+  const end = readme.indexOf("\n## ", start + SECTION.length);
+  return readme.slice(start, end < 0 ? undefined : end);
+}
+
+describe("README: cmdlet parameter table", () => {
+  const table = cmdletSection(readFileSync(README, "utf8"));
   const rows = new Map(
     table
       .split("\n")
