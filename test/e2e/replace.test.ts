@@ -1,0 +1,127 @@
+/**
+ * `pulumi up --replace <urn>` of an autonamed template whose arguments did not change, through the real engine.
+ *
+ * Pulumi 3.248 does not ask the provider's diff about a targeted replacement (`--replace`, `pulumi state taint`):
+ * the step generator answers it itself (`ReplaceKeys: ["id"]`, no deleteBeforeReplace), so only the resource option
+ * `deleteBeforeReplace` can order the delete first. The replacement's check runs without olds and draws the same
+ * deterministic autoname, so create-before-delete targets the live template's own name. These tests pin what that
+ * means: create must refuse the name (adopting it would let the engine delete the template right after), and the
+ * resource option is the way to force a re-create under the same name.
+ */
+import * as assert from "node:assert/strict";
+import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import * as pulumi from "@pulumi/pulumi";
+import { ImageTemplate } from "pulumi-azure-imagebuilder";
+import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
+import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
+
+const PROJECT = "e2e-replace";
+const RG = "rg-replace";
+
+function program(subscriptionId: string, opts: pulumi.CustomResourceOptions = {}) {
+  return async () => {
+    const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${RG}`;
+    const template = new ImageTemplate(
+      "auto",
+      {
+        resourceGroupName: RG,
+        location: "westus2",
+        identityUserAssignedIdentity: [`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
+        source: {
+          type: "PlatformImage",
+          publisher: "Canonical",
+          offer: "ubuntu-24_04-lts",
+          sku: "server",
+          version: "latest",
+        },
+        distribute: [
+          {
+            type: "ManagedImage",
+            runOutputName: "image",
+            imageId: `${rgId}/providers/Microsoft.Compute/images/replace`,
+            location: "westus2",
+          },
+        ],
+      },
+      opts,
+    );
+    return { name: template.imageTemplateName };
+  };
+}
+
+/** The template steps the engine announced, in order. */
+function stepRecorder(): { onEvent: (e: EngineEvent) => void; steps: OpType[] } {
+  const steps: OpType[] = [];
+  return {
+    steps,
+    onEvent: (e) => {
+      const meta = e.resourcePreEvent?.metadata;
+      if (meta?.type.endsWith(":ImageTemplate")) steps.push(meta.op);
+    },
+  };
+}
+
+describe("pulumi up --replace of an autonamed template (real engine)", function () {
+  this.timeout(5 * 60_000);
+  let suite: EngineSuite;
+  let stack: Stack;
+  let subscriptionId: string;
+  let urn: string;
+  let name: string;
+
+  const inState = async () =>
+    (await stack.exportStack()).deployment.resources.filter((r: { type: string }) => r.type.endsWith(":ImageTemplate"));
+
+  /** Exactly one template in Azure, provisioned, under `name`, and the state records exactly that one. */
+  async function assertOneRecordedTemplate(): Promise<string | undefined> {
+    const held = await templates(suite.emulator);
+    assert.deepEqual(
+      held.map((t) => t.name),
+      [name],
+    );
+    assert.equal(held[0].properties.provisioningState, "Succeeded");
+    const recorded = await inState();
+    assert.equal(recorded.length, 1);
+    assert.equal(recorded[0].id.toLowerCase(), held[0].id.toLowerCase());
+    assert.equal(recorded[0].outputs.provisioningState, "Succeeded");
+    return held[0].systemData?.createdAt;
+  }
+
+  before(async function () {
+    this.timeout(ENSURE_TIMEOUT_MS);
+    await pulumiBinDir();
+    suite = await startEngineSuite();
+    subscriptionId = suite.emulator.subscriptionId;
+    stack = await suite.inlineStack(PROJECT, "dev", program(subscriptionId));
+    const result = await stack.up();
+    name = result.outputs.name.value as string;
+    urn = (await inState())[0].urn;
+  });
+
+  after(async () => {
+    await suite?.tearDown();
+  });
+
+  it("plans create-before-delete onto the same autoname; create refuses the live name and nothing is lost", async () => {
+    const createdAt = await assertOneRecordedTemplate();
+    const recorder = stepRecorder();
+    await assert.rejects(stack.up({ replace: [urn], onEvent: recorder.onEvent }), (e: Error) => {
+      assert.match(e.message, new RegExp(`image template "${name}" .* already exists`));
+      return true;
+    });
+    // The engine went for the replacement first (no provider diff could have asked for delete-first).
+    assert.deepEqual(recorder.steps, ["create-replacement"]);
+    assert.equal(await assertOneRecordedTemplate(), createdAt, "the live template was left alone");
+  });
+
+  it("with the deleteBeforeReplace option, --replace deletes first and re-creates the template under its name", async () => {
+    const createdAt = await assertOneRecordedTemplate();
+    stack.workspace.program = program(subscriptionId, { deleteBeforeReplace: true });
+    const recorder = stepRecorder();
+    const result = await stack.up({ replace: [urn], onEvent: recorder.onEvent });
+    assert.deepEqual(result.summary.resourceChanges, { same: 1, replace: 1 });
+    assert.deepEqual(recorder.steps, ["delete-replaced", "replace", "create-replacement"]);
+    assert.equal(result.outputs.name.value, name, "same inputs, same deterministic autoname");
+    assert.notEqual(await assertOneRecordedTemplate(), createdAt, "a new template was created");
+  });
+});
