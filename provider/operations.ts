@@ -201,8 +201,11 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
   const existing = await getOrUndefined(c, a);
   if (existing) {
     if (inputs.adoptExisting !== true) {
+      // Create cannot tell an orphan of an interrupted run from the live template of a resource being replaced under
+      // the same name (`--replace` skips the provider's diff, so create-before-delete): adopting the latter would let
+      // the engine delete it right after, hence the two pieces of advice.
       throw new Error(
-        `${label(a)} already exists. To manage it with Pulumi, set adoptExisting: true on this resource (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName.`,
+        `${label(a)} already exists. To manage it with Pulumi (e.g. a killed pulumi up created it), set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName. If this up replaces the resource with the same arguments (pulumi up --replace, a tainted resource), do not adopt, as Pulumi would then delete the template: set the resource option deleteBeforeReplace: true instead.`,
       );
     }
     const adopted = await adopt(c, a, existing, inputs);

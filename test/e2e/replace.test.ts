@@ -107,6 +107,7 @@ describe("pulumi up --replace of an autonamed template (real engine)", function 
     const recorder = stepRecorder();
     await assert.rejects(stack.up({ replace: [urn], onEvent: recorder.onEvent }), (e: Error) => {
       assert.match(e.message, new RegExp(`image template "${name}" .* already exists`));
+      assert.match(e.message, /pulumi up --replace.*do not adopt.*deleteBeforeReplace: true/);
       return true;
     });
     // The engine went for the replacement first (no provider diff could have asked for delete-first).
