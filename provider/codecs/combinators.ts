@@ -240,10 +240,11 @@ export function taggedUnion<M extends Record<string, t.Mixed>>(name: string, tag
 /** Renders an io-ts context as a dotted path: distribute[0].runOutputName. */
 export function pathOf(context: t.Context): string {
   let path = "";
-  for (const { key } of context) {
-    if (key === "") continue;
-    path += /^\d+$/.test(key) ? `[${key}]` : path === "" ? key : `.${key}`;
-  }
+  context.forEach(({ key }, i) => {
+    if (key === "") return;
+    // An index only below an array: an object member may be named "0" too (found by the fast-check suite).
+    path += Array.isArray(context[i - 1]?.actual) ? `[${key}]` : path === "" ? key : `.${key}`;
+  });
   return path;
 }
 

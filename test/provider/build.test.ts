@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider, imageTemplateTriggerProvider } from "../../provider";
+import { linuxTemplateArgs } from "../helpers/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
@@ -54,33 +55,23 @@ describe("provider builds against the emulator", function () {
   });
 
   const rgId = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
-  const args = (name: string, build: Bag, extra: Bag = {}): Bag => ({
-    resourceGroupName: RG,
-    imageTemplateName: name,
-    location: "westus",
-    identityUserAssignedIdentity: [`${rgId()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/builder`],
-    source: {
-      type: "PlatformImage",
-      publisher: "Canonical",
-      offer: "ubuntu-24_04-lts",
-      sku: "server",
-      version: "latest",
-    },
-    customize: [{ type: "Shell", name: "hello", inline: ["echo hello"] }],
-    distribute: [
-      {
-        type: "ManagedImage",
-        runOutputName: "img",
-        imageId: `${rgId()}/providers/Microsoft.Compute/images/i`,
-        location: "westus",
-      },
-      { type: "VHD", runOutputName: "disk" },
-    ],
-    build,
-    __pulumiName: "web",
-    __provider: "serialized-provider-text",
-    ...extra,
-  });
+  const args = (name: string, build: Bag, extra: Bag = {}): Bag =>
+    linuxTemplateArgs(emu.subscriptionId, RG, {
+      imageTemplateName: name,
+      distribute: [
+        {
+          type: "ManagedImage",
+          runOutputName: "img",
+          imageId: `${rgId()}/providers/Microsoft.Compute/images/i`,
+          location: "westus",
+        },
+        { type: "VHD", runOutputName: "disk" },
+      ],
+      build,
+      __pulumiName: "web",
+      __provider: "serialized-provider-text",
+      ...extra,
+    });
   const checked = async (news: Bag, olds: Bag = {}) => {
     const r = await provider.check(olds, news);
     assert.deepEqual(r.failures ?? [], []);

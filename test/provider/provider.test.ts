@@ -9,6 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
+import { linuxTemplateArgs } from "../helpers/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -56,31 +57,7 @@ describe("provider against the emulator", function () {
   beforeEach(() => emu.admin.reset());
 
   const rgId = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
-  function args(extra: Bag = {}): Bag {
-    return {
-      resourceGroupName: RG,
-      location: "westus",
-      identityUserAssignedIdentity: [`${rgId()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/builder`],
-      source: {
-        type: "PlatformImage",
-        publisher: "Canonical",
-        offer: "ubuntu-24_04-lts",
-        sku: "server",
-        version: "latest",
-      },
-      customize: [{ type: "Shell", name: "hello", inline: ["echo hello"] }],
-      distribute: [
-        {
-          type: "ManagedImage",
-          runOutputName: "mi",
-          imageId: `${rgId()}/providers/Microsoft.Compute/images/img`,
-          location: "westus",
-        },
-      ],
-      tag: { env: "test" },
-      ...extra,
-    };
-  }
+  const args = (extra: Bag = {}): Bag => linuxTemplateArgs(emu.subscriptionId, RG, extra);
 
   /** check as the engine calls it (news carry __provider); fails the test on any failure. */
   async function checked(news: Bag, olds: Bag = {}): Promise<Bag> {

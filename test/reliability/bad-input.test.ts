@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import * as fc from "fast-check";
 import { imageTemplateProvider, ImageTemplate } from "pulumi-azure-imagebuilder";
+import { linuxTemplateArgs } from "../helpers/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "../e2e/helpers/engine";
 import { startEngineSuite, type EngineSuite } from "../e2e/helpers/stacks";
@@ -20,30 +21,7 @@ const NAME_PATTERN = /^[A-Za-z0-9-_.]{1,64}$/;
 
 /** A well-formed argument set for a subscription; every case breaks exactly one thing in it. */
 function validArgs(subscriptionId: string): Bag {
-  const rg = `/subscriptions/${subscriptionId}/resourceGroups/rg-bad`;
-  return {
-    resourceGroupName: "rg-bad",
-    imageTemplateName: "bad-input",
-    location: "westus",
-    identityUserAssignedIdentity: [`${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/builder`],
-    source: {
-      type: "PlatformImage",
-      publisher: "Canonical",
-      offer: "ubuntu-24_04-lts",
-      sku: "server",
-      version: "latest",
-    },
-    customize: [{ type: "Shell", name: "hello", inline: ["echo hello"] }],
-    distribute: [
-      {
-        type: "ManagedImage",
-        runOutputName: "mi",
-        imageId: `${rg}/providers/Microsoft.Compute/images/i`,
-        location: "westus",
-      },
-    ],
-    tag: { env: "test" },
-  };
+  return linuxTemplateArgs(subscriptionId, "rg-bad", { imageTemplateName: "bad-input" });
 }
 
 /** One malformed variant: the argument set and the path its failure must name. */

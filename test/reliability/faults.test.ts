@@ -13,6 +13,7 @@ import { DEFAULT_RETRY } from "../../provider/azure/credentials";
 // The instance the provider really uses: it loads the built operations, and through them this module.
 import { forgetConnections } from "pulumi-azure-imagebuilder/dist/provider/azure/client.js";
 import type { FaultRule } from "../../emulator/faults";
+import { linuxTemplateArgs } from "../helpers/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { recordFigure, suiteCommand } from "./summary";
 
@@ -81,28 +82,8 @@ describe("reliability: provider operations under injected faults", function () {
 
   async function checked(tags: Record<string, string>, olds: Bag = {}): Promise<Bag> {
     const { inputs, failures } = await provider.check(olds, {
+      ...linuxTemplateArgs(emu.subscriptionId, RG, { imageTemplateName: NAME, tag: tags }),
       __provider: "serialized",
-      resourceGroupName: RG,
-      imageTemplateName: NAME,
-      location: "westus",
-      identityUserAssignedIdentity: [`${rgId()}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/builder`],
-      source: {
-        type: "PlatformImage",
-        publisher: "Canonical",
-        offer: "ubuntu-24_04-lts",
-        sku: "server",
-        version: "latest",
-      },
-      customize: [{ type: "Shell", name: "hello", inline: ["echo hello"] }],
-      distribute: [
-        {
-          type: "ManagedImage",
-          runOutputName: "mi",
-          imageId: `${rgId()}/providers/Microsoft.Compute/images/img`,
-          location: "westus",
-        },
-      ],
-      tag: tags,
     });
     assert.deepEqual(failures ?? [], []);
     return inputs!;

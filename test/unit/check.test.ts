@@ -195,6 +195,9 @@ describe("check: validation", () => {
       /did you mean "scriptUri"/,
     );
     expectFailure({ ...minimalArgs(), zzz: 1 }, "zzz", /unknown property; allowed: .*resourceGroupName/);
+    // A member named like an index is still a member, not an array element.
+    expectFailure({ ...minimalArgs(), 0: "x" }, "0", /unknown property/);
+    expectFailure(withPath(["source", "1"], "x"), "source.1", /unknown property/);
   });
 
   const crossField: [string, Record<string, unknown>, string, RegExp][] = [
