@@ -6,7 +6,8 @@
  * `deleteBeforeReplace` can order the delete first. The replacement's check runs without olds and draws the same
  * deterministic autoname, so create-before-delete targets the live template's own name. These tests pin what that
  * means: create must refuse the name (adopting it would let the engine delete the template right after), and the
- * resource option is the way to force a re-create under the same name.
+ * resource option is the way to force a re-create under the same name. A fixed name fares the same (the diff that
+ * asks delete-first for a fixed name is not consulted either).
  */
 import * as assert from "node:assert/strict";
 import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
@@ -17,13 +18,16 @@ import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks"
 
 const PROJECT = "e2e-replace";
 const RG = "rg-replace";
+const FIXED_NAME = "replace-fixed";
 
-function program(subscriptionId: string, opts: pulumi.CustomResourceOptions = {}) {
+/** One template named `auto` (autonamed unless `imageTemplateName` is given). */
+function program(subscriptionId: string, opts: pulumi.CustomResourceOptions = {}, imageTemplateName?: string) {
   return async () => {
     const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${RG}`;
     const template = new ImageTemplate(
       "auto",
       {
+        imageTemplateName,
         resourceGroupName: RG,
         location: "westus2",
         identityUserAssignedIdentity: [`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
@@ -124,5 +128,19 @@ describe("pulumi up --replace of an autonamed template (real engine)", function 
     assert.deepEqual(recorder.steps, ["delete-replaced", "replace", "create-replacement"]);
     assert.equal(result.outputs.name.value, name, "same inputs, same deterministic autoname");
     assert.notEqual(await assertOneRecordedTemplate(), createdAt, "a new template was created");
+  });
+
+  it("a fixed name meets the same: --replace creates first and create refuses the live name", async () => {
+    // The autonamed template made way (destroy), so the emulator holds this stack's fixed one only.
+    await stack.destroy();
+    stack.workspace.program = program(subscriptionId, {}, FIXED_NAME);
+    await stack.up();
+    name = FIXED_NAME;
+    urn = (await inState())[0].urn;
+    const createdAt = await assertOneRecordedTemplate();
+    const recorder = stepRecorder();
+    await assert.rejects(stack.up({ replace: [urn], onEvent: recorder.onEvent }), /already exists/);
+    assert.deepEqual(recorder.steps, ["create-replacement"]);
+    assert.equal(await assertOneRecordedTemplate(), createdAt);
   });
 });
