@@ -22,7 +22,6 @@ export interface BuildRequestCount {
 
 const CASES: { durationMs: number; retryAfterS: number }[] = [
   { durationMs: 4000, retryAfterS: 1 },
-  { durationMs: 8000, retryAfterS: 1 },
   { durationMs: 8000, retryAfterS: 2 },
 ];
 

@@ -9,13 +9,14 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulator } from "../emulator";
 import { ensurePulumi } from "../toolchain/ensure-pulumi";
+import { buildRequestCounts } from "./build-requests";
 import { deploySection } from "./deploy";
 import { emulatorThroughput } from "./emulator-throughput";
 import { coldStartSection, stateBytes } from "./footprint";
 import { previewSection, previewSettings, previewStack } from "./preview";
 import { BenchProject } from "./project";
 import { packageRoot } from "./provider-size";
-import { headlines, renderMarkdown, type BenchResults, type Throughput } from "./report";
+import { headlines, renderMarkdown, type BenchResults, type BuildRequestsRow, type Throughput } from "./report";
 import { summarize } from "./stats";
 
 const LATENCY_MS = 1000;
@@ -37,6 +38,18 @@ async function throughputSection(runs: number, durationMs: number): Promise<Thro
       createLrosPerSec: summarize(all.map((r) => r[i].createLrosPerSec)),
     })),
   };
+}
+
+async function buildRequestsSection(runs: number): Promise<BuildRequestsRow[]> {
+  const all: Awaited<ReturnType<typeof buildRequestCounts>>[] = [];
+  for (let i = 0; i < runs; i++) all.push(await buildRequestCounts());
+  return all[0].map((row, i) => ({
+    durationMs: row.durationMs,
+    retryAfterS: row.retryAfterS,
+    minimum: row.minimum,
+    requests: summarize(all.map((r) => r[i].requests)),
+    n: runs,
+  }));
 }
 
 async function main(): Promise<void> {
@@ -72,6 +85,8 @@ async function main(): Promise<void> {
       retryAfterSeconds: RETRY_AFTER_S,
       lifecycleSize: deploySizes[0],
     });
+    progress("3. requests while waiting for builds");
+    const builds = await buildRequestsSection(runs);
     progress("5. emulator throughput");
     const throughput = await throughputSection(runs, quick ? 1000 : 2000);
 
@@ -91,6 +106,7 @@ async function main(): Promise<void> {
       deploy,
       state,
       throughput,
+      builds,
     };
     const root = packageRoot();
     const improvements = readFileSync(path.join(root, "bench", "improvements.md"), "utf8");

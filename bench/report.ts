@@ -20,6 +20,16 @@ export interface BenchResults {
   deploy: DeployResult;
   state: StateBytes;
   throughput: Throughput;
+  builds: BuildRequestsRow[];
+}
+
+/** Status reads while waiting for one build of duration D with Retry-After R, over several runs. */
+export interface BuildRequestsRow {
+  durationMs: number;
+  retryAfterS: number;
+  minimum: number;
+  requests: Summary;
+  n: number;
 }
 
 export interface Headline {
@@ -122,11 +132,20 @@ Counted from the emulator's request log during the runs of section 2 (create), a
 (\`pulumi up\`, update = PATCH) and \`pulumi destroy\` (delete) on the same stack. Per resource; N = runs. Minimum for
 L = ${k.latencyMs} ms and Retry-After ${k.retryAfterSeconds} s: the request, ⌈L/R⌉ polls, and the final GET for
 PUT/PATCH. Identity = token + OpenID discovery requests (the minimum is one token per process, shared by all
-resources). Builds: not measured yet (the build feature lands in a later issue; hook in bench/deploy.ts).
+resources).
 
 ${table(
   ["Operation", "Client", "N", "ARM requests", "of which polls", "Identity requests", "LRO minimum (ARM)"],
   r.deploy.requests.map((q) => [q.operation, q.client, q.n, s(q.arm, 1), s(q.polls, 1), s(q.identity, 2), q.minimum]),
+)}
+
+Builds (\`node dist/bench/build-requests.js\`, run here N times per case): the real provider creates a template with
+\`build: { when: "onCreate" }\` in a child process with only the emulator's env; counted are the template status reads
+between starting the run and seeing it end, next to the minimum ⌈D/R⌉ (one read per interval the service asked for).
+
+${table(
+  ["Build duration D", "Retry-After R", "N", "Status reads while waiting", "Minimum ⌈D/R⌉"],
+  r.builds.map((b) => [`${b.durationMs} ms`, `${b.retryAfterS} s`, b.n, s(b.requests, 1), b.minimum]),
 )}
 
 ## 4. Dynamic provider footprint vs a minimal no-op dynamic provider
