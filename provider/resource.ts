@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ImageTemplateInputs } from "./codecs/args";
-import type { ComputedOutputs } from "./mapping";
+import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
+import { COMPUTED_OUTPUT_KEYS, type ComputedOutputs } from "./mapping";
 import type { BuildOutputs } from "./operations";
 import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY } from "./inputs";
 import imageTemplateProvider = require("./provider");
@@ -24,47 +24,9 @@ type In<K extends keyof ImageTemplateInputs> = pulumi.Output<ImageTemplateInputs
 type Out<K extends keyof ComputedOutputs> = pulumi.Output<ComputedOutputs[K]>;
 type BuildOut<K extends keyof BuildOutputs> = pulumi.Output<BuildOutputs[K]>;
 
-const OUTPUT_KEYS = [
-  "imageTemplateName",
-  "resourceGroupName",
-  "location",
-  "subscriptionId",
-  "buildTimeoutInMinute",
-  "customize",
-  "distribute",
-  "identityType",
-  "identityUserAssignedIdentity",
-  "source",
-  "tag",
-  "vmProfileOsdiskSizeGb",
-  "vmProfileVmsize",
-  "vmProfileUserAssignedIdentities",
-  "vnetConfigSubnetId",
-  "vnetConfigContainerInstanceSubnetId",
-  "vnetConfigProxyVmSize",
-  "validate",
-  "optimize",
-  "errorHandling",
-  "stagingResourceGroup",
-  "additionalDataDisks",
-  "autoRun",
-  "managedResourceTags",
-  "adoptExisting",
-  "build",
-  "resourceId",
-  "provisioningState",
-  "provisioningErrorCode",
-  "provisioningErrorMessage",
-  "lastRunStatusRunState",
-  "lastRunStatusRunSubState",
-  "lastRunStatusStartTime",
-  "lastRunStatusEndTime",
-  "lastRunStatusMessage",
-  "exactStagingResourceGroup",
-  "sourceExactVersion",
-  "runOutputs",
-  "buildPending",
-] as const satisfies readonly (keyof ImageTemplateInputs | keyof ComputedOutputs | keyof BuildOutputs)[];
+const BUILD_OUTPUT_KEYS = ["runOutputs", "buildPending"] as const satisfies readonly (keyof BuildOutputs)[];
+/** Every property the resource exposes: the arguments (echoed), the service's read-only state, the build results. */
+const OUTPUT_KEYS: readonly string[] = [...ARG_KEYS, ...COMPUTED_OUTPUT_KEYS, ...BUILD_OUTPUT_KEYS];
 
 /**
  * An Azure VM Image Builder template (Microsoft.VirtualMachineImages/imageTemplates, API 2025-10-01). Changes to
@@ -138,6 +100,11 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     // The seed makes the autoname suffix deterministic (same inputs, same name in preview and up), per stack.
     const seed = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
     if (!opts?.id) Object.assign(props, args, { [PULUMI_NAME_KEY]: name, [AUTONAME_SEED_KEY]: seed });
-    super(imageTemplateProvider, name, props, opts, "azure-imagebuilder", "ImageTemplate");
+    // The service holds one template per name, so with a fixed name every replacement must delete first. diff says
+    // so too, but the engine decides `up --replace` and tainted resources without asking diff: only this option
+    // reaches those. (An explicit deleteBeforeReplace in opts still wins.)
+    const fixedName = !opts?.id && args.imageTemplateName !== undefined;
+    const options = fixedName ? { deleteBeforeReplace: true, ...opts } : opts;
+    super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
   }
 }

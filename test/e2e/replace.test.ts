@@ -6,8 +6,8 @@
  * `deleteBeforeReplace` can order the delete first. The replacement's check runs without olds and draws the same
  * deterministic autoname, so create-before-delete targets the live template's own name. These tests pin what that
  * means: create must refuse the name (adopting it would let the engine delete the template right after), and the
- * resource option is the way to force a re-create under the same name. A fixed name fares the same (the diff that
- * asks delete-first for a fixed name is not consulted either).
+ * resource option is the way to force a re-create under the same name. ImageTemplate sets that option itself when
+ * the name is fixed, so a fixed-name template is re-created under its name.
  */
 import * as assert from "node:assert/strict";
 import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
@@ -130,7 +130,7 @@ describe("pulumi up --replace of an autonamed template (real engine)", function 
     assert.notEqual(await assertOneRecordedTemplate(), createdAt, "a new template was created");
   });
 
-  it("a fixed name meets the same: --replace creates first and create refuses the live name", async () => {
+  it("a fixed name deletes first on --replace (ImageTemplate sets deleteBeforeReplace) and re-creates the template", async () => {
     // The autonamed template made way (destroy), so the emulator holds this stack's fixed one only.
     await stack.destroy();
     stack.workspace.program = program(subscriptionId, {}, FIXED_NAME);
@@ -139,8 +139,9 @@ describe("pulumi up --replace of an autonamed template (real engine)", function 
     urn = (await inState())[0].urn;
     const createdAt = await assertOneRecordedTemplate();
     const recorder = stepRecorder();
-    await assert.rejects(stack.up({ replace: [urn], onEvent: recorder.onEvent }), /already exists/);
-    assert.deepEqual(recorder.steps, ["create-replacement"]);
-    assert.equal(await assertOneRecordedTemplate(), createdAt);
+    const result = await stack.up({ replace: [urn], onEvent: recorder.onEvent });
+    assert.deepEqual(result.summary.resourceChanges, { same: 1, replace: 1 });
+    assert.deepEqual(recorder.steps, ["delete-replaced", "replace", "create-replacement"]);
+    assert.notEqual(await assertOneRecordedTemplate(), createdAt, "a new template was created under the same name");
   });
 });
