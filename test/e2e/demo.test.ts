@@ -28,12 +28,19 @@ describe("npm run demo", function () {
       env: { ...process.env, IMAGEBUILDER_DEMO_DIR: demoDir },
     });
 
-  it("deploys the quickstart and prints its stack outputs", async () => {
+  it("deploys the quickstart, shows the build's progress and prints its stack outputs with the built image", async () => {
     const result = await demo();
     assert.equal(result.code, 0, result.stderr);
     const outputs = JSON.parse(result.stdout.slice(result.stdout.lastIndexOf("\n{")));
     assert.equal(outputs.provisioningState, "Succeeded");
     assert.match(outputs.templateId, /\/providers\/Microsoft\.VirtualMachineImages\/imageTemplates\/ubuntu-web-/);
+    assert.match(outputs.imageId, /\/providers\/Microsoft\.Compute\/images\/ubuntu-web$/);
+    const progress = result.stdout.split("\n").filter((l) => l.includes("[ubuntu-web] build "));
+    assert.ok(
+      progress.some((l) => /build Running - Customizing/.test(l)),
+      progress.join("\n"),
+    );
+    assert.match(progress[progress.length - 1], /build Succeeded/);
     assert.match(result.stderr, /npm run demo -- --destroy/);
   });
 
