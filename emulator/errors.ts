@@ -1,7 +1,7 @@
 /**
  * Error factory: every error the emulator returns is built here so codes and texts stay in one place.
- * Texts follow the service and ARM front door as documented in ../shared/notes/service-behaviour-and-anchors.md §2
- * (quoted payloads) and ARM's published error catalogue; where the real text is unknown the message says what is wrong.
+ * Texts follow the service and ARM front door as seen in real payloads users have published (e.g. the 409 Conflict
+ * "Update/Upgrade of image templates is currently not supported…") and ARM's published error catalogue; where the real text is unknown the message says what is wrong.
  */
 export const API_VERSION = "2025-10-01";
 export const PROVIDER = "Microsoft.VirtualMachineImages";

@@ -2,8 +2,8 @@ import type { EmulatorCore } from "../core";
 import type { Reply } from "../http";
 
 /**
- * The Entra ID endpoints MSAL uses for the client-credentials grant (see ../shared/notes/azure-sdk-wiring.md):
- * OIDC discovery, the v2.0 token endpoint and the signing keys. Errors use Entra's OAuth error shape.
+ * The Entra ID endpoints MSAL uses for the client-credentials grant (MSAL first GETs
+ * `/{tenant}/v2.0/.well-known/openid-configuration`, then POSTs the form to its `token_endpoint`): OIDC discovery, the v2.0 token endpoint and the signing keys. Errors use Entra's OAuth error shape.
  */
 function aadError(status: number, error: string, code: number, description: string): Reply {
   return {

@@ -2,11 +2,11 @@
  * Derives the JSON Schema the emulator validates request bodies with from Microsoft's published Image Builder
  * OpenAPI description (MIT licensed). Run it when the spec changes:
  *
- *   npx ts-node emulator/schema/generate.ts ../shared/azure-specs/imagebuilder-2025-10-01/openapi.json \
+ *   npx ts-node emulator/schema/generate.ts reference/imagebuilder-2025-10-01/openapi.json \
  *     emulator/schema/imagebuilder-2025-10-01.schema.json
  *
  * Why a committed, derived file rather than reading the spec at run time: the emulator ships in the npm package and
- * must work without the ../shared checkout, while a test regenerates the schema from ../shared and compares, so the
+ * must not need the repository's reference/ folder, while a test regenerates the schema from it and compares, so the
  * copy cannot drift. The conversion: swagger `allOf` inheritance is flattened, each `discriminator` base becomes an
  * enum on the discriminator plus if/then branches to the concrete types, every object without a map type gets
  * `additionalProperties: false` (the service rejects unknown and mis-cased fields since API 2024-02-01), and the ARM

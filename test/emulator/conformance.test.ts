@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { API, arm, settle, type AnyJson, type Arm, type RawResponse } from "./util";
 
-const EXAMPLES_DIR = path.resolve(__dirname, "../../../shared/azure-specs/imagebuilder-2025-10-01/examples");
+const EXAMPLES_DIR = path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/examples");
 
 interface Example {
   operationId: string;

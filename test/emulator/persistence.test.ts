@@ -71,10 +71,10 @@ describe("emulator: persistence across restarts", function () {
     await assert.rejects(startTestEmulator({ dataDir }), /Cannot load emulator state/);
   });
 
-  it("ships a validation schema in sync with ../shared's OpenAPI description", async () => {
+  it("ships a validation schema in sync with the OpenAPI description in reference/", async () => {
     const spec = JSON.parse(
       await readFile(
-        path.resolve(__dirname, "../../../shared/azure-specs/imagebuilder-2025-10-01/openapi.json"),
+        path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/openapi.json"),
         "utf8",
       ),
     );

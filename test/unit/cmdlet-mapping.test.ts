@@ -5,7 +5,7 @@ import { ARG_KEYS } from "../../provider/codecs/args";
 import { COMPUTED_OUTPUT_KEYS } from "../../provider/mapping";
 
 const ROOT = path.resolve(__dirname, "../..");
-const SEED = path.resolve(ROOT, "../shared/seed/Update-AzImageBuilderVirtualMachineImageTemplate.md");
+const SEED = path.join(ROOT, "reference/az-imagebuilder/Update-AzImageBuilderVirtualMachineImageTemplate.syntax.md");
 const README = path.join(ROOT, "README.md");
 const SECTION = "## Every cmdlet parameter, and where it went";
 

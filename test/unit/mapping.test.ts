@@ -15,8 +15,8 @@ import {
 } from "../../provider/mapping";
 import { minimalArgs } from "./fixtures/args";
 
-// Read in place from the shared reference material (never copied into the repo).
-const EXAMPLES = path.resolve(__dirname, "../../../shared/azure-specs/imagebuilder-2025-10-01/examples");
+// Microsoft's official request/response examples, kept in the repository (see reference/README.md).
+const EXAMPLES = path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/examples");
 
 interface Example {
   file: string;
