@@ -73,10 +73,7 @@ describe("emulator: persistence across restarts", function () {
 
   it("ships a validation schema in sync with the OpenAPI description in reference/", async () => {
     const spec = JSON.parse(
-      await readFile(
-        path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/openapi.json"),
-        "utf8",
-      ),
+      await readFile(path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/openapi.json"), "utf8"),
     );
     const committed = JSON.parse(
       await readFile(path.resolve(__dirname, "../../emulator/schema/imagebuilder-2025-10-01.schema.json"), "utf8"),
