@@ -30,7 +30,7 @@ const fold = (value: string, compare: Comparison | undefined): string =>
   compare === "region" ? value.replace(/\s+/g, "").toLowerCase() : compare === "armId" ? value.toLowerCase() : value;
 
 /**
- * A value in canonical form by the property table's rule for its path ("distribute[].uri"): defaults and empties
+ * A value in canonical form by the property table's rule for its path ("distribute[].targetRegions[].name"): defaults and empties
  * dropped, case and region spelling folded, sets sorted. Items of a list take the list's comparison.
  */
 export function canonical(value: unknown, path: string): unknown {

@@ -1,13 +1,6 @@
 import type { ImageTemplate, ImageTemplateIdentity, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
-import {
-  ARG_ENTRIES,
-  type Argument,
-  type Output,
-  OUTPUT_KEYS,
-  type OutputKey,
-  OUTPUTS,
-} from "./image-template/properties";
+import { ARG_ENTRIES, type Argument, type Output, type OutputKey, OUTPUTS } from "./image-template/properties";
 import { compact } from "./inputs";
 
 type Args = Partial<ImageTemplateInputs>;
@@ -125,7 +118,6 @@ export function argsFromImageTemplate(template: ImageTemplate): Args {
 }
 
 export type ComputedOutputs = { [K in OutputKey]?: string };
-export const COMPUTED_OUTPUT_KEYS = OUTPUT_KEYS;
 
 /** Read-only state of a template, as the resource's computed outputs (cmdlet's read-only parameters included). */
 export function outputsFromImageTemplate(template: Partial<ImageTemplate>): ComputedOutputs {

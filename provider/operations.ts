@@ -15,12 +15,11 @@ import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs } from "./diff";
 import { plan } from "./image-template/plan";
-import { providerOnly } from "./image-template/properties";
+import { OUTPUT_KEYS, providerOnly } from "./image-template/properties";
 import { describeFailure, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 import {
   argsFromImageTemplate,
-  COMPUTED_OUTPUT_KEYS,
   outputsFromImageTemplate,
   parseTemplateId,
   type TemplateAddress,
@@ -88,9 +87,7 @@ function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: B
 
 /** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
 const computedOf = (olds: PropertyBag): PropertyBag =>
-  Object.fromEntries(
-    [...COMPUTED_OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
-  );
+  Object.fromEntries([...OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]));
 
 const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
   new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);

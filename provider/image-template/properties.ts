@@ -215,11 +215,11 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
   },
   adoptExisting: {
     change: "none",
-    doc: "Provider only: take over an existing template of the same name when its immutable arguments match; tags, identity, vmProfile and distribute are then reconciled by PATCH.",
+    doc: "Provider only: take over an existing template of the same name when its immutable arguments match (dynamic providers cannot be `pulumi import`ed); tags, identity, vmProfile and distribute are then reconciled by PATCH.",
   },
   build: {
     change: "setting",
-    doc: "Provider only: run the image build from `pulumi up`, wait for it and expose the artifacts as `runOutputs` (docs/builds.md).",
+    doc: "Provider only: run the image build from `pulumi up` (what Start-AzImageBuilderTemplate does), wait for it and expose the artifacts as `runOutputs` (docs/builds.md, which also compares it with `autoRun`).",
   },
 };
 
