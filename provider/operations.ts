@@ -1,4 +1,4 @@
-import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { connect, type Connection } from "./azure/client";
 import {
@@ -10,21 +10,21 @@ import {
   type BuildResult,
   type RunOutputs,
 } from "./build";
-import { buildOnCreate, buildOnUpdate, resolveBuild } from "./build-plan";
+import { buildOnCreate, resolveBuild } from "./build-plan";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
-import { canonicalArgs, diffInputs, patchKeys, PROVIDER_ONLY, PROVIDER_SETTINGS } from "./diff";
+import { canonicalArgs } from "./diff";
+import { plan } from "./image-template/plan";
+import { OUTPUT_KEYS, providerOnly } from "./image-template/properties";
 import { describeFailure, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 import {
   argsFromImageTemplate,
-  COMPUTED_OUTPUT_KEYS,
   outputsFromImageTemplate,
   parseTemplateId,
   type TemplateAddress,
   templateId,
   toImageTemplate,
-  toUpdateParameters,
 } from "./mapping";
 
 /*
@@ -87,9 +87,7 @@ function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: B
 
 /** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
 const computedOf = (olds: PropertyBag): PropertyBag =>
-  Object.fromEntries(
-    [...COMPUTED_OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
-  );
+  Object.fromEntries([...OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]));
 
 const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
   new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);
@@ -157,7 +155,7 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
     );
   }
   const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.subscriptionId };
-  const { replaces, updates } = diffInputs(current, inputs);
+  const { replaces, patch: body, patchKeys } = plan(current, inputs);
   if (replaces.length > 0) {
     const show = (v: unknown) => JSON.stringify(v) ?? "(unset)";
     const lines = replaces.map((k) => `  ${k}: existing ${show(current[k])}, declared ${show(inputs[k])}`);
@@ -165,12 +163,10 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
       `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
     );
   }
-  const keys = patchKeys(updates);
-  return keys.length === 0 ? existing : patch(c, a, current, inputs, new Set(keys));
+  return body ? patch(c, a, body, patchKeys) : existing;
 }
 
-async function patch(c: Connection, a: TemplateAddress, olds: PropertyBag, news: PropertyBag, keys: Set<ArgKey>) {
-  const body = toUpdateParameters(argsOf(olds), argsOf(news), keys);
+async function patch(c: Connection, a: TemplateAddress, body: ImageTemplateUpdateParameters, keys: ArgKey[]) {
   try {
     return await c.client.virtualMachineImageTemplates.update(
       a.resourceGroupName,
@@ -179,7 +175,7 @@ async function patch(c: Connection, a: TemplateAddress, olds: PropertyBag, news:
       c.pollOptions,
     );
   } catch (e) {
-    throw describeFailure(`Updating ${label(a)} (${[...keys].join(", ")})`, e);
+    throw describeFailure(`Updating ${label(a)} (${keys.join(", ")})`, e);
   }
 }
 
@@ -189,9 +185,8 @@ export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulum
 
 /** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
-  const { changes, replaces, deleteBeforeReplace } = diffInputs(olds, news);
-  const owed = replaces.length === 0 && buildOnUpdate(olds, news) !== undefined;
-  return { changes: changes || owed, replaces, deleteBeforeReplace };
+  const { changes, replaces, deleteBeforeReplace } = plan(olds, news);
+  return { changes, replaces, deleteBeforeReplace };
 }
 
 export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
@@ -267,8 +262,7 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   const now = canonicalArgs(live);
   const inputs: PropertyBag = {};
   for (const k of ARG_KEYS) {
-    const keep =
-      PROVIDER_ONLY.has(k) || PROVIDER_SETTINGS.has(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
+    const keep = providerOnly(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
     const v = keep ? stored[k] : live[k];
     if (v !== undefined && v !== null) inputs[k] = v;
   }
@@ -305,21 +299,19 @@ async function refreshedBuildOutputs(
 
 export async function update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
   const a = addressOf(olds, id);
-  const d = diffInputs(olds, news);
-  if (d.replaces.length > 0) {
-    throw new Error(`Internal error: update called for a change that needs replacement (${d.replaces.join(", ")})`);
+  const p = plan(olds, news);
+  if (p.replaces.length > 0) {
+    throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
-  const keys = patchKeys(d.updates);
-  const buildReason = buildOnUpdate(olds, news);
-  if (keys.length === 0 && !buildReason) {
+  if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs.
     return { outs: { ...outputs(news, {}), ...computedOf(olds) } };
   }
-  if (keys.length === 0) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), buildReason!) };
-  const patched = await patch(c, a, olds, news, new Set(keys));
-  if (!buildReason) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
-  return { outs: await buildAndRecord(c, a, id, news, outputsFromImageTemplate(patched), buildReason) };
+  if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!) };
+  const patched = await patch(c, a, p.patch, p.patchKeys);
+  if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
+  return { outs: await buildAndRecord(c, a, id, news, outputsFromImageTemplate(patched), p.build) };
 }
 
 /** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */
