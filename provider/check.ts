@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { type Failure, failuresOf, isUnknown, UNKNOWN } from "./codecs/combinators";
 import { ARG_KEYS, ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs, classify, containsUnknown } from "./diff";
+import { withoutReadOnly } from "./read-only";
 import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 
 export interface CheckEnvironment {
@@ -162,7 +163,8 @@ function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolea
  */
 export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: CheckEnvironment): CheckOutcome {
   const user: PropertyBag = {};
-  for (const [key, value] of Object.entries(news)) {
+  // Read-only members of a pasted template are dropped here (the resource class warns about them).
+  for (const [key, value] of Object.entries(withoutReadOnly(news))) {
     if (
       key !== "__provider" &&
       key !== DEFAULTS_KEY &&

@@ -58,6 +58,7 @@ const DEFAULTS: Record<string, unknown> = {
   vmProfileOsdiskSizeGb: 0,
   vmProfileVmsize: "",
   vnetConfigProxyVmSize: "",
+  stagingResourceGroup: "",
 };
 // ARM ids and names compare case-insensitively.
 const CASE_INSENSITIVE = new Set([

@@ -3,6 +3,7 @@ import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
 import { COMPUTED_OUTPUT_KEYS, type ComputedOutputs } from "./mapping";
 import type { BuildOutputs } from "./operations";
 import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY } from "./inputs";
+import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning, type ReadOnlyMembers } from "./read-only";
 import imageTemplateProvider = require("./provider");
 
 /** `pulumi.Input` at every level, so nested members (ids inside `source`, `distribute`, ...) can be Outputs too. */
@@ -18,7 +19,9 @@ export type DeepInput<T> = T extends string | number | boolean
  * Arguments of an ImageTemplate: the expanded parameters of Update-AzImageBuilderVirtualMachineImageTemplate plus
  * what API 2025-10-01 adds (see the README's cmdlet table). Derived from the io-ts codec, which `check` enforces.
  */
-export type ImageTemplateArgs = { [K in keyof ImageTemplateInputs]: DeepInput<ImageTemplateInputs[K]> };
+export type ImageTemplateArgs = {
+  [K in keyof ImageTemplateInputs]: DeepInput<ImageTemplateInputs[K]>;
+} & ReadOnlyMembers;
 
 type In<K extends keyof ImageTemplateInputs> = pulumi.Output<ImageTemplateInputs[K]>;
 type Out<K extends keyof ComputedOutputs> = pulumi.Output<ComputedOutputs[K]>;
@@ -106,5 +109,15 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     const fixedName = !opts?.id && args.imageTemplateName !== undefined;
     const options = fixedName ? { deleteBeforeReplace: true, ...opts } : opts;
     super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
+    if (!opts?.id) this.warnReadOnly(args);
+  }
+
+  /** check drops read-only members a pasted template carries; this names them, once the source is known. */
+  private warnReadOnly(args: ImageTemplateArgs): void {
+    const top = Object.fromEntries(READ_ONLY_PROPERTIES.filter((k) => args[k] != null).map((k) => [k, true]));
+    pulumi.output(args.source as pulumi.Input<Record<string, unknown>> | undefined).apply((source) => {
+      const paths = readOnlyMembersIn({ ...top, source });
+      if (paths.length > 0) void pulumi.log.warn(readOnlyWarning(paths), this);
+    });
   }
 }
