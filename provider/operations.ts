@@ -11,6 +11,7 @@ import {
   type RunOutputs,
 } from "./build";
 import { buildOnCreate, buildOnUpdate, resolveBuild } from "./build-plan";
+import { afterRunningBuild } from "./busy";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs, diffInputs, patchKeys, PROVIDER_ONLY, PROVIDER_SETTINGS } from "./diff";
@@ -80,6 +81,10 @@ function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: B
   const echoed: PropertyBag = { ...argsOf(inputs) };
   for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (inputs[key] !== undefined) echoed[key] = inputs[key];
   const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  // The id as the program addresses the template: the service spells "resourcegroups" in lower case (ARM ids are
+  // case-insensitive), which would otherwise flip this output against the Pulumi id.
+  if (computed.resourceId !== undefined)
+    computed.resourceId = templateId(addressOf(inputs, String(computed.resourceId)));
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
   return { ...echoed, ...computed };
@@ -171,13 +176,10 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
 
 async function patch(c: Connection, a: TemplateAddress, olds: PropertyBag, news: PropertyBag, keys: Set<ArgKey>) {
   const body = toUpdateParameters(argsOf(olds), argsOf(news), keys);
+  const send = () =>
+    c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, c.pollOptions);
   try {
-    return await c.client.virtualMachineImageTemplates.update(
-      a.resourceGroupName,
-      a.imageTemplateName,
-      body,
-      c.pollOptions,
-    );
+    return await afterRunningBuild(c, a, news, progressFor(news, a), `the change of ${[...keys].join(", ")}`, send);
   } catch (e) {
     throw describeFailure(`Updating ${label(a)} (${[...keys].join(", ")})`, e);
   }
@@ -209,7 +211,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       );
     }
     const adopted = await adopt(c, a, existing, inputs);
-    return built(c, a, adopted.id ?? templateId(a), inputs, adopted);
+    return built(c, a, templateId(a), inputs, adopted);
   }
 
   try {
@@ -219,7 +221,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       toImageTemplate(inputs),
       c.pollOptions,
     );
-    if (created.provisioningState !== "Failed") return built(c, a, created.id ?? templateId(a), inputs, created);
+    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), inputs, created);
   } catch (e) {
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template.
     const left = await getOrUndefined(c, a).catch(() => undefined);
@@ -273,8 +275,10 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
     if (v !== undefined && v !== null) inputs[k] = v;
   }
   for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (stored[key] !== undefined) inputs[key] = stored[key];
+  // The id the engine holds (a refresh) or the program gave (ImageTemplate.get), in whatever casing: it named this
+  // template, and the service's own spelling differs only in case.
   return {
-    id: template.id ?? id,
+    id,
     props: outputs(inputs, template, await refreshedBuildOutputs(a, stored, template)),
     inputs,
   };
