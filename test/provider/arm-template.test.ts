@@ -7,12 +7,10 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
-import { argsFromArmTemplate, imageTemplateProvider } from "../../provider";
-import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
+import { argsFromArmTemplate } from "../../provider";
+import { providerSuite } from "../helpers/provider-suite";
 
 type Bag = Record<string, unknown>;
-const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 
 const OFFICIAL = path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/examples");
 const OURS = path.join(__dirname, "fixtures/arm");
@@ -40,26 +38,9 @@ const ourCases: Case[] = readdirSync(OURS).map((file) => ({
 
 describe("ARM/Bicep JSON templates through the provider", function () {
   this.timeout(60_000);
-  let emu: TestEmulator;
-  let restoreEnv: () => void;
+  const suite = providerSuite();
+  const { provider, checked } = suite;
   const RG = "rg-arm";
-
-  before(async () => {
-    emu = await startTestEmulator();
-    trustEmulatorCertificate(emu.caPem);
-    restoreEnv = applyEmulatorEnv(emu);
-  });
-  after(async () => {
-    restoreEnv?.();
-    await emu?.stop();
-  });
-  beforeEach(() => emu.admin.reset());
-
-  async function checked(news: Bag, olds: Bag = {}): Promise<Bag> {
-    const { inputs, failures } = await provider.check(olds, { ...news, __provider: "serialized" });
-    assert.deepEqual(failures ?? [], []);
-    return inputs!;
-  }
 
   it("covers both official template requests and our 2020-02-14, 2022-02-14 and pasted-back templates", () => {
     assert.equal(officialCases.length, 2);
@@ -71,7 +52,7 @@ describe("ARM/Bicep JSON templates through the provider", function () {
 
   for (const c of [...officialCases, ...ourCases]) {
     it(`${c.name}: converter -> check -> create -> read -> no diff -> tag update -> delete`, async () => {
-      const json = JSON.parse(c.text.replaceAll("{subscription-id}", emu.subscriptionId));
+      const json = JSON.parse(c.text.replaceAll("{subscription-id}", suite.emu().subscriptionId));
       const converted = argsFromArmTemplate(json) as Bag;
       const name = c.imageTemplateName ?? converted.imageTemplateName;
       const args: Bag = { ...converted, imageTemplateName: name, resourceGroupName: RG };
@@ -84,7 +65,7 @@ describe("ARM/Bicep JSON templates through the provider", function () {
       const created = await provider.create(inputs);
       const outs = created.outs as Bag;
       assert.equal(outs.provisioningState, "Succeeded");
-      const [live] = (await emu.admin.state()).templates as { id: string; tags?: Bag }[];
+      const [live] = (await suite.emu().admin.state()).templates as { id: string; tags?: Bag }[];
       assert.equal(live.id.toLowerCase(), created.id.toLowerCase());
 
       const read = await provider.read(created.id, outs);
@@ -103,11 +84,11 @@ describe("ARM/Bicep JSON templates through the provider", function () {
         deleteBeforeReplace: false,
       });
       const updated = await provider.update(created.id, read.props as Bag, retagged);
-      assert.deepEqual((await emu.admin.state()).templates[0].tags, retagged.tag);
+      assert.deepEqual((await suite.emu().admin.state()).templates[0].tags, retagged.tag);
       assert.deepEqual((updated.outs as Bag).tag, retagged.tag);
 
       await provider.delete(created.id, updated.outs as Bag);
-      assert.deepEqual((await emu.admin.state()).templates, []);
+      assert.deepEqual((await suite.emu().admin.state()).templates, []);
     });
   }
 });

@@ -4,47 +4,27 @@
  * "" filled in, and 409 OperationNotAllowed for a change while a build runs.
  */
 import assert from "node:assert/strict";
-import type * as pulumi from "@pulumi/pulumi";
-import { imageTemplateProvider } from "../../provider";
 import { linuxTemplateArgs } from "../helpers/template-args";
-import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
+import { providerSuite } from "../helpers/provider-suite";
 
 type Bag = Record<string, unknown>;
-const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 const lower = (id: string) => id.replace("/resourceGroups/", "/resourcegroups/");
 
 describe("provider on the service's own answers", function () {
   this.timeout(60_000);
-  let emu: TestEmulator;
-  let restoreEnv: () => void;
+  const suite = providerSuite();
+  const { provider, checked } = suite;
   const RG = "rg-answers";
-
-  before(async () => {
-    emu = await startTestEmulator();
-    trustEmulatorCertificate(emu.caPem);
-    restoreEnv = applyEmulatorEnv(emu);
-  });
-  after(async () => {
-    restoreEnv?.();
-    await emu?.stop();
-  });
-  beforeEach(() => emu.admin.reset());
 
   // No tags, build timeout or staging resource group: the service fills in {}, 0 and "".
   const args = (extra: Bag = {}): Bag =>
-    linuxTemplateArgs(emu.subscriptionId, RG, { imageTemplateName: "tpl", tag: undefined, ...extra });
-
-  async function checked(news: Bag, olds: Bag = {}): Promise<Bag> {
-    const { inputs, failures } = await provider.check(olds, { ...news, __provider: "serialized" });
-    assert.deepEqual(failures ?? [], []);
-    return JSON.parse(JSON.stringify(inputs));
-  }
+    linuxTemplateArgs(suite.emu().subscriptionId, RG, { imageTemplateName: "tpl", tag: undefined, ...extra });
 
   it("keeps the id, resourceId and arguments as the program wrote them; refresh of lower-case state changes nothing", async () => {
     const inputs = await checked(args());
     const created = await provider.create(inputs);
-    const id = `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}/providers/Microsoft.VirtualMachineImages/imageTemplates/tpl`;
-    const [live] = (await emu.admin.state()).templates as { id: string; tags: Bag; properties: Bag }[];
+    const id = `/subscriptions/${suite.emu().subscriptionId}/resourceGroups/${RG}/providers/Microsoft.VirtualMachineImages/imageTemplates/tpl`;
+    const [live] = (await suite.emu().admin.state()).templates as { id: string; tags: Bag; properties: Bag }[];
     assert.equal(live.id, lower(id), "the service answers with /resourcegroups/");
     assert.deepEqual(
       [live.tags, live.properties.buildTimeoutInMinutes, live.properties.stagingResourceGroup],
@@ -82,23 +62,23 @@ describe("provider on the service's own answers", function () {
   });
 
   it("a change refused because a build runs waits for that build, then applies", async () => {
-    await emu.admin.setTiming({ buildDurationMs: 1500 });
+    await suite.emu().admin.setTiming({ buildDurationMs: 1500 });
     const inputs = await checked(args({ autoRun: { state: "Enabled" } }));
     const created = await provider.create(inputs);
     const retagged = await checked(args({ autoRun: { state: "Enabled" }, tag: { stage: "prod" } }), inputs);
     const lines: string[] = [];
     const log = console.log;
     console.log = (line: string) => lines.push(line);
-    await emu.admin.clearRequests();
+    await suite.emu().admin.clearRequests();
     let updated;
     try {
       updated = await provider.update(created.id, created.outs as Bag, retagged);
     } finally {
       console.log = log;
     }
-    const patches = (await emu.admin.requests()).filter((r) => r.method === "PATCH").map((r) => r.status);
+    const patches = (await suite.emu().admin.requests()).filter((r) => r.method === "PATCH").map((r) => r.status);
     assert.deepEqual(patches, [409, 202], "refused while building, sent again after");
-    const [live] = (await emu.admin.state()).templates as { tags: Bag; properties: { lastRunStatus: Bag } }[];
+    const [live] = (await suite.emu().admin.state()).templates as { tags: Bag; properties: { lastRunStatus: Bag } }[];
     assert.deepEqual(live.tags, { stage: "prod" });
     assert.equal(live.properties.lastRunStatus.runState, "Succeeded");
     assert.deepEqual((updated.outs as Bag).tag, { stage: "prod" });
