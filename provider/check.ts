@@ -3,6 +3,7 @@ import { type Failure, failuresOf, isUnknown, UNKNOWN } from "./codecs/combinato
 import { ARG_KEYS, ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs, containsUnknown } from "./diff";
 import { providerOnly } from "./image-template/properties";
+import { withoutReadOnly } from "./read-only";
 import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 
 export interface CheckEnvironment {
@@ -163,7 +164,8 @@ function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolea
  */
 export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: CheckEnvironment): CheckOutcome {
   const user: PropertyBag = {};
-  for (const [key, value] of Object.entries(news)) {
+  // Read-only members of a pasted template are dropped here (the resource class warns about them).
+  for (const [key, value] of Object.entries(withoutReadOnly(news))) {
     if (
       key !== "__provider" &&
       key !== DEFAULTS_KEY &&

@@ -11,6 +11,7 @@ import {
   type RunOutputs,
 } from "./build";
 import { buildOnCreate, resolveBuild } from "./build-plan";
+import { afterRunningBuild } from "./busy";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs } from "./diff";
@@ -79,10 +80,19 @@ export interface BuildOutputs {
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
   const echoed: PropertyBag = { ...argsOf(inputs) };
   for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (inputs[key] !== undefined) echoed[key] = inputs[key];
-  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  const computed = computedFrom(inputs, template);
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
   return { ...echoed, ...computed };
+}
+
+/** What the service reports, with the id as the program addresses the template: the service spells "resourcegroups"
+ * in lower case (ARM ids are case-insensitive), which would otherwise flip this output against the Pulumi id. */
+function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): PropertyBag {
+  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  if (computed.resourceId !== undefined)
+    computed.resourceId = templateId(addressOf(inputs, String(computed.resourceId)));
+  return computed;
 }
 
 /** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
@@ -135,7 +145,7 @@ async function buildAndRecord(
         : "The template is kept; the next pulumi up runs the build again";
     return fail(
       `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.`,
-      outputsFromImageTemplate(result.template),
+      computedFrom(inputs, result.template),
     );
   }
   if (result.outcome === "PartiallySucceeded") {
@@ -163,17 +173,21 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
       `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
     );
   }
-  return body ? patch(c, a, body, patchKeys) : existing;
+  return body ? patch(c, a, body, patchKeys, inputs) : existing;
 }
 
-async function patch(c: Connection, a: TemplateAddress, body: ImageTemplateUpdateParameters, keys: ArgKey[]) {
+/** PATCHes the template; `news` (the arguments being applied) bounds the wait when a running build refuses it. */
+async function patch(
+  c: Connection,
+  a: TemplateAddress,
+  body: ImageTemplateUpdateParameters,
+  keys: ArgKey[],
+  news: PropertyBag,
+) {
+  const send = () =>
+    c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, c.pollOptions);
   try {
-    return await c.client.virtualMachineImageTemplates.update(
-      a.resourceGroupName,
-      a.imageTemplateName,
-      body,
-      c.pollOptions,
-    );
+    return await afterRunningBuild(c, a, news, progressFor(news, a), `the change of ${keys.join(", ")}`, send);
   } catch (e) {
     throw describeFailure(`Updating ${label(a)} (${keys.join(", ")})`, e);
   }
@@ -204,7 +218,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       );
     }
     const adopted = await adopt(c, a, existing, inputs);
-    return built(c, a, adopted.id ?? templateId(a), inputs, adopted);
+    return built(c, a, templateId(a), inputs, adopted);
   }
 
   try {
@@ -214,7 +228,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       toImageTemplate(inputs),
       c.pollOptions,
     );
-    if (created.provisioningState !== "Failed") return built(c, a, created.id ?? templateId(a), inputs, created);
+    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), inputs, created);
   } catch (e) {
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template.
     const left = await getOrUndefined(c, a).catch(() => undefined);
@@ -230,7 +244,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
 async function built(c: Connection, a: TemplateAddress, id: string, inputs: Inputs, template: ImageTemplate) {
   const reason = buildOnCreate(inputs);
   const outs = reason
-    ? await buildAndRecord(c, a, id, inputs, outputsFromImageTemplate(template), reason)
+    ? await buildAndRecord(c, a, id, inputs, computedFrom(inputs, template), reason)
     : outputs(inputs, template);
   return { id, outs };
 }
@@ -267,8 +281,10 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
     if (v !== undefined && v !== null) inputs[k] = v;
   }
   for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (stored[key] !== undefined) inputs[key] = stored[key];
+  // The id the engine holds (a refresh) or the program gave (ImageTemplate.get), in whatever casing: it named this
+  // template, and the service's own spelling differs only in case.
   return {
-    id: template.id ?? id,
+    id,
     props: outputs(inputs, template, await refreshedBuildOutputs(a, stored, template)),
     inputs,
   };
@@ -309,9 +325,9 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
     return { outs: { ...outputs(news, {}), ...computedOf(olds) } };
   }
   if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!) };
-  const patched = await patch(c, a, p.patch, p.patchKeys);
+  const patched = await patch(c, a, p.patch, p.patchKeys, news);
   if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
-  return { outs: await buildAndRecord(c, a, id, news, outputsFromImageTemplate(patched), p.build) };
+  return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build) };
 }
 
 /** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */

@@ -3,6 +3,7 @@ import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
 import type { ComputedOutputs } from "./mapping";
 import type { BuildOutputs } from "./operations";
 import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY } from "./inputs";
+import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning } from "./read-only";
 import imageTemplateProvider = require("./provider");
 
 import type { DeepInput, ImageTemplateArgs } from "./image-template/args";
@@ -79,7 +80,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   /** Provider only: run the image build from `pulumi up` (what Start-AzImageBuilderTemplate does), wait for it and expose the artifacts as `runOutputs` (docs/builds.md, which also compares it with `autoRun`). */
   declare readonly build: In<"build">;
   // Read-only state (the cmdlet's read-only parameters among them).
-  /** The template's ARM resource id (also the Pulumi id). */
+  /** The template's ARM resource id (also the Pulumi id), spelt as the program addresses it (`/resourceGroups/`; the service answers `/resourcegroups/` and ids compare case-insensitively), so refresh never changes it. */
   declare readonly resourceId: Out<"resourceId">;
   /** Provisioning state of the template. */
   declare readonly provisioningState: Out<"provisioningState">;
@@ -133,5 +134,15 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     const fixedName = !opts?.id && args.imageTemplateName !== undefined;
     const options = fixedName ? { deleteBeforeReplace: true, ...opts } : opts;
     super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
+    if (!opts?.id) this.warnReadOnly(args);
+  }
+
+  /** check drops read-only members a pasted template carries; this names them, once the source is known. */
+  private warnReadOnly(args: ImageTemplateArgs): void {
+    const top = Object.fromEntries(READ_ONLY_PROPERTIES.filter((k) => args[k] != null).map((k) => [k, true]));
+    pulumi.output(args.source as pulumi.Input<Record<string, unknown>> | undefined).apply((source) => {
+      const paths = readOnlyMembersIn({ ...top, source });
+      if (paths.length > 0) void pulumi.log.warn(readOnlyWarning(paths), this);
+    });
   }
 }

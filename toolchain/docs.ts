@@ -113,7 +113,7 @@ export function argsInterface(): string {
   const members = ARG_ENTRIES.map(([k, a]) =>
     [tsdoc(a.doc, "  "), `  ${k}${required.has(k) ? "" : "?"}: DeepInput<ImageTemplateInputs["${k}"]>;`].join("\n"),
   );
-  return ["export interface ImageTemplateArgs {", ...members, "}"].join("\n");
+  return ["export interface ImageTemplateArgs extends ReadOnlyMembers {", ...members, "}"].join("\n");
 }
 
 /** provider/resource.ts: ImageTemplate's output properties, each with its TSDoc. */

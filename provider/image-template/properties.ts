@@ -196,6 +196,7 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
     change: "replace",
     arm: "properties.stagingResourceGroup",
     compare: "armId",
+    default: "",
     doc: "Resource group id for the build's temporary resources; omitted = a random `IT_...` group the service creates.",
   },
   additionalDataDisks: {
@@ -321,7 +322,10 @@ export interface Output {
 }
 
 export const OUTPUTS = {
-  resourceId: { arm: "id", doc: "The template's ARM resource id (also the Pulumi id)." },
+  resourceId: {
+    arm: "id",
+    doc: "The template's ARM resource id (also the Pulumi id), spelt as the program addresses it (`/resourceGroups/`; the service answers `/resourcegroups/` and ids compare case-insensitively), so refresh never changes it.",
+  },
   provisioningState: { arm: "properties.provisioningState", doc: "Provisioning state of the template." },
   provisioningErrorCode: {
     arm: "properties.provisioningError.provisioningErrorCode",
