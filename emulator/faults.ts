@@ -1,5 +1,13 @@
 /** Fault injection: rules that act on the next `count` requests matching a method and path pattern. */
-export const FAULT_KINDS = ["throttle", "error", "drop", "slow", "failProvisioning", "failBuild"] as const;
+export const FAULT_KINDS = [
+  "throttle",
+  "error",
+  "drop",
+  "slow",
+  "failProvisioning",
+  "failBuild",
+  "storageForbidden",
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRule {

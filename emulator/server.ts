@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import type { EmulatorCore, RequestLogEntry } from "./core";
 import { API_VERSION, ArmError, errors } from "./errors";
+import type { FaultRule } from "./faults";
 import { readBody, send, type ArmRequest, type Reply } from "./http";
 import { compile, match, type Route } from "./routing";
 import { handleAdmin } from "./handlers/admin";
@@ -150,13 +151,14 @@ async function identityReply(
   method: string,
   path: string,
   rawBody: Buffer,
+  fault: FaultRule | undefined,
 ): Promise<Reply | undefined> {
   let m = IDENTITY.discovery.exec(path);
   if (m && method === "GET") return openIdConfiguration(emu, m[1]);
   m = IDENTITY.keys.exec(path);
   if (m && method === "GET") return signingKeys(emu, m[1]);
   m = IDENTITY.token.exec(path);
-  if (m && method === "POST") return token(emu, m[1], rawBody);
+  if (m && method === "POST") return token(emu, m[1], rawBody, fault);
   return undefined;
 }
 
@@ -199,7 +201,7 @@ export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res
   else {
     try {
       reply =
-        (entry.kind === "identity" ? await identityReply(emu, method, path, rawBody) : undefined) ??
+        (entry.kind === "identity" ? await identityReply(emu, method, path, rawBody, fault) : undefined) ??
         (await armReply(
           emu,
           req,

@@ -97,6 +97,7 @@ function canonicalBuild(value: PropertyBag): unknown {
     waitForCompletion: value.waitForCompletion === true ? undefined : value.waitForCompletion,
     timeoutMinutes: value.timeoutMinutes,
     cancelOnTimeout: value.cancelOnTimeout === false ? undefined : value.cancelOnTimeout,
+    logs: value.logs === "onFailure" ? undefined : value.logs,
   };
   const set = Object.entries(settings).filter(([, v]) => v !== undefined && v !== null);
   return set.length > 0 ? Object.fromEntries(set) : undefined;

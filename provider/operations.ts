@@ -10,6 +10,7 @@ import {
   type BuildResult,
   type RunOutputs,
 } from "./build";
+import { BuildLog, failureDetails } from "./build-log";
 import { buildOnCreate, buildOnUpdate, resolveBuild } from "./build-plan";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
@@ -73,6 +74,10 @@ export interface BuildOutputs {
   runOutputs?: RunOutputs;
   /** True when a build the program asked for has not completed: the next `pulumi up` runs (or awaits) it. */
   buildPending?: boolean;
+  /** The blob URL of the latest build's customization.log, when it was read. */
+  lastBuildLog?: string;
+  /** The failing step and message of the latest build, when it failed. */
+  lastBuildError?: string;
 }
 
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
@@ -82,13 +87,16 @@ function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: B
   const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
+  if (build.lastBuildLog !== undefined) computed.lastBuildLog = build.lastBuildLog;
   return { ...echoed, ...computed };
 }
 
 /** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
 const computedOf = (olds: PropertyBag): PropertyBag =>
   Object.fromEntries(
-    [...COMPUTED_OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
+    [...COMPUTED_OUTPUT_KEYS, "runOutputs", "lastBuildLog", "lastBuildError"]
+      .filter((k) => olds[k] !== undefined)
+      .map((k) => [k, olds[k]]),
   );
 
 const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
@@ -121,9 +129,11 @@ async function buildAndRecord(
     const properties = { ...computed, ...outputs(inputs, {}, { buildPending: true }), __provider: inputs.__provider };
     throw Object.assign(new Error(message), { id, properties, reasons: [message] });
   };
+  const settings = resolveBuild(inputs);
+  const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
   let result: BuildResult;
   try {
-    result = await runBuild(c, a, resolveBuild(inputs), progress);
+    result = await runBuild(c, a, settings, progress, log && ((t) => log.poll(t)));
   } catch (e) {
     return fail((e as Error).message, computedBefore);
   }
@@ -135,15 +145,18 @@ async function buildAndRecord(
       result.outcome === "TimedOut" && isBuildActive(result.template)
         ? "It keeps running; the next pulumi up waits for it"
         : "The template is kept; the next pulumi up runs the build again";
+    const report = result.outcome === "Failed" && log ? await log.failure(result.template) : undefined;
+    if (report?.advice) progress.line(report.advice);
+    const details = report ? failureDetails(report, status?.message ?? "") : { text: "", outputs: {} };
     return fail(
-      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.`,
-      outputsFromImageTemplate(result.template),
+      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.${details.text}`,
+      { ...outputsFromImageTemplate(result.template), ...details.outputs },
     );
   }
   if (result.outcome === "PartiallySucceeded") {
     progress.line(`build partially succeeded: ${result.template.lastRunStatus?.message ?? ""}`);
   }
-  return outputs(inputs, result.template, { runOutputs: result.runOutputs });
+  return outputs(inputs, result.template, { runOutputs: result.runOutputs, lastBuildLog: log?.url });
 }
 
 /**

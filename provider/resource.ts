@@ -24,7 +24,12 @@ type In<K extends keyof ImageTemplateInputs> = pulumi.Output<ImageTemplateInputs
 type Out<K extends keyof ComputedOutputs> = pulumi.Output<ComputedOutputs[K]>;
 type BuildOut<K extends keyof BuildOutputs> = pulumi.Output<BuildOutputs[K]>;
 
-const BUILD_OUTPUT_KEYS = ["runOutputs", "buildPending"] as const satisfies readonly (keyof BuildOutputs)[];
+const BUILD_OUTPUT_KEYS = [
+  "runOutputs",
+  "buildPending",
+  "lastBuildLog",
+  "lastBuildError",
+] as const satisfies readonly (keyof BuildOutputs)[];
 /** Every property the resource exposes: the arguments (echoed), the service's read-only state, the build results. */
 const OUTPUT_KEYS: readonly string[] = [...ARG_KEYS, ...COMPUTED_OUTPUT_KEYS, ...BUILD_OUTPUT_KEYS];
 
@@ -80,6 +85,10 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly runOutputs: BuildOut<"runOutputs">;
   /** True while a build the program asked for has not completed (failed, canceled, timed out): the next up retries it. */
   declare readonly buildPending: BuildOut<"buildPending">;
+  /** The blob URL of the latest build's customization.log (recorded when it was read: a failed build, or build.logs "stream"). */
+  declare readonly lastBuildLog: BuildOut<"lastBuildLog">;
+  /** The latest build's failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with ...`. */
+  declare readonly lastBuildError: BuildOut<"lastBuildError">;
 
   /** The artifact id (or, for a VHD, its URI) the last successful build produced for a distribute target. */
   artifactOf(runOutputName: string): pulumi.Output<string | undefined> {
