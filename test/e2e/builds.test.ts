@@ -240,7 +240,10 @@ describe("image builds through the Pulumi engine", function () {
     assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log$/);
     assert.ok(error.message.includes(`Last lines of the build log (${url}):`));
     // Live output only: the engine repeats every diagnostic in its closing "Diagnostics:" summary.
-    const live = lines.slice(0, lines.findIndex((l) => /^Diagnostics:/.test(l.trim())));
+    const live = lines.slice(
+      0,
+      lines.findIndex((l) => /^Diagnostics:/.test(l.trim())),
+    );
     const streamed = live.flatMap((l) => /\[web\] \| (.*)$/.exec(l)?.[1] ?? []);
     const blob = (await suite.emulator.blob(url).downloadToBuffer()).toString("utf8");
     const log = blob
