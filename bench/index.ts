@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulator } from "../emulator";
 import { ensurePulumi } from "../toolchain/ensure-pulumi";
+import { buildLogFigures, renderBuildLogs } from "./build-logs";
 import { buildRequestCounts } from "./build-requests";
 import { deploySection } from "./deploy";
 import { emulatorThroughput } from "./emulator-throughput";
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
     const builds = await buildRequestsSection(runs);
     progress("5. emulator throughput");
     const throughput = await throughputSection(runs, quick ? 1000 : 2000);
+    progress("6. build logs in streaming mode");
+    const buildLogs = renderBuildLogs(await buildLogFigures());
 
     const results: BenchResults = {
       startedAt,
@@ -110,7 +113,7 @@ async function main(): Promise<void> {
     };
     const root = packageRoot();
     const improvements = readFileSync(path.join(root, "bench", "improvements.md"), "utf8");
-    writeFileSync(path.join(root, "BENCHMARKS.md"), renderMarkdown(results, improvements));
+    writeFileSync(path.join(root, "BENCHMARKS.md"), `${renderMarkdown(results, improvements)}\n${buildLogs}`);
     console.table(headlines(results).map((h) => ({ ...h, ratio: Number(h.ratio.toFixed(2)) })));
     progress(`done in ${results.totalSeconds.toFixed(0)} s; BENCHMARKS.md rewritten`);
   } finally {

@@ -72,6 +72,9 @@ function explainingFailures(credential: TokenCredential, s: AzureSettings): Toke
 
 export interface Connection {
   client: ImageBuilderClient;
+  /** The client's credential and ARM endpoint, for the other services a build involves (its log in storage). */
+  credential: TokenCredential;
+  endpoint: string;
   pollOptions: { updateIntervalInMs: number };
 }
 
@@ -96,12 +99,13 @@ export function connect(subscriptionId: string, env: Env = process.env): Connect
   if (!connection) {
     const { ImageBuilderClient } = require("@azure/arm-imagebuilder") as typeof import("@azure/arm-imagebuilder");
     const s = resolveAzureSettings(env);
-    const client = new ImageBuilderClient(explainingFailures(createCredential(env), s), subscriptionId, {
+    const credential = explainingFailures(createCredential(env), s);
+    const client = new ImageBuilderClient(credential, subscriptionId, {
       endpoint: s.endpoint,
       credentials: { scopes: [s.scope] },
       retryOptions: retrySettings(env),
     });
-    connection = { client, pollOptions: { updateIntervalInMs: pollIntervalMs(env) } };
+    connection = { client, credential, endpoint: s.endpoint, pollOptions: { updateIntervalInMs: pollIntervalMs(env) } };
     connections.set(key, connection);
   }
   return connection;

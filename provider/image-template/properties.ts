@@ -309,6 +309,10 @@ export const MEMBERS: Record<string, Member> = {
   "build.waitForCompletion": { default: true, doc: "Wait for the build to end (default true)." },
   "build.timeoutMinutes": { doc: "How long to wait (default: buildTimeoutInMinute, 0 meaning 240, plus a margin)." },
   "build.cancelOnTimeout": { default: false, doc: "Cancel the build when the wait times out (default false)." },
+  "build.logs": {
+    default: "onFailure",
+    doc: '"onFailure" (default): a failed build shows its customization.log\'s failing step; "stream": new log lines are printed while the build runs; "off".',
+  },
 };
 
 /** A read-only output the service reports (stored next to the echoed arguments). */
@@ -384,6 +388,12 @@ export const BUILD_OUTPUTS = {
   },
   buildPending: {
     doc: "True while a build the program asked for has not completed (failed, canceled, timed out): the next up retries it.",
+  },
+  lastBuildLog: {
+    doc: 'The blob URL of the latest build\'s customization.log (recorded when it was read: a failed build, or build.logs "stream").',
+  },
+  lastBuildError: {
+    doc: 'The latest build\'s failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with ...`.',
   },
 } as const;
 

@@ -222,4 +222,37 @@ describe("image builds through the Pulumi engine", function () {
     assert.deepEqual((await suite.emulator.admin.state()).triggers, []);
     assert.deepEqual(await templates(suite.emulator), []);
   });
+
+  it("a failed build's up shows the failing customizer and its log lines, streamed live in order, each once", async () => {
+    await suite.emulator.admin.injectFault({
+      method: "POST",
+      path: "/run$",
+      kind: "failBuild",
+      output: ["E: Unable to locate package nginx"],
+    });
+    deploy({ build: { when: "onCreate", logs: "stream" } });
+    const { error, lines } = await upWithOutput();
+    assert.ok(error, "the up must fail");
+    assert.match(error.message, /Failing step: customizer "nginx" \(Shell\)\./);
+    assert.match(error.message, /azure-arm: E: Unable to locate package nginx/);
+    assert.match(error.message, /PACKER ERR .* ui error: ==> azure-arm: Script exited with non-zero exit status: 1/);
+    const url = (await templateInState()).outputs.lastBuildLog as string;
+    assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log$/);
+    assert.ok(error.message.includes(`Last lines of the build log (${url}):`));
+    // Live output only: the engine repeats every diagnostic in its closing "Diagnostics:" summary.
+    const live = lines.slice(
+      0,
+      lines.findIndex((l) => /^Diagnostics:/.test(l.trim())),
+    );
+    const streamed = live.flatMap((l) => /\[web\] \| (.*)$/.exec(l)?.[1] ?? []);
+    const blob = (await suite.emulator.blob(url).downloadToBuffer()).toString("utf8");
+    const log = blob
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.replace(/^\[[^\]]+\] /, ""));
+    assert.deepEqual(streamed, log, "every line of the log, once, in order");
+    assert.equal(streamed.filter((l) => l.includes('Customizer 1/1: "nginx" (Shell)')).length, 1);
+    await stack.destroy();
+    assert.deepEqual(await templates(suite.emulator), []);
+  });
 });
