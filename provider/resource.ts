@@ -49,7 +49,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly source: In<"source">;
   /** Resource tags of the template. */
   declare readonly tag: In<"tag">;
-  /** OS disk size of the build VM in GB; 0 or omitted = the source image's size. */
+  /** OS disk size of the build VM in GB; 0 or omitted = Azure's default size. */
   declare readonly vmProfileOsdiskSizeGb: In<"vmProfileOsdiskSizeGb">;
   /** Size of the build VM; empty or omitted = the service's default size. */
   declare readonly vmProfileVmsize: In<"vmProfileVmsize">;
@@ -71,7 +71,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly stagingResourceGroup: In<"stagingResourceGroup">;
   /** Extra data disks of the build VM (`sizeGB`). */
   declare readonly additionalDataDisks: In<"additionalDataDisks">;
-  /** `state: Enabled` makes the service build once the template is created. */
+  /** `state: Enabled` makes the service build when the template is created or updated. */
   declare readonly autoRun: In<"autoRun">;
   /** Tags for the resources the service creates during a build. */
   declare readonly managedResourceTags: In<"managedResourceTags">;

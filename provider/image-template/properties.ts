@@ -138,7 +138,7 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
     default: 0,
     reset: 0,
     cmdlet: "-VMProfileOsdiskSizeGb",
-    doc: "OS disk size of the build VM in GB; 0 or omitted = the source image's size.",
+    doc: "OS disk size of the build VM in GB; 0 or omitted = Azure's default size.",
   },
   vmProfileVmsize: {
     change: "update",
@@ -207,7 +207,7 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
   autoRun: {
     change: "replace",
     arm: "properties.autoRun",
-    doc: "`state: Enabled` makes the service build once the template is created.",
+    doc: "`state: Enabled` makes the service build when the template is created or updated.",
   },
   managedResourceTags: {
     change: "replace",

@@ -8,6 +8,7 @@
 import * as assert from "node:assert/strict";
 import type { PulumiFn, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { ImageTemplate, ImageTemplateTrigger, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
+import { templateArgs } from "../../bench/programs/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
@@ -23,27 +24,9 @@ interface Spec {
 
 function program(subscriptionId: string, spec: Spec): PulumiFn {
   return async () => {
-    const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${RG}`;
     const template = new ImageTemplate("web", {
-      resourceGroupName: RG,
-      location: "westus2",
-      identityUserAssignedIdentity: [`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
-      source: {
-        type: "PlatformImage",
-        publisher: "Canonical",
-        offer: "ubuntu-24_04-lts",
-        sku: "server",
-        version: "latest",
-      },
+      ...templateArgs(subscriptionId, RG),
       customize: [{ type: "Shell", name: "nginx", inline: ["sudo apt-get install -y nginx"] }],
-      distribute: [
-        {
-          type: "ManagedImage",
-          runOutputName: "web-image",
-          imageId: `${rgId}/providers/Microsoft.Compute/images/web`,
-          location: "westus2",
-        },
-      ],
       build: spec.build,
     });
     if (spec.triggerName) {
@@ -56,7 +39,7 @@ function program(subscriptionId: string, spec: Spec): PulumiFn {
     }
     return {
       templateName: template.imageTemplateName,
-      imageId: template.artifactOf("web-image"),
+      imageId: template.artifactOf("mi"),
       runState: template.lastRunStatusRunState,
     };
   };
@@ -107,7 +90,7 @@ describe("image builds through the Pulumi engine", function () {
     assert.equal(result!.outputs.templateName.value, planned, "preview and up agree on the name");
     assert.equal(
       result!.outputs.imageId.value,
-      `/subscriptions/${subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/images/web`,
+      `/subscriptions/${subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/images/img`,
     );
     assert.equal(result!.outputs.runState.value, "Succeeded");
 
@@ -118,7 +101,7 @@ describe("image builds through the Pulumi engine", function () {
       "build Running - Queued",
       "build Running - Distributing",
       "build Succeeded",
-      "run output web-image",
+      "run output mi",
     ];
     const at = order.map((text) => progress.findIndex((l) => l.includes(text)));
     assert.ok(
