@@ -4,7 +4,7 @@
  * "" filled in, and 409 OperationNotAllowed for a change while a build runs.
  */
 import assert from "node:assert/strict";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { providerSuite } from "../helpers/provider-suite";
 
 type Bag = Record<string, unknown>;
@@ -18,7 +18,7 @@ describe("provider on the service's own answers", function () {
 
   // No tags, build timeout or staging resource group: the service fills in {}, 0 and "".
   const args = (extra: Bag = {}): Bag =>
-    linuxTemplateArgs(suite.emu().subscriptionId, RG, { imageTemplateName: "tpl", tag: undefined, ...extra });
+    templateArgs(suite.emu().subscriptionId, RG, { imageTemplateName: "tpl", tag: undefined, ...extra });
 
   it("keeps the id, resourceId and arguments as the program wrote them; refresh of lower-case state changes nothing", async () => {
     const inputs = await checked(args());
