@@ -34,10 +34,12 @@ describe("examples deploy and destroy against the emulator", function () {
       const { templateName, templateId, provisioningState } = up.outputs;
       assert.equal(provisioningState.value, "Succeeded");
       const held = await templates(suite.emulator);
+      // The service spells /resourcegroups/ in lower case; the program's id keeps the documented spelling.
       assert.deepEqual(
-        held.map((t) => t.id),
-        [templateId.value],
+        held.map((t) => t.id.toLowerCase()),
+        [templateId.value.toLowerCase()],
       );
+      assert.match(templateId.value, /\/resourceGroups\//);
       assert.equal(held[0].name, templateName.value);
 
       const again = await stack.up();
