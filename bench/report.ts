@@ -145,7 +145,7 @@ ${table(
 
 ## 2. \`pulumi up\` (create), \`pulumi up\` (tag change), \`pulumi destroy\` vs a latency-matched no-op provider
 
-Emulator LRO latency L = ${latency} ms, Retry-After ${k.retryAfterSeconds} s. The no-op provider (bench/programs/templates.ts)
+Emulator LRO latency L = ${latency} ms, Retry-After ${k.retryAfterSeconds} s. The no-op provider (bench/programs/noop-provider.ts)
 waits exactly L in its create, update and delete and stores outputs shaped like ours (inputs plus the service's
 read-only members), so the ratio is our provider's own cost over the floor any dynamic provider pays. Per run and
 variant, on a reset emulator: \`pulumi up --yes --skip-preview\` on a new stack (create), then with
