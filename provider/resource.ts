@@ -137,7 +137,16 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     // reaches those. (An explicit deleteBeforeReplace in opts still wins.)
     const fixedName = !opts?.id && args.imageTemplateName !== undefined;
     const options = fixedName ? { deleteBeforeReplace: true, ...opts } : opts;
-    super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
+    // The SDK records a stack trace for each of the 4 promises behind every property (leak diagnostics only; the
+    // resource's source position is captured apart, with its own limit): for our ~40 properties that was most of
+    // preview's cost per template (BENCHMARKS.md, improvements). Errors thrown in here lose their stack, not their message.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     if (!opts?.id) this.warnReadOnly(args);
   }
 
