@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
+import { capture, type PartialStateError } from "../helpers/capture";
 import { linuxTemplateArgs } from "../helpers/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
@@ -16,23 +17,6 @@ const { forgetConnections } =
   require("../../dist/provider/azure/client") as typeof import("../../provider/azure/client");
 const RG = "rg-logs";
 const LOG_URL = /^https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log$/;
-
-interface PartialStateError extends Error {
-  properties: Bag;
-}
-
-async function capture<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; lines: string[] }> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    return { value: await fn(), lines };
-  } catch (error) {
-    return { error, lines };
-  } finally {
-    console.log = original;
-  }
-}
 
 describe("provider: build logs against the emulator", function () {
   this.timeout(60_000);
