@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
 import { capture, type PartialStateError } from "../helpers/capture";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
@@ -40,11 +40,15 @@ describe("provider: build logs against the emulator", function () {
   });
 
   const steps = [
-    { type: "Shell", name: "install-nginx", inline: ["sudo apt-get update", "sudo apt-get install -y nginx-full"] },
-    { type: "Shell", name: "configure", inline: ["sudo systemctl enable nginx"] },
+    {
+      type: "Shell" as const,
+      name: "install-nginx",
+      inline: ["sudo apt-get update", "sudo apt-get install -y nginx-full"],
+    },
+    { type: "Shell" as const, name: "configure", inline: ["sudo systemctl enable nginx"] },
   ];
   const create = async (name: string, build: Bag) => {
-    const news = linuxTemplateArgs(emu.subscriptionId, RG, {
+    const news = templateArgs(emu.subscriptionId, RG, {
       imageTemplateName: name,
       customize: steps,
       build,
@@ -53,7 +57,7 @@ describe("provider: build logs against the emulator", function () {
     });
     const checked = await provider.check({}, news);
     assert.deepEqual(checked.failures ?? [], []);
-    return capture(() => provider.create({ ...checked.inputs, __provider: news.__provider }));
+    return capture(() => provider.create({ ...checked.inputs, __provider: "serialized-provider-text" }));
   };
   const failNext = (name: string, extra: Bag = {}) =>
     emu.admin.injectFault({
