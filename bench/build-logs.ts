@@ -8,6 +8,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../emulator";
+import { benchTemplateArgs } from "./programs/template-args";
 
 export interface BuildLogRow {
   customizers: number;
@@ -28,25 +29,13 @@ const CASES = [
 const DIST = path.resolve(__dirname, "..", "provider");
 
 function childScript(subscriptionId: string, customizers: number): string {
-  const rg = `/subscriptions/${subscriptionId}/resourceGroups/rg-bench`;
   const inputs = {
-    resourceGroupName: "rg-bench",
-    imageTemplateName: "bench-logs",
-    location: "westus",
-    identityUserAssignedIdentity: [`${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
-    source: {
-      type: "PlatformImage",
-      publisher: "Canonical",
-      offer: "ubuntu-24_04-lts",
-      sku: "server",
-      version: "latest",
-    },
+    ...benchTemplateArgs(subscriptionId, "bench-logs", {}),
     customize: Array.from({ length: customizers }, (_, i) => ({
       type: "Shell",
       name: `step-${i + 1}`,
       inline: [`echo step ${i + 1}`, "sudo apt-get install -y curl"],
     })),
-    distribute: [{ type: "VHD", runOutputName: "vhd" }],
   };
   const dist = (m: string) => JSON.stringify(path.join(DIST, m));
   return `const ops = require(${dist("operations.js")});

@@ -83,8 +83,9 @@ const IDENTITY = {
 };
 
 /**
- * Before answering about a template (or its run's operation), its build log gets every line due: a client that sees
- * the build ended finds the whole log. Writing the log never fails the ARM request.
+ * Before answering about a template (or its run's operation) whose build has ended, its build log gets every line
+ * due: a client that sees the build ended finds the whole log. While the build runs the writer's timer appends, so
+ * status reads do not wait for the blob service. Writing the log never fails the ARM request.
  */
 async function syncBuildLog(emu: EmulatorCore, params: Record<string, string>, now: number): Promise<void> {
   const key = params.imageTemplateName
@@ -93,7 +94,7 @@ async function syncBuildLog(emu: EmulatorCore, params: Record<string, string>, n
       ? emu.state.operations[params.operationId]?.resourceKey
       : undefined;
   const t = key ? emu.state.templates[key] : undefined;
-  if (t) await emu.buildLogs.sync(t, now);
+  if (t && !emu.isBuilding(t, now)) await emu.buildLogs.sync(t, now);
 }
 
 function errorReply(e: unknown, log: (m: string) => void): Reply {

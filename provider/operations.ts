@@ -10,9 +10,9 @@ import {
   type BuildResult,
   type RunOutputs,
 } from "./build";
+import { BuildLog, failureDetails } from "./build-log";
 import { buildOnCreate, resolveBuild } from "./build-plan";
 import { afterRunningBuild } from "./busy";
-import { BuildLog, failureDetails } from "./build-log";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs } from "./diff";

@@ -107,9 +107,9 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly runOutputs: BuildOut<"runOutputs">;
   /** True while a build the program asked for has not completed (failed, canceled, timed out): the next up retries it. */
   declare readonly buildPending: BuildOut<"buildPending">;
-  /** The blob URL of the latest build's customization.log (recorded when it was read: a failed build, or build.logs "stream"). */
+  /** The blob URL of the latest build's customization.log, once read (a failed build, or build.logs "stream"). */
   declare readonly lastBuildLog: BuildOut<"lastBuildLog">;
-  /** The latest build's failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with ...`. */
+  /** The latest failed build's failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with non-zero exit status: 1`. */
   declare readonly lastBuildError: BuildOut<"lastBuildError">;
   // END outputs
 

@@ -311,7 +311,7 @@ export const MEMBERS: Record<string, Member> = {
   "build.cancelOnTimeout": { default: false, doc: "Cancel the build when the wait times out (default false)." },
   "build.logs": {
     default: "onFailure",
-    doc: '"onFailure" (default): a failed build shows its customization.log\'s failing step; "stream": new log lines are printed while the build runs; "off".',
+    doc: 'The build\'s customization.log: "onFailure" (default) shows its relevant lines when the build fails, "stream" also prints it live, "off" never reads it.',
   },
 };
 
@@ -390,10 +390,10 @@ export const BUILD_OUTPUTS = {
     doc: "True while a build the program asked for has not completed (failed, canceled, timed out): the next up retries it.",
   },
   lastBuildLog: {
-    doc: 'The blob URL of the latest build\'s customization.log (recorded when it was read: a failed build, or build.logs "stream").',
+    doc: 'The blob URL of the latest build\'s customization.log, once read (a failed build, or build.logs "stream").',
   },
   lastBuildError: {
-    doc: 'The latest build\'s failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with ...`.',
+    doc: 'The latest failed build\'s failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with non-zero exit status: 1`.',
   },
 } as const;
 

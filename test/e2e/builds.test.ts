@@ -207,6 +207,7 @@ describe("image builds through the Pulumi engine", function () {
   });
 
   it("a failed build's up shows the failing customizer and its log lines, streamed live in order, each once", async () => {
+    await stack.destroy(); // a fresh template, so the up creates and builds it
     await suite.emulator.admin.injectFault({
       method: "POST",
       path: "/run$",

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { arm, settle, templateBody, templatePath, waitFor, type AnyJson, type Arm } from "./util";
@@ -119,7 +122,9 @@ describe("emulator: staging storage and build logs (Azurite)", function () {
       emu.credential(),
       emu.sdkOptions() as StoragePipelineOptions,
     );
+    // The container appears with the account's first log.
     const folder = async () => {
+      if (!(await logs.exists())) return undefined;
       for await (const b of logs.listBlobsFlat()) return b.name;
       return undefined;
     };
@@ -136,5 +141,58 @@ describe("emulator: staging storage and build logs (Azurite)", function () {
     assert.match(full, /Distributing ManagedImage "managed"/);
     assert.match(full, /Builds finished/);
     await emu.admin.setTiming({ buildDurationMs: 600 });
+  });
+});
+
+describe("emulator: build logs across a restart", function () {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), "emu-logs-"));
+  });
+  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+
+  it("a build that runs on through a restart keeps its log, each line once", async () => {
+    const first = await startTestEmulator({ dataDir, lroDurationMs: 30, buildDurationMs: 4000 });
+    const a = await arm(first);
+    const sub = first.subscriptionId;
+    await settle(a, await a.request("PUT", templatePath(sub, "rg", "kept"), templateBody(sub)));
+    const staging = (await a.request("GET", templatePath(sub, "rg", "kept"))).body.properties.exactStagingResourceGroup;
+    await a.request("POST", templatePath(sub, "rg", "kept", "/run"));
+    // Stop while Building: the log holds its first lines only.
+    await waitFor(
+      async () => (await a.request("GET", templatePath(sub, "rg", "kept"))).body.properties.lastRunStatus?.runSubState,
+      (s) => s === "Building",
+    );
+    a.close();
+    await first.stop();
+
+    const second = await startTestEmulator({ dataDir, lroDurationMs: 30, buildDurationMs: 4000 });
+    try {
+      const b = await arm(second);
+      const status = await waitFor(
+        async () => (await b.request("GET", templatePath(sub, "rg", "kept"))).body.properties.lastRunStatus,
+        (s) => s.runState === "Succeeded",
+      );
+      // Azurite listens on a new port after the restart: the account says where.
+      const [account] = (
+        await b.request("GET", `${staging}/providers/Microsoft.Storage/storageAccounts?${STORAGE_API}`)
+      ).body.value;
+      b.close();
+      assert.equal(status.runState, "Succeeded");
+      const logs = new ContainerClient(
+        `${account.properties.primaryEndpoints.blob}packerlogs`,
+        second.credential(),
+        second.sdkOptions() as StoragePipelineOptions,
+      );
+      const names: string[] = [];
+      for await (const blob of logs.listBlobsFlat()) names.push(blob.name);
+      assert.equal(names.length, 1);
+      const lines = (await logs.getBlobClient(names[0]).downloadToBuffer()).toString("utf8").trimEnd().split("\n");
+      assert.equal(new Set(lines).size, lines.length, "no line written twice");
+      assert.match(lines[0], /output will be in this color/);
+      assert.match(lines.at(-1)!, /Azure\.ResourceManagement\.VMImage/);
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
+import { capture, type PartialStateError } from "../helpers/capture";
 import { templateArgs } from "../../bench/programs/template-args";
-import type { ImageTemplateInputs } from "../../provider/codecs/args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
@@ -17,23 +17,6 @@ const { forgetConnections } =
   require("../../dist/provider/azure/client") as typeof import("../../provider/azure/client");
 const RG = "rg-logs";
 const LOG_URL = /^https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log$/;
-
-interface PartialStateError extends Error {
-  properties: Bag;
-}
-
-async function capture<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; lines: string[] }> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    return { value: await fn(), lines };
-  } catch (error) {
-    return { error, lines };
-  } finally {
-    console.log = original;
-  }
-}
 
 describe("provider: build logs against the emulator", function () {
   this.timeout(60_000);
@@ -56,12 +39,16 @@ describe("provider: build logs against the emulator", function () {
     await emu.admin.setTiming({ buildDurationMs: 600, lroDurationMs: 100, retryAfterSeconds: 0 });
   });
 
-  const steps: ImageTemplateInputs["customize"] = [
-    { type: "Shell", name: "install-nginx", inline: ["sudo apt-get update", "sudo apt-get install -y nginx-full"] },
-    { type: "Shell", name: "configure", inline: ["sudo systemctl enable nginx"] },
+  const steps = [
+    {
+      type: "Shell" as const,
+      name: "install-nginx",
+      inline: ["sudo apt-get update", "sudo apt-get install -y nginx-full"],
+    },
+    { type: "Shell" as const, name: "configure", inline: ["sudo systemctl enable nginx"] },
   ];
   const create = async (name: string, build: Bag) => {
-    const news: Bag = templateArgs(emu.subscriptionId, RG, {
+    const news = templateArgs(emu.subscriptionId, RG, {
       imageTemplateName: name,
       customize: steps,
       build,
@@ -70,7 +57,7 @@ describe("provider: build logs against the emulator", function () {
     });
     const checked = await provider.check({}, news);
     assert.deepEqual(checked.failures ?? [], []);
-    return capture(() => provider.create({ ...checked.inputs, __provider: news.__provider }));
+    return capture(() => provider.create({ ...checked.inputs, __provider: "serialized-provider-text" }));
   };
   const failNext = (name: string, extra: Bag = {}) =>
     emu.admin.injectFault({

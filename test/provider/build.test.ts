@@ -8,32 +8,13 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider, imageTemplateTriggerProvider } from "../../provider";
 import { templateArgs } from "../../bench/programs/template-args";
+import { capture, type PartialStateError } from "../helpers/capture";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
 const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 const triggers = imageTemplateTriggerProvider as Required<Omit<pulumi.dynamic.ResourceProvider, "update">>;
 const RG = "rg-build";
-
-interface PartialStateError extends Error {
-  id: string;
-  properties: Bag;
-  reasons: string[];
-}
-
-/** Runs `fn` while capturing console.log lines (the provider's progress output). */
-async function capture<T>(fn: () => Promise<T>): Promise<{ value?: T; error?: unknown; lines: string[] }> {
-  const lines: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    return { value: await fn(), lines };
-  } catch (error) {
-    return { error, lines };
-  } finally {
-    console.log = original;
-  }
-}
 
 describe("provider builds against the emulator", function () {
   this.timeout(60_000);
