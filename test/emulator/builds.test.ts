@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { mock } from "node:test";
-import { setTimeout as delay } from "node:timers/promises";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { arm, settle, templateBody, templatePath, type Arm } from "./util";
+import { arm, frozenClock, settle, templateBody, templatePath, type Arm } from "./util";
 
 describe("emulator: builds, run outputs and autoRun", function () {
   let emu: TestEmulator;
@@ -31,7 +29,7 @@ describe("emulator: builds, run outputs and autoRun", function () {
    */
   async function observeRun(name: string, start: () => Promise<unknown> = async () => undefined) {
     const STEP_MS = 10;
-    mock.timers.enable({ apis: ["Date"], now: Date.now() });
+    const clock = frozenClock();
     try {
       await start();
       const seen: string[] = [];
@@ -39,13 +37,10 @@ describe("emulator: builds, run outputs and autoRun", function () {
         const s = (await get(name)).properties.lastRunStatus;
         if (s !== undefined && s.runState !== "Running") return { seen, final: s };
         if (s?.runState === "Running" && seen.at(-1) !== s.runSubState) seen.push(s.runSubState);
-        mock.timers.tick(STEP_MS);
+        clock.advance(STEP_MS);
       }
     } finally {
-      // Back to the real clock, which must first catch up with the mocked one: time never runs backwards.
-      const reached = Date.now();
-      mock.timers.reset();
-      await delay(Math.max(0, reached - Date.now()));
+      await clock.release();
     }
   }
 
