@@ -10,7 +10,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as ops from "../../provider/operations";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
@@ -69,7 +69,7 @@ describe("sign-in from the environment (provider against the emulator's token en
 
   /** Creates a template through the provider; returns the application the emulator saw as its creator. */
   async function createdBy(name: string): Promise<string> {
-    const news = linuxTemplateArgs(emu.subscriptionId, RG, {
+    const news = templateArgs(emu.subscriptionId, RG, {
       imageTemplateName: name,
       subscriptionId: emu.subscriptionId,
     });

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import * as ops from "../../provider/operations";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
@@ -55,7 +55,7 @@ describe("provider state across operations (source operations against the emulat
 
   /** Checked inputs as the engine hands them to create/update (with __provider put back). */
   async function inputs(name: string, extra: Bag = {}, olds: Bag = {}): Promise<Bag> {
-    const news = { ...linuxTemplateArgs(emu.subscriptionId, RG, { imageTemplateName: name, ...extra }) };
+    const news = { ...templateArgs(emu.subscriptionId, RG, { imageTemplateName: name, ...extra }) };
     const r = await ops.check(olds, news);
     assert.deepEqual(r.failures ?? [], []);
     return { ...r.inputs, __provider: "serialized" };
