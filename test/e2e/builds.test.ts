@@ -56,13 +56,21 @@ describe("image builds through the Pulumi engine", function () {
   };
   const armRequests = async (method: string, path: RegExp) =>
     (await suite.emulator.admin.requests()).filter((r) => r.kind === "arm" && r.method === method && path.test(r.path));
-  const upWithOutput = async (): Promise<{ result?: UpResult; error?: Error; lines: string[] }> => {
+  /** Runs `pulumi up`, keeping each output line with the moment it reached this process. */
+  const upWithOutput = async (): Promise<{ result?: UpResult; error?: Error; lines: string[]; arrivals: number[] }> => {
     const lines: string[] = [];
-    const onOutput = (chunk: string) => lines.push(...chunk.split("\n"));
+    const arrivals: number[] = [];
+    const onOutput = (chunk: string) => {
+      const now = Date.now();
+      for (const line of chunk.split("\n")) {
+        lines.push(line);
+        arrivals.push(now);
+      }
+    };
     try {
-      return { result: await stack.up({ onOutput }), lines };
+      return { result: await stack.up({ onOutput }), lines, arrivals };
     } catch (error) {
-      return { error: error as Error, lines };
+      return { error: error as Error, lines, arrivals };
     }
   };
   const templateInState = async () =>
@@ -85,7 +93,11 @@ describe("image builds through the Pulumi engine", function () {
     const planned = /imageTemplateName\s*:\s*"(web-[0-9a-f]{7})"/.exec(preview.stdout)?.[1];
     assert.ok(planned, `no planned name in:\n${preview.stdout}`);
 
-    const { result, error, lines } = await upWithOutput();
+    // Each of the 4 sub-states lasts 1 s against the provider's 50 ms poll interval, so it reads every one of them.
+    await suite.emulator.admin.setTiming({ buildDurationMs: 4000 });
+    const { result, error, lines, arrivals } = await upWithOutput().finally(() =>
+      suite.emulator.admin.setTiming({ buildDurationMs: 600 }),
+    );
     assert.equal(error, undefined, lines.join("\n"));
     assert.equal(result!.outputs.templateName.value, planned, "preview and up agree on the name");
     assert.equal(
@@ -94,7 +106,16 @@ describe("image builds through the Pulumi engine", function () {
     );
     assert.equal(result!.outputs.runState.value, "Succeeded");
 
-    const progress = lines.filter((l) => l.includes("[web] "));
+    // The CLI prints each line as it arrives, then again under "Diagnostics:" at the end: take the live ones.
+    const summaryAt = lines.findIndex((l) => /^Diagnostics:/.test(l.trim()));
+    const live = summaryAt < 0 ? lines : lines.slice(0, summaryAt);
+    const progress = live.filter((l) => l.includes("[web] "));
+    const states = progress.flatMap((l) => /\[web\] build ((?:Running - )?\w+) \(/.exec(l)?.[1] ?? []);
+    assert.deepEqual(
+      states,
+      ["Running - Queued", "Running - Building", "Running - Customizing", "Running - Distributing", "Succeeded"],
+      "every state of the emulator's sequence, once, in order",
+    );
     const order = [
       "image build requested",
       "starting an image build",
@@ -108,9 +129,14 @@ describe("image builds through the Pulumi engine", function () {
       at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])),
       `progress out of order:\n${progress.join("\n")}`,
     );
-    // Live: the build's lines come before the engine's summary of the update.
-    const summary = lines.findIndex((l) => /^Resources:/.test(l.trim()));
-    assert.ok(summary > lines.findIndex((l) => l.includes("build Succeeded")));
+    // Live: the first state line reached this process before the build ended in the emulator (same clock: the
+    // emulator runs in this process), not in one batch at the end of the update.
+    const [template] = await templates(suite.emulator);
+    const buildEnd = Date.parse(
+      (template.properties as { lastRunStatus?: { endTime?: string } }).lastRunStatus?.endTime ?? "",
+    );
+    const firstState = arrivals[lines.findIndex((l) => l.includes("[web] build Running - Queued"))];
+    assert.ok(firstState < buildEnd, `first progress line at ${firstState}, build ended at ${buildEnd}`);
   });
 
   it("an up with nothing changed does not build again", async () => {
