@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { arm, settle, templateBody, templatePath, waitFor, type AnyJson, type Arm } from "./util";
+import { arm, frozenClock, settle, templateBody, templatePath, waitFor, type AnyJson, type Arm } from "./util";
 
 const STORAGE_API = "api-version=2023-05-01";
 
@@ -113,34 +113,43 @@ describe("emulator: staging storage and build logs (Azurite)", function () {
   it("appends to the log while the build runs, and a succeeded build logs validation and distribution", async () => {
     await emu.admin.setTiming({ buildDurationMs: 2000 });
     const t = await created("growing");
-    await a.request("POST", templatePath(sub, "rg", "growing", "/run"));
-    const staging: string = t.properties.exactStagingResourceGroup;
-    const [account] = (await a.request("GET", `${staging}/providers/Microsoft.Storage/storageAccounts?${STORAGE_API}`))
-      .body.value;
-    const logs = new ContainerClient(
-      `${account.properties.primaryEndpoints.blob}packerlogs`,
-      emu.credential(),
-      emu.sdkOptions() as StoragePipelineOptions,
-    );
-    // The container appears with the account's first log.
-    const folder = async () => {
-      if (!(await logs.exists())) return undefined;
-      for await (const b of logs.listBlobsFlat()) return b.name;
-      return undefined;
-    };
-    const name = await waitFor(folder, (n) => n !== undefined);
-    const blob = emu.blob(`${account.properties.primaryEndpoints.blob}packerlogs/${name}`);
-    const early = (await blob.downloadToBuffer()).toString();
-    const status = await waitFor(
-      async () => (await a.request("GET", templatePath(sub, "rg", "growing"))).body.properties.lastRunStatus,
-      (s) => s.runState === "Succeeded",
-    );
-    assert.equal(status.message, "");
-    const full = (await blob.downloadToBuffer()).toString();
-    assert.ok(full.length > early.length && full.startsWith(early), "the log only grows");
-    assert.match(full, /Distributing ManagedImage "managed"/);
-    assert.match(full, /Builds finished/);
-    await emu.admin.setTiming({ buildDurationMs: 600 });
+    // The emulator's clock (Date, mocked) stands still mid-build while the log is read, so a slow machine cannot let
+    // the build finish before the first read.
+    const clock = frozenClock();
+    try {
+      await a.request("POST", templatePath(sub, "rg", "growing", "/run"));
+      clock.advance(1000);
+      const staging: string = t.properties.exactStagingResourceGroup;
+      const [account] = (
+        await a.request("GET", `${staging}/providers/Microsoft.Storage/storageAccounts?${STORAGE_API}`)
+      ).body.value;
+      const logs = new ContainerClient(
+        `${account.properties.primaryEndpoints.blob}packerlogs`,
+        emu.credential(),
+        emu.sdkOptions() as StoragePipelineOptions,
+      );
+      // The container appears with the account's first log.
+      const folder = async () => {
+        if (!(await logs.exists())) return undefined;
+        for await (const b of logs.listBlobsFlat()) return b.name;
+        return undefined;
+      };
+      const name = await waitFor(folder, (n) => n !== undefined);
+      const blob = emu.blob(`${account.properties.primaryEndpoints.blob}packerlogs/${name}`);
+      const early = (await blob.downloadToBuffer()).toString();
+      assert.doesNotMatch(early, /Builds finished/, "read mid-build");
+      clock.advance(1500);
+      const status = (await a.request("GET", templatePath(sub, "rg", "growing"))).body.properties.lastRunStatus;
+      assert.equal(status.runState, "Succeeded");
+      assert.equal(status.message, "");
+      const full = (await blob.downloadToBuffer()).toString();
+      assert.ok(full.length > early.length && full.startsWith(early), "the log only grows");
+      assert.match(full, /Distributing ManagedImage "managed"/);
+      assert.match(full, /Builds finished/);
+    } finally {
+      await clock.release();
+      await emu.admin.setTiming({ buildDurationMs: 600 });
+    }
   });
 });
 
