@@ -3,6 +3,7 @@ import { FaultInjector } from "./faults";
 import type { EmulatorState, TemplateRecord, TriggerRecord } from "./model";
 import { isRunActive, keyOf, runStatusAt, settleProvisioning } from "./model";
 import type { JsonStore } from "./persistence";
+import type { SignInMaterial } from "./sign-in";
 
 export interface Timing {
   /** How long create/update/delete operations stay InProgress. */
@@ -35,6 +36,7 @@ export class EmulatorCore {
   constructor(
     readonly store: JsonStore<EmulatorState>,
     readonly auth: TokenAuthority,
+    readonly signIn: SignInMaterial,
     public timing: Timing,
     readonly pageSize: number,
     readonly log: (message: string) => void,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -77,13 +77,21 @@ describe("emulator: CLI and SDK walkthrough", function () {
     const ready = JSON.parse(line);
     assert.deepEqual(Object.keys(ready).sort(), [
       "caCertPath",
+      "clientCertificatePath",
       "clientId",
       "clientSecret",
       "env",
+      "identityEndpoint",
+      "identityHeader",
+      "oidcRequestToken",
+      "oidcRequestUrl",
       "subscriptionId",
       "tenantId",
       "url",
     ]);
+    assert.equal(ready.oidcRequestUrl, `${ready.url}/oidc/token?api-version=2.0`);
+    assert.equal(ready.identityEndpoint, `${ready.url}/msi/token`);
+    assert.match(readFileSync(ready.clientCertificatePath, "utf8"), /PRIVATE KEY-----[\s\S]+BEGIN CERTIFICATE/);
     assert.match(ready.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.deepEqual(Object.keys(ready.env).sort(), [
       "ARM_CLIENT_ID",
