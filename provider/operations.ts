@@ -1,6 +1,6 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { configureFromStack, connect, type Connection, effectiveEnv } from "./azure/client";
+import { checkEnv, configureFromStack, connect, type Connection } from "./azure/client";
 import {
   BuildProgress,
   cancelAndWait,
@@ -186,7 +186,7 @@ async function patch(c: Connection, a: TemplateAddress, olds: PropertyBag, news:
 export const configure = configureFromStack;
 
 export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult> {
-  return checkInputs(olds ?? {}, news, { env: effectiveEnv() });
+  return checkInputs(olds ?? {}, news, { env: await checkEnv(news?.subscriptionId === undefined) });
 }
 
 /** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */

@@ -4,6 +4,7 @@ import { COMPUTED_OUTPUT_KEYS, type ComputedOutputs } from "./mapping";
 import type { BuildOutputs } from "./operations";
 import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY } from "./inputs";
 import imageTemplateProvider = require("./provider");
+import { warnIgnoredCustomTimeouts } from "./timeouts";
 
 /** `pulumi.Input` at every level, so nested members (ids inside `source`, `distribute`, ...) can be Outputs too. */
 export type DeepInput<T> = T extends string | number | boolean
@@ -18,7 +19,9 @@ export type DeepInput<T> = T extends string | number | boolean
  * Arguments of an ImageTemplate: the expanded parameters of Update-AzImageBuilderVirtualMachineImageTemplate plus
  * what API 2025-10-01 adds (see the README's cmdlet table). Derived from the io-ts codec, which `check` enforces.
  */
-export type ImageTemplateArgs = { [K in keyof ImageTemplateInputs]: DeepInput<ImageTemplateInputs[K]> };
+type AllArgs = { [K in keyof ImageTemplateInputs]: DeepInput<ImageTemplateInputs[K]> };
+/** `location` may be left out when the stack config has `azure-native:location` (check fills it in). */
+export type ImageTemplateArgs = Omit<AllArgs, "location"> & Partial<Pick<AllArgs, "location">>;
 
 type In<K extends keyof ImageTemplateInputs> = pulumi.Output<ImageTemplateInputs[K]>;
 type Out<K extends keyof ComputedOutputs> = pulumi.Output<ComputedOutputs[K]>;
@@ -106,5 +109,6 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     const fixedName = !opts?.id && args.imageTemplateName !== undefined;
     const options = fixedName ? { deleteBeforeReplace: true, ...opts } : opts;
     super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
+    warnIgnoredCustomTimeouts(this, opts);
   }
 }

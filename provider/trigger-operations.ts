@@ -1,6 +1,6 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { configureFromStack, connect, effectiveEnv } from "./azure/client";
+import { checkEnv, configureFromStack, connect } from "./azure/client";
 import { describeFailure, isNotFound } from "./errors";
 import type { PropertyBag } from "./inputs";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
@@ -15,7 +15,7 @@ const label = (a: TriggerAddress) => `trigger "${a.triggerName}" of image templa
 export const configure = configureFromStack;
 
 export async function check(_olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult> {
-  return checkTrigger(news, effectiveEnv());
+  return checkTrigger(news, await checkEnv(news?.subscriptionId === undefined));
 }
 
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { TriggerInputs } from "./codecs/trigger";
 import type { TriggerOutputs } from "./trigger";
 import imageTemplateTriggerProvider = require("./trigger-provider");
+import { warnIgnoredCustomTimeouts } from "./timeouts";
 
 export type ImageTemplateTriggerArgs = { [K in keyof TriggerInputs]: pulumi.Input<TriggerInputs[K]> };
 
@@ -37,9 +38,15 @@ export class ImageTemplateTrigger extends pulumi.dynamic.Resource {
   declare readonly statusMessage: pulumi.Output<string | undefined>;
   declare readonly statusTime: pulumi.Output<string | undefined>;
 
+  /** Reads an existing trigger into the program by its resource id, without managing it (like ImageTemplate.get). */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, opts?: pulumi.CustomResourceOptions): ImageTemplateTrigger {
+    return new ImageTemplateTrigger(name, undefined as unknown as ImageTemplateTriggerArgs, { ...opts, id });
+  }
+
   constructor(name: string, args: ImageTemplateTriggerArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, undefined]));
-    Object.assign(props, args);
+    if (!opts?.id) Object.assign(props, args);
     super(imageTemplateTriggerProvider, name, props, opts, "azure-imagebuilder", "ImageTemplateTrigger");
+    warnIgnoredCustomTimeouts(this, opts);
   }
 }

@@ -3,6 +3,7 @@
 import type { ImageBuilderClient } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import type { TokenCredential } from "@azure/identity";
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { explainTokenFailure } from "../errors";
 import {
@@ -155,9 +156,39 @@ export interface Connection {
 // authority discovery serve every operation. Keyed by everything they were made from: a changed variable gets a new one.
 const connections = new Map<string, Connection>();
 
-/** Drops the kept connections, as a fresh provider process starts without them (tests of first-token failures). */
+/** Drops what a provider process keeps (connections, the CLI's subscription), as a fresh process starts without. */
 export function forgetConnections(): void {
   connections.clear();
+  cliSubscription = undefined;
+}
+
+let cliSubscription: Promise<string | undefined> | undefined;
+
+/** The Azure CLI's default subscription (`az account show`), undefined without az or a login; asked once per process. */
+function azureCliSubscription(): Promise<string | undefined> {
+  cliSubscription ??= new Promise((resolve) => {
+    const az = process.platform === "win32" ? "az.cmd" : "az";
+    execFile(az, ["account", "show", "--output", "json"], { timeout: 30_000 }, (error, stdout) => {
+      try {
+        resolve(error ? undefined : String(JSON.parse(stdout).id ?? "") || undefined);
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+  return cliSubscription;
+}
+
+/**
+ * The environment `check` resolves defaults from: effectiveEnv(), and when neither the resource's arguments
+ * (`needsSubscription` false), the config nor the environment name a subscription, the Azure CLI's default one (as
+ * azure-native does), so state records it.
+ */
+export async function checkEnv(needsSubscription: boolean): Promise<Env> {
+  const env = effectiveEnv();
+  if (!needsSubscription || setting(env, "subscriptionId")) return env;
+  const subscription = await azureCliSubscription();
+  return subscription ? { ...env, ARM_SUBSCRIPTION_ID: subscription } : env;
 }
 
 let stackConfig: StackConfig = {};

@@ -5,11 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { generate } from "selfsigned";
+import { forgetConnections } from "pulumi-azure-imagebuilder/dist/provider/azure/client.js";
 import { imageTemplateProvider } from "../../provider";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { linuxTemplateArgs } from "../helpers/template-args";
@@ -191,6 +192,77 @@ describe("signing in: every credential source azure-native accepts, against the 
       createTemplate("forged", emu.subscriptionId),
       /1\. OIDC token \(ARM_OIDC_TOKEN\): failed: invalid_client: AADSTS70021: No matching federated identity record/,
     );
+  });
+
+  /**
+   * A stand-in for the Azure CLI (which this machine cannot install), logged in as the emulator's service principal:
+   * `az account show` names the default subscription; `az account get-access-token` answers in az's JSON with a token
+   * it gets from the emulator's token endpoint, as the real az gets one from Entra ID.
+   */
+  async function installAz(): Promise<string> {
+    const bin = path.join(dir, "az-bin");
+    await mkdir(bin, { recursive: true });
+    const login = {
+      url: emu.url,
+      ca: emu.caPem,
+      tenantId: emu.tenantId,
+      clientId: emu.clientId,
+      clientSecret: emu.clientSecret,
+      subscriptionId: emu.subscriptionId,
+    };
+    const script = `#!${process.execPath}
+const https = require("node:https");
+const login = ${JSON.stringify(login)};
+const [group, command] = process.argv.slice(2);
+if (group === "account" && command === "show") {
+  console.log(JSON.stringify({ id: login.subscriptionId, tenantId: login.tenantId, isDefault: true }));
+} else if (group === "account" && command === "get-access-token") {
+  const resource = process.argv[process.argv.indexOf("--resource") + 1];
+  const form = new URLSearchParams({ grant_type: "client_credentials", client_id: login.clientId,
+    client_secret: login.clientSecret, scope: resource + "/.default" }).toString();
+  const req = https.request(login.url + "/" + login.tenantId + "/oauth2/v2.0/token",
+    { method: "POST", ca: login.ca, headers: { "Content-Type": "application/x-www-form-urlencoded" } }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => {
+        const t = JSON.parse(body);
+        const expiresOn = Math.floor(Date.now() / 1000) + t.expires_in;
+        console.log(JSON.stringify({ accessToken: t.access_token, expires_on: expiresOn, tokenType: "Bearer",
+          subscription: login.subscriptionId, tenant: login.tenantId }));
+      });
+    });
+  req.end(form);
+} else {
+  console.error("ERROR: unsupported az command " + process.argv.slice(2).join(" "));
+  process.exit(2);
+}
+`;
+    await writeFile(path.join(bin, "az"), script, { mode: 0o755 });
+    return bin;
+  }
+
+  it("Azure CLI: its login signs in and its default subscription is recorded when nothing names one", async () => {
+    const bin = await installAz();
+    const savedPath = process.env.PATH;
+    signInWith({});
+    process.env.PATH = `${bin}${path.delimiter}${savedPath}`;
+    forgetConnections(); // a provider process asks az for the subscription once
+    try {
+      // No variable names a credential: the one token request is the one az made.
+      assert.deepEqual(await createTemplate("azure-cli"), [TOKEN()]);
+      const checked = await provider.check({}, linuxTemplateArgs(emu.subscriptionId, RG));
+      assert.equal((checked.inputs as Bag).subscriptionId, emu.subscriptionId);
+    } finally {
+      process.env.PATH = savedPath;
+      forgetConnections();
+    }
+    // Without az, and nothing else naming a subscription, check says what to set.
+    const checked = await provider.check({}, linuxTemplateArgs(emu.subscriptionId, RG));
+    assert.deepEqual(
+      checked.failures?.map((f) => f.property),
+      ["subscriptionId"],
+    );
+    assert.match(checked.failures![0].reason, /azure-native:subscriptionId/);
   });
 
   it("azure-native:* stack config alone (no credential variables): service principal, subscription, location", async () => {

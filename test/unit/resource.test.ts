@@ -30,4 +30,18 @@ describe("ImageTemplate resource class", function () {
     assert.equal(existing.inputs.resourceGroupName, undefined);
     assert.equal(existing.inputs.__pulumiName, undefined);
   });
+
+  it("ImageTemplateTrigger.get() reads by id, sending no arguments", () => {
+    const { registered } = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    const existing = registered.find((r: { name: string }) => r.name === "existing-trigger");
+    assert.equal(existing.type, "pulumi-nodejs:dynamic/azure-imagebuilder:ImageTemplateTrigger");
+    assert.match(existing.id, /imageTemplates\/t\/triggers\/source$/);
+    assert.equal(existing.inputs.triggerName, undefined);
+  });
+
+  it("warns once that customTimeouts have no effect, pointing to build.timeoutMinutes", () => {
+    const warnings = run.stderr.split("\n").filter((l) => l.includes("customTimeouts have no effect"));
+    assert.equal(warnings.length, 1, run.stderr);
+    assert.match(warnings[0], /^warning: .*build\.timeoutMinutes/);
+  });
 });
