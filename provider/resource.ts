@@ -37,46 +37,81 @@ const OUTPUT_KEYS: readonly string[] = [...ARG_KEYS, ...COMPUTED_OUTPUT_KEYS, ..
  * With `build`, `pulumi up` also runs the image build and exposes its artifacts as `runOutputs` (docs/builds.md).
  */
 export class ImageTemplate extends pulumi.dynamic.Resource {
-  // Arguments, echoed as the provider normalised them (name and subscription resolved).
-  /** Always set: the given name or the autoname check chose. */
+  // Arguments, echoed as the provider normalised them (name and subscription resolved); each links its argument.
+  /** The {@link ImageTemplateArgs.imageTemplateName | imageTemplateName}: the given one or the autoname check chose. */
   declare readonly imageTemplateName: pulumi.Output<string>;
+  /** The {@link ImageTemplateArgs.resourceGroupName | resourceGroupName} argument, as checked. */
   declare readonly resourceGroupName: In<"resourceGroupName">;
+  /** The {@link ImageTemplateArgs.location | location} argument, as checked. */
   declare readonly location: In<"location">;
-  /** Always set: the given subscription or the one from the environment. */
+  /** The {@link ImageTemplateArgs.subscriptionId | subscriptionId}: the given one or the default check resolved. */
   declare readonly subscriptionId: pulumi.Output<string>;
+  /** The {@link ImageTemplateArgs.buildTimeoutInMinute | buildTimeoutInMinute} argument, as checked. */
   declare readonly buildTimeoutInMinute: In<"buildTimeoutInMinute">;
+  /** The {@link ImageTemplateArgs.customize | customize} argument, as checked. */
   declare readonly customize: In<"customize">;
+  /** The {@link ImageTemplateArgs.distribute | distribute} argument, as checked. */
   declare readonly distribute: In<"distribute">;
+  /** The {@link ImageTemplateArgs.identityType | identityType} argument, as checked. */
   declare readonly identityType: In<"identityType">;
+  /** The {@link ImageTemplateArgs.identityUserAssignedIdentity | identityUserAssignedIdentity} argument, as checked. */
   declare readonly identityUserAssignedIdentity: In<"identityUserAssignedIdentity">;
+  /** The {@link ImageTemplateArgs.source | source} argument, as checked. */
   declare readonly source: In<"source">;
+  /** The {@link ImageTemplateArgs.tag | tag} argument, as checked. */
   declare readonly tag: In<"tag">;
+  /** The {@link ImageTemplateArgs.vmProfileOsdiskSizeGb | vmProfileOsdiskSizeGb} argument, as checked. */
   declare readonly vmProfileOsdiskSizeGb: In<"vmProfileOsdiskSizeGb">;
+  /** The {@link ImageTemplateArgs.vmProfileVmsize | vmProfileVmsize} argument, as checked. */
   declare readonly vmProfileVmsize: In<"vmProfileVmsize">;
+  /** The {@link ImageTemplateArgs.vmProfileUserAssignedIdentities | vmProfileUserAssignedIdentities} argument, as checked. */
   declare readonly vmProfileUserAssignedIdentities: In<"vmProfileUserAssignedIdentities">;
+  /** The {@link ImageTemplateArgs.vnetConfigSubnetId | vnetConfigSubnetId} argument, as checked. */
   declare readonly vnetConfigSubnetId: In<"vnetConfigSubnetId">;
+  /** The {@link ImageTemplateArgs.vnetConfigContainerInstanceSubnetId | vnetConfigContainerInstanceSubnetId} argument, as checked. */
   declare readonly vnetConfigContainerInstanceSubnetId: In<"vnetConfigContainerInstanceSubnetId">;
+  /** The {@link ImageTemplateArgs.vnetConfigProxyVmSize | vnetConfigProxyVmSize} argument, as checked. */
   declare readonly vnetConfigProxyVmSize: In<"vnetConfigProxyVmSize">;
+  /** The {@link ImageTemplateArgs.validate | validate} argument, as checked. */
   declare readonly validate: In<"validate">;
+  /** The {@link ImageTemplateArgs.optimize | optimize} argument, as checked. */
   declare readonly optimize: In<"optimize">;
+  /** The {@link ImageTemplateArgs.errorHandling | errorHandling} argument, as checked. */
   declare readonly errorHandling: In<"errorHandling">;
+  /** The {@link ImageTemplateArgs.stagingResourceGroup | stagingResourceGroup} argument, as checked. */
   declare readonly stagingResourceGroup: In<"stagingResourceGroup">;
+  /** The {@link ImageTemplateArgs.additionalDataDisks | additionalDataDisks} argument, as checked. */
   declare readonly additionalDataDisks: In<"additionalDataDisks">;
+  /** The {@link ImageTemplateArgs.autoRun | autoRun} argument, as checked. */
   declare readonly autoRun: In<"autoRun">;
+  /** The {@link ImageTemplateArgs.managedResourceTags | managedResourceTags} argument, as checked. */
   declare readonly managedResourceTags: In<"managedResourceTags">;
+  /** The {@link ImageTemplateArgs.adoptExisting | adoptExisting} argument, as checked. */
   declare readonly adoptExisting: In<"adoptExisting">;
+  /** The {@link ImageTemplateArgs.build | build} argument, as checked. */
   declare readonly build: In<"build">;
   // Read-only state (the cmdlet's read-only parameters among them).
+  /** The template's ARM resource id (also the Pulumi id). */
   declare readonly resourceId: Out<"resourceId">;
+  /** `Creating`, `Updating`, `Succeeded`, `Failed`, `Deleting` or `Canceled` (a failed create is deleted and reported instead). */
   declare readonly provisioningState: Out<"provisioningState">;
+  /** The service's code when provisioning failed, e.g. `BadSourceType`. */
   declare readonly provisioningErrorCode: Out<"provisioningErrorCode">;
+  /** The service's message when provisioning failed. */
   declare readonly provisioningErrorMessage: Out<"provisioningErrorMessage">;
+  /** State of the last build: `Running`, `Canceling`, `Succeeded`, `PartiallySucceeded`, `Failed`, `Canceled`. */
   declare readonly lastRunStatusRunState: Out<"lastRunStatusRunState">;
+  /** Phase of a running build: `Queued`, `Building`, `Customizing`, `Optimizing`, `Validating`, `Distributing`. */
   declare readonly lastRunStatusRunSubState: Out<"lastRunStatusRunSubState">;
+  /** When the last build started (ISO 8601). */
   declare readonly lastRunStatusStartTime: Out<"lastRunStatusStartTime">;
+  /** When the last build ended (ISO 8601). */
   declare readonly lastRunStatusEndTime: Out<"lastRunStatusEndTime">;
+  /** The service's message about the last build (e.g. why it failed). */
   declare readonly lastRunStatusMessage: Out<"lastRunStatusMessage">;
+  /** The resource group the service builds in: stagingResourceGroup, or the `IT_<rg>_<template>_<guid>` it made. */
   declare readonly exactStagingResourceGroup: Out<"exactStagingResourceGroup">;
+  /** The platform image version the source resolved to (what `latest` meant at creation). */
   declare readonly sourceExactVersion: Out<"sourceExactVersion">;
   // Build results (docs/builds.md).
   /** The last successful build's artifacts by runOutputName: `artifactId` (managed image, gallery image version) or `artifactUri` (VHD). */
