@@ -1,4 +1,4 @@
-import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkEnv, configureFromStack, connect, type Connection } from "./azure/client";
 import {
@@ -10,21 +10,22 @@ import {
   type BuildResult,
   type RunOutputs,
 } from "./build";
-import { buildOnCreate, buildOnUpdate, resolveBuild } from "./build-plan";
+import { buildOnCreate, resolveBuild } from "./build-plan";
+import { afterRunningBuild } from "./busy";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
-import { canonicalArgs, diffInputs, patchKeys, PROVIDER_ONLY, PROVIDER_SETTINGS } from "./diff";
+import { canonicalArgs } from "./diff";
+import { plan } from "./image-template/plan";
+import { OUTPUT_KEYS, providerOnly } from "./image-template/properties";
 import { describeFailure, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 import {
   argsFromImageTemplate,
-  COMPUTED_OUTPUT_KEYS,
   outputsFromImageTemplate,
   parseTemplateId,
   type TemplateAddress,
   templateId,
   toImageTemplate,
-  toUpdateParameters,
 } from "./mapping";
 
 /*
@@ -79,17 +80,24 @@ export interface BuildOutputs {
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
   const echoed: PropertyBag = { ...argsOf(inputs) };
   for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (inputs[key] !== undefined) echoed[key] = inputs[key];
-  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  const computed = computedFrom(inputs, template);
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
   return { ...echoed, ...computed };
 }
 
+/** What the service reports, with the id as the program addresses the template: the service spells "resourcegroups"
+ * in lower case (ARM ids are case-insensitive), which would otherwise flip this output against the Pulumi id. */
+function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): PropertyBag {
+  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  if (computed.resourceId !== undefined)
+    computed.resourceId = templateId(addressOf(inputs, String(computed.resourceId)));
+  return computed;
+}
+
 /** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
 const computedOf = (olds: PropertyBag): PropertyBag =>
-  Object.fromEntries(
-    [...COMPUTED_OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
-  );
+  Object.fromEntries([...OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]));
 
 const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
   new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);
@@ -137,7 +145,7 @@ async function buildAndRecord(
         : "The template is kept; the next pulumi up runs the build again";
     return fail(
       `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.`,
-      outputsFromImageTemplate(result.template),
+      computedFrom(inputs, result.template),
     );
   }
   if (result.outcome === "PartiallySucceeded") {
@@ -157,7 +165,7 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
     );
   }
   const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.subscriptionId };
-  const { replaces, updates } = diffInputs(current, inputs);
+  const { replaces, patch: body, patchKeys } = plan(current, inputs);
   if (replaces.length > 0) {
     const show = (v: unknown) => JSON.stringify(v) ?? "(unset)";
     const lines = replaces.map((k) => `  ${k}: existing ${show(current[k])}, declared ${show(inputs[k])}`);
@@ -165,21 +173,23 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
       `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
     );
   }
-  const keys = patchKeys(updates);
-  return keys.length === 0 ? existing : patch(c, a, current, inputs, new Set(keys));
+  return body ? patch(c, a, body, patchKeys, inputs) : existing;
 }
 
-async function patch(c: Connection, a: TemplateAddress, olds: PropertyBag, news: PropertyBag, keys: Set<ArgKey>) {
-  const body = toUpdateParameters(argsOf(olds), argsOf(news), keys);
+/** PATCHes the template; `news` (the arguments being applied) bounds the wait when a running build refuses it. */
+async function patch(
+  c: Connection,
+  a: TemplateAddress,
+  body: ImageTemplateUpdateParameters,
+  keys: ArgKey[],
+  news: PropertyBag,
+) {
+  const send = () =>
+    c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, c.pollOptions);
   try {
-    return await c.client.virtualMachineImageTemplates.update(
-      a.resourceGroupName,
-      a.imageTemplateName,
-      body,
-      c.pollOptions,
-    );
+    return await afterRunningBuild(c, a, news, progressFor(news, a), `the change of ${keys.join(", ")}`, send);
   } catch (e) {
-    throw describeFailure(`Updating ${label(a)} (${[...keys].join(", ")})`, e);
+    throw describeFailure(`Updating ${label(a)} (${keys.join(", ")})`, e);
   }
 }
 
@@ -191,9 +201,8 @@ export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulum
 
 /** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
-  const { changes, replaces, deleteBeforeReplace } = diffInputs(olds, news);
-  const owed = replaces.length === 0 && buildOnUpdate(olds, news) !== undefined;
-  return { changes: changes || owed, replaces, deleteBeforeReplace };
+  const { changes, replaces, deleteBeforeReplace } = plan(olds, news);
+  return { changes, replaces, deleteBeforeReplace };
 }
 
 export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
@@ -211,7 +220,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       );
     }
     const adopted = await adopt(c, a, existing, inputs);
-    return built(c, a, adopted.id ?? templateId(a), inputs, adopted);
+    return built(c, a, templateId(a), inputs, adopted);
   }
 
   try {
@@ -221,7 +230,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       toImageTemplate(inputs),
       c.pollOptions,
     );
-    if (created.provisioningState !== "Failed") return built(c, a, created.id ?? templateId(a), inputs, created);
+    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), inputs, created);
   } catch (e) {
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template.
     const left = await getOrUndefined(c, a).catch(() => undefined);
@@ -237,7 +246,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
 async function built(c: Connection, a: TemplateAddress, id: string, inputs: Inputs, template: ImageTemplate) {
   const reason = buildOnCreate(inputs);
   const outs = reason
-    ? await buildAndRecord(c, a, id, inputs, outputsFromImageTemplate(template), reason)
+    ? await buildAndRecord(c, a, id, inputs, computedFrom(inputs, template), reason)
     : outputs(inputs, template);
   return { id, outs };
 }
@@ -269,14 +278,15 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   const now = canonicalArgs(live);
   const inputs: PropertyBag = {};
   for (const k of ARG_KEYS) {
-    const keep =
-      PROVIDER_ONLY.has(k) || PROVIDER_SETTINGS.has(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
+    const keep = providerOnly(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
     const v = keep ? stored[k] : live[k];
     if (v !== undefined && v !== null) inputs[k] = v;
   }
   for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (stored[key] !== undefined) inputs[key] = stored[key];
+  // The id the engine holds (a refresh) or the program gave (ImageTemplate.get), in whatever casing: it named this
+  // template, and the service's own spelling differs only in case.
   return {
-    id: template.id ?? id,
+    id,
     props: outputs(inputs, template, await refreshedBuildOutputs(a, stored, template)),
     inputs,
   };
@@ -307,21 +317,19 @@ async function refreshedBuildOutputs(
 
 export async function update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
   const a = addressOf(olds, id);
-  const d = diffInputs(olds, news);
-  if (d.replaces.length > 0) {
-    throw new Error(`Internal error: update called for a change that needs replacement (${d.replaces.join(", ")})`);
+  const p = plan(olds, news);
+  if (p.replaces.length > 0) {
+    throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
-  const keys = patchKeys(d.updates);
-  const buildReason = buildOnUpdate(olds, news);
-  if (keys.length === 0 && !buildReason) {
+  if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs.
     return { outs: { ...outputs(news, {}), ...computedOf(olds) } };
   }
-  if (keys.length === 0) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), buildReason!) };
-  const patched = await patch(c, a, olds, news, new Set(keys));
-  if (!buildReason) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
-  return { outs: await buildAndRecord(c, a, id, news, outputsFromImageTemplate(patched), buildReason) };
+  if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!) };
+  const patched = await patch(c, a, p.patch, p.patchKeys, news);
+  if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
+  return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build) };
 }
 
 /** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */

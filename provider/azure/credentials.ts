@@ -79,9 +79,23 @@ export function withStackConfig(env: Env, config: StackConfig): Env {
   return merged;
 }
 
-/** A setting's value: its first environment variable that is set. */
+const PRINCIPAL: ReadonlySet<SettingName> = new Set([
+  "clientId",
+  "tenantId",
+  "clientSecret",
+  "clientCertificatePath",
+  "clientCertificatePassword",
+]);
+
+/**
+ * A setting's value: its first environment variable that is set. A service principal's members come from one family
+ * where both are set: AZURE_* when AZURE_CLIENT_ID names the client, else ARM_* (a Terraform setup with a stray
+ * AZURE_CLIENT_SECRET keeps its own ARM_CLIENT_SECRET).
+ */
 export function setting(env: Env, name: SettingName): string | undefined {
-  for (const v of SETTINGS[name]) if (env[v]) return env[v];
+  const vars: readonly string[] = SETTINGS[name];
+  const ordered = PRINCIPAL.has(name) && !env.AZURE_CLIENT_ID ? [...vars].reverse() : vars;
+  for (const v of ordered) if (env[v]) return env[v];
   return undefined;
 }
 

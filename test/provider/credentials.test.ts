@@ -13,7 +13,7 @@ import { generate } from "selfsigned";
 import { forgetConnections } from "pulumi-azure-imagebuilder/dist/provider/azure/client.js";
 import { imageTemplateProvider } from "../../provider";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs as linuxTemplateArgs } from "../../bench/programs/template-args";
 
 type Bag = Record<string, unknown>;
 const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;

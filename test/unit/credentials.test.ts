@@ -122,7 +122,7 @@ describe("credentials and endpoints from the environment", () => {
       credentialSources(env).map((s) => `${s.label}${s.credential ? "" : " (not configured)"}`);
     assert.deepEqual(labels({}), [
       "service principal (not configured)",
-      "managed identity (ARM_USE_MSI; IDENTITY_ENDPOINT or the instance metadata endpoint)",
+      "managed identity (ARM_USE_MSI; IDENTITY_ENDPOINT or the instance metadata endpoint) (not configured)",
       "Azure CLI (az login)",
     ]);
     const sources = credentialSources({
@@ -133,8 +133,10 @@ describe("credentials and endpoints from the environment", () => {
     });
     assert.ok(sources[0].credential instanceof ClientCertificateCredential);
     assert.ok(sources[1].credential instanceof ClientSecretCredential);
-    assert.ok(sources[2].credential instanceof ManagedIdentityCredential);
+    assert.equal(sources[2].credential, undefined, "a managed identity only when asked for");
     assert.ok(sources[3].credential instanceof AzureCliCredential);
+    const msi = credentialSources({ ARM_USE_MSI: "true", ARM_CLIENT_ID: "c" });
+    assert.ok(msi[1].credential instanceof ManagedIdentityCredential);
     const oidc = credentialSources({ ARM_CLIENT_ID: "c", ARM_USE_OIDC: "true", ARM_OIDC_TOKEN: "jwt" });
     assert.equal(oidc[0].label, "OIDC token (ARM_OIDC_TOKEN)");
     assert.match(oidc[0].missing ?? "", /tenant id/);
