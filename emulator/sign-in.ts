@@ -1,7 +1,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { createPublicKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
+import { createPublicKey, randomUUID, type KeyObject } from "node:crypto";
 import { generate } from "selfsigned";
+import { validForAnotherDay } from "./tls";
 
 /**
  * What the sign-in flows other than the client secret need, kept in the data dir like the secret: the service
@@ -24,7 +25,7 @@ interface Secrets {
 async function loadClientCertificate(file: string): Promise<string> {
   try {
     const pem = await fs.readFile(file, "utf8");
-    if (new Date(new X509Certificate(pem).validTo).getTime() > Date.now() + 24 * 3600 * 1000) return pem;
+    if (validForAnotherDay(pem)) return pem;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
