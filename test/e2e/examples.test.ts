@@ -131,9 +131,10 @@ describe("the package, packed and installed outside the repository", function ()
         const { templateName, templateId, provisioningState } = up.outputs;
         assert.equal(provisioningState.value, "Succeeded");
         const held = await templates(suite.emulator);
+        // ARM ids compare case-insensitively (the service spells `resourcegroups` its own way).
         assert.deepEqual(
-          held.map((t) => t.id),
-          [templateId.value],
+          held.map((t) => t.id.toLowerCase()),
+          [templateId.value.toLowerCase()],
         );
         assert.equal(held[0].name, templateName.value);
 

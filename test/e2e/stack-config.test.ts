@@ -92,7 +92,7 @@ describe("signing in with azure-native:* stack config only, through the engine",
     assert.equal(up.outputs.location.value, "westeurope");
     const held = await templates(emulator);
     assert.equal(held.length, 1);
-    assert.match(held[0].id, new RegExp(`^/subscriptions/${emulator.subscriptionId}/resourceGroups/rg-config/`));
+    assert.match(held[0].id, new RegExp(`^/subscriptions/${emulator.subscriptionId}/resourceGroups/rg-config/`, "i"));
 
     const refreshed = await stack.refresh();
     assert.equal(refreshed.summary.result, "succeeded");
