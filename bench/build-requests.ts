@@ -10,6 +10,7 @@ import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { startEmulator, type RequestLogEntry } from "../emulator";
+import { templateArgs } from "./programs/template-args";
 
 export interface BuildRequestCount {
   durationMs: number;
@@ -28,22 +29,11 @@ const CASES: { durationMs: number; retryAfterS: number }[] = [
 const OPERATIONS = path.resolve(__dirname, "..", "provider", "operations.js");
 
 function childScript(subscriptionId: string): string {
-  const rg = `/subscriptions/${subscriptionId}/resourceGroups/rg-bench`;
-  const inputs = {
-    resourceGroupName: "rg-bench",
+  const inputs = templateArgs(subscriptionId, "rg-bench", {
     imageTemplateName: "bench-build",
-    location: "westus",
-    identityUserAssignedIdentity: [`${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
-    source: {
-      type: "PlatformImage",
-      publisher: "Canonical",
-      offer: "ubuntu-24_04-lts",
-      sku: "server",
-      version: "latest",
-    },
     distribute: [{ type: "VHD", runOutputName: "vhd" }],
     build: { when: "onCreate" },
-  };
+  });
   return `const ops = require(${JSON.stringify(OPERATIONS)});
 (async () => {
   const checked = await ops.check({}, ${JSON.stringify(inputs)});

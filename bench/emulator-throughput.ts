@@ -10,6 +10,7 @@ import * as https from "node:https";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
+import type { RunningEmulator } from "../emulator";
 import { requestText } from "../emulator/https-client";
 
 export interface EmulatorThroughputOptions {
@@ -24,14 +25,8 @@ export interface ThroughputRow {
   createLrosPerSec: number;
 }
 
-interface Ready {
-  url: string;
-  caCertPath: string;
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  subscriptionId: string;
-}
+/** The ready line the emulator's CLI prints. */
+type Ready = Pick<RunningEmulator, "url" | "caCertPath" | "tenantId" | "clientId" | "clientSecret" | "subscriptionId">;
 
 async function startCli(dataDir: string): Promise<{ child: ChildProcess; ready: Ready }> {
   const cli = path.join(__dirname, "..", "emulator", "cli.js");

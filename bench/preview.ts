@@ -6,16 +6,20 @@ import type { RunningEmulator } from "../emulator";
 import type { Variant } from "./programs/template-args";
 import type { BenchProject, ProgramSettings } from "./project";
 import { countRequests } from "./requests";
-import { interleaved, ratios, summarize, type Summary } from "./stats";
+import { differences, interleaved, ratios, summarize, type Summary } from "./stats";
 
 export interface PreviewRow {
   templates: number;
   imagebuilderMs: Summary;
   noopMs: Summary;
   ratio: Summary;
+  /** (ours − no-op) / N per run: what each template costs beyond the floor. */
+  perTemplateMs: Summary;
   /** HTTP requests (ARM + identity) the emulator saw during each ImageTemplate preview. */
   requests: Summary;
 }
+
+const VARIANTS: readonly Variant[] = ["imagebuilder", "noop"];
 
 export const previewStack = (variant: Variant, templates: number) => `preview-${variant}-${templates}`;
 export const previewSettings = (variant: Variant, templates: number): ProgramSettings => ({
@@ -27,33 +31,31 @@ export const previewSettings = (variant: Variant, templates: number): ProgramSet
 export async function previewSection(
   project: BenchProject,
   emulator: RunningEmulator,
-  sizes: readonly number[],
-  runs: number,
+  cases: readonly { templates: number; runs: number }[],
 ): Promise<PreviewRow[]> {
-  type Key = `${Variant}:${number}`;
-  const keys: Key[] = sizes.flatMap((n) => [`imagebuilder:${n}` as const, `noop:${n}` as const]);
-  const parse = (key: Key) => {
-    const [variant, n] = key.split(":");
-    return { variant: variant as Variant, n: Number(n) };
-  };
-  for (const key of keys) {
-    const { variant, n } = parse(key);
-    await project.newStack(previewStack(variant, n));
-    await project.pulumi(previewStack(variant, n), previewSettings(variant, n), "up", "--yes", "--skip-preview");
+  // Creating the stacks is not measured: no LRO latency (later sections set their own), so 200 are quick to set up.
+  await emulator.admin.setTiming({ lroDurationMs: 0 });
+  const rows: PreviewRow[] = [];
+  for (const { templates: n, runs } of cases) {
+    for (const variant of VARIANTS) {
+      await project.newStack(previewStack(variant, n));
+      await project.pulumi(previewStack(variant, n), previewSettings(variant, n), "up", "--yes", "--skip-preview");
+    }
+    const requests: number[] = [];
+    const samples = await interleaved(VARIANTS, runs, async (variant) => {
+      await emulator.admin.clearRequests();
+      const ms = await project.timedPulumi(previewStack(variant, n), previewSettings(variant, n), "preview");
+      if (variant === "imagebuilder") requests.push(countRequests(await emulator.admin.requests()).total);
+      return ms;
+    });
+    rows.push({
+      templates: n,
+      imagebuilderMs: summarize(samples.imagebuilder),
+      noopMs: summarize(samples.noop),
+      ratio: summarize(ratios(samples.imagebuilder, samples.noop)),
+      perTemplateMs: summarize(differences(samples.imagebuilder, samples.noop, n)),
+      requests: summarize(requests),
+    });
   }
-  const requests: Record<number, number[]> = Object.fromEntries(sizes.map((n) => [n, []]));
-  const samples = await interleaved(keys, runs, async (key) => {
-    const { variant, n } = parse(key);
-    await emulator.admin.clearRequests();
-    const ms = await project.timedPulumi(previewStack(variant, n), previewSettings(variant, n), "preview");
-    if (variant === "imagebuilder") requests[n].push(countRequests(await emulator.admin.requests()).total);
-    return ms;
-  });
-  return sizes.map((n) => ({
-    templates: n,
-    imagebuilderMs: summarize(samples[`imagebuilder:${n}`]),
-    noopMs: summarize(samples[`noop:${n}`]),
-    ratio: summarize(ratios(samples[`imagebuilder:${n}`], samples[`noop:${n}`])),
-    requests: summarize(requests[n]),
-  }));
+  return rows;
 }

@@ -2,12 +2,12 @@
  * A generated Pulumi project laid out as a user's would be: Pulumi.yaml, the benchmark program as plain JavaScript,
  * and the package installed under node_modules (see installCopy). Runs the real CLI against an offline file backend.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { offlineEngineEnv } from "../toolchain/engine-env";
 import { runPulumi } from "../toolchain/run-pulumi";
-import { PROGRAM_ENV, type Variant } from "./programs/template-args";
+import { NOOP_PACKAGE, PROGRAM_ENV, type Variant } from "./programs/template-args";
 import { installCopy } from "./provider-size";
 import { timed } from "./stats";
 
@@ -17,6 +17,8 @@ export interface ProgramSettings {
   /** Names are `<prefix>-<i>`; distinct prefixes keep stacks from claiming the same template names. */
   prefix: string;
   tag?: string;
+  /** How long the no-op provider's create/update/delete wait (0 when unset). */
+  noopLatencyMs?: number;
 }
 
 export class BenchProject {
@@ -32,6 +34,9 @@ export class BenchProject {
     for (const file of ["templates.js", "template-args.js"]) {
       copyFileSync(path.join(__dirname, "programs", file), path.join(this.dir, file));
     }
+    const noop = path.join(this.dir, "node_modules", NOOP_PACKAGE);
+    mkdirSync(noop);
+    copyFileSync(path.join(__dirname, "programs", "noop-provider.js"), path.join(noop, "index.js"));
     writeFileSync(
       path.join(this.dir, "Pulumi.yaml"),
       "name: imagebuilder-bench\nruntime: nodejs\nmain: templates.js\n",
@@ -48,6 +53,7 @@ export class BenchProject {
       [PROGRAM_ENV.variant]: settings.variant,
       [PROGRAM_ENV.prefix]: settings.prefix,
       [PROGRAM_ENV.tag]: settings.tag ?? "v1",
+      [PROGRAM_ENV.noopLatencyMs]: String(settings.noopLatencyMs ?? 0),
     };
     const result = await runPulumi([...args, "--stack", stack], { cwd: this.dir, binDir: this.binDir, env });
     if (result.code !== 0) {
@@ -68,15 +74,6 @@ export class BenchProject {
       env: this.engineEnv,
     });
     if (result.code !== 0) throw new Error(`stack init ${stack} failed:\n${result.stderr}`);
-  }
-
-  /** Drops a stack and its state without touching the resources (the caller resets the emulator). */
-  async removeStack(stack: string): Promise<void> {
-    await runPulumi(["stack", "rm", "--force", "--yes", stack], {
-      cwd: this.dir,
-      binDir: this.binDir,
-      env: this.engineEnv,
-    });
   }
 
   dispose(): void {

@@ -39,6 +39,11 @@ export function ratios(a: readonly number[], b: readonly number[]): number[] {
   return a.map((x, i) => x / b[i]);
 }
 
+/** Per-run differences (a[i] - b[i]) / per of two interleaved sample lists: e.g. the cost per template over a floor. */
+export function differences(a: readonly number[], b: readonly number[], per: number): number[] {
+  return a.map((x, i) => (x - b[i]) / per);
+}
+
 /** Wall time of `fn` in milliseconds. */
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

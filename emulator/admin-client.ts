@@ -1,4 +1,5 @@
 import * as https from "node:https";
+import type { IssueOptions } from "./auth";
 import type { FaultRule } from "./faults";
 import { requestText } from "./https-client";
 import type { RequestLogEntry, Timing } from "./core";
@@ -10,16 +11,8 @@ export interface AdminState {
   operations: { id: string; name: string; status: string; startTime: string; endTime?: string; error?: unknown }[];
 }
 
-export interface TokenRequest {
-  tenantId?: string;
-  clientId?: string;
-  objectId?: string;
-  /** Subscriptions the token may touch (default: the emulator's subscription). */
-  subscriptionIds?: string[];
-  /** Negative values mint an already expired token. */
-  lifetimeSeconds?: number;
-  audience?: string;
-}
+/** What a minted token claims (the admin API takes the token issuer's own options). */
+export type TokenRequest = IssueOptions;
 
 export interface IssuedToken {
   accessToken: string;

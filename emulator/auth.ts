@@ -33,6 +33,8 @@ export interface IssueOptions {
   /** Negative values mint an already expired token (for tests). */
   lifetimeSeconds?: number;
   audience?: string;
+  /** Default: the Azure AD v1 issuer of the tenant (https://sts.windows.net/{tenant}/), the only shape Azurite accepts. */
+  issuer?: string;
 }
 
 const ARM_AUDIENCES = new Set([
@@ -99,7 +101,7 @@ export class TokenAuthority {
       [SUBSCRIPTIONS_CLAIM]: options.subscriptionIds ?? [p.subscriptionId],
     })
       .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: KID })
-      .setIssuer(`https://sts.windows.net/${tenantId}/`)
+      .setIssuer(options.issuer ?? `https://sts.windows.net/${tenantId}/`)
       .setAudience(options.audience ?? "https://management.azure.com/")
       .setSubject(options.objectId ?? p.objectId)
       .setIssuedAt(now)

@@ -2,19 +2,17 @@ import type { EmulatorCore } from "./core";
 import { errors } from "./errors";
 import type { FaultRule } from "./faults";
 import { startOperation } from "./lro";
+import { packerFailureMessage } from "./packer-log";
 import {
   runEnd,
   runPhases,
   runStatusAt,
+  type ErrorInfo,
   type JsonObject,
   type OperationRecord,
   type RunRecord,
   type TemplateRecord,
 } from "./model";
-
-/** What a build provoked to fail reports (the service's packer failure text, shortened). */
-export const DEFAULT_BUILD_FAILURE =
-  "Failed while waiting for packerizer: Microservice has failed: Failed while processing request: Error when executing packerizer: Packer build command has failed: exit status 1. During the image build, a failure has occurred, please check the customization.log for more information.";
 
 /**
  * Starts a build at `startAt` (now for POST run, the end of provisioning for autoRun). The whole timeline is
@@ -26,7 +24,6 @@ export function startRun(
   startAt: number,
   fault: FaultRule | undefined,
 ): RunRecord {
-  const failMessage = fault?.kind === "failBuild" ? (fault.message ?? DEFAULT_BUILD_FAILURE) : undefined;
   t.runCount += 1;
   t.run = {
     number: t.runCount,
@@ -34,9 +31,27 @@ export function startRun(
     durationMs: emu.timing.buildDurationMs,
     subStates: runPhases(t.properties),
     distribute: structuredClone((t.properties.distribute as JsonObject[] | undefined) ?? []),
-    ...(failMessage !== undefined ? { failMessage } : {}),
   };
+  if (fault?.kind === "failBuild") planFailure(emu, t, t.run, fault);
   return t.run;
+}
+
+/**
+ * A build meant to fail: which customizer fails (by name, default the last), what it prints, and the service's
+ * PackerBuildFailed message pointing at the run's log (set again once the run's operation id is known).
+ */
+function planFailure(emu: EmulatorCore, t: TemplateRecord, run: RunRecord, fault: FaultRule): ErrorInfo {
+  const steps = Array.isArray(t.properties.customize) ? (t.properties.customize as JsonObject[]) : [];
+  const named = fault.customizer === undefined ? -1 : steps.findIndex((s) => s.name === fault.customizer);
+  run.failStep = named >= 0 ? named : steps.length - 1;
+  if (fault.output) run.failOutput = fault.output;
+  const error = {
+    code: "PackerBuildFailed",
+    message: fault.message ?? packerFailureMessage(t, run, emu.storage.accountFor(t.exactStagingResourceGroup).name),
+  };
+  // lastRunStatus.message carries the code too, as the service's does; a message given by the fault is shown as is.
+  run.failMessage = fault.message ?? `${error.code}: ${error.message}`;
+  return error;
 }
 
 /** POST run: a build starting now, with an LRO that completes (Succeeded or Failed) when the build ends. */
@@ -50,9 +65,9 @@ export function startRunOperation(emu: EmulatorCore, t: TemplateRecord, now: num
     now,
     durationMs: end.at - now,
     outcome: end.state,
-    ...(run.failMessage !== undefined ? { error: { code: "BuildFailed", message: run.failMessage } } : {}),
   });
   run.operationId = op.id;
+  if (fault?.kind === "failBuild") op.error = planFailure(emu, t, run, fault);
   return op;
 }
 

@@ -2,8 +2,10 @@ import type { TokenAuthority } from "./auth";
 import { FaultInjector } from "./faults";
 import type { EmulatorState, TemplateRecord, TriggerRecord } from "./model";
 import { isRunActive, keyOf, runStatusAt, settleProvisioning } from "./model";
+import type { BuildLogWriter } from "./packer-log";
 import type { JsonStore } from "./persistence";
 import type { SignInMaterial } from "./sign-in";
+import type { StagingStorage } from "./staging-storage";
 
 export interface Timing {
   /** How long create/update/delete operations stay InProgress. */
@@ -30,6 +32,9 @@ const REQUEST_LOG_LIMIT = 20_000;
 /** Everything a handler needs: configuration, the persistent store and the auth/fault machinery. */
 export class EmulatorCore {
   url = "";
+  /** The blob service holding staging accounts and build logs, and the writer of the logs (set at start). */
+  storage!: StagingStorage;
+  buildLogs!: BuildLogWriter;
   readonly faults = new FaultInjector();
   readonly requestLog: RequestLogEntry[] = [];
 

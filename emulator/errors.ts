@@ -87,6 +87,8 @@ export const errors = {
       "ResourceNotFound",
       `The Resource '${PROVIDER}/${type}/${name}' under resource group '${resourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
     ),
+  resourceGroupNotFound: (name: string) =>
+    new ArmError(404, "ResourceGroupNotFound", `Resource group '${name}' could not be found.`),
   operationNotFound: (id: string) => new ArmError(404, "ResourceNotFound", `The operation '${id}' was not found.`),
   invalidResourceType: (path: string) =>
     new ArmError(

@@ -1,5 +1,13 @@
 /** Fault injection: rules that act on the next `count` requests matching a method and path pattern. */
-export const FAULT_KINDS = ["throttle", "error", "drop", "slow", "failProvisioning", "failBuild"] as const;
+export const FAULT_KINDS = [
+  "throttle",
+  "error",
+  "drop",
+  "slow",
+  "failProvisioning",
+  "failBuild",
+  "storageForbidden",
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export interface FaultRule {
@@ -18,6 +26,10 @@ export interface FaultRule {
   delayMs?: number;
   /** `failProvisioning` / `failBuild`: the error message the template reports. */
   message?: string;
+  /** `failBuild`: the name of the customizer that fails (default: the last one). */
+  customizer?: string;
+  /** `failBuild`: the lines the failing customizer prints before it fails. */
+  output?: string[];
 }
 
 interface ActiveRule {
@@ -33,6 +45,10 @@ export function validateFaultRule(raw: unknown): FaultRule {
   if (typeof r.path !== "string") throw new Error("fault rule needs a 'path' regular expression");
   new RegExp(r.path);
   if (r.count !== undefined && (!Number.isInteger(r.count) || r.count < 1)) throw new Error("count must be >= 1");
+  if (r.customizer !== undefined && typeof r.customizer !== "string") throw new Error("customizer must be a string");
+  if (r.output !== undefined && !(Array.isArray(r.output) && r.output.every((l) => typeof l === "string"))) {
+    throw new Error("output must be an array of strings");
+  }
   return r;
 }
 

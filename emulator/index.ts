@@ -6,9 +6,11 @@ import { EmulatorAdmin } from "./admin-client";
 import { TokenAuthority } from "./auth";
 import { EmulatorCore, type Timing } from "./core";
 import { emptyState, parseState } from "./model";
+import { BuildLogWriter } from "./packer-log";
 import { JsonStore } from "./persistence";
 import { createServer, MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./server";
 import { loadSignInMaterial } from "./sign-in";
+import { StagingStorage } from "./staging-storage";
 import { loadOrCreateTls } from "./tls";
 
 export { EmulatorAdmin } from "./admin-client";
@@ -42,6 +44,8 @@ export interface EmulatorOptions {
 
 export interface RunningEmulator {
   url: string;
+  /** Azurite, serving the staging storage accounts' blobs (build logs) over HTTPS, path-style per account. */
+  blobUrl: string;
   caCertPath: string;
   tenantId: string;
   clientId: string;
@@ -80,6 +84,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
   };
   const core = new EmulatorCore(store, auth, signIn, timing, options.pageSize ?? 50, log);
+  core.storage = await StagingStorage.start(dataDir, tls);
+  core.buildLogs = new BuildLogWriter(core, core.storage);
   const server = createServer(core, tls);
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
@@ -88,6 +94,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       server.off("error", reject);
       resolve();
     });
+  }).catch(async (e: unknown) => {
+    await stopStorage(core);
+    throw e;
   });
   const { port } = server.address() as AddressInfo;
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -107,10 +116,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     AZURE_RESOURCE_MANAGER_ENDPOINT: url,
     AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: String(options.pollIntervalMs ?? 50),
   };
-  log(`listening on ${url} (data dir ${dataDir})`);
+  log(`listening on ${url}, blob service on ${core.storage.url} (data dir ${dataDir})`);
   let stopped: Promise<void> | undefined;
   return {
     url,
+    blobUrl: core.storage.url,
     caCertPath: tls.certPath,
     tenantId: p.tenantId,
     clientId: p.clientId,
@@ -130,10 +140,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        await stopStorage(core);
         await store.drain();
         log("stopped");
       })();
       return stopped;
     },
   };
+}
+
+async function stopStorage(core: EmulatorCore): Promise<void> {
+  core.buildLogs.stop();
+  await core.storage.stop();
 }

@@ -34,6 +34,9 @@ export interface RunRecord {
   subStates: RunSubState[];
   /** Set when the build is meant to fail (fault `failBuild`). */
   failMessage?: string;
+  /** Index in `customize` of the step that fails, and what it prints (fault `failBuild`). */
+  failStep?: number;
+  failOutput?: string[];
   cancel?: { requestedAt: number; completesAt: number };
   /** Distribute targets as they were when the run started. */
   distribute: JsonObject[];

@@ -8,6 +8,8 @@ export interface Route {
   template: string;
   /** Handlers by HTTP method, each with the RBAC action named in 403 errors. */
   methods: Record<string, { handler: Handler; action: string }>;
+  /** The api-version the route answers, when not Image Builder's. */
+  apiVersion?: string;
 }
 
 export interface CompiledRoute extends Route {

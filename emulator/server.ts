@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import type { EmulatorCore, RequestLogEntry } from "./core";
 import { API_VERSION, ArmError, errors } from "./errors";
+import type { FaultRule } from "./faults";
 import { readBody, send, type ArmRequest, type Reply } from "./http";
 import { compile, match, type Route } from "./routing";
 import { handleAdmin } from "./handlers/admin";
@@ -10,6 +11,7 @@ import * as templates from "./handlers/image-templates";
 import { getOperationStatus } from "./handlers/operation-status";
 import { listOperations } from "./handlers/operations";
 import { getRunOutput, listRunOutputs } from "./handlers/run-outputs";
+import { listStorageAccounts, STORAGE_API_VERSION } from "./handlers/storage-accounts";
 import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
 import { managedIdentityToken, oidcTokenRequest, openIdConfiguration, signingKeys, token } from "./handlers/identity";
 
@@ -66,6 +68,11 @@ const ROUTES: Route[] = [
       DELETE: { handler: deleteTrigger, action: `${A}/triggers/delete` },
     },
   },
+  {
+    template: `${RG}/providers/Microsoft.Storage/storageAccounts`,
+    methods: { GET: { handler: listStorageAccounts, action: "Microsoft.Storage/storageAccounts/read" } },
+    apiVersion: STORAGE_API_VERSION,
+  },
 ];
 const COMPILED = ROUTES.map(compile);
 
@@ -81,6 +88,21 @@ const IDENTITY = {
   managedIdentity: new RegExp(`^${MANAGED_IDENTITY_PATH}$`),
 };
 const isIdentityPath = (path: string) => Object.values(IDENTITY).some((r) => r.test(path));
+
+/**
+ * Before answering about a template (or its run's operation) whose build has ended, its build log gets every line
+ * due: a client that sees the build ended finds the whole log. While the build runs the writer's timer appends, so
+ * status reads do not wait for the blob service. Writing the log never fails the ARM request.
+ */
+async function syncBuildLog(emu: EmulatorCore, params: Record<string, string>, now: number): Promise<void> {
+  const key = params.imageTemplateName
+    ? emu.templateKeyFromParams(params)
+    : params.operationId
+      ? emu.state.operations[params.operationId]?.resourceKey
+      : undefined;
+  const t = key ? emu.state.templates[key] : undefined;
+  if (t && !emu.isBuilding(t, now)) await emu.buildLogs.sync(t, now);
+}
 
 function errorReply(e: unknown, log: (m: string) => void): Reply {
   if (e instanceof ArmError) return { status: e.status, body: e.body(), headers: e.headers };
@@ -105,7 +127,7 @@ async function armReply(
   const caller = await emu.auth.verify(req.headers.authorization);
   const apiVersion = url.searchParams.get("api-version");
   if (apiVersion === null) throw errors.missingApiVersion();
-  if (apiVersion !== API_VERSION) throw errors.invalidApiVersion(apiVersion);
+  if (apiVersion !== (found.route.apiVersion ?? API_VERSION)) throw errors.invalidApiVersion(apiVersion);
   const entry = found.route.methods[method];
   if (!entry) throw errors.methodNotAllowed(method);
   const sub = found.params.subscriptionId;
@@ -117,6 +139,9 @@ async function armReply(
       path.replace(/\/(run|cancel)$/i, ""),
     );
   }
+  // One clock reading for the log and the answer: a run the answer shows ended has all its lines written.
+  const now = Date.now();
+  await syncBuildLog(emu, found.params, now);
   return entry.handler(emu, {
     method,
     path,
@@ -124,7 +149,7 @@ async function armReply(
     params: found.params,
     rawBody,
     caller,
-    now: Date.now(),
+    now,
     fault,
   });
 }
@@ -134,6 +159,7 @@ async function identityReply(
   req: IncomingMessage,
   url: URL,
   rawBody: Buffer,
+  fault: FaultRule | undefined,
 ): Promise<Reply | undefined> {
   const method = req.method ?? "GET";
   const path = url.pathname;
@@ -146,7 +172,7 @@ async function identityReply(
   m = IDENTITY.keys.exec(path);
   if (m && method === "GET") return signingKeys(emu, m[1]);
   m = IDENTITY.token.exec(path);
-  if (m && method === "POST") return token(emu, m[1], rawBody);
+  if (m && method === "POST") return token(emu, m[1], rawBody, fault);
   return undefined;
 }
 
@@ -189,7 +215,7 @@ export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res
   else {
     try {
       reply =
-        (entry.kind === "identity" ? await identityReply(emu, req, url, rawBody) : undefined) ??
+        (entry.kind === "identity" ? await identityReply(emu, req, url, rawBody, fault) : undefined) ??
         (await armReply(
           emu,
           req,

@@ -1,12 +1,13 @@
 import type { ImageTemplateInputs } from "./codecs/args";
+import { ARG_ENTRIES, ARGUMENTS } from "./image-template/properties";
 import type { PropertyBag } from "./inputs";
 import { READ_ONLY_ENVELOPE, READ_ONLY_IDENTITY_VALUE, READ_ONLY_PROPERTIES, type ReadOnlyMembers } from "./read-only";
 
 /*
  * ARM/Bicep `Microsoft.VirtualMachineImages/imageTemplates` resources (API 2020-02-14 through 2025-10-01, the shape
  * Microsoft's quickstarts, the Bicep registry module and `az image builder show` use) → ImageTemplate arguments. The
- * resource envelope and `properties` are flattened the way the arguments are; nested members (source, customize,
- * distribute, ...) are kept as written, for `check` to validate. Whatever the converter cannot turn into a value
+ * resource envelope and `properties` are flattened by the property table's ARM path of each argument; nested members
+ * (source, customize, distribute, ...) are kept as written, for `check` to validate. Whatever the converter cannot turn into a value
  * fails here, each with its path in the JSON and what to write instead.
  */
 
@@ -15,31 +16,16 @@ export type ArmTemplateArgs = Omit<ImageTemplateInputs, "resourceGroupName"> & R
 
 const RESOURCE_TYPE = "Microsoft.VirtualMachineImages/imageTemplates";
 
-/** `properties` members that keep their place as arguments, and the one the cmdlet renamed. */
-const PROPERTY_ARGS: Record<string, string> = {
-  source: "source",
-  customize: "customize",
-  validate: "validate",
-  optimize: "optimize",
-  distribute: "distribute",
-  errorHandling: "errorHandling",
-  stagingResourceGroup: "stagingResourceGroup",
-  additionalDataDisks: "additionalDataDisks",
-  autoRun: "autoRun",
-  managedResourceTags: "managedResourceTags",
-  buildTimeoutInMinutes: "buildTimeoutInMinute",
-};
-
-const VM_PROFILE_ARGS: Record<string, string> = {
-  vmSize: "vmProfileVmsize",
-  osDiskSizeGB: "vmProfileOsdiskSizeGb",
-  userAssignedIdentities: "vmProfileUserAssignedIdentities",
-};
-const VNET_CONFIG_ARGS: Record<string, string> = {
-  subnetId: "vnetConfigSubnetId",
-  containerInstanceSubnetId: "vnetConfigContainerInstanceSubnetId",
-  proxyVmSize: "vnetConfigProxyVmSize",
-};
+/** Each argument's ARM path (from the property table), and the objects on the way to them. */
+const ARM_PATHS = new Map(ARG_ENTRIES.filter(([, a]) => a.arm).map(([k, a]) => [a.arm!, k]));
+const CONTAINERS = new Set(
+  [...ARM_PATHS.keys()].flatMap((p) =>
+    p
+      .split(".")
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join(".")),
+  ),
+);
 /** API 2019-05-01-preview named the build VM's subnet by parts; 2020-02-14 replaced them with one subnet id. */
 const VNET_CONFIG_2019 = ["name", "subnetName", "resourceGroupName"];
 
@@ -74,14 +60,13 @@ const child = (path: string, key: string) =>
 
 /** The ImageTemplate argument a JSON path lands in (where the user sets the value in code instead). */
 function argumentAt(path: string): string {
-  const [top, second, third, fourth] = path.split(/[.[]/);
-  if (top === "name") return "imageTemplateName";
-  if (top === "tags") return "tag";
-  if (top === "identity") return "identityUserAssignedIdentity";
-  if (top !== "properties" || second === undefined) return top;
-  if (second === "vmProfile" && third === "vnetConfig") return VNET_CONFIG_ARGS[fourth] ?? "vnetConfigSubnetId";
-  if (second === "vmProfile") return VM_PROFILE_ARGS[third] ?? "vmProfileVmsize";
-  return PROPERTY_ARGS[second] ?? second;
+  if (path === "name") return "imageTemplateName";
+  const parts = path.replace(/\[[^\]]*\]/g, "").split(".");
+  for (let n = parts.length; n > 0; n--) {
+    const key = ARM_PATHS.get(parts.slice(0, n).join("."));
+    if (key) return key;
+  }
+  return path;
 }
 
 /** Every string (values and map keys) as plain JSON: unevaluated expressions are problems, escaped "[[" unescaped. */
@@ -123,118 +108,78 @@ function pickResource(template: PropertyBag): { resource: PropertyBag; path: str
   return { resource: found[0][1] as PropertyBag, path: found[0][0] };
 }
 
-function identityArgs(identity: unknown, problems: ArmTemplateProblem[]): PropertyBag {
-  if (!isObject(identity)) {
-    problems.push({ path: "identity", reason: "must be an object with type and userAssignedIdentities" });
-    return {};
-  }
-  const args: PropertyBag = { identityType: identity.type };
-  for (const key of Object.keys(identity)) {
-    if (key !== "type" && key !== "userAssignedIdentities") {
-      problems.push({
-        path: `identity.${key}`,
-        reason: "unknown member; an identity has type and userAssignedIdentities",
-      });
+/** The members the API has below `path`: argument paths and the objects that hold them. */
+const membersBelow = (path: string) =>
+  [...ARM_PATHS.keys(), ...CONTAINERS]
+    .filter((p) =>
+      path === "" ? !p.includes(".") : p.startsWith(`${path}.`) && !p.slice(path.length + 1).includes("."),
+    )
+    .map((p) => p.slice(path === "" ? 0 : path.length + 1));
+
+/** A list of ids from ARM's {id: {}} map; the values are the service's (principalId, clientId), read-only. */
+function mapKeys(map: PropertyBag, path: string, problems: ArmTemplateProblem[]): string[] {
+  for (const [id, value] of Object.entries(map)) {
+    for (const k of isObject(value) ? Object.keys(value) : []) {
+      if (!(READ_ONLY_IDENTITY_VALUE as readonly string[]).includes(k)) {
+        problems.push({ path: child(child(path, id), k), reason: "unknown member" });
+      }
     }
   }
-  const uais = identity.userAssignedIdentities;
-  if (uais === undefined) return args;
-  if (!isObject(uais)) {
-    problems.push({ path: "identity.userAssignedIdentities", reason: "must be a map from identity resource id to {}" });
-    return args;
-  }
-  for (const [id, value] of Object.entries(uais)) {
-    // The values are the service's (principalId, clientId): read-only, so nothing of them is kept.
-    const extra = isObject(value)
-      ? Object.keys(value).filter((k) => !(READ_ONLY_IDENTITY_VALUE as readonly string[]).includes(k))
-      : [];
-    for (const k of extra) {
-      problems.push({ path: child(child("identity.userAssignedIdentities", id), k), reason: "unknown member" });
-    }
-  }
-  args.identityUserAssignedIdentity = Object.keys(uais);
-  return args;
+  return Object.keys(map);
 }
 
-function vmProfileArgs(vmProfile: unknown, problems: ArmTemplateProblem[]): PropertyBag {
-  const path = "properties.vmProfile";
-  if (!isObject(vmProfile)) {
-    problems.push({ path, reason: "must be an object" });
-    return {};
-  }
-  const args: PropertyBag = {};
-  for (const [key, value] of Object.entries(vmProfile)) {
-    if (key === "vnetConfig") Object.assign(args, vnetConfigArgs(value, `${path}.vnetConfig`, problems));
-    else if (VM_PROFILE_ARGS[key]) args[VM_PROFILE_ARGS[key]] = value;
-    else
-      problems.push({
-        path: `${path}.${key}`,
-        reason: `unknown member; allowed: ${allowed(VM_PROFILE_ARGS)}, vnetConfig`,
-      });
-  }
-  return args;
-}
-
-function vnetConfigArgs(vnetConfig: unknown, path: string, problems: ArmTemplateProblem[]): PropertyBag {
-  if (!isObject(vnetConfig)) {
-    problems.push({ path, reason: "must be an object" });
-    return {};
-  }
-  const args: PropertyBag = {};
+/** The 2019 vnetConfig members, with the one subnet id that replaced them spelt out. */
+function vnetConfig2019(vnetConfig: PropertyBag, path: string): ArmTemplateProblem | undefined {
   const old = VNET_CONFIG_2019.filter((k) => vnetConfig[k] !== undefined);
-  if (old.length > 0) {
-    const part = (k: string) => (typeof vnetConfig[k] === "string" ? (vnetConfig[k] as string) : `<${k}>`);
-    const subnetId = `/subscriptions/<subscription id>/resourceGroups/${part("resourceGroupName")}/providers/Microsoft.Network/virtualNetworks/${part("name")}/subnets/${part("subnetName")}`;
-    problems.push({
-      path: `${path}.${old.join("/")}`,
-      reason: `API 2020-02-14 removed these (2019-05-01-preview) members; write "properties.vmProfile.vnetConfig": { "subnetId": "${subnetId}" } instead`,
-    });
-  }
-  for (const [key, value] of Object.entries(vnetConfig)) {
-    if (VNET_CONFIG_ARGS[key]) args[VNET_CONFIG_ARGS[key]] = value;
-    else if (!VNET_CONFIG_2019.includes(key)) {
-      problems.push({ path: `${path}.${key}`, reason: `unknown member; allowed: ${allowed(VNET_CONFIG_ARGS)}` });
-    }
-  }
-  return args;
+  if (old.length === 0) return undefined;
+  const part = (k: string) => (typeof vnetConfig[k] === "string" ? (vnetConfig[k] as string) : `<${k}>`);
+  const subnetId = `/subscriptions/<subscription id>/resourceGroups/${part("resourceGroupName")}/providers/Microsoft.Network/virtualNetworks/${part("name")}/subnets/${part("subnetName")}`;
+  return {
+    path: `${path}.${old.join("/")}`,
+    reason: `API 2020-02-14 removed these (2019-05-01-preview) members; write "properties.vmProfile.vnetConfig": { "subnetId": "${subnetId}" } instead`,
+  };
 }
 
-const allowed = (table: Record<string, string>) => Object.keys(table).join(", ");
-
-function propertiesArgs(properties: unknown, problems: ArmTemplateProblem[]): PropertyBag {
-  if (!isObject(properties)) {
-    problems.push({ path: "properties", reason: "is required: the template's source, customize, distribute, ..." });
-    return {};
+/**
+ * Takes the arguments out of the object at `path` (the resource, or an object on the way to an argument's ARM path,
+ * per the property table) and reports what has no argument.
+ */
+function collect(value: unknown, path: string, args: PropertyBag, problems: ArmTemplateProblem[]): void {
+  if (!isObject(value)) {
+    problems.push({ path: path || "(root)", reason: "must be an object" });
+    return;
   }
-  const args: PropertyBag = {};
-  for (const [key, value] of Object.entries(properties)) {
-    const path = `properties.${key}`;
+  if (path.endsWith("vnetConfig")) {
+    const old = vnetConfig2019(value, path);
+    if (old) problems.push(old);
+  }
+  for (const [key, member] of Object.entries(value)) {
+    const at = child(path, key);
+    const arg = ARM_PATHS.get(at);
     // The service reports an unset staging resource group as "".
-    if (key === "stagingResourceGroup" && value === "") continue;
-    if (PROPERTY_ARGS[key]) args[PROPERTY_ARGS[key]] = value;
-    else if (key === "vmProfile") Object.assign(args, vmProfileArgs(value, problems));
-    // The service reports these; ImageTemplate accepts them, warns and ignores them.
-    else if ((READ_ONLY_PROPERTIES as readonly string[]).includes(key)) args[key] = value;
-    else if (key === "vnetConfig") {
+    if (at === "properties.stagingResourceGroup" && member === "") continue;
+    if (arg) args[arg] = ARGUMENTS[arg].mapKeys && isObject(member) ? mapKeys(member, at, problems) : member;
+    else if (CONTAINERS.has(at)) collect(member, at, args, problems);
+    else if (at === "name") args.imageTemplateName = member;
+    else if (at === "type") {
+      if (typeof member !== "string" || member.toLowerCase() !== RESOURCE_TYPE.toLowerCase()) {
+        problems.push({ path: at, reason: `must be "${RESOURCE_TYPE}" (got ${show(member)})` });
+      }
+    } else if (path === "properties" && (READ_ONLY_PROPERTIES as readonly string[]).includes(key)) {
+      // The service reports these; ImageTemplate accepts them, warns and ignores them.
+      args[key] = member;
+    } else if (path === "" && [...ENVELOPE_IGNORED, ...READ_ONLY_ENVELOPE].includes(key)) continue;
+    else if (path.endsWith("vnetConfig") && VNET_CONFIG_2019.includes(key)) continue;
+    else if (at === "properties.vnetConfig") {
       // Where a few 2019 preview templates put it.
-      vnetConfigArgs(value, path, problems);
-      problems.push({ path, reason: 'belongs in "properties.vmProfile.vnetConfig" (as { "subnetId": ... })' });
+      const old = isObject(member) ? vnetConfig2019(member, at) : undefined;
+      if (old) problems.push(old);
+      problems.push({ path: at, reason: 'belongs in "properties.vmProfile.vnetConfig" (as { "subnetId": ... })' });
     } else {
-      problems.push({
-        path,
-        reason: `unknown member of an image template's properties in API 2025-10-01; allowed: ${[...Object.keys(PROPERTY_ARGS), "vmProfile"].join(", ")}`,
-      });
+      const allowed = path === "" ? ["type", "name", ...membersBelow("")] : membersBelow(path);
+      problems.push({ path: at, reason: `unknown member in API 2025-10-01; allowed: ${allowed.join(", ")}` });
     }
   }
-  const source = properties.source;
-  if (isObject(source) && source.type === "ISO") {
-    problems.push({
-      path: "properties.source.type",
-      reason:
-        'ISO sources were removed from the API after 2019-05-01-preview; use the distribution\'s Marketplace image instead ({ "type": "PlatformImage", "publisher", "offer", "sku", "version", and "planInfo" for a bring-your-own-subscription image }) or a SharedImageVersion',
-    });
-  }
-  return args;
 }
 
 /**
@@ -254,24 +199,15 @@ export function argsFromArmTemplate(resourceOrTemplate: unknown): ArmTemplateArg
       : { resource: resourceOrTemplate, path: "" };
   const problems: ArmTemplateProblem[] = [];
   const json = evaluated(resource, "", problems) as PropertyBag;
-
   const args: PropertyBag = {};
-  for (const [key, value] of Object.entries(json)) {
-    if (key === "type") {
-      if (typeof value !== "string" || value.toLowerCase() !== RESOURCE_TYPE.toLowerCase()) {
-        problems.push({ path: "type", reason: `must be "${RESOURCE_TYPE}" (got ${show(value)})` });
-      }
-    } else if (key === "name") args.imageTemplateName = value;
-    else if (key === "location") args.location = value;
-    else if (key === "tags") args.tag = value;
-    else if (key === "identity") Object.assign(args, identityArgs(value, problems));
-    else if (key === "properties") Object.assign(args, propertiesArgs(value, problems));
-    else if (!ENVELOPE_IGNORED.includes(key) && !(READ_ONLY_ENVELOPE as readonly string[]).includes(key)) {
-      problems.push({
-        path: key,
-        reason: `is not supported by the converter; an image template resource has ${["name", "location", "tags", "identity", "properties"].join(", ")}`,
-      });
-    }
+  collect(json, "", args, problems);
+  const source = (json.properties as PropertyBag | undefined)?.source;
+  if (isObject(source) && source.type === "ISO") {
+    problems.push({
+      path: "properties.source.type",
+      reason:
+        'ISO sources were removed from the API after 2019-05-01-preview; use the distribution\'s Marketplace image instead ({ "type": "PlatformImage", "publisher", "offer", "sku", "version", and "planInfo" for a bring-your-own-subscription image }) or a SharedImageVersion',
+    });
   }
   if (problems.length > 0) {
     throw new ArmTemplateError(problems.map((p) => ({ ...p, path: path ? `${path}.${p.path}` : p.path })));

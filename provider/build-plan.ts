@@ -15,6 +15,7 @@ export interface ResolvedBuild {
   waitForCompletion: boolean;
   timeoutMinutes: number;
   cancelOnTimeout: boolean;
+  logs: NonNullable<BuildSettings["logs"]>;
 }
 
 /** The build settings of a property bag (inputs or stored outputs), defaults applied. */
@@ -28,6 +29,7 @@ export function resolveBuild(bag: PropertyBag): ResolvedBuild {
     timeoutMinutes:
       b.timeoutMinutes ?? (templateTimeout || SERVICE_DEFAULT_BUILD_TIMEOUT_MINUTES) + TIMEOUT_MARGIN_MINUTES,
     cancelOnTimeout: b.cancelOnTimeout ?? false,
+    logs: b.logs ?? "onFailure",
   };
 }
 

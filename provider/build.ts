@@ -56,6 +56,10 @@ export class BuildProgress {
   line(text: string): void {
     this.log(`[${this.resourceName}] ${text} (${elapsed(Date.now() - this.started)})`);
   }
+  /** A line of the build's own log, under the resource's name like packer build's output under the builder's. */
+  logLine(text: string): void {
+    this.log(`[${this.resourceName}] | ${text}`);
+  }
 }
 
 /** Reads the template and the pace the service asks for (Retry-After seconds, when sent). */
@@ -95,6 +99,9 @@ async function readTolerant(
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Called after every status read while waiting for a build (the log streaming reads at this pace). */
+export type OnPoll = (template: ImageTemplate) => Promise<void>;
+
 /**
  * Polls until the run reaches a final state, or returns undefined once the deadline has passed. Prints every
  * runState/runSubState transition.
@@ -105,10 +112,12 @@ async function watch(
   progress: BuildProgress,
   deadline: number,
   pace: { ms: number },
+  onPoll?: OnPoll,
 ): Promise<ImageTemplate | undefined> {
   let shown = "";
   for (;;) {
     const t = await readTolerant(c, a, progress, pace);
+    await onPoll?.(t);
     const s = t.lastRunStatus;
     const now = [s?.runState, s?.runSubState].filter(Boolean).join(" - ") || "not started";
     if (now !== shown) {
@@ -183,6 +192,7 @@ export async function runBuild(
   a: TemplateAddress,
   settings: ResolvedBuild,
   progress: BuildProgress,
+  onPoll?: OnPoll,
 ): Promise<BuildResult> {
   const pace = { ms: c.pollOptions.updateIntervalInMs };
   const deadline = Date.now() + settings.timeoutMinutes * 60_000;
@@ -207,7 +217,7 @@ export async function runBuild(
     return { outcome: "Started", template: await readTolerant(c, a, progress, pace) };
   }
   await sleep(pace.ms);
-  const done = await watch(c, a, progress, deadline, pace);
+  const done = await watch(c, a, progress, deadline, pace, onPoll);
   if (!done) {
     progress.line(`no result after ${settings.timeoutMinutes} minute(s) (build.timeoutMinutes)`);
     const stopped = settings.cancelOnTimeout ? await cancelAndWait(c, a, progress, deadline + 15 * 60_000) : undefined;

@@ -14,7 +14,7 @@ import type { TemplateAddress } from "./mapping";
 /** A 409 whose reason is a build in progress (running, or canceling on its way out). */
 export function isRefusedWhileBuilding(e: unknown): boolean {
   const { status, message } = serviceError(e);
-  return status === 409 && /run state: '?(running|canceling)/i.test(message);
+  return status === 409 && /run ?state: '?(running|canceling)/i.test(message);
 }
 
 /**

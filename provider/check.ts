@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { type Failure, failuresOf, isUnknown, UNKNOWN } from "./codecs/combinators";
-import { ARG_KEYS, ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
+import { ARG_KEYS, type ArgKey, ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs, containsUnknown } from "./diff";
-import { providerOnly } from "./image-template/properties";
+import { ARGUMENTS, providerOnly } from "./image-template/properties";
 import { withoutReadOnly } from "./read-only";
 import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 
@@ -45,6 +45,9 @@ export function subscriptionFromEnv(env: Record<string, string | undefined>): st
 
 const known = (v: unknown): boolean => v !== undefined && v !== null && !isUnknown(v);
 const has = (v: unknown): boolean => known(v) && !(Array.isArray(v) && v.length === 0);
+/** An argument set to something other than what its absence means (the table's service default). */
+const setApart = (args: Partial<ImageTemplateInputs>, key: ArgKey): boolean =>
+  known(args[key]) && args[key] !== ARGUMENTS[key].default;
 
 /** Rules across members that the codecs cannot express; each names the dotted path and the rule. */
 function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolean): Failure[] {
@@ -107,14 +110,14 @@ function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolea
         });
       }
     }
-    if (known(args.vnetConfigProxyVmSize) && args.vnetConfigProxyVmSize !== "") {
+    if (setApart(args, "vnetConfigProxyVmSize")) {
       failures.push({
         property: "vnetConfigProxyVmSize",
         reason: "must not be set with vnetConfigContainerInstanceSubnetId (no proxy VM is deployed then)",
       });
     }
   }
-  if (known(args.vnetConfigProxyVmSize) && args.vnetConfigProxyVmSize !== "" && args.vnetConfigSubnetId === undefined) {
+  if (setApart(args, "vnetConfigProxyVmSize") && args.vnetConfigSubnetId === undefined) {
     failures.push({ property: "vnetConfigProxyVmSize", reason: "requires vnetConfigSubnetId" });
   }
 

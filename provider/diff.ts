@@ -2,7 +2,7 @@ import { ARG_KEYS, type ArgKey } from "./codecs/args";
 import { isUnknown } from "./codecs/combinators";
 import { argsOf, defaultedKeys, type PropertyBag } from "./inputs";
 import { ARGUMENTS, type Comparison, memberAt } from "./image-template/properties";
-import { identityOf } from "./mapping";
+import { identityTypeOf } from "./mapping";
 
 export type Classification = "update" | "replace" | "none";
 /** A provider setting (build) is recorded by an update; a create-only switch (adoptExisting) is no change. */
@@ -60,7 +60,7 @@ export function canonicalArgs(bag: PropertyBag): Partial<Record<ArgKey, unknown>
   const args = argsOf(bag);
   const withIdentity: PropertyBag = { ...args };
   if (!isUnknown(args.identityType) && !isUnknown(args.identityUserAssignedIdentity)) {
-    withIdentity.identityType = identityOf(args).type;
+    withIdentity.identityType = identityTypeOf(args);
   }
   return Object.fromEntries(ARG_KEYS.map((k) => [k, canonical(withIdentity[k], k)]));
 }

@@ -1,7 +1,6 @@
 import type { ImageTemplate, ImageTemplateIdentity, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
 import { ARG_ENTRIES, type Argument, type Output, type OutputKey, OUTPUTS } from "./image-template/properties";
-import { compact } from "./inputs";
 
 type Args = Partial<ImageTemplateInputs>;
 
@@ -34,14 +33,9 @@ export function parseTemplateId(id: string): TemplateAddress | undefined {
   return m ? { subscriptionId: m[1], resourceGroupName: m[2], imageTemplateName: m[3] } : undefined;
 }
 
-/** The effective identity: the API requires one; without ids the cmdlet's default is "None". */
-export function identityOf(args: Args): ImageTemplateIdentity {
-  const ids = args.identityUserAssignedIdentity ?? [];
-  const type = args.identityType ?? (ids.length > 0 ? "UserAssigned" : "None");
-  return compact({
-    type,
-    userAssignedIdentities: ids.length > 0 ? Object.fromEntries(ids.map((id) => [id, {}])) : undefined,
-  });
+/** The effective identity type: the API requires one; without ids the cmdlet's default is "None". */
+export function identityTypeOf(args: Args): ImageTemplateIdentity["type"] {
+  return args.identityType ?? ((args.identityUserAssignedIdentity ?? []).length > 0 ? "UserAssigned" : "None");
 }
 
 type Json = Record<string, unknown>;
@@ -66,7 +60,7 @@ const ARM_ARGS = ARG_ENTRIES.filter(([, a]) => a.arm !== undefined) as [ArgKey, 
 /** Arguments → the wire ARM body ({location, tags, identity, properties}); the identity type is the effective one. */
 function armBody(args: Args): Json {
   const body: Json = {};
-  const values: Json = { ...args, identityType: identityOf(args).type };
+  const values: Json = { ...args, identityType: identityTypeOf(args) };
   for (const [key, { arm, mapKeys }] of ARM_ARGS) {
     const value = values[key];
     if (value === undefined) continue;
@@ -94,13 +88,11 @@ export function toImageTemplate(args: ImageTemplateInputs): ImageTemplate {
 const NESTED_OUTPUTS = Object.values(OUTPUTS as Record<string, Output>).map((o) => o.arm);
 
 function withoutOutputs(value: unknown, arm: string): unknown {
-  if (!isObject(value)) return value;
-  const nested = NESTED_OUTPUTS.filter((o) => o.startsWith(`${arm}.`)).map((o) => o.slice(arm.length + 1));
-  if (nested.length === 0) return value;
+  const nested = NESTED_OUTPUTS.filter((o) => o.startsWith(`${arm}.`)).map((o) => segments(o.slice(arm.length + 1)));
+  if (!isObject(value) || nested.length === 0) return value;
   const copy = structuredClone(value);
-  for (const path of nested) {
-    const keys = segments(path);
-    const parent = getAt(copy, keys.slice(0, -1).join(".")) ?? copy;
+  for (const keys of nested) {
+    const parent = keys.length > 1 ? getAt(copy, keys.slice(0, -1).join(".")) : copy;
     if (isObject(parent)) delete parent[keys[keys.length - 1]];
   }
   return copy;

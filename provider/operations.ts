@@ -10,13 +10,14 @@ import {
   type BuildResult,
   type RunOutputs,
 } from "./build";
+import { BuildLog, failureDetails } from "./build-log";
 import { buildOnCreate, resolveBuild } from "./build-plan";
 import { afterRunningBuild } from "./busy";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs } from "./diff";
 import { plan } from "./image-template/plan";
-import { OUTPUT_KEYS, providerOnly } from "./image-template/properties";
+import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./image-template/properties";
 import { describeFailure, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 import {
@@ -74,6 +75,10 @@ export interface BuildOutputs {
   runOutputs?: RunOutputs;
   /** True when a build the program asked for has not completed: the next `pulumi up` runs (or awaits) it. */
   buildPending?: boolean;
+  /** The blob URL of the latest build's customization.log, when it was read. */
+  lastBuildLog?: string;
+  /** The failing step and message of the latest build, when it failed. */
+  lastBuildError?: string;
 }
 
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
@@ -83,6 +88,7 @@ function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: B
   const computed = computedFrom(inputs, template);
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
+  if (build.lastBuildLog !== undefined) computed.lastBuildLog = build.lastBuildLog;
   return { ...echoed, ...computed };
 }
 
@@ -97,7 +103,11 @@ function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): Pr
 
 /** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
 const computedOf = (olds: PropertyBag): PropertyBag =>
-  Object.fromEntries([...OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]));
+  Object.fromEntries(
+    [...OUTPUT_KEYS, ...Object.keys(BUILD_OUTPUTS).filter((k) => k !== "buildPending")]
+      .filter((k) => olds[k] !== undefined)
+      .map((k) => [k, olds[k]]),
+  );
 
 const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
   new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);
@@ -129,9 +139,11 @@ async function buildAndRecord(
     const properties = { ...computed, ...outputs(inputs, {}, { buildPending: true }), __provider: inputs.__provider };
     throw Object.assign(new Error(message), { id, properties, reasons: [message] });
   };
+  const settings = resolveBuild(inputs);
+  const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
   let result: BuildResult;
   try {
-    result = await runBuild(c, a, resolveBuild(inputs), progress);
+    result = await runBuild(c, a, settings, progress, log && ((t) => log.poll(t)));
   } catch (e) {
     return fail((e as Error).message, computedBefore);
   }
@@ -143,15 +155,18 @@ async function buildAndRecord(
       result.outcome === "TimedOut" && isBuildActive(result.template)
         ? "It keeps running; the next pulumi up waits for it"
         : "The template is kept; the next pulumi up runs the build again";
+    const report = result.outcome === "Failed" && log ? await log.failure(result.template) : undefined;
+    if (report?.advice) progress.line(report.advice);
+    const details = report ? failureDetails(report, status?.message ?? "") : { text: "", outputs: {} };
     return fail(
-      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.`,
-      computedFrom(inputs, result.template),
+      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.${details.text}`,
+      { ...computedFrom(inputs, result.template), ...details.outputs },
     );
   }
   if (result.outcome === "PartiallySucceeded") {
     progress.line(`build partially succeeded: ${result.template.lastRunStatus?.message ?? ""}`);
   }
-  return outputs(inputs, result.template, { runOutputs: result.runOutputs });
+  return outputs(inputs, result.template, { runOutputs: result.runOutputs, lastBuildLog: log?.url });
 }
 
 /**

@@ -50,7 +50,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly source: In<"source">;
   /** Resource tags of the template. */
   declare readonly tag: In<"tag">;
-  /** OS disk size of the build VM in GB; 0 or omitted = the source image's size. */
+  /** OS disk size of the build VM in GB; 0 or omitted = Azure's default size. */
   declare readonly vmProfileOsdiskSizeGb: In<"vmProfileOsdiskSizeGb">;
   /** Size of the build VM; empty or omitted = the service's default size. */
   declare readonly vmProfileVmsize: In<"vmProfileVmsize">;
@@ -72,7 +72,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly stagingResourceGroup: In<"stagingResourceGroup">;
   /** Extra data disks of the build VM (`sizeGB`). */
   declare readonly additionalDataDisks: In<"additionalDataDisks">;
-  /** `state: Enabled` makes the service build once the template is created. */
+  /** `state: Enabled` makes the service build when the template is created or updated. */
   declare readonly autoRun: In<"autoRun">;
   /** Tags for the resources the service creates during a build. */
   declare readonly managedResourceTags: In<"managedResourceTags">;
@@ -108,6 +108,10 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly runOutputs: BuildOut<"runOutputs">;
   /** True while a build the program asked for has not completed (failed, canceled, timed out): the next up retries it. */
   declare readonly buildPending: BuildOut<"buildPending">;
+  /** The blob URL of the latest build's customization.log, once read (a failed build, or build.logs "stream"). */
+  declare readonly lastBuildLog: BuildOut<"lastBuildLog">;
+  /** The latest failed build's failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with non-zero exit status: 1`. */
+  declare readonly lastBuildError: BuildOut<"lastBuildError">;
   // END outputs
 
   /** The artifact id (or, for a VHD, its URI) the last successful build produced for a distribute target. */
@@ -134,7 +138,16 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     // reaches those. (An explicit deleteBeforeReplace in opts still wins.)
     const fixedName = !opts?.id && args.imageTemplateName !== undefined;
     const options = fixedName ? { deleteBeforeReplace: true, ...opts } : opts;
-    super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
+    // The SDK records a stack trace for each of the 4 promises behind every property (leak diagnostics only; the
+    // resource's source position is captured apart, with its own limit): for our ~40 properties that was most of
+    // preview's cost per template (BENCHMARKS.md, improvements). Errors thrown in here lose their stack, not their message.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
     warnIgnoredCustomTimeouts(this, opts);
     if (!opts?.id) this.warnReadOnly(args);
   }

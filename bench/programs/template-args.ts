@@ -62,6 +62,11 @@ export const PROGRAM_ENV = {
   variant: "BENCH_VARIANT",
   prefix: "BENCH_PREFIX",
   tag: "BENCH_TAG",
+  /** How long the no-op provider's create/update/delete wait (read by the provider host, which inherits it). */
+  noopLatencyMs: "BENCH_NOOP_LATENCY_MS",
 } as const;
+
+/** The package name BenchProject installs noop-provider.js under. */
+export const NOOP_PACKAGE = "bench-noop-provider";
 
 export type Variant = "imagebuilder" | "noop";

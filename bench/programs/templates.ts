@@ -5,12 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
-import { benchTemplateArgs, PROGRAM_ENV, type Variant } from "./template-args";
+import { benchTemplateArgs, NOOP_PACKAGE, PROGRAM_ENV, type Variant } from "./template-args";
 
-/** The smallest dynamic provider: echoes its inputs (the engine's default check and diff apply). */
-const noopProvider: pulumi.dynamic.ResourceProvider = {
-  create: async (inputs) => ({ id: String(inputs.imageTemplateName), outs: inputs }),
-};
+/** The latency-matched no-op provider (noop-provider.ts), installed in the project like this package. */
+const noopProvider = require(NOOP_PACKAGE) as typeof import("./noop-provider");
 
 class Noop extends pulumi.dynamic.Resource {
   constructor(name: string, args: Record<string, unknown>) {

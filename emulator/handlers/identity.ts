@@ -1,4 +1,5 @@
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import type { FaultRule } from "../faults";
 import type { EmulatorCore } from "../core";
 import type { Reply } from "../http";
 
@@ -56,7 +57,7 @@ export function signingKeys(emu: EmulatorCore, tenant: string): Reply {
   return { status: 200, body: { keys: [emu.auth.publicJwk] } };
 }
 
-export async function token(emu: EmulatorCore, tenant: string, rawBody: Buffer): Promise<Reply> {
+export async function token(emu: EmulatorCore, tenant: string, rawBody: Buffer, fault?: FaultRule): Promise<Reply> {
   const p = emu.auth.principal;
   if (tenant.toLowerCase() !== p.tenantId) return unknownTenant(tenant);
   const form = new URLSearchParams(rawBody.toString("utf8"));
@@ -99,7 +100,9 @@ export async function token(emu: EmulatorCore, tenant: string, rawBody: Buffer):
     );
   }
   const audience = resource.slice(0, -".default".length);
-  const { accessToken, expiresIn } = await emu.auth.issue({ audience });
+  // Fault storageForbidden: a storage token the blob service refuses (403), as for an identity without a data role.
+  const forbidden = fault?.kind === "storageForbidden" && /storage\.azure\.com|\.blob\./i.test(audience);
+  const { accessToken, expiresIn } = await emu.auth.issue({ audience, ...(forbidden ? { issuer: emu.url } : {}) });
   return {
     status: 200,
     body: { token_type: "Bearer", expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken },

@@ -56,8 +56,13 @@ const template = new ImageTemplate("ubuntu-web", {
   vmProfileVmsize: "Standard_D2s_v3",
   tag: { environment: "dev", owner: "platform-team" },
   // Build the image during `pulumi up` once the template exists, wait for it (printing its progress) and expose the
-  // result. Change `trigger` (any value) to build again; see docs/builds.md.
-  build: { when: "onCreate", trigger: { release: "2025.1" } },
+  // result. Change `trigger` (any value) to build again. A failed build shows its customization.log's last lines;
+  // `pulumi config set buildLogs stream` prints the log live instead. See docs/builds.md.
+  build: {
+    when: "onCreate",
+    trigger: { release: "2025.1" },
+    logs: (config.get("buildLogs") ?? "onFailure") as "onFailure" | "stream" | "off",
+  },
 });
 
 export const templateName = template.imageTemplateName;

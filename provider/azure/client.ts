@@ -149,6 +149,9 @@ export function createCredential(env: Env): TokenCredential {
 
 export interface Connection {
   client: ImageBuilderClient;
+  /** The client's credential and ARM endpoint, for the other services a build involves (its log in storage). */
+  credential: TokenCredential;
+  endpoint: string;
   pollOptions: { updateIntervalInMs: number };
 }
 
@@ -223,12 +226,13 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
   if (!connection) {
     const { ImageBuilderClient } = require("@azure/arm-imagebuilder") as typeof import("@azure/arm-imagebuilder");
     const s = resolveAzureSettings(env);
-    const client = new ImageBuilderClient(createCredential(env), subscriptionId, {
+    const credential = createCredential(env);
+    const client = new ImageBuilderClient(credential, subscriptionId, {
       endpoint: s.endpoint,
       credentials: { scopes: [s.scope] },
       retryOptions: retrySettings(env),
     });
-    connection = { client, pollOptions: { updateIntervalInMs: pollIntervalMs(env) } };
+    connection = { client, credential, endpoint: s.endpoint, pollOptions: { updateIntervalInMs: pollIntervalMs(env) } };
     connections.set(key, connection);
   }
   return connection;

@@ -41,6 +41,8 @@ export const BuildSettings = object(
     timeoutMinutes: positive,
     /** Cancel the build when the wait times out (default false: the build goes on and the next `pulumi up` waits for it). */
     cancelOnTimeout: t.boolean,
+    /** The build's customization.log: "onFailure" (default) shows its relevant lines when the build fails, "stream" also prints its lines as they appear, "off" never reads it. */
+    logs: oneOf("onFailure", "stream", "off"),
   },
 );
 export type BuildSettings = t.TypeOf<typeof BuildSettings>;

@@ -40,7 +40,7 @@ export interface ImageTemplateArgs extends ReadOnlyMembers {
   source: DeepInput<ImageTemplateInputs["source"]>;
   /** Resource tags of the template. */
   tag?: DeepInput<ImageTemplateInputs["tag"]>;
-  /** OS disk size of the build VM in GB; 0 or omitted = the source image's size. */
+  /** OS disk size of the build VM in GB; 0 or omitted = Azure's default size. */
   vmProfileOsdiskSizeGb?: DeepInput<ImageTemplateInputs["vmProfileOsdiskSizeGb"]>;
   /** Size of the build VM; empty or omitted = the service's default size. */
   vmProfileVmsize?: DeepInput<ImageTemplateInputs["vmProfileVmsize"]>;
@@ -62,7 +62,7 @@ export interface ImageTemplateArgs extends ReadOnlyMembers {
   stagingResourceGroup?: DeepInput<ImageTemplateInputs["stagingResourceGroup"]>;
   /** Extra data disks of the build VM (`sizeGB`). */
   additionalDataDisks?: DeepInput<ImageTemplateInputs["additionalDataDisks"]>;
-  /** `state: Enabled` makes the service build once the template is created. */
+  /** `state: Enabled` makes the service build when the template is created or updated. */
   autoRun?: DeepInput<ImageTemplateInputs["autoRun"]>;
   /** Tags for the resources the service creates during a build. */
   managedResourceTags?: DeepInput<ImageTemplateInputs["managedResourceTags"]>;

@@ -139,7 +139,7 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
     default: 0,
     reset: 0,
     cmdlet: "-VMProfileOsdiskSizeGb",
-    doc: "OS disk size of the build VM in GB; 0 or omitted = the source image's size.",
+    doc: "OS disk size of the build VM in GB; 0 or omitted = Azure's default size.",
   },
   vmProfileVmsize: {
     change: "update",
@@ -208,7 +208,7 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
   autoRun: {
     change: "replace",
     arm: "properties.autoRun",
-    doc: "`state: Enabled` makes the service build once the template is created.",
+    doc: "`state: Enabled` makes the service build when the template is created or updated.",
   },
   managedResourceTags: {
     change: "replace",
@@ -310,6 +310,10 @@ export const MEMBERS: Record<string, Member> = {
   "build.waitForCompletion": { default: true, doc: "Wait for the build to end (default true)." },
   "build.timeoutMinutes": { doc: "How long to wait (default: buildTimeoutInMinute, 0 meaning 240, plus a margin)." },
   "build.cancelOnTimeout": { default: false, doc: "Cancel the build when the wait times out (default false)." },
+  "build.logs": {
+    default: "onFailure",
+    doc: 'The build\'s customization.log: "onFailure" (default) shows its relevant lines when the build fails, "stream" also prints it live, "off" never reads it.',
+  },
 };
 
 /** A read-only output the service reports (stored next to the echoed arguments). */
@@ -385,6 +389,12 @@ export const BUILD_OUTPUTS = {
   },
   buildPending: {
     doc: "True while a build the program asked for has not completed (failed, canceled, timed out): the next up retries it.",
+  },
+  lastBuildLog: {
+    doc: 'The blob URL of the latest build\'s customization.log, once read (a failed build, or build.logs "stream").',
+  },
+  lastBuildError: {
+    doc: 'The latest failed build\'s failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with non-zero exit status: 1`.',
   },
 } as const;
 

@@ -8,6 +8,7 @@
 import * as assert from "node:assert/strict";
 import type { PulumiFn, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { ImageTemplate, ImageTemplateTrigger, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
+import { templateArgs } from "../../bench/programs/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
@@ -23,27 +24,9 @@ interface Spec {
 
 function program(subscriptionId: string, spec: Spec): PulumiFn {
   return async () => {
-    const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${RG}`;
     const template = new ImageTemplate("web", {
-      resourceGroupName: RG,
-      location: "westus2",
-      identityUserAssignedIdentity: [`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
-      source: {
-        type: "PlatformImage",
-        publisher: "Canonical",
-        offer: "ubuntu-24_04-lts",
-        sku: "server",
-        version: "latest",
-      },
+      ...templateArgs(subscriptionId, RG),
       customize: [{ type: "Shell", name: "nginx", inline: ["sudo apt-get install -y nginx"] }],
-      distribute: [
-        {
-          type: "ManagedImage",
-          runOutputName: "web-image",
-          imageId: `${rgId}/providers/Microsoft.Compute/images/web`,
-          location: "westus2",
-        },
-      ],
       build: spec.build,
     });
     if (spec.triggerName) {
@@ -56,7 +39,7 @@ function program(subscriptionId: string, spec: Spec): PulumiFn {
     }
     return {
       templateName: template.imageTemplateName,
-      imageId: template.artifactOf("web-image"),
+      imageId: template.artifactOf("mi"),
       runState: template.lastRunStatusRunState,
     };
   };
@@ -73,13 +56,21 @@ describe("image builds through the Pulumi engine", function () {
   };
   const armRequests = async (method: string, path: RegExp) =>
     (await suite.emulator.admin.requests()).filter((r) => r.kind === "arm" && r.method === method && path.test(r.path));
-  const upWithOutput = async (): Promise<{ result?: UpResult; error?: Error; lines: string[] }> => {
+  /** Runs `pulumi up`, keeping each output line with the moment it reached this process. */
+  const upWithOutput = async (): Promise<{ result?: UpResult; error?: Error; lines: string[]; arrivals: number[] }> => {
     const lines: string[] = [];
-    const onOutput = (chunk: string) => lines.push(...chunk.split("\n"));
+    const arrivals: number[] = [];
+    const onOutput = (chunk: string) => {
+      const now = Date.now();
+      for (const line of chunk.split("\n")) {
+        lines.push(line);
+        arrivals.push(now);
+      }
+    };
     try {
-      return { result: await stack.up({ onOutput }), lines };
+      return { result: await stack.up({ onOutput }), lines, arrivals };
     } catch (error) {
-      return { error: error as Error, lines };
+      return { error: error as Error, lines, arrivals };
     }
   };
   const templateInState = async () =>
@@ -102,32 +93,50 @@ describe("image builds through the Pulumi engine", function () {
     const planned = /imageTemplateName\s*:\s*"(web-[0-9a-f]{7})"/.exec(preview.stdout)?.[1];
     assert.ok(planned, `no planned name in:\n${preview.stdout}`);
 
-    const { result, error, lines } = await upWithOutput();
+    // Each of the 4 sub-states lasts 1 s against the provider's 50 ms poll interval, so it reads every one of them.
+    await suite.emulator.admin.setTiming({ buildDurationMs: 4000 });
+    const { result, error, lines, arrivals } = await upWithOutput().finally(() =>
+      suite.emulator.admin.setTiming({ buildDurationMs: 600 }),
+    );
     assert.equal(error, undefined, lines.join("\n"));
     assert.equal(result!.outputs.templateName.value, planned, "preview and up agree on the name");
     assert.equal(
       result!.outputs.imageId.value,
-      `/subscriptions/${subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/images/web`,
+      `/subscriptions/${subscriptionId}/resourceGroups/${RG}/providers/Microsoft.Compute/images/img`,
     );
     assert.equal(result!.outputs.runState.value, "Succeeded");
 
-    const progress = lines.filter((l) => l.includes("[web] "));
+    // The CLI prints each line as it arrives, then again under "Diagnostics:" at the end: take the live ones.
+    const summaryAt = lines.findIndex((l) => /^Diagnostics:/.test(l.trim()));
+    const live = summaryAt < 0 ? lines : lines.slice(0, summaryAt);
+    const progress = live.filter((l) => l.includes("[web] "));
+    const states = progress.flatMap((l) => /\[web\] build ((?:Running - )?\w+) \(/.exec(l)?.[1] ?? []);
+    assert.deepEqual(
+      states,
+      ["Running - Queued", "Running - Building", "Running - Customizing", "Running - Distributing", "Succeeded"],
+      "every state of the emulator's sequence, once, in order",
+    );
     const order = [
       "image build requested",
       "starting an image build",
       "build Running - Queued",
       "build Running - Distributing",
       "build Succeeded",
-      "run output web-image",
+      "run output mi",
     ];
     const at = order.map((text) => progress.findIndex((l) => l.includes(text)));
     assert.ok(
       at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])),
       `progress out of order:\n${progress.join("\n")}`,
     );
-    // Live: the build's lines come before the engine's summary of the update.
-    const summary = lines.findIndex((l) => /^Resources:/.test(l.trim()));
-    assert.ok(summary > lines.findIndex((l) => l.includes("build Succeeded")));
+    // Live: the first state line reached this process before the build ended in the emulator (same clock: the
+    // emulator runs in this process), not in one batch at the end of the update.
+    const [template] = await templates(suite.emulator);
+    const buildEnd = Date.parse(
+      (template.properties as { lastRunStatus?: { endTime?: string } }).lastRunStatus?.endTime ?? "",
+    );
+    const firstState = arrivals[lines.findIndex((l) => l.includes("[web] build Running - Queued"))];
+    assert.ok(firstState < buildEnd, `first progress line at ${firstState}, build ended at ${buildEnd}`);
   });
 
   it("an up with nothing changed does not build again", async () => {
@@ -220,6 +229,40 @@ describe("image builds through the Pulumi engine", function () {
 
     await stack.destroy();
     assert.deepEqual((await suite.emulator.admin.state()).triggers, []);
+    assert.deepEqual(await templates(suite.emulator), []);
+  });
+
+  it("a failed build's up shows the failing customizer and its log lines, streamed live in order, each once", async () => {
+    await stack.destroy(); // a fresh template, so the up creates and builds it
+    await suite.emulator.admin.injectFault({
+      method: "POST",
+      path: "/run$",
+      kind: "failBuild",
+      output: ["E: Unable to locate package nginx"],
+    });
+    deploy({ build: { when: "onCreate", logs: "stream" } });
+    const { error, lines } = await upWithOutput();
+    assert.ok(error, "the up must fail");
+    assert.match(error.message, /Failing step: customizer "nginx" \(Shell\)\./);
+    assert.match(error.message, /azure-arm: E: Unable to locate package nginx/);
+    assert.match(error.message, /PACKER ERR .* ui error: ==> azure-arm: Script exited with non-zero exit status: 1/);
+    const url = (await templateInState()).outputs.lastBuildLog as string;
+    assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log$/);
+    assert.ok(error.message.includes(`Last lines of the build log (${url}):`));
+    // Live output only: the engine repeats every diagnostic in its closing "Diagnostics:" summary.
+    const live = lines.slice(
+      0,
+      lines.findIndex((l) => /^Diagnostics:/.test(l.trim())),
+    );
+    const streamed = live.flatMap((l) => /\[web\] \| (.*)$/.exec(l)?.[1] ?? []);
+    const blob = (await suite.emulator.blob(url).downloadToBuffer()).toString("utf8");
+    const log = blob
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.replace(/^\[[^\]]+\] /, ""));
+    assert.deepEqual(streamed, log, "every line of the log, once, in order");
+    assert.equal(streamed.filter((l) => l.includes('Customizer 1/1: "nginx" (Shell)')).length, 1);
+    await stack.destroy();
     assert.deepEqual(await templates(suite.emulator), []);
   });
 });

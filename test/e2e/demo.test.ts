@@ -44,6 +44,23 @@ describe("npm run demo", function () {
     assert.match(result.stderr, /npm run demo -- --destroy/);
   });
 
+  it("--fail shows a failing build: its log streamed live, the failing customizer and its log lines", async () => {
+    const result = await demo("--fail");
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stdout,
+      /\[ubuntu-web\] \| PACKER OUT ==> azure-arm: Customizer 2\/2: "install-nginx" \(Shell\)/,
+    );
+    assert.match(result.stdout, /\[ubuntu-web\] \| PACKER OUT {5}azure-arm: E: Unable to locate package nginx/);
+    assert.match(result.stdout, /Failing step: customizer "install-nginx" \(Shell\)\./);
+    assert.match(
+      result.stdout,
+      /Last lines of the build log \(https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log\):\n {8}PACKER OUT ==> azure-arm: Customizer 2\/2: "install-nginx" \(Shell\)/,
+    );
+    assert.match(result.stdout, /Stack 'demo-fail' has been removed/);
+    assert.match(result.stderr, /failed on purpose/);
+  });
+
   it("a second run changes nothing, and --destroy removes the stack and its folder", async () => {
     const again = await demo();
     assert.equal(again.code, 0, again.stderr);

@@ -13,6 +13,7 @@ import * as assert from "node:assert/strict";
 import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
+import { templateArgs } from "../../bench/programs/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
@@ -23,32 +24,7 @@ const FIXED_NAME = "replace-fixed";
 /** One template named `auto` (autonamed unless `imageTemplateName` is given). */
 function program(subscriptionId: string, opts: pulumi.CustomResourceOptions = {}, imageTemplateName?: string) {
   return async () => {
-    const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${RG}`;
-    const template = new ImageTemplate(
-      "auto",
-      {
-        imageTemplateName,
-        resourceGroupName: RG,
-        location: "westus2",
-        identityUserAssignedIdentity: [`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
-        source: {
-          type: "PlatformImage",
-          publisher: "Canonical",
-          offer: "ubuntu-24_04-lts",
-          sku: "server",
-          version: "latest",
-        },
-        distribute: [
-          {
-            type: "ManagedImage",
-            runOutputName: "image",
-            imageId: `${rgId}/providers/Microsoft.Compute/images/replace`,
-            location: "westus2",
-          },
-        ],
-      },
-      opts,
-    );
+    const template = new ImageTemplate("auto", templateArgs(subscriptionId, RG, { imageTemplateName }), opts);
     return { name: template.imageTemplateName };
   };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { arm, settle, templateBody, templatePath, waitFor, type Arm } from "./util";
+import { arm, frozenClock, settle, templateBody, templatePath, type Arm } from "./util";
 
 describe("emulator: builds, run outputs and autoRun", function () {
   let emu: TestEmulator;
@@ -21,18 +21,27 @@ describe("emulator: builds, run outputs and autoRun", function () {
   const create = async (name: string, properties: Record<string, unknown> = {}) =>
     settle(a, await a.request("PUT", templatePath(sub, "rg", name), templateBody(sub, { properties })));
 
-  /** Samples lastRunStatus until the run leaves Running; returns the distinct sub-states seen, in order. */
-  async function observeRun(name: string) {
-    const seen: string[] = [];
-    const final = await waitFor(
-      () => get(name),
-      (t) => {
-        const s = t.properties.lastRunStatus;
+  /**
+   * Steps the emulator's clock (Date, mocked) in increments far shorter than any build state and reads lastRunStatus
+   * at each step until the run leaves Running; returns the sub-states seen, in order, each time it changed. As time
+   * only moves between reads, a slow machine cannot skip a state. (Far shorter: a step of 10 ms against states of
+   * 150 ms.) `start` (under the mocked clock) starts the run.
+   */
+  async function observeRun(name: string, start: () => Promise<unknown> = async () => undefined) {
+    const STEP_MS = 10;
+    const clock = frozenClock();
+    try {
+      await start();
+      const seen: string[] = [];
+      for (;;) {
+        const s = (await get(name)).properties.lastRunStatus;
+        if (s !== undefined && s.runState !== "Running") return { seen, final: s };
         if (s?.runState === "Running" && seen.at(-1) !== s.runSubState) seen.push(s.runSubState);
-        return s !== undefined && s.runState !== "Running";
-      },
-    );
-    return { seen, final: final.properties.lastRunStatus };
+        clock.advance(STEP_MS);
+      }
+    } finally {
+      await clock.release();
+    }
   }
 
   it("walks Queued, Building, Customizing, Optimizing, Validating, Distributing to Succeeded", async () => {
@@ -41,9 +50,11 @@ describe("emulator: builds, run outputs and autoRun", function () {
       validate: { inVMValidations: [{ type: "Shell", name: "check", inline: ["true"] }] },
     });
     assert.equal((await get("t")).properties.lastRunStatus, undefined);
-    const run = await a.request("POST", templatePath(sub, "rg", "t", "/run"));
+    let run = { status: 0 } as Awaited<ReturnType<Arm["request"]>>;
+    const { seen, final } = await observeRun("t", async () => {
+      run = await a.request("POST", templatePath(sub, "rg", "t", "/run"));
+    });
     assert.equal(run.status, 202);
-    const { seen, final } = await observeRun("t");
     assert.deepEqual(seen, ["Queued", "Building", "Customizing", "Optimizing", "Validating", "Distributing"]);
     assert.equal(final.runState, "Succeeded");
     assert.ok(Date.parse(final.endTime) >= Date.parse(final.startTime));
@@ -67,8 +78,7 @@ describe("emulator: builds, run outputs and autoRun", function () {
         { type: "VHD", runOutputName: "vhd", uri: "https://acct.blob.core.windows.net/vhds/out.vhd" },
       ],
     });
-    await a.request("POST", templatePath(sub, "rg", "t", "/run"));
-    const { seen } = await observeRun("t");
+    const { seen } = await observeRun("t", () => a.request("POST", templatePath(sub, "rg", "t", "/run")));
     assert.deepEqual(seen, ["Queued", "Building", "Customizing", "Distributing"]);
     const outputs = (await a.request("GET", templatePath(sub, "rg", "t", "/runOutputs"))).body.value;
     assert.deepEqual(

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import * as https from "node:https";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -9,6 +10,18 @@ import { createInterface } from "node:readline";
 /** `npm test` builds first; the CLI and walkthrough are tested as shipped, from dist/. */
 const DIST = path.resolve(__dirname, "../../dist/emulator");
 const CLI = path.join(DIST, "cli.js");
+
+/** The HTTP status of a GET, or the connection error's code. */
+function probe(url: string, ca: string): Promise<number | string> {
+  return new Promise((resolve) => {
+    https
+      .get(url, { ca }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+}
 
 function readyLine(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -76,6 +89,7 @@ describe("emulator: CLI and SDK walkthrough", function () {
     child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
     const ready = JSON.parse(line);
     assert.deepEqual(Object.keys(ready).sort(), [
+      "blobUrl",
       "caCertPath",
       "clientCertificatePath",
       "clientId",
@@ -93,6 +107,12 @@ describe("emulator: CLI and SDK walkthrough", function () {
     assert.equal(ready.identityEndpoint, `${ready.url}/msi/token`);
     assert.match(readFileSync(ready.clientCertificatePath, "utf8"), /PRIVATE KEY-----[\s\S]+BEGIN CERTIFICATE/);
     assert.match(ready.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+    // Azurite, started by the emulator, serves HTTPS with the emulator's certificate (only staging accounts exist).
+    const blobAnswer = await probe(
+      `${ready.blobUrl}/devstoreaccount1?comp=list`,
+      readFileSync(ready.caCertPath, "utf8"),
+    );
+    assert.equal(blobAnswer, 404);
     assert.deepEqual(Object.keys(ready.env).sort(), [
       "ARM_CLIENT_ID",
       "ARM_CLIENT_SECRET",
@@ -124,6 +144,7 @@ describe("emulator: CLI and SDK walkthrough", function () {
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     assert.equal(await exited, 0);
+    assert.equal(await probe(ready.blobUrl, ""), "ECONNREFUSED", "Azurite stops with the emulator");
     assert.equal(stdout, "", "nothing but the ready line may go to stdout");
     assert.match(stderr, /listening on https:\/\/127\.0\.0\.1/);
   });

@@ -140,18 +140,24 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       const got = await a.request("GET", url(id));
       const documented = ex.responses["200"].body;
       assertShape(got.body, documented, "body", documented.tags && !ex.parameters.parameters.tags ? ["tags"] : []);
-      for (const k of ["tags", "identity"] as const) {
-        if (ex.parameters.parameters[k])
-          assert.deepEqual(
+      // Every member the example's PATCH sends must read back as sent (no assertion left behind a condition).
+      const sent = ex.parameters.parameters;
+      const updated: [string, unknown, unknown][] = [
+        ...(["tags", "identity"] as const)
+          .filter((k) => sent[k] !== undefined)
+          .map((k): [string, unknown, unknown] => [
+            k,
             got.body[k],
-            documented[k] && k === "identity" && documented[k].type === "None"
-              ? { type: "None" }
-              : ex.parameters.parameters[k],
-          );
-      }
-      if (ex.parameters.parameters.properties?.vmProfile) {
-        assert.deepEqual(got.body.properties.vmProfile, ex.parameters.parameters.properties.vmProfile);
-      }
+            k === "identity" && documented.identity?.type === "None" ? { type: "None" } : sent[k],
+          ]),
+        ...Object.entries(sent.properties ?? {}).map(([k, v]): [string, unknown, unknown] => [
+          `properties.${k}`,
+          got.body.properties[k],
+          v,
+        ]),
+      ];
+      assert.notEqual(updated.length, 0, "the example updates nothing");
+      for (const [member, actual, expected] of updated) assert.deepEqual(actual, expected, member);
     },
     async VirtualMachineImageTemplates_Delete(ex) {
       const id = templateId(ex.parameters);

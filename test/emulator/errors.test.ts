@@ -1,16 +1,18 @@
 import assert from "node:assert/strict";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { API, arm, settle, templateBody, templatePath, waitFor, type AnyJson, type Arm } from "./util";
+import { API, arm, frozenClock, settle, templateBody, templatePath, waitFor, type AnyJson, type Arm } from "./util";
 
 const CONFLICT =
   "Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting. If you have previously tried to submit a template and it failed to provision, you must delete it first and then resubmit. For more information, go to https://aka.ms/azvmimagebuilderts.";
+
+const LRO_MS = 50;
 
 describe("emulator: service error rules", function () {
   let emu: TestEmulator;
   let a: Arm;
   let sub: string;
   before(async () => {
-    emu = await startTestEmulator({ lroDurationMs: 50, buildDurationMs: 400, pageSize: 2 });
+    emu = await startTestEmulator({ lroDurationMs: LRO_MS, buildDurationMs: 400, pageSize: 2 });
     a = await arm(emu);
     sub = emu.subscriptionId;
   });
@@ -135,49 +137,58 @@ describe("emulator: service error rules", function () {
   });
 
   it("refuses delete while building, run/cancel in the wrong state, delete while creating", async () => {
-    const created = await put("t");
-    await expectError(
-      a.request("DELETE", templatePath(sub, "rg", "t")),
-      409,
-      "OperationNotAllowed",
-      "Operation 'DELETE' is not allowed in provisioningState: 'creating'",
-    );
-    await settle(a, created);
-    await expectError(
-      a.request("POST", templatePath(sub, "rg", "t", "/cancel")),
-      409,
-      "OperationNotAllowed",
-      /imageTemplates\/cancel\/action is not allowed in provisioning state: provisioned or run state: \.$/,
-    );
-    assert.equal((await a.request("POST", templatePath(sub, "rg", "t", "/run"))).status, 202);
-    await expectError(
-      a.request("DELETE", templatePath(sub, "rg", "t")),
-      409,
-      "OperationNotAllowed",
-      "Operation Microsoft.VirtualMachineImages/imageTemplates/delete is not allowed in provisioning state: provisioned or run state: running.",
-    );
-    await expectError(
-      a.request("POST", templatePath(sub, "rg", "t", "/run")),
-      409,
-      "OperationNotAllowed",
-      /run state: running\.$/,
-    );
-    assert.equal((await a.request("POST", templatePath(sub, "rg", "t", "/cancel"))).status, 202);
-    await expectError(
-      a.request("POST", templatePath(sub, "rg", "t", "/cancel")),
-      409,
-      "OperationNotAllowed",
-      /run state: canceling\.$/,
-    );
+    // The clock stands still between steps, so each state lasts exactly as long as the test needs it.
+    const clock = frozenClock();
+    try {
+      const created = await put("t");
+      await expectError(
+        a.request("DELETE", templatePath(sub, "rg", "t")),
+        409,
+        "OperationNotAllowed",
+        "Operation 'DELETE' is not allowed in provisioningState: 'creating'",
+      );
+      clock.advance(LRO_MS);
+      await settle(a, created);
+      await expectError(
+        a.request("POST", templatePath(sub, "rg", "t", "/cancel")),
+        409,
+        "OperationNotAllowed",
+        /imageTemplates\/cancel\/action is not allowed in provisioning state: provisioned or run state: \.$/,
+      );
+      assert.equal((await a.request("POST", templatePath(sub, "rg", "t", "/run"))).status, 202);
+      await expectError(
+        a.request("DELETE", templatePath(sub, "rg", "t")),
+        409,
+        "OperationNotAllowed",
+        "Operation Microsoft.VirtualMachineImages/imageTemplates/delete is not allowed in provisioning state: provisioned or run state: running.",
+      );
+      await expectError(
+        a.request("POST", templatePath(sub, "rg", "t", "/run")),
+        409,
+        "OperationNotAllowed",
+        /run state: running\.$/,
+      );
+      assert.equal((await a.request("POST", templatePath(sub, "rg", "t", "/cancel"))).status, 202);
+      await expectError(
+        a.request("POST", templatePath(sub, "rg", "t", "/cancel")),
+        409,
+        "OperationNotAllowed",
+        /run state: canceling\.$/,
+      );
 
-    await emu.admin.injectFault({ method: "PUT", path: "/imageTemplates/broken$", kind: "failProvisioning" });
-    await settle(a, await put("broken"));
-    await expectError(
-      a.request("POST", templatePath(sub, "rg", "broken", "/run")),
-      409,
-      "OperationNotAllowed",
-      /^Operation Microsoft\.VirtualMachineImages\/imageTemplates\/run is not allowed in provisioning state: failed or run state/,
-    );
+      await emu.admin.injectFault({ method: "PUT", path: "/imageTemplates/broken$", kind: "failProvisioning" });
+      const broken = await put("broken");
+      clock.advance(LRO_MS);
+      await settle(a, broken);
+      await expectError(
+        a.request("POST", templatePath(sub, "rg", "broken", "/run")),
+        409,
+        "OperationNotAllowed",
+        /^Operation Microsoft\.VirtualMachineImages\/imageTemplates\/run is not allowed in provisioning state: failed or run state/,
+      );
+    } finally {
+      await clock.release();
+    }
   });
 
   it("answers 404 ResourceNotFound for missing resources and 204 for deleting them", async () => {

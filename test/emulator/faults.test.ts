@@ -99,10 +99,17 @@ describe("emulator: fault injection", function () {
     const run = await a.request("POST", templatePath(sub, "rg", "t", "/run"));
     const op = await settle(a, run);
     assert.equal(op.status, "Failed");
-    assert.match(op.error?.message ?? "", /Packer build command has failed/);
+    assert.equal(op.error?.code, "PackerBuildFailed");
+    assert.match(
+      op.error?.message ?? "",
+      /^During the image build a failure has occurred\. Packer build logs are at location /,
+    );
     const status = (await a.request("GET", templatePath(sub, "rg", "t"))).body.properties.lastRunStatus;
     assert.equal(status.runState, "Failed");
-    assert.match(status.message, /customization\.log/);
+    assert.match(
+      status.message,
+      /^PackerBuildFailed: .*\/resourceGroups\/IT_rg_t_[^/]+\/providers\/Microsoft\.Storage\/storageAccounts\/[a-z0-9]{24}\/blobServices\/default\/containers\/packerlogs\/[0-9a-f-]{36}\/customization\.log\. Use this operationId [0-9a-f-]{36} to search packer logs\./,
+    );
     assert.deepEqual((await a.request("GET", templatePath(sub, "rg", "t", "/runOutputs"))).body.value, []);
     // The next run (no fault left) succeeds.
     assert.equal((await settle(a, await a.request("POST", templatePath(sub, "rg", "t", "/run")))).status, "Succeeded");

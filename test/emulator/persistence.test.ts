@@ -3,15 +3,39 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { generateSchema } from "../../emulator/schema/generate";
-import { startTestEmulator } from "../helpers/emulator";
-import { arm, settle, templateBody, templatePath } from "./util";
+import { startTestEmulator as startEmulator, type TestEmulator } from "../helpers/emulator";
+import { arm as armClient, settle, templateBody, templatePath, type Arm } from "./util";
 
 describe("emulator: persistence across restarts", function () {
   let dataDir: string;
+  // Whatever a test started and did not stop is stopped after it, so a failed assertion never leaves a server
+  // holding mocha open.
+  const running = new Set<TestEmulator>();
+  const clients = new Set<Arm>();
+  const startTestEmulator = async (options: Parameters<typeof startEmulator>[0]) => {
+    const emu = await startEmulator(options);
+    const stop = emu.stop;
+    emu.stop = async () => {
+      running.delete(emu);
+      await stop();
+    };
+    running.add(emu);
+    return emu;
+  };
+  const arm = async (emu: TestEmulator) => {
+    const client = await armClient(emu);
+    clients.add(client);
+    return client;
+  };
   beforeEach(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "emu-persist-"));
   });
-  afterEach(() => rm(dataDir, { recursive: true, force: true }));
+  afterEach(async () => {
+    for (const client of clients) client.close();
+    clients.clear();
+    for (const emu of [...running]) await emu.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
 
   it("keeps state, credentials and certificate across a restart on the same data dir", async () => {
     const first = await startTestEmulator({ dataDir });
@@ -25,24 +49,19 @@ describe("emulator: persistence across restarts", function () {
     await first.stop();
 
     const second = await startTestEmulator({ dataDir });
-    try {
-      assert.deepEqual(
-        [second.tenantId, second.clientId, second.clientSecret, second.subscriptionId, second.caPem],
-        [first.tenantId, first.clientId, first.clientSecret, first.subscriptionId, first.caPem],
-      );
-      const b = await arm(second);
-      const t = await b.request("GET", templatePath(second.subscriptionId, "rg", "kept"));
-      assert.equal(t.status, 200);
-      assert.equal(t.body.properties.provisioningState, "Succeeded");
-      assert.equal(t.body.properties.lastRunStatus.runState, "Succeeded");
-      assert.equal(
-        (await b.request("GET", templatePath(second.subscriptionId, "rg", "kept", "/runOutputs"))).body.value.length,
-        1,
-      );
-      b.close();
-    } finally {
-      await second.stop();
-    }
+    assert.deepEqual(
+      [second.tenantId, second.clientId, second.clientSecret, second.subscriptionId, second.caPem],
+      [first.tenantId, first.clientId, first.clientSecret, first.subscriptionId, first.caPem],
+    );
+    const b = await arm(second);
+    const t = await b.request("GET", templatePath(second.subscriptionId, "rg", "kept"));
+    assert.equal(t.status, 200);
+    assert.equal(t.body.properties.provisioningState, "Succeeded");
+    assert.equal(t.body.properties.lastRunStatus.runState, "Succeeded");
+    assert.equal(
+      (await b.request("GET", templatePath(second.subscriptionId, "rg", "kept", "/runOutputs"))).body.value.length,
+      1,
+    );
   });
 
   it("never loses an acknowledged write under concurrency and leaves a valid state file", async () => {

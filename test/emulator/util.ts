@@ -1,5 +1,6 @@
 /** Shared helpers for the emulator's own tests: raw ARM requests with a token, polling, template bodies. */
 import * as https from "node:https";
+import { mock } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import type { RunningEmulator } from "../../emulator";
 import { requestText } from "../../emulator/https-client";
@@ -118,4 +119,21 @@ export async function settle(
       (r) => r.body?.status !== "InProgress",
     )
   ).body;
+}
+
+/**
+ * Holds the in-process emulator's clock (Date only; timers keep running) still, so states that last a few
+ * milliseconds (Creating, Running, Canceling) are observed whatever the machine's load; `advance` moves it on.
+ */
+export function frozenClock(): { advance(ms: number): void; release(): Promise<void> } {
+  mock.timers.enable({ apis: ["Date"], now: Date.now() });
+  return {
+    advance: (ms) => mock.timers.tick(ms),
+    /** Back to the real clock once it has caught up with the frozen one: time never runs backwards. */
+    async release() {
+      const reached = Date.now();
+      mock.timers.reset();
+      await delay(Math.max(0, reached - Date.now()));
+    },
+  };
 }

@@ -19,6 +19,7 @@ import tls = require("node:tls");
 import { readFileSync } from "node:fs";
 import { ClientSecretCredential } from "@azure/identity";
 import { ImageBuilderClient } from "@azure/arm-imagebuilder";
+import { BlobClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
 
 export interface TestEmulator extends RunningEmulator {
@@ -28,6 +29,8 @@ export interface TestEmulator extends RunningEmulator {
   credential(): ClientSecretCredential;
   /** An ImageBuilderClient for the emulator's subscription (or another one). */
   client(subscriptionId?: string): ImageBuilderClient;
+  /** A blob (a build log) in the emulator's Azurite, read with a bearer token from the emulator for the storage scope. */
+  blob(url: string): BlobClient;
   /** Poll options for SDK pollers, using the env's small interval. */
   poll: { updateIntervalInMs: number };
 }
@@ -57,6 +60,8 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     credential,
     client: (subscriptionId = emu.subscriptionId) =>
       new ImageBuilderClient(credential(), subscriptionId, { endpoint: emu.url, ...sdkOptions() }),
+    // Storage's pipeline options are handed on to core-rest-pipeline, whose tlsPolicy applies `tlsOptions`.
+    blob: (url) => new BlobClient(url, credential(), sdkOptions() as StoragePipelineOptions),
     poll: { updateIntervalInMs: Number(emu.env.AZURE_IMAGEBUILDER_POLL_INTERVAL_MS) },
     async stop() {
       emu.admin.close();

@@ -22,8 +22,8 @@ type Expected = "present" | "absent" | "patched";
 const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 const RG = "rg-faults";
 const NAME = "tpl-fault";
-/** Slack for timers and request handling when comparing request timestamps (ms). */
-const SLACK_MS = 400;
+/** Rounding of the request log's millisecond timestamps against the client's timer (ms). */
+const ROUNDING_MS = 5;
 const FAST_RETRIES = { AZURE_IMAGEBUILDER_RETRY_DELAY_MS: "10", AZURE_IMAGEBUILDER_MAX_RETRY_DELAY_MS: "40" };
 
 interface Operation {
@@ -138,7 +138,8 @@ describe("reliability: provider operations under injected faults", function () {
         const [throttled, retried] = await attempts(op);
         assert.deepEqual([throttled.status, retried.status >= 200 && retried.status < 300], [429, true]);
         const waited = gap(throttled, retried);
-        assert.ok(waited >= 1000 - 5 && waited < 1000 + SLACK_MS, `retried after ${waited} ms`);
+        // No request before the interval the service asked for; how much later depends on the machine's load.
+        assert.ok(waited >= 1000 - ROUNDING_MS, `retried after ${waited} ms`);
         await assertEmulatorHolds(op.onSuccess);
         tally.survived++;
       });
@@ -153,11 +154,12 @@ describe("reliability: provider operations under injected faults", function () {
           log.map((e) => (e.status >= 200 && e.status < 300 ? "ok" : e.status)),
           [500, 503, "ok"],
         );
-        // Attempt n waits between base*2^n/2 and base*2^n (the SDK's jittered exponential strategy).
+        // Attempt n waits at least base*2^n/2 (the SDK's jittered exponential strategy); the emulator's log shows no
+        // retry came sooner. Upper bounds are left out: a loaded machine only makes the gaps longer.
         const base = DEFAULT_RETRY.retryDelayInMs;
         const [first, second] = [gap(log[0], log[1]), gap(log[1], log[2])];
-        assert.ok(first >= base / 2 - 5 && first < base + SLACK_MS, `first retry after ${first} ms`);
-        assert.ok(second >= base - 5 && second < 2 * base + SLACK_MS, `second retry after ${second} ms`);
+        assert.ok(first >= base / 2 - ROUNDING_MS, `first retry after ${first} ms`);
+        assert.ok(second >= base - ROUNDING_MS, `second retry after ${second} ms`);
         await assertEmulatorHolds(op.onSuccess);
         tally.survived++;
       });

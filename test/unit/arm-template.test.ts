@@ -3,6 +3,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { argsFromArmTemplate, ArmTemplateError } from "../../provider/arm-template";
 import { checkInputs } from "../../provider/check";
+import { ARG_ENTRIES } from "../../provider/image-template/properties";
+import { toImageTemplate } from "../../provider/mapping";
 import {
   READ_ONLY_ENVELOPE,
   READ_ONLY_IDENTITY_VALUE,
@@ -12,7 +14,7 @@ import {
   readOnlyWarning,
   withoutReadOnly,
 } from "../../provider/read-only";
-import { minimalArgs, RG_ID, SUB, UAI } from "./fixtures/args";
+import { minimalArgs, RG_ID, SUB, UAI, validMaximalArgs } from "./fixtures/args";
 
 type Json = Record<string, unknown>;
 
@@ -139,6 +141,18 @@ describe("argsFromArmTemplate", () => {
     });
   });
 
+  it("takes every argument from its ARM path in the property table", () => {
+    const args = validMaximalArgs() as Json;
+    // The wire body a PUT of these arguments sends (the SDK's flattened model with properties nested again).
+    const { location, tags, identity, ...properties } = toImageTemplate(args as never) as unknown as Json;
+    const wire = JSON.parse(JSON.stringify({ location, tags, identity, properties }));
+    const converted = argsFromArmTemplate({ ...wire, name: args.imageTemplateName }) as Json;
+    const expected = ARG_ENTRIES.filter(([k, a]) => a.arm !== undefined && args[k] !== undefined).map(([k]) => k);
+    assert.ok(expected.length >= 20, `the fixture sets ${expected.length} arguments with an ARM path`);
+    for (const k of expected) assert.deepEqual(converted[k], args[k], k);
+    assert.equal(converted.imageTemplateName, args.imageTemplateName);
+  });
+
   it("picks the one image template out of a whole ARM template", () => {
     const template = { $schema: "s", resources: [{ type: "Microsoft.Compute/images", name: "i" }, resource()] };
     assert.equal(argsFromArmTemplate(template).imageTemplateName, "web");
@@ -191,6 +205,7 @@ describe("argsFromArmTemplate", () => {
       found.map((f) => f.slice(0, f.indexOf(":"))),
       ["type", "properties.vmProfile.vmSizes", "properties.nope", "copy"],
     );
+    assert.match(found[2], /allowed: buildTimeoutInMinutes, customize, distribute, source, .*, vmProfile$/);
     assert.deepEqual(problems("[]"), ['(root): must be a JSON object, got "[]"']);
   });
 

@@ -17,6 +17,7 @@ describe("build settings: defaults and validation", () => {
       waitForCompletion: true,
       timeoutMinutes: 270,
       cancelOnTimeout: false,
+      logs: "onFailure",
     });
     assert.equal(resolveBuild({ ...minimalArgs(), buildTimeoutInMinute: 60 }).timeoutMinutes, 90);
     assert.equal(resolveBuild(withBuild({ timeoutMinutes: 0.5 }, { buildTimeoutInMinute: 60 })).timeoutMinutes, 0.5);
@@ -31,8 +32,13 @@ describe("build settings: defaults and validation", () => {
         waitForCompletion: false,
         timeoutMinutes: 5,
         cancelOnTimeout: true,
+        logs: "stream",
       }),
       [],
+    );
+    assert.deepEqual(
+      check({ logs: "always" }).map((f) => f.property),
+      ["build.logs"],
     );
     assert.deepEqual(
       check({ when: "always" }).map((f) => f.property),

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { credentialSources } from "../../provider/azure/client";
-import { resolveAzureSettings, setting } from "../../provider/azure/credentials";
+import {
+  DEFAULT_RETRY,
+  pollIntervalMs,
+  resolveAzureSettings,
+  resolveCloud,
+  retrySettings,
+  setting,
+} from "../../provider/azure/credentials";
 
 // Which variable feeds which setting, one family at a time (the emulator's environment sets both families).
 describe("credential settings: AZURE_* first, ARM_* as the fallback", () => {
@@ -40,6 +47,66 @@ describe("credential settings: AZURE_* first, ARM_* as the fallback", () => {
     for (const missing of Object.keys(all)) {
       const env = { ...all, [missing]: undefined };
       assert.equal(credentialSources(env)[0].credential, undefined, `without ${missing}`);
+    }
+  });
+});
+
+describe("settings from the environment: spelling and bounds", () => {
+  it("trims every trailing slash from endpoints and reads cloud names with spaces, dashes and underscores", () => {
+    const s = resolveAzureSettings({
+      AZURE_RESOURCE_MANAGER_ENDPOINT: "https://arm.example//",
+      AZURE_AUTHORITY_HOST: "https://login.example///",
+    });
+    assert.equal(s.endpoint, "https://arm.example");
+    assert.equal(s.authorityHost, "https://login.example");
+    assert.equal(resolveCloud({ ARM_ENVIRONMENT: "Azure US-Government" }).name, "AzureUSGovernment");
+    assert.equal(resolveCloud({ AZURE_ENVIRONMENT: "azure_china_cloud" }).name, "AzureChinaCloud");
+  });
+
+  it("treats an empty variable as unset", () => {
+    assert.equal(pollIntervalMs({ AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: "" }), 2000);
+    assert.deepEqual(retrySettings({ AZURE_IMAGEBUILDER_MAX_RETRIES: "" }), DEFAULT_RETRY);
+  });
+
+  it("reads each retry bound from its own variable", () => {
+    assert.deepEqual(
+      retrySettings({
+        AZURE_IMAGEBUILDER_MAX_RETRIES: "2",
+        AZURE_IMAGEBUILDER_RETRY_DELAY_MS: "5",
+        AZURE_IMAGEBUILDER_MAX_RETRY_DELAY_MS: "7",
+      }),
+      { maxRetries: 2, retryDelayInMs: 5, maxRetryDelayInMs: 7 },
+    );
+    assert.equal(retrySettings({ AZURE_IMAGEBUILDER_RETRY_DELAY_MS: "0.5" }).retryDelayInMs, 0.5);
+  });
+
+  it("rejects negative, non-numeric and (for counts) fractional values, naming the variable and the rule", () => {
+    const cases: [Record<string, string>, string][] = [
+      [
+        { AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: "-1" },
+        'AZURE_IMAGEBUILDER_POLL_INTERVAL_MS must be a non-negative number of milliseconds, got "-1"',
+      ],
+      [
+        { AZURE_IMAGEBUILDER_MAX_RETRIES: "1.5" },
+        'AZURE_IMAGEBUILDER_MAX_RETRIES must be a non-negative integer, got "1.5"',
+      ],
+      [
+        { AZURE_IMAGEBUILDER_MAX_RETRIES: "-2" },
+        'AZURE_IMAGEBUILDER_MAX_RETRIES must be a non-negative integer, got "-2"',
+      ],
+      [
+        { AZURE_IMAGEBUILDER_RETRY_DELAY_MS: "soon" },
+        'AZURE_IMAGEBUILDER_RETRY_DELAY_MS must be a non-negative number of milliseconds, got "soon"',
+      ],
+      [
+        { AZURE_IMAGEBUILDER_MAX_RETRY_DELAY_MS: "-3" },
+        'AZURE_IMAGEBUILDER_MAX_RETRY_DELAY_MS must be a non-negative number of milliseconds, got "-3"',
+      ],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => (env.AZURE_IMAGEBUILDER_POLL_INTERVAL_MS ? pollIntervalMs(env) : retrySettings(env)), {
+        message,
+      });
     }
   });
 });

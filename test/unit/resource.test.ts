@@ -49,4 +49,12 @@ describe("ImageTemplate resource class", function () {
     assert.equal(warnings.length, 1, run.stderr);
     assert.match(warnings[0], /^warning: .*build\.timeoutMinutes/);
   });
+
+  it("restores Error.stackTraceLimit after construction, also when the constructor throws", () => {
+    const { stackTraceLimit } = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    assert.equal(stackTraceLimit.before, 10, "Node's default limit, so the checks below can tell a change");
+    assert.equal(stackTraceLimit.afterCreate, 10);
+    assert.match(stackTraceLimit.thrown, /parent is not a valid Resource/);
+    assert.equal(stackTraceLimit.afterThrow, 10);
+  });
 });
