@@ -29,7 +29,9 @@ export function installCopy(projectDir: string): string {
   cpSync(path.join(root, "package.json"), path.join(target, "package.json"));
   cpSync(path.join(root, "dist/provider"), path.join(target, "dist/provider"), { recursive: true });
   for (const dep of readdirSync(path.join(root, "node_modules"))) {
-    if (!dep.startsWith(".")) symlinkSync(path.join(root, "node_modules", dep), path.join(modules, dep));
+    // Not the checkout's own link to itself (the examples' way to resolve the package in the repository).
+    if (!dep.startsWith(".") && dep !== PACKAGE)
+      symlinkSync(path.join(root, "node_modules", dep), path.join(modules, dep));
   }
   return target;
 }

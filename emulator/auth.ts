@@ -46,6 +46,10 @@ const ARM_AUDIENCES = new Set([
 /** Custom claim carrying the subscriptions a token may touch (real ARM uses RBAC; one claim models it). */
 const SUBSCRIPTIONS_CLAIM = "xms_emulator_subscriptions";
 const KID = "emulator-signing-key";
+const FEDERATION_KID = "emulator-federation-key";
+const FEDERATED_AUDIENCE = "api://AzureADTokenExchange";
+/** The one workload the emulator's federated identity credential trusts (GitHub's subject format). */
+const FEDERATED_SUBJECT = "repo:emulator/workload:environment:emulator";
 
 /** Signs (RS256, key persisted in the data dir) and checks ARM bearer tokens. */
 export class TokenAuthority {
@@ -105,6 +109,33 @@ export class TokenAuthority {
       .setExpirationTime(now + lifetime)
       .sign(this.privateKey);
     return { accessToken, expiresIn: lifetime };
+  }
+
+  /**
+   * A federated token the emulator's tenant trusts for its service principal (a federated identity credential), like
+   * the OIDC token GitHub Actions or a Kubernetes cluster issue: audience api://AzureADTokenExchange.
+   */
+  async issueFederated(issuer: string, lifetimeSeconds = 3600): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({})
+      .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: FEDERATION_KID })
+      .setIssuer(issuer)
+      .setSubject(FEDERATED_SUBJECT)
+      .setAudience(FEDERATED_AUDIENCE)
+      .setIssuedAt(now)
+      .setNotBefore(now - 300)
+      .setExpirationTime(now + lifetimeSeconds)
+      .sign(this.privateKey);
+  }
+
+  /** Whether `token` is a live federated token of `issuer` (jose's error otherwise). */
+  async verifyFederated(token: string, issuer: string): Promise<void> {
+    await jwtVerify(token, this.privateKey, {
+      algorithms: ["RS256"],
+      issuer,
+      audience: FEDERATED_AUDIENCE,
+      subject: FEDERATED_SUBJECT,
+    });
   }
 
   /** Checks an `Authorization` header; throws the ArmError ARM would send (401). */

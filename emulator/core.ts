@@ -4,6 +4,7 @@ import type { EmulatorState, TemplateRecord, TriggerRecord } from "./model";
 import { isRunActive, keyOf, runStatusAt, settleProvisioning } from "./model";
 import type { BuildLogWriter } from "./packer-log";
 import type { JsonStore } from "./persistence";
+import type { SignInMaterial } from "./sign-in";
 import type { StagingStorage } from "./staging-storage";
 
 export interface Timing {
@@ -40,6 +41,7 @@ export class EmulatorCore {
   constructor(
     readonly store: JsonStore<EmulatorState>,
     readonly auth: TokenAuthority,
+    readonly signIn: SignInMaterial,
     public timing: Timing,
     readonly pageSize: number,
     readonly log: (message: string) => void,

@@ -8,7 +8,8 @@ import { EmulatorCore, type Timing } from "./core";
 import { emptyState, parseState } from "./model";
 import { BuildLogWriter } from "./packer-log";
 import { JsonStore } from "./persistence";
-import { createServer } from "./server";
+import { createServer, MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./server";
+import { loadSignInMaterial } from "./sign-in";
 import { StagingStorage } from "./staging-storage";
 import { loadOrCreateTls } from "./tls";
 
@@ -50,6 +51,14 @@ export interface RunningEmulator {
   clientId: string;
   clientSecret: string;
   subscriptionId: string;
+  /** The service principal's certificate and private key (PEM), for ARM_CLIENT_CERTIFICATE_PATH. */
+  clientCertificatePath: string;
+  /** A GitHub-Actions-style OIDC token request: ARM_OIDC_REQUEST_URL and ARM_OIDC_REQUEST_TOKEN (with ARM_USE_OIDC). */
+  oidcRequestUrl: string;
+  oidcRequestToken: string;
+  /** An App Service style managed identity endpoint: IDENTITY_ENDPOINT and IDENTITY_HEADER (with ARM_USE_MSI). */
+  identityEndpoint: string;
+  identityHeader: string;
   dataDir: string;
   /** Exactly the variables a process needs to use this emulator through the provider or the Azure SDK. */
   env: Record<string, string>;
@@ -63,17 +72,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "imagebuilder-emulator-")));
   await mkdir(dataDir, { recursive: true });
   const log = options.quiet ? () => undefined : (m: string) => process.stderr.write(`[imagebuilder-emulator] ${m}\n`);
-  const [tls, auth, store] = await Promise.all([
+  const [tls, auth, store, signIn] = await Promise.all([
     loadOrCreateTls(dataDir),
     TokenAuthority.load(dataDir, options.tokenLifetimeSeconds ?? 3600),
     JsonStore.open(path.join(dataDir, "state.json"), emptyState, parseState),
+    loadSignInMaterial(dataDir),
   ]);
   const timing: Timing = {
     lroDurationMs: options.lroDurationMs ?? DEFAULT_TIMING.lroDurationMs,
     buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
   };
-  const core = new EmulatorCore(store, auth, timing, options.pageSize ?? 50, log);
+  const core = new EmulatorCore(store, auth, signIn, timing, options.pageSize ?? 50, log);
   core.storage = await StagingStorage.start(dataDir, tls);
   core.buildLogs = new BuildLogWriter(core, core.storage);
   const server = createServer(core, tls);
@@ -116,6 +126,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clientId: p.clientId,
     clientSecret: p.clientSecret,
     subscriptionId: p.subscriptionId,
+    clientCertificatePath: signIn.clientCertificatePath,
+    oidcRequestUrl: `${url}${OIDC_REQUEST_PATH}?api-version=2.0`,
+    oidcRequestToken: signIn.oidcRequestToken,
+    identityEndpoint: `${url}${MANAGED_IDENTITY_PATH}`,
+    identityHeader: signIn.identityHeader,
     dataDir,
     env,
     admin: new EmulatorAdmin(url, tls.cert),

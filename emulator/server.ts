@@ -13,7 +13,7 @@ import { listOperations } from "./handlers/operations";
 import { getRunOutput, listRunOutputs } from "./handlers/run-outputs";
 import { listStorageAccounts, STORAGE_API_VERSION } from "./handlers/storage-accounts";
 import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
-import { openIdConfiguration, signingKeys, token } from "./handlers/identity";
+import { managedIdentityToken, oidcTokenRequest, openIdConfiguration, signingKeys, token } from "./handlers/identity";
 
 const NS = "/providers/Microsoft.VirtualMachineImages";
 const RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
@@ -76,11 +76,18 @@ const ROUTES: Route[] = [
 ];
 const COMPILED = ROUTES.map(compile);
 
+/** Where the GitHub-Actions-style OIDC token request and the App Service style managed identity endpoint live. */
+export const OIDC_REQUEST_PATH = "/oidc/token";
+export const MANAGED_IDENTITY_PATH = "/msi/token";
+
 const IDENTITY = {
   discovery: /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i,
   token: /^\/([^/]+)\/oauth2\/v2\.0\/token$/i,
   keys: /^\/([^/]+)\/discovery\/v2\.0\/keys$/i,
+  oidcRequest: new RegExp(`^${OIDC_REQUEST_PATH}$`),
+  managedIdentity: new RegExp(`^${MANAGED_IDENTITY_PATH}$`),
 };
+const isIdentityPath = (path: string) => Object.values(IDENTITY).some((r) => r.test(path));
 
 /**
  * Before answering about a template (or its run's operation) whose build has ended, its build log gets every line
@@ -149,11 +156,17 @@ async function armReply(
 
 async function identityReply(
   emu: EmulatorCore,
-  method: string,
-  path: string,
+  req: IncomingMessage,
+  url: URL,
   rawBody: Buffer,
   fault: FaultRule | undefined,
 ): Promise<Reply | undefined> {
+  const method = req.method ?? "GET";
+  const path = url.pathname;
+  if (method === "GET" && IDENTITY.oidcRequest.test(path)) return oidcTokenRequest(emu, req.headers.authorization);
+  if (method === "GET" && IDENTITY.managedIdentity.test(path)) {
+    return managedIdentityToken(emu, req.headers["x-identity-header"], url.searchParams);
+  }
   let m = IDENTITY.discovery.exec(path);
   if (m && method === "GET") return openIdConfiguration(emu, m[1]);
   m = IDENTITY.keys.exec(path);
@@ -180,7 +193,7 @@ export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res
     return;
   }
   const entry: RequestLogEntry = {
-    kind: IDENTITY.discovery.test(path) || IDENTITY.token.test(path) || IDENTITY.keys.test(path) ? "identity" : "arm",
+    kind: isIdentityPath(path) ? "identity" : "arm",
     method,
     path,
     query: url.search,
@@ -202,7 +215,7 @@ export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res
   else {
     try {
       reply =
-        (entry.kind === "identity" ? await identityReply(emu, method, path, rawBody, fault) : undefined) ??
+        (entry.kind === "identity" ? await identityReply(emu, req, url, rawBody, fault) : undefined) ??
         (await armReply(
           emu,
           req,

@@ -9,6 +9,10 @@ export interface TlsMaterial {
   key: string;
 }
 
+/** Whether a PEM certificate stays valid for at least a day more (else it is regenerated). */
+export const validForAnotherDay = (pem: string): boolean =>
+  new Date(new X509Certificate(pem).validTo).getTime() > Date.now() + 24 * 3600 * 1000;
+
 /**
  * Loads the HTTPS certificate from the data dir, generating it on first start. Reusing it across restarts keeps a
  * client's NODE_EXTRA_CA_CERTS valid. The certificate is its own CA (like `openssl req -x509`), so the PEM file is
@@ -20,9 +24,7 @@ export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
   const keyPath = path.join(dataDir, "key.pem");
   try {
     const [cert, key] = await Promise.all([fs.readFile(certPath, "utf8"), fs.readFile(keyPath, "utf8")]);
-    if (new Date(new X509Certificate(cert).validTo).getTime() > Date.now() + 24 * 3600 * 1000) {
-      return { certPath, cert, key };
-    }
+    if (validForAnotherDay(cert)) return { certPath, cert, key };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }

@@ -190,10 +190,12 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
       failures.push({
         property: "subscriptionId",
         reason:
-          "is required: set subscriptionId or the AZURE_SUBSCRIPTION_ID (or ARM_SUBSCRIPTION_ID) environment variable",
+          "is required: set subscriptionId, the AZURE_SUBSCRIPTION_ID (or ARM_SUBSCRIPTION_ID) environment variable or azure-native:subscriptionId",
       });
     }
   }
+  // azure-native:location (or ARM_LOCATION), as azure-native defaults its resources' location.
+  if (user.location === undefined && environment.env.ARM_LOCATION) inputs.location = environment.env.ARM_LOCATION;
   const pulumiName = typeof news[PULUMI_NAME_KEY] === "string" ? (news[PULUMI_NAME_KEY] as string) : undefined;
   if (user.imageTemplateName === undefined) {
     const oldName = olds.imageTemplateName;

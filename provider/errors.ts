@@ -53,43 +53,58 @@ export function describeFailure(what: string, e: unknown): Error {
 
 /** One line of an @azure/identity error: without its troubleshooting link and MSAL's empty placeholders. */
 function tokenErrorCause(e: { message?: string }): string {
-  return String(e.message ?? e)
-    .replace(/\s*To troubleshoot, visit \S+\.?/g, "")
-    .replace(/\[object Object\]:\s*/g, "")
-    .replace(/^\w+Credential authentication failed\.\s*/, "")
-    .replace(/\s*\n+\s*/g, " ")
-    .replace(/[\s,]*(undefined)?$/, "");
+  return (
+    String(e.message ?? e)
+      .replace(/\s*To troubleshoot, visit \S+\.?/g, "")
+      .replace(/\[object Object\]:\s*/g, "")
+      // MSAL's rendering of a token endpoint error: keep the error and its description.
+      .replace(/Error\(s\): [\d, ]+ - |(Timestamp|Correlation ID|Trace ID): \S+( - )?|Description: /g, "")
+      .replace(/^\w+Credential authentication failed\.\s*/, "")
+      .replace(/\s*\n+\s*/g, " ")
+      .replace(/[\s,]*(undefined)?$/, "")
+  );
+}
+
+/** What explainTokenFailure needs of a credential source (client.ts's CredentialSource). */
+export interface TokenSource {
+  label: string;
+  credential?: unknown;
+  missing?: string;
+}
+
+/** The reason an @azure/identity error gives: the service's own error description when it answered. */
+function causeOf(e: unknown): string {
+  const { AuthenticationError } = require("@azure/identity") as typeof import("@azure/identity");
+  if (e instanceof AuthenticationError && e.errorResponse?.errorDescription) {
+    return `${e.errorResponse.error}: ${e.errorResponse.errorDescription}`.replace(/\s*\n+\s*/g, " ");
+  }
+  return tokenErrorCause(e as { message?: string });
 }
 
 /**
  * Turns a failed credential chain into an error naming every source in order: the ones that failed (and why), the
- * ones that were not configured, and the ones never reached because an earlier, configured one failed. Keeps the
- * name `AuthenticationError` so describeFailure reports it as a token problem.
+ * ones that were not configured, and the ones never reached because an earlier, configured one failed. `failures`
+ * pairs each error a source threw with that source's index; its type says whether the source was unavailable
+ * (CredentialUnavailableError) or failed. Keeps the name `AuthenticationError` so describeFailure
+ * reports it as a token problem.
  */
-export function explainTokenFailure(e: unknown, sources: readonly string[], authorityHost: string): Error {
-  const err = e as { name?: string; message?: string; errors?: { name?: string; message?: string }[] };
-  const failures = err.name === "AggregateAuthenticationError" && Array.isArray(err.errors) ? err.errors : [err];
-  const credentialOf = (source: string) => source.split(" ")[0];
+export function explainTokenFailure(
+  sources: readonly TokenSource[],
+  failures: readonly [error: unknown, source: number][],
+  authorityHost: string,
+): Error {
+  const { CredentialUnavailableError } = require("@azure/identity") as typeof import("@azure/identity");
   const causes = new Map<number, string>();
-  for (const f of failures) {
-    const name = /^(\w+Credential)\b/.exec(f.message ?? "")?.[1] ?? f.name;
-    const index = sources.findIndex((s) => credentialOf(s) === name);
-    if (index >= 0) causes.set(index, tokenErrorCause(f));
+  for (const [f, index] of failures) {
+    const unavailable = f instanceof CredentialUnavailableError;
+    causes.set(index, `${unavailable ? "unavailable" : "failed"}: ${causeOf(f)}`);
   }
-  // The whole chain ran when every source gave up; otherwise it stopped at the last source that reported.
-  const stoppedAt = err.name === "AggregateAuthenticationError" ? sources.length - 1 : Math.max(-1, ...causes.keys());
-  if (stoppedAt < 0) {
-    return Object.assign(new Error(`authority ${authorityHost}: ${tokenErrorCause(err)}`), {
-      name: "AuthenticationError",
-    });
-  }
-  const tried = sources
-    .slice(0, stoppedAt + 1)
-    .map((source, i) => `  ${i + 1}. ${source}: ${causes.has(i) ? `failed: ${causes.get(i)}` : "not configured"}`);
-  const rest = sources.slice(stoppedAt + 1).map(credentialOf);
-  const notTried = rest.length
-    ? `\nNot tried, as the chain stops at the first configured source that fails: ${rest.join(", ")}.`
-    : "";
-  const message = `authority ${authorityHost}; credential sources tried, in order:\n${tried.join("\n")}${notTried}\n`;
+  const line = (source: TokenSource, i: number) => {
+    const state = source.credential
+      ? (causes.get(i) ?? "not tried: an earlier source you configured failed")
+      : `not configured: ${source.missing}`;
+    return `  ${i + 1}. ${source.label}: ${state}`;
+  };
+  const message = `authority ${authorityHost}; credential sources, in the order they are tried:\n${sources.map(line).join("\n")}\n`;
   return Object.assign(new Error(message), { name: "AuthenticationError" });
 }

@@ -1,6 +1,6 @@
 import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { connect, type Connection } from "./azure/client";
+import { checkEnv, configureFromStack, connect, type Connection } from "./azure/client";
 import {
   BuildProgress,
   cancelAndWait,
@@ -208,8 +208,10 @@ async function patch(
   }
 }
 
+export const configure = configureFromStack;
+
 export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult> {
-  return checkInputs(olds ?? {}, news, { env: process.env });
+  return checkInputs(olds ?? {}, news, { env: await checkEnv(news?.subscriptionId === undefined) });
 }
 
 /** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */

@@ -14,6 +14,8 @@ import type * as Operations from "./operations";
 const loadOperations = () => loadImplementation<typeof Operations>("dist/provider/operations.js", "./operations");
 
 const imageTemplateProvider: pulumi.dynamic.ResourceProvider = {
+  // The engine sends the whole stack config (secrets decrypted) before the first call; kept in memory only.
+  configure: async (req) => loadOperations().configure(req),
   check: (olds, news) => loadOperations().check(olds, news),
   diff: (id, olds, news) => loadOperations().diff(id, olds, news),
   create: (inputs) => loadOperations().create(inputs),

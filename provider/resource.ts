@@ -5,6 +5,7 @@ import type { BuildOutputs } from "./operations";
 import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY } from "./inputs";
 import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning } from "./read-only";
 import imageTemplateProvider = require("./provider");
+import { warnIgnoredCustomTimeouts } from "./timeouts";
 
 import type { DeepInput, ImageTemplateArgs } from "./image-template/args";
 import { BUILD_OUTPUTS, OUTPUT_KEYS as COMPUTED_OUTPUT_KEYS } from "./image-template/properties";
@@ -31,9 +32,9 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly imageTemplateName: pulumi.Output<string>;
   /** The resource group that holds the template. */
   declare readonly resourceGroupName: In<"resourceGroupName">;
-  /** The template's region; `West US` and `westus` compare equal. */
-  declare readonly location: In<"location">;
-  /** Default (the cmdlet's current context): `AZURE_SUBSCRIPTION_ID`, else `ARM_SUBSCRIPTION_ID`, resolved in `check` so state records it. */
+  /** The template's region; `West US` and `westus` compare equal. Omitted: the stack config's `azure-native:location` (or `ARM_LOCATION`). */
+  declare readonly location: pulumi.Output<string>;
+  /** Default (the cmdlet's current context): `azure-native:subscriptionId`, `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID`, else the Azure CLI's default subscription; resolved in `check` so state records it. */
   declare readonly subscriptionId: pulumi.Output<string>;
   /** Maximum build duration, 0–960 minutes; 0 or omitted = 4 h. */
   declare readonly buildTimeoutInMinute: In<"buildTimeoutInMinute">;
@@ -147,6 +148,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }
+    warnIgnoredCustomTimeouts(this, opts);
     if (!opts?.id) this.warnReadOnly(args);
   }
 

@@ -1,6 +1,6 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { connect } from "./azure/client";
+import { checkEnv, configureFromStack, connect } from "./azure/client";
 import { describeFailure, isNotFound } from "./errors";
 import type { PropertyBag } from "./inputs";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
@@ -12,8 +12,10 @@ function addressOf(bag: PropertyBag): TriggerAddress {
 }
 const label = (a: TriggerAddress) => `trigger "${a.triggerName}" of image template "${a.imageTemplateName}"`;
 
+export const configure = configureFromStack;
+
 export async function check(_olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult> {
-  return checkTrigger(news, process.env);
+  return checkTrigger(news, await checkEnv(news?.subscriptionId === undefined));
 }
 
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {

@@ -9,6 +9,8 @@ import type * as Operations from "./trigger-operations";
 const load = () => loadImplementation<typeof Operations>("dist/provider/trigger-operations.js", "./trigger-operations");
 
 const imageTemplateTriggerProvider: pulumi.dynamic.ResourceProvider = {
+  // The engine sends the whole stack config (secrets decrypted) before the first call; kept in memory only.
+  configure: async (req) => load().configure(req),
   check: (olds, news) => load().check(olds, news),
   diff: (id, olds, news) => load().diff(id, olds, news),
   create: (inputs) => load().create(inputs),

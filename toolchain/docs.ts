@@ -4,6 +4,7 @@ import * as prettier from "prettier";
 import { ImageTemplateArgsCodec } from "../provider/codecs/args";
 import {
   ARG_ENTRIES,
+  ARGUMENTS,
   type Argument,
   BUILD_OUTPUTS,
   CMDLET_MECHANICS,
@@ -24,7 +25,10 @@ const end = (name: string) => `END ${name}`;
 const code = (s: string) => `\`${s}\``;
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 const row = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
-const required = new Set(Object.keys(ImageTemplateArgsCodec.required));
+// Required by the codec and not resolved by check (location may come from azure-native:location).
+const required = new Set(
+  Object.keys(ImageTemplateArgsCodec.required).filter((k) => !ARGUMENTS[k as keyof typeof ARGUMENTS].resolved),
+);
 
 function changeText(a: Argument): string {
   switch (a.change) {

@@ -1,3 +1,4 @@
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import type { FaultRule } from "../faults";
 import type { EmulatorCore } from "../core";
 import type { Reply } from "../http";
@@ -43,7 +44,7 @@ export function openIdConfiguration(emu: EmulatorCore, tenant: string): Reply {
       response_types_supported: ["code", "id_token", "code id_token", "id_token token"],
       subject_types_supported: ["pairwise"],
       id_token_signing_alg_values_supported: ["RS256"],
-      token_endpoint_auth_methods_supported: ["client_secret_post"],
+      token_endpoint_auth_methods_supported: ["client_secret_post", "private_key_jwt"],
       grant_types_supported: ["client_credentials"],
       tenant_region_scope: "NA",
       cloud_instance_name: "emulator",
@@ -76,7 +77,11 @@ export async function token(emu: EmulatorCore, tenant: string, rawBody: Buffer, 
       `Application with identifier '${form.get("client_id") ?? ""}' was not found in the directory '${tenant}'.`,
     );
   }
-  if (form.get("client_secret") !== p.clientSecret) {
+  const assertionType = form.get("client_assertion_type");
+  if (assertionType !== null) {
+    const refused = await assertionRefusal(emu, tenant, assertionType, form.get("client_assertion") ?? "");
+    if (refused) return refused;
+  } else if (form.get("client_secret") !== p.clientSecret) {
     return aadError(
       401,
       "invalid_client",
@@ -101,5 +106,110 @@ export async function token(emu: EmulatorCore, tenant: string, rawBody: Buffer, 
   return {
     status: 200,
     body: { token_type: "Bearer", expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken },
+  };
+}
+
+const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const FEDERATED_AUDIENCE = "api://AzureADTokenExchange";
+/** Entra ID accepts assertions from clients whose clock is a few minutes off (nbf, exp). */
+const CLOCK_SKEW_SECONDS = 300;
+
+/** The issuer of the federated tokens the emulator hands out (and trusts) through its OIDC request URL. */
+const federatedIssuer = (emu: EmulatorCore) => `${emu.url}/oidc`;
+
+/**
+ * Checks a client assertion the way Entra ID does for the two kinds it accepts: one the application signed with its
+ * certificate (header names the certificate's thumbprint; audience the token endpoint; issuer and subject the client
+ * id), or a federated token from an issuer the application trusts (here: the emulator's own OIDC issuer).
+ */
+async function assertionRefusal(
+  emu: EmulatorCore,
+  tenant: string,
+  type: string,
+  assertion: string,
+): Promise<Reply | undefined> {
+  if (type !== JWT_BEARER) {
+    return aadError(400, "invalid_request", 700023, `Client assertion type '${type}' is not supported.`);
+  }
+  let certificateSigned: boolean;
+  try {
+    const header = decodeProtectedHeader(assertion);
+    certificateSigned = header.x5t !== undefined || header["x5t#S256"] !== undefined;
+  } catch {
+    return aadError(400, "invalid_request", 50027, "Invalid JWT token. The token is not in a valid format.");
+  }
+  const clientId = emu.auth.principal.clientId;
+  try {
+    if (certificateSigned) {
+      await jwtVerify(assertion, emu.signIn.clientCertificateKey, {
+        algorithms: ["RS256", "PS256"],
+        issuer: clientId,
+        subject: clientId,
+        audience: `${emu.url}/${tenant}/oauth2/v2.0/token`,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+      });
+    } else {
+      await emu.auth.verifyFederated(assertion, federatedIssuer(emu));
+    }
+    return undefined;
+  } catch (e) {
+    if (e instanceof joseErrors.JWTExpired) {
+      return aadError(401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
+    }
+    if (certificateSigned) {
+      return aadError(401, "invalid_client", 700027, "Client assertion failed signature validation.");
+    }
+    return aadError(
+      401,
+      "invalid_client",
+      70021,
+      `No matching federated identity record found for presented assertion. Expected issuer '${federatedIssuer(emu)}' and audience '${FEDERATED_AUDIENCE}'.`,
+    );
+  }
+}
+
+/**
+ * A GitHub-Actions-style OIDC token request (ACTIONS_ID_TOKEN_REQUEST_URL with its bearer token): answers
+ * `{count, value}` with a federated token the token endpoint accepts as the service principal's client assertion.
+ */
+export async function oidcTokenRequest(emu: EmulatorCore, authorization: string | undefined): Promise<Reply> {
+  if (authorization !== `Bearer ${emu.signIn.oidcRequestToken}`) {
+    return { status: 401, body: { message: "Bad credentials: the request token (ARM_OIDC_REQUEST_TOKEN) is wrong" } };
+  }
+  return { status: 200, body: { count: 1, value: await emu.auth.issueFederated(federatedIssuer(emu)) } };
+}
+
+/**
+ * An App Service style managed identity endpoint (IDENTITY_ENDPOINT, api-version 2019-08-01): the X-IDENTITY-HEADER
+ * secret proves the caller runs on the host; the identity is the emulator's service principal (system-assigned, or
+ * user-assigned when asked for by its client id).
+ */
+export async function managedIdentityToken(
+  emu: EmulatorCore,
+  header: string | string[] | undefined,
+  query: URLSearchParams,
+): Promise<Reply> {
+  if (header !== emu.signIn.identityHeader) {
+    return { status: 401, body: { statusCode: 401, message: "X-IDENTITY-HEADER is missing or wrong" } };
+  }
+  if (query.get("api-version") !== "2019-08-01") {
+    return { status: 400, body: { statusCode: 400, message: "api-version must be 2019-08-01" } };
+  }
+  const resource = query.get("resource");
+  if (!resource) return { status: 400, body: { statusCode: 400, message: "resource is required" } };
+  const clientId = query.get("client_id") ?? emu.auth.principal.clientId;
+  if (clientId !== emu.auth.principal.clientId) {
+    return { status: 400, body: { statusCode: 400, message: `No managed identity with client id '${clientId}'` } };
+  }
+  const { accessToken, expiresIn } = await emu.auth.issue({ audience: resource });
+  return {
+    status: 200,
+    body: {
+      access_token: accessToken,
+      expires_on: String(Math.floor(Date.now() / 1000) + expiresIn),
+      resource,
+      token_type: "Bearer",
+      client_id: clientId,
+    },
   };
 }

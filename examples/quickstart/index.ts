@@ -1,7 +1,8 @@
 // Quickstart: an Ubuntu 22.04 image customised by two Shell steps and distributed as a managed image.
 //
-// Copy this folder, `npm install @pulumi/pulumi pulumi-azure-imagebuilder`, set the config values below and run
-// `pulumi up`. Against the local emulator every value has a working default.
+// Copy this folder, run `npm install` (package.json installs this package from its git repository; or
+// `npm install <path to the npm pack tarball>`), set the config values below and run `pulumi up`. Against the local
+// emulator every value has a working default.
 import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
 

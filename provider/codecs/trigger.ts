@@ -7,14 +7,22 @@ import { resourceGroupName, templateName } from "./ids";
 export const TriggerArgsCodec = object(
   "ImageTemplateTriggerArgs",
   {
+    /** Resource group of the template. Change: replace. */
     resourceGroupName,
-    /** The template the trigger builds; it must be provisioned with a floating ("latest") source. */
+    /** The template the trigger builds; it must be provisioned with a floating ("latest") source. Change: replace. */
     imageTemplateName: templateName,
+    /** The trigger's name (`^[A-Za-z0-9-_.]{1,64}$`); a template holds one trigger. Change: replace. */
     triggerName: templateName,
-    /** The only kind the service offers: build when a new version of the source image is published. */
+    /** `SourceImage`, the only kind: build when a new version of the source image is published. Change: replace. */
     kind: oneOf("SourceImage"),
   },
-  { subscriptionId: matching(subscriptionIdPattern, "be a subscription id (a GUID)") },
+  {
+    /**
+     * Subscription (a GUID). Default: `azure-native:subscriptionId`, `AZURE_SUBSCRIPTION_ID`, `ARM_SUBSCRIPTION_ID`,
+     * else the Azure CLI's default subscription. Change: replace.
+     */
+    subscriptionId: matching(subscriptionIdPattern, "be a subscription id (a GUID)"),
+  },
 );
 export type TriggerInputs = t.TypeOf<typeof TriggerArgsCodec>;
 export type TriggerArgKey = keyof typeof TriggerArgsCodec.required | keyof typeof TriggerArgsCodec.optional;

@@ -22,9 +22,9 @@ export interface ImageTemplateArgs extends ReadOnlyMembers {
   imageTemplateName?: DeepInput<ImageTemplateInputs["imageTemplateName"]>;
   /** The resource group that holds the template. */
   resourceGroupName: DeepInput<ImageTemplateInputs["resourceGroupName"]>;
-  /** The template's region; `West US` and `westus` compare equal. */
-  location: DeepInput<ImageTemplateInputs["location"]>;
-  /** Default (the cmdlet's current context): `AZURE_SUBSCRIPTION_ID`, else `ARM_SUBSCRIPTION_ID`, resolved in `check` so state records it. */
+  /** The template's region; `West US` and `westus` compare equal. Omitted: the stack config's `azure-native:location` (or `ARM_LOCATION`). */
+  location?: DeepInput<ImageTemplateInputs["location"]>;
+  /** Default (the cmdlet's current context): `azure-native:subscriptionId`, `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID`, else the Azure CLI's default subscription; resolved in `check` so state records it. */
   subscriptionId?: DeepInput<ImageTemplateInputs["subscriptionId"]>;
   /** Maximum build duration, 0–960 minutes; 0 or omitted = 4 h. */
   buildTimeoutInMinute?: DeepInput<ImageTemplateInputs["buildTimeoutInMinute"]>;

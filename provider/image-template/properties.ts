@@ -74,8 +74,9 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
     change: "replace",
     arm: "location",
     compare: "region",
+    resolved: true,
     cmdlet: "-Location",
-    doc: "The template's region; `West US` and `westus` compare equal.",
+    doc: "The template's region; `West US` and `westus` compare equal. Omitted: the stack config's `azure-native:location` (or `ARM_LOCATION`).",
   },
   subscriptionId: {
     change: "replace",
@@ -83,7 +84,7 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
     compare: "armId",
     resolved: true,
     cmdlet: "-SubscriptionId",
-    doc: "Default (the cmdlet's current context): `AZURE_SUBSCRIPTION_ID`, else `ARM_SUBSCRIPTION_ID`, resolved in `check` so state records it.",
+    doc: "Default (the cmdlet's current context): `azure-native:subscriptionId`, `AZURE_SUBSCRIPTION_ID` or `ARM_SUBSCRIPTION_ID`, else the Azure CLI's default subscription; resolved in `check` so state records it.",
   },
   buildTimeoutInMinute: {
     change: "replace",
@@ -401,8 +402,8 @@ export const BUILD_OUTPUTS = {
 export const CMDLET_MECHANICS: readonly { cmdlet: string; target: string; doc: string }[] = [
   {
     cmdlet: "-DefaultProfile",
-    target: "environment at call time",
-    doc: "Credentials come from the `DefaultAzureCredential` chain (environment `AZURE_*` or `ARM_*`, workload identity, managed identity, Azure CLI); cloud from `AZURE_ENVIRONMENT`/`ARM_ENVIRONMENT`; endpoints from `AZURE_AUTHORITY_HOST` and `AZURE_RESOURCE_MANAGER_ENDPOINT`. Never stored in state.",
+    target: "stack config and environment at call time",
+    doc: "Credentials as azure-native takes them: `azure-native:*` stack config, `ARM_*` or `AZURE_*` variables (client secret, certificate, OIDC, managed identity), else the Azure CLI (see Credentials and endpoints); cloud from `azure-native:environment`/`AZURE_ENVIRONMENT`/`ARM_ENVIRONMENT`; endpoints from `AZURE_AUTHORITY_HOST` and `AZURE_RESOURCE_MANAGER_ENDPOINT`. Never stored in state.",
   },
   {
     cmdlet: "-AsJob",

@@ -1,54 +1,151 @@
 /**
- * Every example is a Pulumi project a user copies: each must deploy against the emulator through the language host
- * (TypeScript program, its own Pulumi.yaml and tsconfig), change nothing on a second `up`, and destroy cleanly.
+ * Every example is a complete program a user copies. Each folder under examples/ is copied outside the repository,
+ * with this package installed from its packed tarball (`npm pack`) next to the example's own dependencies; there it
+ * must type-check with its own TypeScript, preview, deploy against the emulator through the language host, change
+ * nothing on a second `up`, and destroy cleanly.
+ * Also: the package's `@pulumi/pulumi` range shares a program's newer 3.x SDK instead of nesting a second copy.
  */
 import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
-const EXAMPLES = ["quickstart", "gallery", "windows", "from-json"];
+const examplesDir = path.join(repoRoot, "examples");
+const PACKAGE = "pulumi-azure-imagebuilder";
+const run = promisify(execFile);
 
-describe("examples deploy and destroy against the emulator", function () {
-  this.timeout(5 * 60_000);
-  let suite: EngineSuite;
+async function npm(cwd: string, ...args: string[]): Promise<string> {
+  const { stdout } = await run("npm", [...args, "--no-audit", "--no-fund", "--prefer-offline"], {
+    cwd,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout;
+}
+
+interface Manifest {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+const manifestOf = async (dir: string) =>
+  JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as Manifest;
+
+/** Read at load time so each folder gets its own test, whatever examples/ holds. */
+const EXAMPLES = readdirSync(examplesDir, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+describe("the package, packed and installed outside the repository", function () {
+  this.timeout(10 * 60_000);
+  let work: string;
+  let tarball: string;
 
   before(async function () {
     this.timeout(ENSURE_TIMEOUT_MS);
-    await pulumiBinDir();
-    suite = await startEngineSuite();
+    work = await mkdtemp(path.join(tmpdir(), "copied-examples-"));
+    // dist/ is built by `npm test` (and must be for any e2e run); --ignore-scripts packs it as it is.
+    const [packed] = JSON.parse(await npm(repoRoot, "pack", "--ignore-scripts", "--json", "--pack-destination", work));
+    tarball = path.join(work, packed.filename);
   });
 
   after(async () => {
-    await suite?.tearDown();
+    if (work) await rm(work, { recursive: true, force: true });
   });
 
-  for (const example of EXAMPLES) {
-    it(`examples/${example}`, async () => {
-      const stack = await suite.localStack(path.join(repoRoot, "examples", example), `e2e-${example}`);
-      const up = await stack.up();
-      assert.equal(up.summary.result, "succeeded");
-      assert.deepEqual(up.summary.resourceChanges, { create: 2 });
+  it("shares a program's newer 3.x @pulumi/pulumi: exactly one copy after installing the tarball", async () => {
+    const program = path.join(work, "newer-sdk");
+    await mkdir(program);
+    const newer = "3.249.0";
+    // The newer SDK asks for Node 22; npm only warns about that (engine-strict off), which is all this needs.
+    await writeFile(
+      path.join(program, "package.json"),
+      JSON.stringify({ name: "newer-sdk", private: true, dependencies: { "@pulumi/pulumi": newer } }),
+    );
+    await npm(program, "install", "--engine-strict=false", tarball);
+    const copies = (await npm(program, "ls", "--all", "--parseable", "@pulumi/pulumi")).split("\n").filter(Boolean);
+    assert.deepEqual(copies, [path.join(program, "node_modules", "@pulumi", "pulumi")]);
+    const installed = JSON.parse(await readFile(path.join(copies[0], "package.json"), "utf8")) as { version: string };
+    assert.equal(installed.version, newer);
+  });
 
-      const { templateName, templateId, provisioningState } = up.outputs;
-      assert.equal(provisioningState.value, "Succeeded");
-      const held = await templates(suite.emulator);
-      // The service spells /resourcegroups/ in lower case; the program's id keeps the documented spelling.
-      assert.deepEqual(
-        held.map((t) => t.id.toLowerCase()),
-        [templateId.value.toLowerCase()],
+  describe("every example, copied", () => {
+    let suite: EngineSuite;
+
+    before(async function () {
+      this.timeout(ENSURE_TIMEOUT_MS);
+      await pulumiBinDir();
+      // One install serves every example: their copies sit side by side under `programs`, whose node_modules holds
+      // the examples' own dependencies (they must agree on versions) with this package from the tarball.
+      const programs = path.join(work, "programs");
+      await mkdir(programs);
+      const dependencies: Record<string, string> = {};
+      for (const example of EXAMPLES) {
+        const source = path.join(examplesDir, example);
+        const files = await readdir(source);
+        for (const file of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"]) {
+          assert.ok(files.includes(file), `examples/${example} has no ${file}`);
+        }
+        const { dependencies: deps = {}, devDependencies: dev = {} } = await manifestOf(source);
+        assert.ok(deps[PACKAGE], `examples/${example}/package.json must depend on ${PACKAGE}`);
+        for (const name of ["@pulumi/pulumi", "typescript", "@types/node"]) {
+          assert.ok(deps[name] ?? dev[name], `examples/${example}/package.json must list ${name}`);
+        }
+        for (const [name, range] of Object.entries({ ...deps, ...dev })) {
+          const wanted = name === PACKAGE ? `file:${tarball}` : range;
+          assert.equal(dependencies[name] ?? wanted, wanted, `examples disagree on ${name}`);
+          dependencies[name] = wanted;
+        }
+        await cp(source, path.join(programs, example), { recursive: true });
+      }
+      await writeFile(
+        path.join(programs, "package.json"),
+        JSON.stringify({ name: "copied-examples", private: true, dependencies }),
       );
-      assert.match(templateId.value, /\/resourceGroups\//);
-      assert.equal(held[0].name, templateName.value);
-
-      const again = await stack.up();
-      assert.deepEqual(again.summary.resourceChanges, { same: 2 });
-      assert.deepEqual(again.outputs.templateId, templateId);
-
-      const destroy = await stack.destroy();
-      assert.equal(destroy.summary.result, "succeeded");
-      assert.deepEqual(await templates(suite.emulator), []);
+      await npm(programs, "install");
+      suite = await startEngineSuite();
     });
-  }
+
+    after(async () => {
+      await suite?.tearDown();
+    });
+
+    for (const example of EXAMPLES) {
+      it(`examples/${example}`, async () => {
+        const program = path.join(work, "programs", example);
+        // Type-checked once with the example's own TypeScript and tsconfig against the installed package's .d.ts
+        // (the engine runs below are transpile-only, see engineEnv; they still compile with that TypeScript).
+        await run(path.join(work, "programs", "node_modules", ".bin", "tsc"), ["--noEmit", "-p", program]);
+        const stack = await suite.localStack(program, `e2e-${example}`);
+        const preview = await stack.preview();
+        assert.deepEqual(preview.changeSummary, { create: 2 });
+        assert.deepEqual(await templates(suite.emulator), []);
+
+        const up = await stack.up();
+        assert.equal(up.summary.result, "succeeded");
+        assert.deepEqual(up.summary.resourceChanges, { create: 2 });
+        const { templateName, templateId, provisioningState } = up.outputs;
+        assert.equal(provisioningState.value, "Succeeded");
+        const held = await templates(suite.emulator);
+        // ARM ids compare case-insensitively (the service spells `resourcegroups` its own way).
+        assert.deepEqual(
+          held.map((t) => t.id.toLowerCase()),
+          [templateId.value.toLowerCase()],
+        );
+        assert.equal(held[0].name, templateName.value);
+
+        const again = await stack.up();
+        assert.deepEqual(again.summary.resourceChanges, { same: 2 });
+        assert.deepEqual(again.outputs.templateId, templateId);
+
+        const destroy = await stack.destroy();
+        assert.equal(destroy.summary.result, "succeeded");
+        assert.deepEqual(await templates(suite.emulator), []);
+      });
+    }
+  });
 });

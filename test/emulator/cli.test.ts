@@ -91,13 +91,21 @@ describe("emulator: CLI and SDK walkthrough", function () {
     assert.deepEqual(Object.keys(ready).sort(), [
       "blobUrl",
       "caCertPath",
+      "clientCertificatePath",
       "clientId",
       "clientSecret",
       "env",
+      "identityEndpoint",
+      "identityHeader",
+      "oidcRequestToken",
+      "oidcRequestUrl",
       "subscriptionId",
       "tenantId",
       "url",
     ]);
+    assert.equal(ready.oidcRequestUrl, `${ready.url}/oidc/token?api-version=2.0`);
+    assert.equal(ready.identityEndpoint, `${ready.url}/msi/token`);
+    assert.match(readFileSync(ready.clientCertificatePath, "utf8"), /PRIVATE KEY-----[\s\S]+BEGIN CERTIFICATE/);
     assert.match(ready.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     // Azurite, started by the emulator, serves HTTPS with the emulator's certificate (only staging accounts exist).
     const blobAnswer = await probe(

@@ -108,7 +108,7 @@ describe("sign-in from the environment (provider against the emulator's token en
     environment({ ...arm(), ARM_CLIENT_SECRET: "wrong", AZURE_CLIENT_SECRET: emu.clientSecret });
     await assert.rejects(
       createdBy("tpl-wrong"),
-      /could not get an Azure token.*ClientSecretCredential \(ARM_TENANT_ID/s,
+      /could not get an Azure token.*1\. client secret \(ARM_CLIENT_SECRET.*: failed: .*AADSTS7000215/s,
     );
     assert.deepEqual((await emu.admin.state()).templates, []);
   });

@@ -199,10 +199,13 @@ describe("reliability: provider operations under injected faults", function () {
         await assert.rejects(run(), (e: Error) => {
           assert.match(
             e.message,
-            /could not get an Azure token: authority https:\/\/127\.0\.0\.1:\d+; credential sources tried/,
+            /could not get an Azure token: authority https:\/\/127\.0\.0\.1:\d+; credential sources, in the order they are tried/,
           );
-          assert.match(e.message, /1\. EnvironmentCredential \(AZURE_TENANT_ID.*\): failed: .*network_error/);
-          assert.match(e.message, /Not tried, .*: WorkloadIdentityCredential, ManagedIdentityCredential, /);
+          assert.match(
+            e.message,
+            /1\. client secret \(ARM_CLIENT_SECRET \/ AZURE_CLIENT_SECRET\): failed: .*network_error/,
+          );
+          assert.match(e.message, /3\. Azure CLI \(az login\): not tried: an earlier source you configured failed/);
           return true;
         });
         const log = await emu.admin.requests();

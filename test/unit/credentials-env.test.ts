@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
+import { credentialSources } from "../../provider/azure/client";
 import {
   DEFAULT_RETRY,
   pollIntervalMs,
   resolveAzureSettings,
   resolveCloud,
   retrySettings,
+  setting,
 } from "../../provider/azure/credentials";
 
 // Which variable feeds which setting, one family at a time (the emulator's environment sets both families).
@@ -12,7 +14,7 @@ describe("credential settings: AZURE_* first, ARM_* as the fallback", () => {
   it("takes the tenant and client from ARM_* when the AZURE_* ones are absent", () => {
     const s = resolveAzureSettings({ ARM_TENANT_ID: "arm-tenant", ARM_CLIENT_ID: "arm-client" });
     assert.equal(s.tenantId, "arm-tenant");
-    assert.equal(s.managedIdentityClientId, "arm-client");
+    assert.equal(s.clientId, "arm-client");
   });
 
   it("prefers AZURE_TENANT_ID and AZURE_CLIENT_ID over their ARM_* counterparts", () => {
@@ -23,22 +25,28 @@ describe("credential settings: AZURE_* first, ARM_* as the fallback", () => {
       ARM_CLIENT_ID: "arm-client",
     });
     assert.equal(s.tenantId, "azure-tenant");
-    assert.equal(s.managedIdentityClientId, "azure-client");
+    assert.equal(s.clientId, "azure-client");
+  });
+
+  it("keeps a principal's members in the family that names the client", () => {
+    const env = { ARM_CLIENT_ID: "c", ARM_CLIENT_SECRET: "arm-secret", AZURE_CLIENT_SECRET: "azure-secret" };
+    assert.equal(setting(env, "clientSecret"), "arm-secret");
+    assert.equal(setting({ ...env, AZURE_CLIENT_ID: "c" }, "clientSecret"), "azure-secret");
   });
 
   it("leaves the tenant and client unset when neither family sets them (the SDK then picks its defaults)", () => {
     const s = resolveAzureSettings({ AZURE_TENANT_ID: "", ARM_TENANT_ID: "" });
     assert.equal(s.tenantId, undefined);
-    assert.equal(s.managedIdentityClientId, undefined);
-    assert.equal(s.armServicePrincipal, undefined);
+    assert.equal(s.clientId, undefined);
+    assert.deepEqual(s.proofs, []);
   });
 
   it("needs all three ARM_* variables for a service principal", () => {
     const all = { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "c", ARM_CLIENT_SECRET: "s" };
-    assert.deepEqual(resolveAzureSettings(all).armServicePrincipal, { tenantId: "t", clientId: "c" });
+    assert.ok(credentialSources(all)[0].credential, "a client secret credential");
     for (const missing of Object.keys(all)) {
       const env = { ...all, [missing]: undefined };
-      assert.equal(resolveAzureSettings(env).armServicePrincipal, undefined, `without ${missing}`);
+      assert.equal(credentialSources(env)[0].credential, undefined, `without ${missing}`);
     }
   });
 });

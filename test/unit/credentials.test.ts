@@ -1,7 +1,18 @@
 import assert from "node:assert/strict";
-import { ChainedTokenCredential, DefaultAzureCredential } from "@azure/identity";
-import { createCredential } from "../../provider/azure/client";
-import { pollIntervalMs, resolveAzureSettings, resolveCloud } from "../../provider/azure/credentials";
+import {
+  AzureCliCredential,
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  ManagedIdentityCredential,
+} from "@azure/identity";
+import { credentialSources } from "../../provider/azure/client";
+import {
+  pollIntervalMs,
+  resolveAzureSettings,
+  resolveCloud,
+  setting,
+  withStackConfig,
+} from "../../provider/azure/credentials";
 
 describe("credentials and endpoints from the environment", () => {
   it("defaults to the public cloud with instance discovery on", () => {
@@ -44,16 +55,91 @@ describe("credentials and endpoints from the environment", () => {
     );
   });
 
-  it("takes a Terraform-style ARM_* service principal only when AZURE_CLIENT_ID is absent", () => {
+  it("reads a service principal from the ARM_* names when the AZURE_* ones are absent, AZURE_* first", () => {
     const arm = { ARM_TENANT_ID: "t", ARM_CLIENT_ID: "c", ARM_CLIENT_SECRET: "s" };
-    assert.deepEqual(resolveAzureSettings(arm).armServicePrincipal, { tenantId: "t", clientId: "c" });
-    assert.equal(resolveAzureSettings({ ...arm, AZURE_CLIENT_ID: "x" }).armServicePrincipal, undefined);
-    assert.equal(resolveAzureSettings({ ARM_CLIENT_ID: "c" }).armServicePrincipal, undefined);
-    assert.ok(createCredential(arm) instanceof ChainedTokenCredential);
-    assert.ok(
-      createCredential({ AZURE_TENANT_ID: "t", AZURE_CLIENT_ID: "c", AZURE_CLIENT_SECRET: "s" }) instanceof
-        DefaultAzureCredential,
+    const s = resolveAzureSettings(arm);
+    assert.deepEqual([s.tenantId, s.clientId, s.proofs], ["t", "c", [{ kind: "secret" }]]);
+    assert.equal(resolveAzureSettings({ ...arm, AZURE_CLIENT_ID: "x" }).clientId, "x");
+    assert.deepEqual(resolveAzureSettings({ ARM_CLIENT_ID: "c" }).proofs, []);
+  });
+
+  it("orders a principal's proofs as azure-native does: OIDC (only with ARM_USE_OIDC), certificate, secret", () => {
+    const env = {
+      ARM_CLIENT_SECRET: "s",
+      ARM_CLIENT_CERTIFICATE_PATH: "/c.pem",
+      ARM_OIDC_TOKEN: "jwt",
+      ARM_OIDC_TOKEN_FILE_PATH: "/token",
+      ARM_OIDC_REQUEST_TOKEN: "r",
+      ARM_OIDC_REQUEST_URL: "https://oidc.example/?api-version=2.0",
+    };
+    assert.deepEqual(
+      resolveAzureSettings(env).proofs.map((p) => p.kind),
+      ["certificate", "secret"],
     );
+    assert.deepEqual(resolveAzureSettings({ ...env, ARM_USE_OIDC: "true" }).proofs, [
+      { kind: "oidcToken" },
+      { kind: "oidcTokenFile", path: "/token" },
+      { kind: "oidcRequest", url: "https://oidc.example/?api-version=2.0" },
+      { kind: "certificate", path: "/c.pem" },
+      { kind: "secret" },
+    ]);
+    // GitHub Actions' own variables, and a workload identity token file that needs no ARM_USE_OIDC.
+    assert.deepEqual(
+      resolveAzureSettings({
+        ARM_USE_OIDC: "1",
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: "r",
+        ACTIONS_ID_TOKEN_REQUEST_URL: "https://gh/x",
+      }).proofs,
+      [{ kind: "oidcRequest", url: "https://gh/x" }],
+    );
+    assert.deepEqual(resolveAzureSettings({ AZURE_FEDERATED_TOKEN_FILE: "/f" }).proofs, [
+      { kind: "oidcTokenFile", path: "/f" },
+    ]);
+    assert.equal(resolveAzureSettings({ ARM_USE_MSI: "true" }).useMsi, true);
+    assert.equal(resolveAzureSettings({ ARM_USE_MSI: "false" }).useMsi, false);
+  });
+
+  it("lays azure-native:* stack config over the environment, config first", () => {
+    const env = withStackConfig(
+      { AZURE_CLIENT_ID: "env-client", ARM_TENANT_ID: "env-tenant", PATH: "/bin" },
+      {
+        "azure-native:clientId": "cfg-client",
+        "azure-native:useOidc": "true",
+        "azure-native:location": "westus2",
+        "other:clientId": "x",
+      },
+    );
+    assert.equal(setting(env, "clientId"), "cfg-client");
+    assert.equal(env.ARM_CLIENT_ID, "cfg-client");
+    assert.equal(setting(env, "tenantId"), "env-tenant");
+    assert.equal(env.ARM_USE_OIDC, "true");
+    assert.equal(env.ARM_LOCATION, "westus2");
+    assert.equal(env.PATH, "/bin");
+  });
+
+  it("lists every source in order with what to set, and chains only the configured ones", () => {
+    const labels = (env: Record<string, string>) =>
+      credentialSources(env).map((s) => `${s.label}${s.credential ? "" : " (not configured)"}`);
+    assert.deepEqual(labels({}), [
+      "service principal (not configured)",
+      "managed identity (ARM_USE_MSI; IDENTITY_ENDPOINT or the instance metadata endpoint) (not configured)",
+      "Azure CLI (az login)",
+    ]);
+    const sources = credentialSources({
+      ARM_TENANT_ID: "t",
+      ARM_CLIENT_ID: "c",
+      ARM_CLIENT_CERTIFICATE_PATH: "/c.pem",
+      ARM_CLIENT_SECRET: "s",
+    });
+    assert.ok(sources[0].credential instanceof ClientCertificateCredential);
+    assert.ok(sources[1].credential instanceof ClientSecretCredential);
+    assert.equal(sources[2].credential, undefined, "a managed identity only when asked for");
+    assert.ok(sources[3].credential instanceof AzureCliCredential);
+    const msi = credentialSources({ ARM_USE_MSI: "true", ARM_CLIENT_ID: "c" });
+    assert.ok(msi[1].credential instanceof ManagedIdentityCredential);
+    const oidc = credentialSources({ ARM_CLIENT_ID: "c", ARM_USE_OIDC: "true", ARM_OIDC_TOKEN: "jwt" });
+    assert.equal(oidc[0].label, "OIDC token (ARM_OIDC_TOKEN)");
+    assert.match(oidc[0].missing ?? "", /tenant id/);
   });
 
   it("never copies a secret into the settings", () => {

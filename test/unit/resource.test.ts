@@ -23,7 +23,8 @@ describe("ImageTemplate resource class", function () {
 
   it("asks the engine to delete before replacing when the name is fixed (one template per name), unless told otherwise", () => {
     const { deleteBeforeReplace } = JSON.parse(run.stdout.trim().split("\n").pop()!);
-    assert.deepEqual(deleteBeforeReplace, { web: true, autonamed: false, overridden: false });
+    const { web, autonamed, overridden } = deleteBeforeReplace;
+    assert.deepEqual({ web, autonamed, overridden }, { web: true, autonamed: false, overridden: false });
   });
 
   it("get() reads by id, sending no arguments", () => {
@@ -33,6 +34,20 @@ describe("ImageTemplate resource class", function () {
     assert.match(existing.id, /imageTemplates\/t$/);
     assert.equal(existing.inputs.resourceGroupName, undefined);
     assert.equal(existing.inputs.__pulumiName, undefined);
+  });
+
+  it("ImageTemplateTrigger.get() reads by id, sending no arguments", () => {
+    const { registered } = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    const existing = registered.find((r: { name: string }) => r.name === "existing-trigger");
+    assert.equal(existing.type, "pulumi-nodejs:dynamic/azure-imagebuilder:ImageTemplateTrigger");
+    assert.match(existing.id, /imageTemplates\/t\/triggers\/source$/);
+    assert.equal(existing.inputs.triggerName, undefined);
+  });
+
+  it("warns once that customTimeouts have no effect, pointing to build.timeoutMinutes", () => {
+    const warnings = run.stderr.split("\n").filter((l) => l.includes("customTimeouts have no effect"));
+    assert.equal(warnings.length, 1, run.stderr);
+    assert.match(warnings[0], /^warning: .*build\.timeoutMinutes/);
   });
 
   it("restores Error.stackTraceLimit after construction, also when the constructor throws", () => {

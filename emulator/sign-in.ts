@@ -1,0 +1,65 @@
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { createPublicKey, randomUUID, type KeyObject } from "node:crypto";
+import { generate } from "selfsigned";
+import { validForAnotherDay } from "./tls";
+
+/**
+ * What the sign-in flows other than the client secret need, kept in the data dir like the secret: the service
+ * principal's client certificate (a PEM file with its private key, as ARM_CLIENT_CERTIFICATE_PATH expects), the bearer
+ * token of the GitHub-Actions-style OIDC request URL, and the App Service managed identity endpoint's header secret.
+ */
+export interface SignInMaterial {
+  clientCertificatePath: string;
+  /** The public key client assertions signed with the certificate are checked against. */
+  clientCertificateKey: KeyObject;
+  oidcRequestToken: string;
+  identityHeader: string;
+}
+
+interface Secrets {
+  oidcRequestToken: string;
+  identityHeader: string;
+}
+
+async function loadClientCertificate(file: string): Promise<string> {
+  try {
+    const pem = await fs.readFile(file, "utf8");
+    if (validForAnotherDay(pem)) return pem;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  const notBeforeDate = new Date(Date.now() - 60_000);
+  const pems = await generate([{ name: "commonName", value: "imagebuilder-emulator-client" }], {
+    keySize: 2048,
+    algorithm: "sha256",
+    notBeforeDate,
+    notAfterDate: new Date(notBeforeDate.getTime() + 365 * 24 * 3600 * 1000),
+  });
+  const pem = `${pems.private}${pems.cert}`;
+  await fs.writeFile(`${file}.tmp`, pem, { mode: 0o600 });
+  await fs.rename(`${file}.tmp`, file);
+  return pem;
+}
+
+async function loadSecrets(file: string): Promise<Secrets> {
+  try {
+    return JSON.parse(await fs.readFile(file, "utf8")) as Secrets;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+  }
+  const secrets: Secrets = { oidcRequestToken: `oidc~${randomUUID()}`, identityHeader: `msi~${randomUUID()}` };
+  await fs.writeFile(`${file}.tmp`, JSON.stringify(secrets), { mode: 0o600 });
+  await fs.rename(`${file}.tmp`, file);
+  return secrets;
+}
+
+export async function loadSignInMaterial(dataDir: string): Promise<SignInMaterial> {
+  const clientCertificatePath = path.join(dataDir, "client-certificate.pem");
+  const [pem, secrets] = await Promise.all([
+    loadClientCertificate(clientCertificatePath),
+    loadSecrets(path.join(dataDir, "sign-in.json")),
+  ]);
+  const certificate = pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"));
+  return { clientCertificatePath, clientCertificateKey: createPublicKey(certificate), ...secrets };
+}

@@ -1,0 +1,134 @@
+/**
+ * The emulator's sign-in endpoints beyond the client secret, spoken to as raw HTTPS: client assertions signed with the
+ * service principal's certificate or federated tokens from its OIDC request URL, and the App Service style managed
+ * identity endpoint. Every token they issue is accepted by ARM; everything else is refused as Entra ID refuses it.
+ */
+import assert from "node:assert/strict";
+import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { importPKCS8, SignJWT } from "jose";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { API, arm, type Arm } from "./util";
+
+describe("emulator: sign-in with a certificate, a federated token or a managed identity", function () {
+  let emu: TestEmulator;
+  let a: Arm;
+  before(async () => {
+    emu = await startTestEmulator();
+    a = await arm(emu);
+  });
+  after(async () => {
+    a.close();
+    await emu.stop();
+  });
+
+  const tokenEndpoint = () => `${emu.url}/${emu.tenantId}/oauth2/v2.0/token`;
+  const listTemplates = (token: string) =>
+    a.request(
+      "GET",
+      `/subscriptions/${emu.subscriptionId}/providers/Microsoft.VirtualMachineImages/imageTemplates?${API}`,
+      undefined,
+      { Authorization: `Bearer ${token}` },
+    );
+  const redeem = (assertion: string, type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") =>
+    a.request(
+      "POST",
+      tokenEndpoint(),
+      new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: emu.clientId,
+        client_assertion_type: type,
+        client_assertion: assertion,
+        scope: "https://management.azure.com/.default",
+      }).toString(),
+      { "Content-Type": "application/x-www-form-urlencoded" },
+    );
+
+  /** A client assertion as MSAL makes it, signed with the emulator's client certificate. */
+  async function certificateAssertion(claims: { audience?: string; expiresAt?: number } = {}): Promise<string> {
+    const pem = readFileSync(emu.clientCertificatePath, "utf8");
+    const key = await importPKCS8(pem.slice(0, pem.indexOf("-----BEGIN CERTIFICATE-----")), "PS256");
+    const der = new X509Certificate(pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"))).raw;
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({})
+      .setProtectedHeader({
+        alg: "PS256",
+        typ: "JWT",
+        "x5t#S256": createHash("sha256").update(der).digest("base64url"),
+      })
+      .setIssuer(emu.clientId)
+      .setSubject(emu.clientId)
+      .setAudience(claims.audience ?? tokenEndpoint())
+      .setNotBefore(now - 60)
+      .setExpirationTime(claims.expiresAt ?? now + 600)
+      .sign(key);
+  }
+
+  const oidcRequest = (bearer: string) =>
+    a.request("GET", `${emu.oidcRequestUrl}&audience=api://AzureADTokenExchange`, undefined, {
+      Authorization: `Bearer ${bearer}`,
+    });
+
+  it("redeems an assertion signed with the client certificate for an ARM token", async () => {
+    const r = await redeem(await certificateAssertion());
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal((await listTemplates(r.body.access_token)).status, 200);
+  });
+
+  it("refuses a certificate assertion for another audience (700027) or past its expiry (700024)", async () => {
+    const wrongAudience = await redeem(await certificateAssertion({ audience: "https://login.example/token" }));
+    assert.equal(wrongAudience.status, 401);
+    assert.deepEqual(wrongAudience.body.error_codes, [700027]);
+    const expired = await redeem(await certificateAssertion({ expiresAt: Math.floor(Date.now() / 1000) - 3600 }));
+    assert.equal(expired.status, 401);
+    assert.deepEqual(expired.body.error_codes, [700024]);
+  });
+
+  it("hands out a federated token at the OIDC request URL only for its bearer token, and redeems it", async () => {
+    const refused = await oidcRequest("not-the-token");
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.value, undefined);
+    const issued = await oidcRequest(emu.oidcRequestToken);
+    assert.equal(issued.status, 200);
+    const claims = JSON.parse(Buffer.from(issued.body.value.split(".")[1], "base64url").toString());
+    assert.equal(claims.iss, `${emu.url}/oidc`);
+    assert.equal(claims.aud, "api://AzureADTokenExchange");
+    const r = await redeem(issued.body.value);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal((await listTemplates(r.body.access_token)).status, 200);
+  });
+
+  it("refuses an ARM access token as client assertion (70021) and other assertion types (700023)", async () => {
+    const asAssertion = await redeem(a.token);
+    assert.equal(asAssertion.status, 401);
+    assert.deepEqual(asAssertion.body.error_codes, [70021]);
+    const samlType = await redeem(await certificateAssertion(), "urn:ietf:params:oauth:client-assertion-type:saml2");
+    assert.equal(samlType.status, 400);
+    assert.deepEqual(samlType.body.error_codes, [700023]);
+  });
+
+  it("answers the managed identity endpoint with the identity header, for the resource asked", async () => {
+    const url = (query: string) => `${emu.identityEndpoint}?api-version=2019-08-01&${query}`;
+    const header = { "X-IDENTITY-HEADER": emu.identityHeader };
+    const ok = await a.request("GET", url("resource=https://management.azure.com"), undefined, header);
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.resource, "https://management.azure.com");
+    assert.ok(Number(ok.body.expires_on) > Date.now() / 1000);
+    assert.equal((await listTemplates(ok.body.access_token)).status, 200);
+
+    const noHeader = await a.request("GET", url("resource=https://management.azure.com"), undefined, {
+      "X-IDENTITY-HEADER": "guess",
+    });
+    assert.equal(noHeader.status, 401);
+    const otherIdentity = await a.request(
+      "GET",
+      url("resource=https://management.azure.com&client_id=00000000-0000-0000-0000-000000000001"),
+      undefined,
+      header,
+    );
+    assert.equal(otherIdentity.status, 400);
+    const otherAudience = await a.request("GET", url("resource=https://vault.azure.net"), undefined, header);
+    assert.equal(otherAudience.status, 200);
+    assert.equal((await listTemplates(otherAudience.body.access_token)).status, 401);
+  });
+});
