@@ -1,6 +1,7 @@
 import * as https from "node:https";
 import type { FaultRule } from "./faults";
 import type { RequestLogEntry, Timing } from "./core";
+import { ADMIN_TOKEN_HEADER } from "./limits";
 
 /** Resources as ARM would return them (GET shape), plus operation statuses. */
 export interface AdminState {
@@ -26,8 +27,9 @@ export interface IssuedToken {
 }
 
 /**
- * Client of the emulator's admin API (`{url}/_emulator/`). No ARM token is needed; TLS is verified against the
- * emulator's certificate, passed explicitly so the client works in any process.
+ * Client of the emulator's admin API (`{url}/_emulator/`). It sends the admin token (from startEmulator's result or the
+ * CLI's ready line), not an ARM token; TLS is verified against the emulator's certificate, passed explicitly so the
+ * client works in any process.
  */
 export class EmulatorAdmin {
   private readonly agent: https.Agent;
@@ -35,6 +37,7 @@ export class EmulatorAdmin {
   constructor(
     readonly url: string,
     caPem: string | Buffer,
+    private readonly adminToken: string,
   ) {
     this.agent = new https.Agent({ ca: caPem, keepAlive: true });
   }
@@ -102,7 +105,10 @@ export class EmulatorAdmin {
         {
           method,
           agent: this.agent,
-          headers: payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {},
+          headers: {
+            [ADMIN_TOKEN_HEADER]: this.adminToken,
+            ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+          },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -22,7 +22,7 @@ Options:
   -h, --help                   Show this help
 
 When ready, prints one JSON line on stdout:
-  {"url","caCertPath","tenantId","clientId","clientSecret","subscriptionId","env":{...}}
+  {"url","caCertPath","tenantId","clientId","clientSecret","subscriptionId","adminToken","env":{...}}
 Apply "env" to a process (e.g. the pulumi CLI) to point the provider and the Azure SDK at the emulator.
 Logs go to stderr. SIGINT/SIGTERM stop the emulator cleanly. Admin API and fault injection: see README.md.`;
 
@@ -76,9 +76,9 @@ async function main(): Promise<void> {
     return;
   }
   const emu = await startEmulator(options);
-  const { url, caCertPath, tenantId, clientId, clientSecret, subscriptionId, env } = emu;
+  const { url, caCertPath, tenantId, clientId, clientSecret, subscriptionId, adminToken, env } = emu;
   process.stdout.write(
-    `${JSON.stringify({ url, caCertPath, tenantId, clientId, clientSecret, subscriptionId, env })}\n`,
+    `${JSON.stringify({ url, caCertPath, tenantId, clientId, clientSecret, subscriptionId, adminToken, env })}\n`,
   );
   const shutdown = () => {
     emu.admin.close();

@@ -11,8 +11,9 @@ export interface TlsMaterial {
 
 /**
  * Loads the HTTPS certificate from the data dir, generating it on first start. Reusing it across restarts keeps a
- * client's NODE_EXTRA_CA_CERTS valid. The certificate is its own CA (like `openssl req -x509`), so the PEM file is
- * both what the server presents and what clients trust; its SANs cover 127.0.0.1, ::1 and localhost.
+ * client's NODE_EXTRA_CA_CERTS valid. The certificate is a self-signed leaf, NOT a CA (basicConstraints CA:false, no
+ * keyCertSign): clients trust it as an anchor for exactly itself, so its key (on disk) cannot sign a certificate for
+ * management.azure.com that they would accept. Its SANs cover 127.0.0.1, ::1 and localhost.
  * An expired certificate is regenerated.
  */
 export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
@@ -20,7 +21,9 @@ export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
   const keyPath = path.join(dataDir, "key.pem");
   try {
     const [cert, key] = await Promise.all([fs.readFile(certPath, "utf8"), fs.readFile(keyPath, "utf8")]);
-    if (new Date(new X509Certificate(cert).validTo).getTime() > Date.now() + 24 * 3600 * 1000) {
+    const x509 = new X509Certificate(cert);
+    // A CA certificate (older data dirs) is replaced: its key could sign a certificate for any host.
+    if (!x509.ca && new Date(x509.validTo).getTime() > Date.now() + 24 * 3600 * 1000) {
       return { certPath, cert, key };
     }
   } catch (e) {
@@ -33,8 +36,8 @@ export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
     notBeforeDate,
     notAfterDate: new Date(notBeforeDate.getTime() + 825 * 24 * 3600 * 1000),
     extensions: [
-      { name: "basicConstraints", cA: true, critical: true },
-      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
+      { name: "basicConstraints", cA: false, critical: true },
+      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
       { name: "extKeyUsage", serverAuth: true },
       {
         name: "subjectAltName",

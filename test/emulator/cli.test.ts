@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
+import { EmulatorAdmin } from "../../emulator";
 
 /** `npm test` builds first; the CLI and walkthrough are tested as shipped, from dist/. */
 const DIST = path.resolve(__dirname, "../../dist/emulator");
@@ -76,6 +77,7 @@ describe("emulator: CLI and SDK walkthrough", function () {
     child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
     const ready = JSON.parse(line);
     assert.deepEqual(Object.keys(ready).sort(), [
+      "adminToken",
       "caCertPath",
       "clientId",
       "clientSecret",
@@ -100,6 +102,10 @@ describe("emulator: CLI and SDK walkthrough", function () {
       "NODE_EXTRA_CA_CERTS",
     ]);
     assert.equal(ready.env.NODE_EXTRA_CA_CERTS, ready.caCertPath);
+    assert.match(ready.adminToken, /^[0-9a-f]{64}$/);
+    const admin = new EmulatorAdmin(ready.url, readFileSync(ready.caCertPath), ready.adminToken);
+    assert.deepEqual((await admin.state()).templates, [], "the ready line's admin token opens the admin API");
+    admin.close();
 
     const walk = spawnSync(process.execPath, [path.join(DIST, "examples", "sdk-walkthrough.js")], {
       env: { PATH: process.env.PATH, ...ready.env },
