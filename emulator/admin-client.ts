@@ -73,6 +73,19 @@ export class EmulatorAdmin {
     return this.call("DELETE", "/faults");
   }
 
+  /**
+   * Marks a subscription (un)registered for a resource provider namespace (default Microsoft.VirtualMachineImages):
+   * unregistered, every ARM call in it answers 409 MissingSubscriptionRegistration.
+   */
+  setRegistration(subscriptionId: string, registered: boolean, namespace?: string): Promise<void> {
+    return this.call("PUT", "/registrations", { subscriptionId, registered, namespace });
+  }
+
+  /** Grants or takes away the emulator principal's role on a subscription: without it, ARM calls answer 403 AuthorizationFailed. */
+  setRights(subscriptionId: string, granted: boolean): Promise<void> {
+    return this.call("PUT", "/rights", { subscriptionId, granted });
+  }
+
   /** Changes timing knobs at run time; affects operations started afterwards. */
   setTiming(timing: Partial<Timing>): Promise<Timing> {
     return this.call("PATCH", "/timing", timing);

@@ -6,6 +6,7 @@ import { API_VERSION, ArmError, errors } from "./errors";
 import { readBody, send, type ArmRequest, type Reply } from "./http";
 import { compile, match, type Route } from "./routing";
 import { handleAdmin } from "./handlers/admin";
+import { checkRegistered, hasRights } from "./subscription-setup";
 import * as templates from "./handlers/image-templates";
 import { getOperationStatus } from "./handlers/operation-status";
 import { listOperations } from "./handlers/operations";
@@ -115,7 +116,8 @@ async function armReply(
   const entry = found.route.methods[method];
   if (!entry) throw errors.methodNotAllowed(method);
   const sub = found.params.subscriptionId;
-  if (sub !== undefined && !caller.subscriptionIds.some((s) => s.toLowerCase() === sub.toLowerCase())) {
+  const granted = (s: string) => s.toLowerCase() === sub?.toLowerCase() && hasRights(emu, s);
+  if (sub !== undefined && !caller.subscriptionIds.some(granted)) {
     throw errors.authorizationFailed(
       caller.clientId,
       caller.objectId,
@@ -123,6 +125,7 @@ async function armReply(
       path.replace(/\/(run|cancel)$/i, ""),
     );
   }
+  checkRegistered(emu, sub);
   return entry.handler(emu, {
     method,
     path,

@@ -14,7 +14,7 @@ import { buildOnCreate, buildOnUpdate, resolveBuild } from "./build-plan";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs, diffInputs, patchKeys, PROVIDER_ONLY, PROVIDER_SETTINGS } from "./diff";
-import { describeFailure, isNotFound, serviceError } from "./errors";
+import { describeFailure, identityRightsAdvice, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 import {
   argsFromImageTemplate,
@@ -117,10 +117,12 @@ async function buildAndRecord(
   const progress = progressFor(inputs, a);
   progress.line(`image build requested: ${reason}`);
   // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
-  const fail = (message: string, computed: PropertyBag): never => {
-    const properties = { ...computed, ...outputs(inputs, {}, { buildPending: true }), __provider: inputs.__provider };
-    throw Object.assign(new Error(message), { id, properties, reasons: [message] });
-  };
+  const fail = (message: string, computed: PropertyBag): never =>
+    partialFailure(message, id, {
+      ...computed,
+      ...outputs(inputs, {}, { buildPending: true }),
+      __provider: inputs.__provider,
+    });
   let result: BuildResult;
   try {
     result = await runBuild(c, a, resolveBuild(inputs), progress);
@@ -130,13 +132,14 @@ async function buildAndRecord(
   const failed = BUILD_FAILED[result.outcome];
   if (failed) {
     const status = result.template.lastRunStatus;
+    const rights = identityRightsAdvice(status?.message ?? "", argsOf(inputs).identityUserAssignedIdentity?.[0]);
     const detail = status?.message ? `: ${status.message}` : "";
     const next =
       result.outcome === "TimedOut" && isBuildActive(result.template)
         ? "It keeps running; the next pulumi up waits for it"
         : "The template is kept; the next pulumi up runs the build again";
     return fail(
-      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.`,
+      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${rights ?? `${next}.`}`,
       outputsFromImageTemplate(result.template),
     );
   }
@@ -212,23 +215,42 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
     return built(c, a, adopted.id ?? templateId(a), inputs, adopted);
   }
 
+  let accepted = false;
   try {
-    const created = await c.client.virtualMachineImageTemplates.createOrUpdate(
+    const poller = await c.client.virtualMachineImageTemplates.beginCreateOrUpdate(
       a.resourceGroupName,
       a.imageTemplateName,
       toImageTemplate(inputs),
       c.pollOptions,
     );
+    accepted = true;
+    const created = await poller.pollUntilDone();
     if (created.provisioningState !== "Failed") return built(c, a, created.id ?? templateId(a), inputs, created);
   } catch (e) {
-    // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template.
+    // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template;
+    // an accepted PUT whose status could not be followed left one the engine must record, or it is orphaned.
     const left = await getOrUndefined(c, a).catch(() => undefined);
+    if (left?.provisioningState === "Succeeded") return built(c, a, left.id ?? templateId(a), inputs, left);
     if (left?.provisioningState !== "Failed") {
-      const state = left ? ` The template exists in state ${left.provisioningState}; check it before retrying.` : "";
-      throw new Error(describeFailure(`Creating ${label(a)}`, e).message + state);
+      const failure = describeFailure(`Creating ${label(a)}`, e).message;
+      if (!left && !accepted) throw new Error(failure);
+      const state = left ? `is in state ${left.provisioningState}` : "was accepted but could not be read back";
+      return partialFailure(
+        `${failure} The template ${state}; Pulumi records it, and the next pulumi up or refresh reads it again.`,
+        left?.id ?? templateId(a),
+        { ...outputs(inputs, left ?? { id: templateId(a) }), __provider: inputs.__provider },
+      );
     }
   }
   return failProvisioning(c, a);
+}
+
+/**
+ * The dynamic provider protocol's partial-state error: the engine records the resource with this id and these
+ * properties (it adds no __provider on errors, and destroy needs it) instead of forgetting it, and fails the step.
+ */
+function partialFailure(message: string, id: string, properties: PropertyBag): never {
+  throw Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
 /** A created (or adopted) template, built first when the build settings ask for it. */

@@ -150,7 +150,7 @@ describe("reliability: the emulator holds against hostile input", function () {
 
   it("answers 413 to a body over 4 MiB and logs it; 400/401 to malformed percent-encoding; ARM's resource group rule", async () => {
     const label =
-      "Requests: >4 MiB body (413, logged), malformed %-encoding (401/400, no 500), bad resource group names (400) / tried";
+      "Requests: >4 MiB body (413, logged), malformed %-encoding (401/400, no 500), bad resource group names and locations (400) / tried";
     const sub = emu.subscriptionId;
     await emu.admin.clearRequests();
     const big = Buffer.from(JSON.stringify(templateBody(sub, { properties: { pad: "x".repeat(5_000_000) } })));
@@ -177,6 +177,12 @@ describe("reliability: the emulator holds against hostile input", function () {
     }
     const put2 = await client.request("PUT", templatePath(sub, "a%2Fb", "t"), templateBody(sub));
     assert.ok(held("requests", label, put2.status === 400), "a%2Fb never yields an id with an extra segment");
+    for (const location of ["west\nus", "../../x", "west%0d%0aX-Injected: 1"]) {
+      const r = await client.request("PUT", templatePath(sub, "rg", "loc"), templateBody(sub, { location }));
+      assert.ok(
+        held("requests", label, r.status === 400 && r.body.error?.code === "LocationNotAvailableForResourceType"),
+      );
+    }
     assert.equal((await client.request("GET", templatePath(sub, `${"r".repeat(89)}(`, "t"))).status, 404);
     assert.deepEqual((await emu.admin.state()).templates, []);
   });
