@@ -12,6 +12,7 @@ import {
   SECRET_KEYS_KEY,
 } from "./inputs";
 import { azureLimitFailures, forbiddenKeyFailures } from "./limits";
+import { OWNER_KEY, ownerOf } from "./ownership";
 
 export interface CheckEnvironment {
   /** Environment for the subscription default (read at call time by the caller). */
@@ -245,5 +246,7 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   if (defaults.length > 0) inputs[DEFAULTS_KEY] = defaults;
   // Kept so create/update can name the resource in their progress lines.
   if (pulumiName !== undefined) inputs[PULUMI_NAME_KEY] = pulumiName;
+  const ownerSeed = news[AUTONAME_SEED_KEY];
+  if (typeof ownerSeed === "string") inputs[OWNER_KEY] = ownerOf(ownerSeed);
   return { inputs, failures };
 }

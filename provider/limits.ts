@@ -42,12 +42,14 @@ export function forbiddenKeyFailures(value: unknown, path = ""): Failure[] {
   return failures;
 }
 
-function tagFailures(tags: unknown, path: string): Failure[] {
+/** `count`: the template's own tags leave one place to the ownership marker (provider/ownership.ts). */
+function tagFailures(tags: unknown, path: string, count = TAG_LIMITS.count): Failure[] {
   if (!isRecord(tags)) return [];
   const failures: Failure[] = [];
   const names = Object.keys(tags);
-  if (names.length > TAG_LIMITS.count) {
-    failures.push({ property: path, reason: `must hold at most ${TAG_LIMITS.count} tags (got ${names.length})` });
+  if (names.length > count) {
+    const why = count < TAG_LIMITS.count ? ` (Azure's ${TAG_LIMITS.count}, one kept for the ownership marker)` : "";
+    failures.push({ property: path, reason: `must hold at most ${count} tags${why} (got ${names.length})` });
   }
   for (const name of names) {
     if (name.length > TAG_LIMITS.nameLength) {
@@ -127,7 +129,7 @@ function bodySizeFailures(args: PropertyBag): Failure[] {
 export function azureLimitFailures(args: PropertyBag): Failure[] {
   const distribute = Array.isArray(args.distribute) ? args.distribute : [];
   return [
-    ...tagFailures(args.tag, "tag"),
+    ...tagFailures(args.tag, "tag", TAG_LIMITS.count - 1),
     ...tagFailures(args.managedResourceTags, "managedResourceTags"),
     ...distribute.flatMap((d: unknown, i) =>
       isRecord(d) ? tagFailures(d.artifactTags, `distribute[${i}].artifactTags`) : [],

@@ -1,3 +1,4 @@
+import { withoutMarker } from "./ownership";
 import type {
   ImageTemplate,
   ImageTemplateIdentity,
@@ -136,7 +137,7 @@ export function argsFromImageTemplate(template: ImageTemplate): Args {
   return compact({
     ...address,
     location: t.location,
-    tag: t.tags,
+    tag: withoutMarker(t.tags),
     ...identityArgs(t.identity),
     source,
     customize: t.customize as Customizer[] | undefined,

@@ -16,6 +16,7 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs, diffInputs, patchKeys, PROVIDER_ONLY, PROVIDER_SETTINGS } from "./diff";
 import { describeFailure, identityRightsAdvice, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
+import { markerOf, newMarker, OWNER_KEY, ownedBy, OWNERSHIP_KEY, withMarker } from "./ownership";
 import {
   argsFromImageTemplate,
   COMPUTED_OUTPUT_KEYS,
@@ -75,10 +76,13 @@ export interface BuildOutputs {
   buildPending?: boolean;
 }
 
+/** Keys next to the arguments that state keeps: defaults, resource name, and the ownership marker's parts. */
+const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY];
+
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
   const echoed: PropertyBag = { ...argsOf(inputs) };
-  for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (inputs[key] !== undefined) echoed[key] = inputs[key];
+  for (const key of HIDDEN_KEYS) if (inputs[key] !== undefined) echoed[key] = inputs[key];
   const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
@@ -153,7 +157,7 @@ async function buildAndRecord(
  * Takes over an existing template: its immutable arguments must match the program (else the error lists each
  * difference); the in-place ones are reconciled with one PATCH.
  */
-async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate, inputs: Inputs) {
+async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate, inputs: Inputs, marker?: string) {
   if (existing.provisioningState === "Failed") {
     throw new Error(
       `Cannot adopt ${label(a)}: its provisioning failed (${existing.provisioningError?.provisioningErrorCode ?? "no code"}: ${existing.provisioningError?.message ?? "no message"}). Delete it (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName}) and run pulumi up again.`,
@@ -168,12 +172,23 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
       `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
     );
   }
+  // The marker is rewritten (a new nonce), so a resource that held the template before no longer deletes it.
   const keys = patchKeys(updates);
-  return keys.length === 0 ? existing : patch(c, a, current, inputs, new Set(keys));
+  if (marker) keys.push("tag");
+  return keys.length === 0 ? existing : patch(c, a, current, inputs, new Set(keys), marker);
 }
 
-async function patch(c: Connection, a: TemplateAddress, olds: PropertyBag, news: PropertyBag, keys: Set<ArgKey>) {
+async function patch(
+  c: Connection,
+  a: TemplateAddress,
+  olds: PropertyBag,
+  news: PropertyBag,
+  keys: Set<ArgKey>,
+  marker?: unknown,
+) {
   const body = toUpdateParameters(argsOf(olds), argsOf(news), keys);
+  // A PATCH replaces all tags: keep the marker among them.
+  if (body.tags && typeof marker === "string") body.tags = withMarker(body.tags, marker);
   try {
     return await c.client.virtualMachineImageTemplates.update(
       a.resourceGroupName,
@@ -202,8 +217,12 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
   const a = addressOf(inputs);
   const c = connect(a.subscriptionId);
   const existing = await getOrUndefined(c, a);
+  const owner = inputs[OWNER_KEY];
+  const marker = typeof owner === "string" ? newMarker(owner) : undefined;
+  const marked: Inputs = marker ? { ...inputs, [OWNERSHIP_KEY]: marker } : inputs;
   if (existing) {
-    if (inputs.adoptExisting !== true) {
+    // A template marked by this very resource (a killed run made it, or --replace) is taken back without asking.
+    if (inputs.adoptExisting !== true && !ownedBy(markerOf(existing), owner)) {
       // Create cannot tell an orphan of an interrupted run from the live template of a resource being replaced under
       // the same name (`--replace` skips the provider's diff, so create-before-delete): adopting the latter would let
       // the engine delete it right after, hence the two pieces of advice.
@@ -211,26 +230,28 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
         `${label(a)} already exists. To manage it with Pulumi (e.g. a killed pulumi up created it), set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName. If this up replaces the resource with the same arguments (pulumi up --replace, a tainted resource), do not adopt, as Pulumi would then delete the template: set the resource option deleteBeforeReplace: true instead.`,
       );
     }
-    const adopted = await adopt(c, a, existing, inputs);
-    return built(c, a, adopted.id ?? templateId(a), inputs, adopted);
+    const adopted = await adopt(c, a, existing, inputs, marker);
+    return built(c, a, adopted.id ?? templateId(a), marked, adopted);
   }
+  const body = toImageTemplate(inputs);
+  if (marker) body.tags = withMarker(body.tags, marker);
 
   let accepted = false;
   try {
     const poller = await c.client.virtualMachineImageTemplates.beginCreateOrUpdate(
       a.resourceGroupName,
       a.imageTemplateName,
-      toImageTemplate(inputs),
+      body,
       c.pollOptions,
     );
     accepted = true;
     const created = await poller.pollUntilDone();
-    if (created.provisioningState !== "Failed") return built(c, a, created.id ?? templateId(a), inputs, created);
+    if (created.provisioningState !== "Failed") return built(c, a, created.id ?? templateId(a), marked, created);
   } catch (e) {
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template;
     // an accepted PUT whose status could not be followed left one the engine must record, or it is orphaned.
     const left = await getOrUndefined(c, a).catch(() => undefined);
-    if (left?.provisioningState === "Succeeded") return built(c, a, left.id ?? templateId(a), inputs, left);
+    if (left?.provisioningState === "Succeeded") return built(c, a, left.id ?? templateId(a), marked, left);
     if (left?.provisioningState !== "Failed") {
       const failure = describeFailure(`Creating ${label(a)}`, e).message;
       if (!left && !accepted) throw new Error(failure);
@@ -238,7 +259,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       return partialFailure(
         `${failure} The template ${state}; Pulumi records it, and the next pulumi up or refresh reads it again.`,
         left?.id ?? templateId(a),
-        { ...outputs(inputs, left ?? { id: templateId(a) }), __provider: inputs.__provider },
+        { ...outputs(marked, left ?? { id: templateId(a) }), __provider: inputs.__provider },
       );
     }
   }
@@ -294,7 +315,7 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
     const v = keep ? stored[k] : live[k];
     if (v !== undefined && v !== null) inputs[k] = v;
   }
-  for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (stored[key] !== undefined) inputs[key] = stored[key];
+  for (const key of HIDDEN_KEYS) if (stored[key] !== undefined) inputs[key] = stored[key];
   return {
     id: template.id ?? id,
     props: outputs(inputs, template, await refreshedBuildOutputs(a, stored, template)),
@@ -334,12 +355,13 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
   const c = connect(a.subscriptionId);
   const keys = patchKeys(d.updates);
   const buildReason = buildOnUpdate(olds, news);
+  if (olds[OWNERSHIP_KEY] !== undefined) news = { ...news, [OWNERSHIP_KEY]: olds[OWNERSHIP_KEY] };
   if (keys.length === 0 && !buildReason) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs.
     return { outs: { ...outputs(news, {}), ...computedOf(olds) } };
   }
   if (keys.length === 0) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), buildReason!) };
-  const patched = await patch(c, a, olds, news, new Set(keys));
+  const patched = await patch(c, a, olds, news, new Set(keys), olds[OWNERSHIP_KEY]);
   if (!buildReason) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
   return { outs: await buildAndRecord(c, a, id, news, outputsFromImageTemplate(patched), buildReason) };
 }
@@ -351,6 +373,12 @@ export async function $delete(id: string, props: PropertyBag): Promise<void> {
   const c = connect(a.subscriptionId);
   const current = await getOrUndefined(c, a);
   if (!current) return;
+  const theirs = markerOf(current);
+  if (typeof stored[OWNERSHIP_KEY] === "string" && theirs !== undefined && theirs !== stored[OWNERSHIP_KEY]) {
+    // A replacement under the same name (pulumi up --replace) took the template over: it is no longer ours to delete.
+    progressFor(stored, a).line("left in place: a replacement of this resource now manages the template");
+    return;
+  }
   if (isBuildActive(current)) {
     const progress = progressFor(stored, a);
     const deadline = Date.now() + resolveBuild(stored).timeoutMinutes * 60_000;
