@@ -16,7 +16,7 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs, diffInputs, patchKeys, PROVIDER_ONLY, PROVIDER_SETTINGS } from "./diff";
 import { describeFailure, identityRightsAdvice, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
-import { markerOf, newMarker, OWNER_KEY, ownedBy, OWNERSHIP_KEY, withMarker } from "./ownership";
+import { markerOf, newMarker, OWNER_KEY, OWNER_TAG, ownedBy, OWNERSHIP_KEY, withMarker } from "./ownership";
 import {
   argsFromImageTemplate,
   COMPUTED_OUTPUT_KEYS,
@@ -223,11 +223,9 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
   if (existing) {
     // A template marked by this very resource (a killed run made it, or --replace) is taken back without asking.
     if (inputs.adoptExisting !== true && !ownedBy(markerOf(existing), owner)) {
-      // Create cannot tell an orphan of an interrupted run from the live template of a resource being replaced under
-      // the same name (`--replace` skips the provider's diff, so create-before-delete): adopting the latter would let
-      // the engine delete it right after, hence the two pieces of advice.
+      // Not marked by this resource: someone else's template (another stack, another resource, made by hand).
       throw new Error(
-        `${label(a)} already exists. To manage it with Pulumi (e.g. a killed pulumi up created it), set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName. If this up replaces the resource with the same arguments (pulumi up --replace, a tainted resource), do not adopt, as Pulumi would then delete the template: set the resource option deleteBeforeReplace: true instead.`,
+        `${label(a)} already exists and is not marked as this resource's (its ${OWNER_TAG} tag names another resource or stack, or is missing). To manage it with Pulumi, set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName.`,
       );
     }
     const adopted = await adopt(c, a, existing, inputs, marker);
