@@ -10,6 +10,7 @@ import * as https from "node:https";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
+import { requestText } from "../emulator/https-client";
 
 export interface EmulatorThroughputOptions {
   /** Measurement time per figure (default 3000 ms). */
@@ -30,27 +31,6 @@ interface Ready {
   clientId: string;
   clientSecret: string;
   subscriptionId: string;
-}
-
-function request(
-  agent: https.Agent,
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body?: string,
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(url, { method, agent, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }),
-      );
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
 }
 
 async function startCli(dataDir: string): Promise<{ child: ChildProcess; ready: Ready }> {
@@ -90,10 +70,10 @@ export async function emulatorThroughput(opts: EmulatorThroughputOptions = {}): 
   const { child, ready } = await startCli(dataDir);
   const agent = new https.Agent({ ca: await readFile(ready.caCertPath), keepAlive: true, maxSockets: 256 });
   try {
-    const tokenResponse = await request(
+    const tokenResponse = await requestText(
       agent,
-      `${ready.url}/${ready.tenantId}/oauth2/v2.0/token`,
       "POST",
+      `${ready.url}/${ready.tenantId}/oauth2/v2.0/token`,
       { "Content-Type": "application/x-www-form-urlencoded" },
       new URLSearchParams({
         grant_type: "client_credentials",
@@ -121,10 +101,10 @@ export async function emulatorThroughput(opts: EmulatorThroughputOptions = {}): 
           distribute: [{ type: "ManagedImage", runOutputName: "out", imageId: "/x", location: "westus" }],
         },
       });
-    const put = await request(
+    const put = await requestText(
       agent,
-      `${base}/probe?api-version=2025-10-01`,
       "PUT",
+      `${base}/probe?api-version=2025-10-01`,
       { ...auth, "Content-Type": "application/json" },
       body("probe"),
     );
@@ -134,23 +114,23 @@ export async function emulatorThroughput(opts: EmulatorThroughputOptions = {}): 
     let run = 0;
     for (const concurrency of opts.concurrencies ?? [1, 16, 64]) {
       const getPerSec = await measure(concurrency, durationMs, async () => {
-        const r = await request(agent, `${base}/probe?api-version=2025-10-01`, "GET", auth);
+        const r = await requestText(agent, "GET", `${base}/probe?api-version=2025-10-01`, auth);
         if (r.status !== 200) throw new Error(`GET failed: ${r.status}`);
       });
       run++;
       const createLrosPerSec = await measure(concurrency, durationMs, async (i) => {
         const name = `t-${run}-${i}`;
-        const r = await request(
+        const r = await requestText(
           agent,
-          `${base}/${name}?api-version=2025-10-01`,
           "PUT",
+          `${base}/${name}?api-version=2025-10-01`,
           { ...auth, "Content-Type": "application/json" },
           body(name),
         );
         if (r.status !== 201) throw new Error(`PUT failed: ${r.status} ${r.text}`);
         const monitor = String(r.headers["azure-asyncoperation"]);
         for (;;) {
-          const s = await request(agent, monitor, "GET", auth);
+          const s = await requestText(agent, "GET", monitor, auth);
           const status = (JSON.parse(s.text) as { status: string }).status;
           if (status === "Succeeded") break;
           if (status !== "InProgress") throw new Error(`LRO ended ${status}`);

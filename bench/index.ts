@@ -15,7 +15,7 @@ import { emulatorThroughput } from "./emulator-throughput";
 import { coldStartSection, stateBytes } from "./footprint";
 import { previewSection, previewSettings, previewStack } from "./preview";
 import { BenchProject } from "./project";
-import { packageRoot } from "./provider-size";
+import { packageRoot } from "../provider/load";
 import { headlines, renderMarkdown, type BenchResults, type BuildRequestsRow, type Throughput } from "./report";
 import { summarize } from "./stats";
 

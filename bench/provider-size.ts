@@ -1,10 +1,9 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../provider/index";
-
-const PACKAGE = "pulumi-azure-imagebuilder";
+import { PACKAGE, packageRoot } from "../provider/load";
 
 /** The smallest useful dynamic provider, as the yardstick for ours. */
 export const noopProvider: pulumi.dynamic.ResourceProvider = {
@@ -14,15 +13,6 @@ export const noopProvider: pulumi.dynamic.ResourceProvider = {
 /** `__provider` text, produced exactly as pulumi.dynamic.Resource produces it. */
 export async function serializedProvider(provider: pulumi.dynamic.ResourceProvider) {
   return pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-}
-
-/** This package's root (works from the TypeScript sources and from dist/). */
-export function packageRoot(from = __dirname): string {
-  for (let dir = from; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, "utf8")).name === PACKAGE) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no ${PACKAGE} package.json above ${from}`);
-  }
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as https from "node:https";
 import type { FaultRule } from "./faults";
+import { requestText } from "./https-client";
 import type { RequestLogEntry, Timing } from "./core";
 import { ADMIN_TOKEN_HEADER } from "./limits";
 
@@ -110,33 +111,14 @@ export class EmulatorAdmin {
     this.agent.destroy();
   }
 
-  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise<T>((resolve, reject) => {
-      const req = https.request(
-        `${this.url}/_emulator${path}`,
-        {
-          method,
-          agent: this.agent,
-          headers: {
-            [ADMIN_TOKEN_HEADER]: this.adminToken,
-            ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            if ((res.statusCode ?? 500) >= 400) {
-              reject(new Error(`emulator admin ${method} ${path} failed with ${res.statusCode}: ${text}`));
-            } else resolve((text ? JSON.parse(text) : undefined) as T);
-          });
-          res.on("error", reject);
-        },
-      );
-      req.on("error", reject);
-      req.end(payload);
-    });
+    const headers: Record<string, string | number> = {
+      [ADMIN_TOKEN_HEADER]: this.adminToken,
+      ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+    };
+    const res = await requestText(this.agent, method, `${this.url}/_emulator${path}`, headers, payload);
+    if (res.status >= 400) throw new Error(`emulator admin ${method} ${path} failed with ${res.status}: ${res.text}`);
+    return (res.text ? JSON.parse(res.text) : undefined) as T;
   }
 }

@@ -136,8 +136,6 @@ export const errors = {
       "InvalidRequestContent",
       `The request content was invalid and could not be deserialized: '${detail}'.`,
     ),
-  triggerKindImmutable: () =>
-    new ArmError(400, "InvalidParameter", "The property 'kind' of a trigger cannot be changed after creation."),
   triggerNotAllowed: (reason: string) =>
     new ArmError(400, "InvalidParameter", `The trigger cannot be created: ${reason}`),
   throttled: (retryAfterSeconds: number) =>

@@ -58,9 +58,3 @@ export function send(res: ServerResponse, reply: Reply): void {
   res.writeHead(reply.status, headers);
   res.end(payload);
 }
-
-export const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({
-  status,
-  body,
-  headers,
-});

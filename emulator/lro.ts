@@ -47,7 +47,7 @@ export function operationPath(op: OperationRecord): string {
 
 /**
  * ARM LRO headers: the status monitor in `Azure-AsyncOperation` (and in `Location` for deletes, as the service's
- * examples show), plus `Retry-After`.
+ * examples show, and runs, as its recorded answers do), plus `Retry-After`.
  */
 export function lroHeaders(
   baseUrl: string,

@@ -97,10 +97,6 @@ export function parseState(raw: unknown): EmulatorState {
 /** ARM ids are case-insensitive; records are keyed by the lower-cased id. */
 export const keyOf = (id: string) => id.toLowerCase();
 
-export function templateId(subscriptionId: string, resourceGroup: string, name: string): string {
-  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.VirtualMachineImages/imageTemplates/${name}`;
-}
-
 /** Applies a due provisioning transition. Returns false when the resource is gone. */
 export function settleProvisioning(p: Provisioning, now: number): boolean {
   if (p.until === undefined || now < p.until) return true;

@@ -12,6 +12,9 @@ export function latestVersionFor(createdAt: string): string {
   return `1.0.${createdAt.slice(0, 10).replace(/-/g, "")}`;
 }
 
+/** The service spells the resource group segment of the ids it returns in lower case, whatever the request used. */
+export const armId = (id: string) => id.replace(/^(\/subscriptions\/[^/]+)\/resourceGroups\//i, "$1/resourcegroups/");
+
 /** The service fills clientId/principalId for each user-assigned identity. */
 function renderIdentity(identity: JsonObject): JsonObject {
   const uais = identity.userAssignedIdentities as JsonObject | undefined;
@@ -53,23 +56,24 @@ export function renderTemplate(t: TemplateRecord, runStatus: RunStatus | undefin
   if (validate?.inVMValidations) {
     props.validate = { ...validate, inVMValidations: withPowerShellDefaults(validate.inVMValidations) as Json };
   }
-  // Omitted buildTimeoutInMinutes means 0 (= the 4 h default); the service reports the 0.
+  // Omitted buildTimeoutInMinutes means 0 (= the 4 h default), an omitted staging resource group "": the service
+  // reports both, and tags as {} when none were sent.
   props.buildTimeoutInMinutes ??= 0;
+  props.stagingResourceGroup ??= "";
   props.provisioningState = t.provisioning.state;
   if (t.provisioning.state === "Failed" && t.provisioning.error) props.provisioningError = t.provisioning.error;
   if (runStatus) props.lastRunStatus = runStatus as unknown as JsonObject;
   props.exactStagingResourceGroup = t.exactStagingResourceGroup;
-  const body: JsonObject = {
-    id: t.id,
+  return {
+    id: armId(t.id),
     name: t.name,
     type: "Microsoft.VirtualMachineImages/imageTemplates",
     location: t.location,
+    tags: t.tags ?? {},
     identity: renderIdentity(t.identity),
     properties: props,
     systemData: t.systemData,
   };
-  if (t.tags) body.tags = t.tags;
-  return body;
 }
 
 /** One run output per distributor, named by its runOutputName, once a run has succeeded. */
@@ -82,7 +86,7 @@ export function renderRunOutputs(t: TemplateRecord, run: RunRecord, finishedAt: 
       properties.artifactId = `${String(d.galleryImageId)}/versions/${galleryVersion(d, run)}`;
     else properties.artifactUri = typeof d.uri === "string" && d.uri !== "" ? d.uri : defaultVhdUri(t, run, finishedAt);
     return {
-      id: `${t.id}/runOutputs/${name}`,
+      id: armId(`${t.id}/runOutputs/${name}`),
       name,
       type: "Microsoft.VirtualMachineImages/imageTemplates/runOutputs",
       properties,
@@ -104,7 +108,7 @@ function defaultVhdUri(t: TemplateRecord, run: RunRecord, finishedAt: string): s
 
 export function renderTrigger(tr: TriggerRecord): JsonObject {
   return {
-    id: tr.id,
+    id: armId(tr.id),
     name: tr.name,
     type: "Microsoft.VirtualMachineImages/imageTemplates/triggers",
     properties: {

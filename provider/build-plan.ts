@@ -1,6 +1,6 @@
 import type { BuildSettings } from "./codecs/build";
 import { isUnknown } from "./codecs/combinators";
-import { containsUnknown, diffInputs, patchKeys, sortedJson } from "./diff";
+import { containsUnknown, sortedJson } from "./diff";
 import type { PropertyBag } from "./inputs";
 
 /** The service's build timeout when buildTimeoutInMinutes is 0 or omitted (4 h). */
@@ -40,9 +40,10 @@ export function buildOnCreate(inputs: PropertyBag): string | undefined {
 /**
  * Why an update of `olds` (stored outputs) to `news` must build, or undefined. A build is owed when the previous one
  * did not complete (`buildPending`, recorded with a failed or timed-out build), when the trigger changed, or, with
- * `when: "onChange"`, when the template itself changes in place. Nothing builds while `when` is "never".
+ * `when: "onChange"`, when the template itself changes in place (`patched`, from the plan). Nothing builds while
+ * `when` is "never".
  */
-export function buildOnUpdate(olds: PropertyBag, news: PropertyBag): string | undefined {
+export function buildOnUpdate(olds: PropertyBag, news: PropertyBag, patched: boolean): string | undefined {
   if (isUnknown(news.build)) return "the build settings are not known yet";
   const settings = resolveBuild(news);
   if (settings.when === "never") return undefined;
@@ -50,7 +51,7 @@ export function buildOnUpdate(olds: PropertyBag, news: PropertyBag): string | un
   const before = sortedJson(resolveBuild(olds).trigger);
   const after = sortedJson(settings.trigger);
   if (containsUnknown(after) || JSON.stringify(before) !== JSON.stringify(after)) return "build.trigger changed";
-  if (settings.when === "onChange" && patchKeys(diffInputs(olds, news).updates).length > 0) {
+  if (settings.when === "onChange" && patched) {
     return 'the template changed and build.when is "onChange"';
   }
   return undefined;

@@ -121,6 +121,11 @@ async function watch(
   }
 }
 
+/** Waits, printing its progress, for the build running now to end; undefined when the deadline passes first. */
+export function awaitRunningBuild(c: Connection, a: TemplateAddress, progress: BuildProgress, deadline: number) {
+  return watch(c, a, progress, deadline, { ms: c.pollOptions.updateIntervalInMs });
+}
+
 /** Run outputs by runOutputName. */
 export async function listRunOutputs(c: Connection, a: TemplateAddress): Promise<RunOutputs> {
   const outputs: RunOutputs = {};

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { type Failure, failuresOf, isUnknown, UNKNOWN } from "./codecs/combinators";
 import { ARG_KEYS, ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
-import { canonicalArgs, classify, containsUnknown } from "./diff";
+import { canonicalArgs, containsUnknown } from "./diff";
+import { providerOnly } from "./image-template/properties";
+import { withoutReadOnly } from "./read-only";
 import {
   argsOf,
   AUTONAME_SEED_KEY,
@@ -40,7 +42,7 @@ export function autoname(pulumiName: string, suffix: string): string {
  */
 export function autonameSuffix(seed: string, inputs: PropertyBag): string {
   const canon = canonicalArgs(inputs);
-  const defining = ARG_KEYS.filter((k) => k !== "imageTemplateName" && classify(k) !== "none" && k !== "build");
+  const defining = ARG_KEYS.filter((k) => k !== "imageTemplateName" && !providerOnly(k));
   const hashed = Object.fromEntries(defining.map((k) => [k, canon[k]]));
   if (containsUnknown(hashed)) return UNKNOWN;
   return createHash("sha256").update(seed).update("\n").update(JSON.stringify(hashed)).digest("hex").slice(0, 7);
@@ -193,7 +195,8 @@ function refuseSecretFailures(failures: Failure[], news: PropertyBag): void {
 export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: CheckEnvironment): CheckOutcome {
   const user: PropertyBag = {};
   const forbidden = forbiddenKeyFailures(news);
-  for (const [key, value] of Object.entries(news)) {
+  // Read-only members of a pasted template are dropped here (the resource class warns about them).
+  for (const [key, value] of Object.entries(withoutReadOnly(news))) {
     if (
       !forbidden.some((f) => f.property === key) &&
       key !== "__provider" &&

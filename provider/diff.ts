@@ -1,82 +1,19 @@
 import { ARG_KEYS, type ArgKey } from "./codecs/args";
 import { isUnknown } from "./codecs/combinators";
 import { argsOf, defaultedKeys, type PropertyBag } from "./inputs";
+import { ARGUMENTS, type Comparison, memberAt } from "./image-template/properties";
 import { identityOf } from "./mapping";
 
-/**
- * Arguments the service changes in place through PATCH (ImageTemplateUpdateParameters: tags, identity,
- * properties.vmProfile, properties.distribute). vnetConfig.proxyVmSize is inside vmProfile but not in the release
- * notes' list of updatable members, so it replaces. Everything else replaces: the service answers a PUT to an
- * existing template with 409 Conflict.
- */
-export const IN_PLACE: ReadonlySet<ArgKey> = new Set<ArgKey>([
-  "tag",
-  "identityType",
-  "identityUserAssignedIdentity",
-  "distribute",
-  "vmProfileVmsize",
-  "vmProfileOsdiskSizeGb",
-  "vmProfileUserAssignedIdentities",
-  "vnetConfigSubnetId",
-  "vnetConfigContainerInstanceSubnetId",
-]);
-
-/** Arguments that only steer the provider (not the template): a change to them alone is no change. */
-export const PROVIDER_ONLY: ReadonlySet<ArgKey> = new Set<ArgKey>(["adoptExisting"]);
-
-/**
- * Provider settings stored in state and changed by an update without touching the template (no PATCH): the build
- * settings. A changed build trigger makes that update run a build (see build-plan.ts).
- */
-export const PROVIDER_SETTINGS: ReadonlySet<ArgKey> = new Set<ArgKey>(["build"]);
-
 export type Classification = "update" | "replace" | "none";
-export const classify = (key: ArgKey): Classification =>
-  PROVIDER_ONLY.has(key) ? "none" : IN_PLACE.has(key) || PROVIDER_SETTINGS.has(key) ? "update" : "replace";
+/** A provider setting (build) is recorded by an update; a create-only switch (adoptExisting) is no change. */
+export const classify = (key: ArgKey): Classification => {
+  const { change } = ARGUMENTS[key];
+  return change === "setting" ? "update" : change;
+};
 
 /** The in-place changes the service must apply (PATCH), i.e. without the provider's own settings. */
-export const patchKeys = (updates: readonly ArgKey[]): ArgKey[] => updates.filter((k) => IN_PLACE.has(k));
-
-// Members whose value equals the service default when omitted (spec `default`s and documented defaults). The service
-// fills some of these in its responses, so they must compare equal to "absent".
-const DEFAULTS: Record<string, unknown> = {
-  sha256Checksum: "",
-  runElevated: false,
-  runAsSystem: false,
-  updateLimit: 0,
-  searchCriteria: "",
-  restartCheckCommand: "",
-  excludeFromLatest: false,
-  continueDistributeOnFailure: false,
-  sourceValidationOnly: false,
-  replicaCount: 1,
-  major: -1,
-  uri: "",
-  onCustomizerError: "cleanup",
-  onValidationError: "cleanup",
-  buildTimeoutInMinute: 0,
-  vmProfileOsdiskSizeGb: 0,
-  vmProfileVmsize: "",
-  vnetConfigProxyVmSize: "",
-};
-// ARM ids and names compare case-insensitively.
-const CASE_INSENSITIVE = new Set([
-  "imageId",
-  "imageVersionId",
-  "galleryImageId",
-  "vnetConfigSubnetId",
-  "vnetConfigContainerInstanceSubnetId",
-  "stagingResourceGroup",
-  "identityUserAssignedIdentity",
-  "vmProfileUserAssignedIdentities",
-  "subscriptionId",
-  "resourceGroupName",
-  "imageTemplateName",
-]);
-// Regions: "West US" and "westus" are the same place.
-const REGIONS = new Set(["location", "replicationRegions", "targetRegions.name"]);
-// Lists whose order carries no meaning.
-const SETS = new Set(["identityUserAssignedIdentity", "vmProfileUserAssignedIdentities", "replicationRegions"]);
+export const patchKeys = (updates: readonly ArgKey[]): ArgKey[] =>
+  updates.filter((k) => ARGUMENTS[k].change === "update");
 
 /** Object keys sorted at every depth: two spellings of one JSON value compare equal. */
 export function sortedJson(value: unknown): unknown {
@@ -89,43 +26,33 @@ export function sortedJson(value: unknown): unknown {
   );
 }
 
-/** Build settings with their defaults dropped; the trigger is compared as opaque JSON (no case or default folding). */
-function canonicalBuild(value: PropertyBag): unknown {
-  const settings = {
-    when: value.when === "never" ? undefined : value.when,
-    trigger: sortedJson(value.trigger),
-    waitForCompletion: value.waitForCompletion === true ? undefined : value.waitForCompletion,
-    timeoutMinutes: value.timeoutMinutes,
-    cancelOnTimeout: value.cancelOnTimeout === false ? undefined : value.cancelOnTimeout,
-  };
-  const set = Object.entries(settings).filter(([, v]) => v !== undefined && v !== null);
-  return set.length > 0 ? Object.fromEntries(set) : undefined;
-}
+const fold = (value: string, compare: Comparison | undefined): string =>
+  compare === "region" ? value.replace(/\s+/g, "").toLowerCase() : compare === "armId" ? value.toLowerCase() : value;
 
-/** A value in canonical form: defaults and empties dropped, case and region spelling folded, sets sorted. */
-export function canonical(value: unknown, key = "", parent = ""): unknown {
-  const scoped = parent ? `${parent}.${key}` : key;
+/**
+ * A value in canonical form by the property table's rule for its path ("distribute[].targetRegions[].name"): defaults and empties
+ * dropped, case and region spelling folded, sets sorted. Items of a list take the list's comparison.
+ */
+export function canonical(value: unknown, path: string): unknown {
   if (isUnknown(value)) return value;
-  if (key === "build" && parent === "" && typeof value === "object" && value !== null) {
-    return canonicalBuild(value as PropertyBag);
-  }
+  if (value === null || value === undefined) return undefined;
+  const member = memberAt(path);
+  if (member?.compare === "json") return sortedJson(value);
   if (Array.isArray(value)) {
-    const items = value.map((v) => canonical(v, key, parent)).filter((v) => v !== undefined);
-    if (SETS.has(key)) items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    const items = value.map((v) => canonical(v, `${path}[]`)).filter((v) => v !== undefined);
+    if (member?.set) items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     return items.length > 0 ? items : undefined;
   }
   if (typeof value === "object" && value !== null) {
     const entries = Object.keys(value)
       .sort()
-      .map((k) => [k, canonical((value as PropertyBag)[k], k, key)] as const)
+      .map((k) => [k, canonical((value as PropertyBag)[k], `${path}.${k}`)] as const)
       .filter(([, v]) => v !== undefined);
     return entries.length > 0 ? Object.fromEntries(entries) : undefined;
   }
-  if (value === null || (key in DEFAULTS && DEFAULTS[key] === value)) return undefined;
-  if (typeof value === "string" && (REGIONS.has(key) || REGIONS.has(scoped)))
-    return value.replace(/\s+/g, "").toLowerCase();
-  if (typeof value === "string" && CASE_INSENSITIVE.has(key)) return value.toLowerCase();
-  return value;
+  if (member && "default" in member && member.default === value) return undefined;
+  const compare = path.endsWith("[]") ? memberAt(path.slice(0, -2))?.compare : member?.compare;
+  return typeof value === "string" ? fold(value, compare) : value;
 }
 
 /** Canonical form of each argument; the identity type is the effective one (derived when omitted). */

@@ -13,7 +13,7 @@ export const TAG_LIMITS = { count: 50, nameLength: 512, valueLength: 256, forbid
 export const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 };
 /** ARM refuses request bodies over 4 MiB (RequestEntityTooLarge). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
-/** Region names as ARM accepts them: letters, digits and spaces ("westus2", "West US 2"). */
+/** Region names as ARM accepts them for a resource's location: letters, digits and spaces ("westus2", "West US 2"). */
 export const REGION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ]*$/;
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
@@ -87,24 +87,6 @@ function regionFailure(value: unknown, path: string): Failure[] {
   return [{ property: path, reason: 'must be an Azure region name: letters, digits and spaces (e.g. "westus2")' }];
 }
 
-/** The regions a template names: its location and each distributor's. */
-function regionPaths(args: PropertyBag): [string, unknown][] {
-  const found: [string, unknown][] = [["location", args.location]];
-  const distribute = Array.isArray(args.distribute) ? args.distribute : [];
-  distribute.forEach((d: unknown, i) => {
-    if (!isRecord(d)) return;
-    const at = `distribute[${i}]`;
-    if (d.type === "ManagedImage") found.push([`${at}.location`, d.location]);
-    if (Array.isArray(d.replicationRegions)) {
-      d.replicationRegions.forEach((r, j) => found.push([`${at}.replicationRegions[${j}]`, r]));
-    }
-    if (Array.isArray(d.targetRegions)) {
-      d.targetRegions.forEach((r, j) => isRecord(r) && found.push([`${at}.targetRegions[${j}].name`, r.name]));
-    }
-  });
-  return found;
-}
-
 const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v) ?? "");
 
 function bodySizeFailures(args: PropertyBag): Failure[] {
@@ -135,7 +117,9 @@ export function azureLimitFailures(args: PropertyBag): Failure[] {
       isRecord(d) ? tagFailures(d.artifactTags, `distribute[${i}].artifactTags`) : [],
     ),
     ...int32Failures(args, ""),
-    ...regionPaths(args).flatMap(([path, value]) => regionFailure(value, path)),
+    // Only the template's own location: it names the ARM region (and the operation URL); distributor regions are
+    // the service's business (Microsoft's own examples use placeholders such as "1_location" there).
+    ...regionFailure(args.location, "location"),
     ...bodySizeFailures(args),
   ];
 }

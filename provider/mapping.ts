@@ -1,16 +1,7 @@
 import { withoutMarker } from "./ownership";
-import type {
-  ImageTemplate,
-  ImageTemplateIdentity,
-  ImageTemplateUpdateParameters,
-  ImageTemplateVmProfile,
-} from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateIdentity, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
-import type { Customizer } from "./codecs/customizers";
-import type { Distributor } from "./codecs/distributors";
-import type { AutoRun, ErrorHandling, Optimize } from "./codecs/optimize";
-import type { Source } from "./codecs/source";
-import type { Validate } from "./codecs/validate";
+import { ARG_ENTRIES, type Argument, type Output, type OutputKey, OUTPUTS } from "./image-template/properties";
 import { compact } from "./inputs";
 
 type Args = Partial<ImageTemplateInputs>;
@@ -54,175 +45,121 @@ export function identityOf(args: Args): ImageTemplateIdentity {
   });
 }
 
-/** The vmProfile-related arguments (all PATCH-able except the proxy VM size, see diff.ts). */
-export const VM_PROFILE_KEYS = [
-  "vmProfileVmsize",
-  "vmProfileOsdiskSizeGb",
-  "vmProfileUserAssignedIdentities",
-  "vnetConfigSubnetId",
-  "vnetConfigContainerInstanceSubnetId",
-  "vnetConfigProxyVmSize",
-] as const satisfies readonly ArgKey[];
+type Json = Record<string, unknown>;
 
-// What PATCH needs to reset a vmProfile member the user removed (spec defaults).
-const VM_PROFILE_RESET: Partial<Record<(typeof VM_PROFILE_KEYS)[number], unknown>> = {
-  vmProfileVmsize: "",
-  vmProfileOsdiskSizeGb: 0,
-  vmProfileUserAssignedIdentities: [],
-  vnetConfigProxyVmSize: "",
-};
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const segments = (path: string) => path.split(".");
 
-function vmProfileOf(args: Args): ImageTemplateVmProfile | undefined {
-  const vnetConfig = compact({
-    subnetId: args.vnetConfigSubnetId,
-    containerInstanceSubnetId: args.vnetConfigContainerInstanceSubnetId,
-    proxyVmSize: args.vnetConfigProxyVmSize,
-  });
-  const vmProfile = compact({
-    vmSize: args.vmProfileVmsize,
-    osDiskSizeGB: args.vmProfileOsdiskSizeGb,
-    userAssignedIdentities: args.vmProfileUserAssignedIdentities,
-    vnetConfig: Object.keys(vnetConfig).length > 0 ? vnetConfig : undefined,
-  });
-  return Object.keys(vmProfile).length > 0 ? vmProfile : undefined;
+function getAt(body: unknown, path: string): unknown {
+  return segments(path).reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), body);
+}
+
+function setAt(body: Json, path: string, value: unknown): void {
+  const keys = segments(path);
+  let node = body;
+  for (const key of keys.slice(0, -1)) node = (isObject(node[key]) ? node[key] : (node[key] = {})) as Json;
+  node[keys[keys.length - 1]] = value;
+}
+
+/** The arguments that live in the template's ARM body, with their wire path. */
+const ARM_ARGS = ARG_ENTRIES.filter(([, a]) => a.arm !== undefined) as [ArgKey, Argument & { arm: string }][];
+
+/** Arguments → the wire ARM body ({location, tags, identity, properties}); the identity type is the effective one. */
+function armBody(args: Args): Json {
+  const body: Json = {};
+  const values: Json = { ...args, identityType: identityOf(args).type };
+  for (const [key, { arm, mapKeys }] of ARM_ARGS) {
+    const value = values[key];
+    if (value === undefined) continue;
+    if (mapKeys) {
+      if ((value as string[]).length > 0)
+        setAt(body, arm, Object.fromEntries((value as string[]).map((id) => [id, {}])));
+    } else setAt(body, arm, value);
+  }
+  return body;
+}
+
+/** The SDK's models flatten `properties` into the resource; the wire nests them. */
+const flatten = ({ properties, ...rest }: Json): Json => ({ ...rest, ...(properties as Json | undefined) });
+function nest(model: Json): Json {
+  const { id, location, tags, identity, ...properties } = model;
+  return { id, location, tags, identity, properties };
 }
 
 /** Arguments → the SDK's (flattened) ImageTemplate model sent by PUT. */
 export function toImageTemplate(args: ImageTemplateInputs): ImageTemplate {
-  return compact({
-    location: args.location,
-    tags: args.tag,
-    identity: identityOf(args),
-    source: args.source,
-    customize: args.customize,
-    optimize: args.optimize,
-    validate: args.validate,
-    distribute: args.distribute,
-    errorHandling: args.errorHandling,
-    buildTimeoutInMinutes: args.buildTimeoutInMinute,
-    vmProfile: vmProfileOf(args),
-    additionalDataDisks: args.additionalDataDisks,
-    stagingResourceGroup: args.stagingResourceGroup,
-    autoRun: args.autoRun,
-    managedResourceTags: args.managedResourceTags,
-  }) as ImageTemplate;
+  return flatten(armBody(args)) as unknown as ImageTemplate;
 }
 
-function vmProfileArgs(vmProfile: ImageTemplateVmProfile | undefined): Args {
-  return compact({
-    vmProfileVmsize: vmProfile?.vmSize,
-    vmProfileOsdiskSizeGb: vmProfile?.osDiskSizeGB,
-    vmProfileUserAssignedIdentities: vmProfile?.userAssignedIdentities,
-    vnetConfigSubnetId: vmProfile?.vnetConfig?.subnetId,
-    vnetConfigContainerInstanceSubnetId: vmProfile?.vnetConfig?.containerInstanceSubnetId,
-    vnetConfigProxyVmSize: vmProfile?.vnetConfig?.proxyVmSize,
-  });
-}
+/** Read-only members reported inside an argument's value (source.exactVersion): outputs, not arguments. */
+const NESTED_OUTPUTS = Object.values(OUTPUTS as Record<string, Output>).map((o) => o.arm);
 
-function identityArgs(identity: ImageTemplateIdentity | undefined): Args {
-  return compact({
-    identityType: identity?.type as ImageTemplateInputs["identityType"],
-    identityUserAssignedIdentity: identity?.userAssignedIdentities
-      ? Object.keys(identity.userAssignedIdentities)
-      : undefined,
-  });
+function withoutOutputs(value: unknown, arm: string): unknown {
+  if (!isObject(value)) return value;
+  const nested = NESTED_OUTPUTS.filter((o) => o.startsWith(`${arm}.`)).map((o) => o.slice(arm.length + 1));
+  if (nested.length === 0) return value;
+  const copy = structuredClone(value);
+  for (const path of nested) {
+    const keys = segments(path);
+    const parent = getAt(copy, keys.slice(0, -1).join(".")) ?? copy;
+    if (isObject(parent)) delete parent[keys[keys.length - 1]];
+  }
+  return copy;
 }
 
 /** The service's view of a template as arguments (read-only members stripped; address parsed from its id). */
 export function argsFromImageTemplate(template: ImageTemplate): Args {
-  const t = deepCompact(template);
-  const address = t.id ? parseTemplateId(t.id) : undefined;
-  // exactVersion is read-only: it becomes the output sourceExactVersion.
-  const source = t.source && (compact({ ...t.source, exactVersion: undefined }) as unknown as Source);
-  return compact({
-    ...address,
-    location: t.location,
-    tag: withoutMarker(t.tags),
-    ...identityArgs(t.identity),
-    source,
-    customize: t.customize as Customizer[] | undefined,
-    optimize: t.optimize as Optimize | undefined,
-    validate: t.validate as Validate | undefined,
-    distribute: t.distribute as Distributor[] | undefined,
-    errorHandling: t.errorHandling as ErrorHandling | undefined,
-    buildTimeoutInMinute: t.buildTimeoutInMinutes,
-    ...vmProfileArgs(t.vmProfile),
-    additionalDataDisks: t.additionalDataDisks,
-    stagingResourceGroup: t.stagingResourceGroup,
-    autoRun: t.autoRun as AutoRun | undefined,
-    managedResourceTags: t.managedResourceTags,
-  });
+  const wire = nest(deepCompact(template) as unknown as Json);
+  const args: Json = { ...(typeof wire.id === "string" ? parseTemplateId(wire.id) : undefined) };
+  for (const [key, { arm, mapKeys }] of ARM_ARGS) {
+    const value = getAt(wire, arm);
+    if (value !== undefined) args[key] = mapKeys && isObject(value) ? Object.keys(value) : withoutOutputs(value, arm);
+  }
+  // The ownership marker is the provider's, not an argument.
+  const tag = withoutMarker(args.tag as Record<string, string> | undefined);
+  if (tag === undefined) delete args.tag;
+  else args.tag = tag;
+  return args as Args;
 }
+
+export type ComputedOutputs = { [K in OutputKey]?: string };
 
 /** Read-only state of a template, as the resource's computed outputs (cmdlet's read-only parameters included). */
-export function outputsFromImageTemplate(template: Partial<ImageTemplate>) {
-  const iso = (d: Date | undefined) => (d instanceof Date ? d.toISOString() : d);
-  return compact({
-    resourceId: template.id,
-    provisioningState: template.provisioningState,
-    provisioningErrorCode: template.provisioningError?.provisioningErrorCode,
-    provisioningErrorMessage: template.provisioningError?.message,
-    lastRunStatusRunState: template.lastRunStatus?.runState,
-    lastRunStatusRunSubState: template.lastRunStatus?.runSubState,
-    lastRunStatusStartTime: iso(template.lastRunStatus?.startTime),
-    lastRunStatusEndTime: iso(template.lastRunStatus?.endTime),
-    lastRunStatusMessage: template.lastRunStatus?.message,
-    exactStagingResourceGroup: template.exactStagingResourceGroup,
-    sourceExactVersion: (template.source as { exactVersion?: string } | undefined)?.exactVersion,
-  });
+export function outputsFromImageTemplate(template: Partial<ImageTemplate>): ComputedOutputs {
+  const wire = nest(template as Json);
+  const outputs: Json = {};
+  for (const [key, output] of Object.entries(OUTPUTS as Record<string, Output>)) {
+    const value = getAt(wire, output.arm);
+    if (value !== undefined) outputs[key] = output.date && value instanceof Date ? value.toISOString() : value;
+  }
+  return outputs as ComputedOutputs;
 }
-export type ComputedOutputs = ReturnType<typeof outputsFromImageTemplate>;
-export const COMPUTED_OUTPUT_KEYS = [
-  "resourceId",
-  "provisioningState",
-  "provisioningErrorCode",
-  "provisioningErrorMessage",
-  "lastRunStatusRunState",
-  "lastRunStatusRunSubState",
-  "lastRunStatusStartTime",
-  "lastRunStatusEndTime",
-  "lastRunStatusMessage",
-  "exactStagingResourceGroup",
-  "sourceExactVersion",
-] as const satisfies readonly (keyof ComputedOutputs)[];
+
+/** The part of the body PATCH replaces as a whole: a top-level member, or a member of `properties`. */
+const patchGroup = (arm: string) =>
+  segments(arm)
+    .slice(0, arm.startsWith("properties.") ? 2 : 1)
+    .join(".");
 
 /**
- * The PATCH body for the changed in-place arguments. A vmProfile change sends the whole desired vmProfile, with spec
- * defaults for members present before and removed now (PATCH merges, so omitting them would keep the old values).
+ * The PATCH body for the changed in-place arguments. Each changed part (tags, identity, properties.vmProfile,
+ * properties.distribute) is sent whole as desired, with the table's reset value for members present before and
+ * removed now (PATCH merges, so omitting them would keep the old values); a part left empty is sent as {}.
  */
 export function toUpdateParameters(
   olds: Args,
   news: Args,
   changed: ReadonlySet<ArgKey>,
 ): ImageTemplateUpdateParameters {
-  const vmProfileChanged = VM_PROFILE_KEYS.some((k) => changed.has(k));
-  let vmProfile: ImageTemplateVmProfile | undefined;
-  if (vmProfileChanged) {
-    const desired: Args = { ...news };
-    for (const key of VM_PROFILE_KEYS) {
-      if (desired[key] === undefined && olds[key] !== undefined && key in VM_PROFILE_RESET) {
-        (desired as Record<string, unknown>)[key] = VM_PROFILE_RESET[key];
-      }
+  const groups = new Set(ARM_ARGS.filter(([k]) => changed.has(k)).map(([, a]) => patchGroup(a.arm)));
+  const desired: Json = { ...news };
+  for (const [key, { arm, reset }] of ARM_ARGS) {
+    if (groups.has(patchGroup(arm)) && news[key] === undefined && olds[key] !== undefined && reset !== undefined) {
+      desired[key] = reset;
     }
-    vmProfile = vmProfileOf(desired) ?? {};
   }
-  const properties = compact({
-    distribute: changed.has("distribute") ? news.distribute : undefined,
-    vmProfile,
-  });
-  return compact({
-    tags: changed.has("tag") ? (news.tag ?? {}) : undefined,
-    identity: changed.has("identityType") || changed.has("identityUserAssignedIdentity") ? identityOf(news) : undefined,
-    properties: Object.keys(properties).length > 0 ? properties : undefined,
-  });
-}
-
-/** The arguments a PATCH body sets (inverse of toUpdateParameters for a create-from-nothing). */
-export function argsFromUpdateParameters(body: ImageTemplateUpdateParameters): Args {
-  return compact({
-    tag: body.tags,
-    ...identityArgs(body.identity),
-    distribute: body.properties?.distribute as Distributor[] | undefined,
-    ...vmProfileArgs(body.properties?.vmProfile),
-  });
+  const whole = armBody(desired as Args);
+  const body: Json = {};
+  for (const group of groups) setAt(body, group, getAt(whole, group) ?? {});
+  return body as ImageTemplateUpdateParameters;
 }

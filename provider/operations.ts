@@ -1,4 +1,4 @@
-import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { connect, type Connection } from "./azure/client";
 import {
@@ -10,22 +10,23 @@ import {
   type BuildResult,
   type RunOutputs,
 } from "./build";
-import { buildOnCreate, buildOnUpdate, resolveBuild } from "./build-plan";
+import { buildOnCreate, resolveBuild } from "./build-plan";
+import { afterRunningBuild } from "./busy";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
-import { canonicalArgs, diffInputs, patchKeys, PROVIDER_ONLY, PROVIDER_SETTINGS } from "./diff";
+import { canonicalArgs } from "./diff";
+import { plan } from "./image-template/plan";
+import { OUTPUT_KEYS, providerOnly } from "./image-template/properties";
 import { describeFailure, identityRightsAdvice, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
 import { markerOf, newMarker, OWNER_KEY, OWNER_TAG, ownedBy, OWNERSHIP_KEY, withMarker } from "./ownership";
 import {
   argsFromImageTemplate,
-  COMPUTED_OUTPUT_KEYS,
   outputsFromImageTemplate,
   parseTemplateId,
   type TemplateAddress,
   templateId,
   toImageTemplate,
-  toUpdateParameters,
 } from "./mapping";
 
 /*
@@ -83,17 +84,24 @@ const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY];
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
   const echoed: PropertyBag = { ...argsOf(inputs) };
   for (const key of HIDDEN_KEYS) if (inputs[key] !== undefined) echoed[key] = inputs[key];
-  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  const computed = computedFrom(inputs, template);
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
   return { ...echoed, ...computed };
 }
 
+/** What the service reports, with the id as the program addresses the template: the service spells "resourcegroups"
+ * in lower case (ARM ids are case-insensitive), which would otherwise flip this output against the Pulumi id. */
+function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): PropertyBag {
+  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  if (computed.resourceId !== undefined)
+    computed.resourceId = templateId(addressOf(inputs, String(computed.resourceId)));
+  return computed;
+}
+
 /** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
 const computedOf = (olds: PropertyBag): PropertyBag =>
-  Object.fromEntries(
-    [...COMPUTED_OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]),
-  );
+  Object.fromEntries([...OUTPUT_KEYS, "runOutputs"].filter((k) => olds[k] !== undefined).map((k) => [k, olds[k]]));
 
 const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
   new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);
@@ -144,7 +152,7 @@ async function buildAndRecord(
         : "The template is kept; the next pulumi up runs the build again";
     return fail(
       `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${rights ?? `${next}.`}`,
-      outputsFromImageTemplate(result.template),
+      computedFrom(inputs, result.template),
     );
   }
   if (result.outcome === "PartiallySucceeded") {
@@ -164,7 +172,7 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
     );
   }
   const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.subscriptionId };
-  const { replaces, updates } = diffInputs(current, inputs);
+  const { replaces, patch: planned, patchKeys } = plan(current, inputs);
   if (replaces.length > 0) {
     const show = (v: unknown) => JSON.stringify(v) ?? "(unset)";
     const lines = replaces.map((k) => `  ${k}: existing ${show(current[k])}, declared ${show(inputs[k])}`);
@@ -173,31 +181,36 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
     );
   }
   // The marker is rewritten (a new nonce), so a resource that held the template before no longer deletes it.
-  const keys = patchKeys(updates);
-  if (marker) keys.push("tag");
-  return keys.length === 0 ? existing : patch(c, a, current, inputs, new Set(keys), marker);
+  if (marker) {
+    const tags = withMarker(planned?.tags ?? (inputs.tag as Record<string, string> | undefined), marker);
+    const keys: ArgKey[] = patchKeys.includes("tag") ? patchKeys : [...patchKeys, "tag"];
+    return patch(c, a, { ...planned, tags }, keys, inputs);
+  }
+  return planned ? patch(c, a, planned, patchKeys, inputs) : existing;
 }
 
+/**
+ * PATCHes the template; `news` (the arguments being applied) bounds the wait when a running build refuses it. A PATCH
+ * replaces all tags, so a `marker` is kept among them.
+ */
 async function patch(
   c: Connection,
   a: TemplateAddress,
-  olds: PropertyBag,
+  patchBody: ImageTemplateUpdateParameters,
+  keys: ArgKey[],
   news: PropertyBag,
-  keys: Set<ArgKey>,
   marker?: unknown,
 ) {
-  const body = toUpdateParameters(argsOf(olds), argsOf(news), keys);
-  // A PATCH replaces all tags: keep the marker among them.
-  if (body.tags && typeof marker === "string") body.tags = withMarker(body.tags, marker);
+  const body =
+    patchBody.tags && typeof marker === "string"
+      ? { ...patchBody, tags: withMarker(patchBody.tags, marker) }
+      : patchBody;
+  const send = () =>
+    c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, c.pollOptions);
   try {
-    return await c.client.virtualMachineImageTemplates.update(
-      a.resourceGroupName,
-      a.imageTemplateName,
-      body,
-      c.pollOptions,
-    );
+    return await afterRunningBuild(c, a, news, progressFor(news, a), `the change of ${keys.join(", ")}`, send);
   } catch (e) {
-    throw describeFailure(`Updating ${label(a)} (${[...keys].join(", ")})`, e);
+    throw describeFailure(`Updating ${label(a)} (${keys.join(", ")})`, e);
   }
 }
 
@@ -207,9 +220,8 @@ export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulum
 
 /** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
-  const { changes, replaces, deleteBeforeReplace } = diffInputs(olds, news);
-  const owed = replaces.length === 0 && buildOnUpdate(olds, news) !== undefined;
-  return { changes: changes || owed, replaces, deleteBeforeReplace };
+  const { changes, replaces, deleteBeforeReplace } = plan(olds, news);
+  return { changes, replaces, deleteBeforeReplace };
 }
 
 export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
@@ -229,7 +241,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       );
     }
     const adopted = await adopt(c, a, existing, inputs, marker);
-    return built(c, a, adopted.id ?? templateId(a), marked, adopted);
+    return built(c, a, templateId(a), marked, adopted);
   }
   const body = toImageTemplate(inputs);
   if (marker) body.tags = withMarker(body.tags, marker);
@@ -244,12 +256,12 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
     );
     accepted = true;
     const created = await poller.pollUntilDone();
-    if (created.provisioningState !== "Failed") return built(c, a, created.id ?? templateId(a), marked, created);
+    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), marked, created);
   } catch (e) {
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template;
     // an accepted PUT whose status could not be followed left one the engine must record, or it is orphaned.
     const left = await getOrUndefined(c, a).catch(() => undefined);
-    if (left?.provisioningState === "Succeeded") return built(c, a, left.id ?? templateId(a), marked, left);
+    if (left?.provisioningState === "Succeeded") return built(c, a, templateId(a), marked, left);
     if (left?.provisioningState !== "Failed") {
       const failure = describeFailure(`Creating ${label(a)}`, e).message;
       if (!left && !accepted) throw new Error(failure);
@@ -276,7 +288,7 @@ function partialFailure(message: string, id: string, properties: PropertyBag): n
 async function built(c: Connection, a: TemplateAddress, id: string, inputs: Inputs, template: ImageTemplate) {
   const reason = buildOnCreate(inputs);
   const outs = reason
-    ? await buildAndRecord(c, a, id, inputs, outputsFromImageTemplate(template), reason)
+    ? await buildAndRecord(c, a, id, inputs, computedFrom(inputs, template), reason)
     : outputs(inputs, template);
   return { id, outs };
 }
@@ -308,14 +320,15 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   const now = canonicalArgs(live);
   const inputs: PropertyBag = {};
   for (const k of ARG_KEYS) {
-    const keep =
-      PROVIDER_ONLY.has(k) || PROVIDER_SETTINGS.has(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
+    const keep = providerOnly(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
     const v = keep ? stored[k] : live[k];
     if (v !== undefined && v !== null) inputs[k] = v;
   }
   for (const key of HIDDEN_KEYS) if (stored[key] !== undefined) inputs[key] = stored[key];
+  // The id the engine holds (a refresh) or the program gave (ImageTemplate.get), in whatever casing: it named this
+  // template, and the service's own spelling differs only in case.
   return {
-    id: template.id ?? id,
+    id,
     props: outputs(inputs, template, await refreshedBuildOutputs(a, stored, template)),
     inputs,
   };
@@ -346,22 +359,20 @@ async function refreshedBuildOutputs(
 
 export async function update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
   const a = addressOf(olds, id);
-  const d = diffInputs(olds, news);
-  if (d.replaces.length > 0) {
-    throw new Error(`Internal error: update called for a change that needs replacement (${d.replaces.join(", ")})`);
+  const p = plan(olds, news);
+  if (p.replaces.length > 0) {
+    throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
-  const keys = patchKeys(d.updates);
-  const buildReason = buildOnUpdate(olds, news);
   if (olds[OWNERSHIP_KEY] !== undefined) news = { ...news, [OWNERSHIP_KEY]: olds[OWNERSHIP_KEY] };
-  if (keys.length === 0 && !buildReason) {
+  if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs.
     return { outs: { ...outputs(news, {}), ...computedOf(olds) } };
   }
-  if (keys.length === 0) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), buildReason!) };
-  const patched = await patch(c, a, olds, news, new Set(keys), olds[OWNERSHIP_KEY]);
-  if (!buildReason) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
-  return { outs: await buildAndRecord(c, a, id, news, outputsFromImageTemplate(patched), buildReason) };
+  if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!) };
+  const patched = await patch(c, a, p.patch, p.patchKeys, news, olds[OWNERSHIP_KEY]);
+  if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
+  return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build) };
 }
 
 /** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */

@@ -35,7 +35,9 @@ export async function create(inputs: PropertyBag): Promise<pulumi.dynamic.Create
   } catch (e) {
     throw describeFailure(`Creating ${label(a)}`, e);
   }
-  return { id: created.id ?? triggerId(a), outs: { ...triggerArgsOf(inputs), ...triggerOutputs(created) } };
+  // Named as the program addresses it: the service spells "resourcegroups" in lower case (ids are case-insensitive).
+  const id = triggerId(a);
+  return { id, outs: { ...triggerArgsOf(inputs), ...triggerOutputs(created), resourceId: id } };
 }
 
 export async function read(id: string, props: PropertyBag): Promise<pulumi.dynamic.ReadResult> {
@@ -44,7 +46,7 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   try {
     const live = await c.client.triggers.get(a.resourceGroupName, a.imageTemplateName, a.triggerName);
     const inputs = { ...triggerArgsOf(props), kind: live.properties?.kind ?? props.kind };
-    return { id: live.id ?? id, props: { ...inputs, ...triggerOutputs(live) }, inputs };
+    return { id, props: { ...inputs, ...triggerOutputs(live), resourceId: triggerId(a) }, inputs };
   } catch (e) {
     if (isNotFound(e)) return {};
     throw describeFailure(`Reading ${label(a)}`, e);

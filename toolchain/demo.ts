@@ -8,11 +8,12 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { startEmulator } from "../emulator";
+import { packageRoot } from "../provider/load";
 import { offlineEngineEnv } from "./engine-env";
 import { ensurePulumi } from "./ensure-pulumi";
 import { runPulumi } from "./run-pulumi";
 
-const repoRoot = path.resolve(__dirname, "..", "..");
+const repoRoot = packageRoot();
 const demoDir = path.resolve(process.env.IMAGEBUILDER_DEMO_DIR ?? path.join(repoRoot, ".demo"));
 const stackName = "demo";
 

@@ -16,6 +16,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { binDirOf, buildPulumi, cliIsCurrent, hostIsCurrent, type BuiltPulumiRequest } from "./built-pulumi";
+import { packageRoot } from "../provider/load";
 import { withDirLock } from "./dir-lock";
 import { findPathPulumi, linkDirFor, linkInto } from "./path-pulumi";
 
@@ -36,14 +37,6 @@ const logToStderr = (line: string): void => {
 export function cacheRoot(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CACHE_HOME ? path.resolve(env.XDG_CACHE_HOME) : path.join(os.homedir(), ".cache");
   return path.join(base, "pulumi-azure-imagebuilder");
-}
-
-/** The checkout this script belongs to, found from its own location (works from `toolchain/` and `dist/toolchain/`). */
-async function repoRoot(): Promise<string> {
-  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
-    if (await fs.stat(path.join(dir, "toolchain", "language-host", "main.go")).catch(() => undefined)) return dir;
-  }
-  throw new Error(`cannot find toolchain/language-host above ${__dirname}`);
 }
 
 interface Sdk {
@@ -94,7 +87,7 @@ async function builtIsComplete(req: BuiltPulumiRequest, sdk: Sdk): Promise<boole
 export async function ensurePulumi(options: EnsurePulumiOptions = {}): Promise<string> {
   const env = options.env ?? process.env;
   const log = options.log ?? logToStderr;
-  const root = await repoRoot();
+  const root = packageRoot();
   const sdk = await installedSdk(root);
   const cache = cacheRoot(env);
 

@@ -1,21 +1,20 @@
 import type { ImageTemplateInputs } from "pulumi-azure-imagebuilder";
 
 /**
- * The template every benchmark declares (a typical Ubuntu build: platform source, two Shell steps, one managed image),
- * numbered so each is distinct. Shared by the Pulumi program, the no-op variant and the raw SDK script.
+ * The one valid template of the tests and benchmarks, as a program passes its arguments: an Ubuntu platform image,
+ * a user-assigned identity, one Shell step and one managed image, in the given subscription and resource group.
+ * Self-contained (this file is copied into the benchmark's Pulumi project); callers override what they are about.
  */
-export function benchTemplateArgs(
+export function templateArgs(
   subscriptionId: string,
-  name: string,
-  tags: Record<string, string>,
+  resourceGroupName: string,
+  overrides: Partial<ImageTemplateInputs> & Record<string, unknown> = {},
 ): ImageTemplateInputs {
-  const rg = `/subscriptions/${subscriptionId}/resourceGroups/rg-bench`;
+  const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}`;
   return {
-    imageTemplateName: name,
-    resourceGroupName: "rg-bench",
-    location: "westus2",
-    identityType: "UserAssigned",
-    identityUserAssignedIdentity: [`${rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib`],
+    resourceGroupName,
+    location: "westus",
+    identityUserAssignedIdentity: [`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/builder`],
     source: {
       type: "PlatformImage",
       publisher: "Canonical",
@@ -23,20 +22,38 @@ export function benchTemplateArgs(
       sku: "server",
       version: "latest",
     },
+    customize: [{ type: "Shell", name: "hello", inline: ["echo hello"] }],
+    distribute: [
+      {
+        type: "ManagedImage",
+        runOutputName: "mi",
+        imageId: `${rgId}/providers/Microsoft.Compute/images/img`,
+        location: "westus",
+      },
+    ],
+    tag: { env: "test" },
+    ...overrides,
+  } as ImageTemplateInputs;
+}
+
+/** The template every benchmark declares (a typical Ubuntu build: two Shell steps), numbered so each is distinct. */
+export function benchTemplateArgs(
+  subscriptionId: string,
+  name: string,
+  tags: Record<string, string>,
+): ImageTemplateInputs {
+  const base = templateArgs(subscriptionId, "rg-bench");
+  const image = base.distribute[0] as { imageId: string };
+  return {
+    ...base,
+    imageTemplateName: name,
     customize: [
       { type: "Shell", name: "update", inline: ["sudo apt-get update", "sudo apt-get -y upgrade"] },
       { type: "Shell", name: "tools", inline: ["sudo apt-get -y install jq"] },
     ],
-    distribute: [
-      {
-        type: "ManagedImage",
-        runOutputName: "image",
-        imageId: `${rg}/providers/Microsoft.Compute/images/${name}`,
-        location: "westus2",
-      },
-    ],
+    distribute: [{ ...base.distribute[0], imageId: image.imageId.replace(/img$/, name) }],
     tag: tags,
-  };
+  } as ImageTemplateInputs;
 }
 
 /** The program's knobs, passed through the environment of the `pulumi` process. */

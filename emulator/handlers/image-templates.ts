@@ -204,7 +204,8 @@ export async function runTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Rep
   }
   const op = startRunOperation(emu, t, r.now, r.fault);
   await emu.store.commit();
-  return { status: 202, headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, false) };
+  // The service answers run with both monitors (recorded traffic 2022-2025).
+  return { status: 202, headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, true) };
 }
 
 export async function cancelTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Reply> {

@@ -61,6 +61,8 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
   const templateId = (p: Example["parameters"]) =>
     `/subscriptions/${emu.subscriptionId}/resourceGroups/${p.resourceGroupName}/providers/Microsoft.VirtualMachineImages/imageTemplates/${p.imageTemplateName}`;
   const url = (id: string, suffix = "") => `${id}${suffix}?${API}`;
+  /** An id as the service returns it: the resource group segment in lower case, whatever the request spelt. */
+  const served = (id: string) => id.replace("/resourceGroups/", "/resourcegroups/");
 
   /** Seeds a template from a documented GET-shaped body (the one from GetImageTemplate by default). */
   const seedTemplate = async (id: string, body?: Record<string, unknown>) =>
@@ -78,7 +80,7 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
   const runAndWait = async (id: string) => {
     const r = await a.request("POST", url(id, "/run"));
     assert.equal(r.status, 202);
-    assertAsyncHeaders(r);
+    assertAsyncHeaders(r, true);
     assert.equal((await settle(a, r)).status, "Succeeded");
   };
 
@@ -102,7 +104,7 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       const r = await a.request("GET", url(id));
       assert.equal(r.status, 200);
       assertShape(r.body, ex.responses["200"].body);
-      assert.equal(r.body.id, id);
+      assert.equal(r.body.id, served(id));
     },
     async VirtualMachineImageTemplates_List(ex) {
       for (const t of ex.responses["200"].body.value) await seedTemplate(t.id, t);
@@ -114,7 +116,7 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       assertShape(r.body, ex.responses["200"].body, "body", ["nextLink"]);
       assert.deepEqual(
         r.body.value.map((t: { id: string }) => t.id),
-        ex.responses["200"].body.value.map((t: { id: string }) => t.id),
+        ex.responses["200"].body.value.map((t: { id: string }) => served(t.id)),
       );
     },
     async VirtualMachineImageTemplates_ListByResourceGroup(ex) {
@@ -286,6 +288,39 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
     );
     await seedTemplate(id, body);
   }
+
+  // Facts of the service's recorded answers (2022-2025) that the published examples do not show.
+  it("answers as the service does: lower-case resourcegroups ids, filled-in defaults, run with both monitors", async () => {
+    const body = structuredClone(load("CreateImageTemplateLinux.json").parameters.parameters);
+    delete body.tags;
+    for (const [i, rg] of ["resourceGroups", "RESOURCEGROUPS", "resourcegroups"].entries()) {
+      const id = `/subscriptions/${emu.subscriptionId}/${rg}/rg-Case/providers/Microsoft.VirtualMachineImages/imageTemplates/t${i}`;
+      const expected = `/subscriptions/${emu.subscriptionId}/resourcegroups/rg-Case/providers/Microsoft.VirtualMachineImages/imageTemplates/t${i}`;
+      const put = await a.request("PUT", url(id), body);
+      assert.equal(put.status, 201);
+      assert.equal(put.body.id, expected);
+      await settle(a, put);
+      const got = await a.request("GET", url(id));
+      assert.equal(got.body.id, expected);
+      assert.deepEqual(got.body.tags, {});
+      assert.equal(got.body.properties.buildTimeoutInMinutes, 0);
+      assert.equal(got.body.properties.stagingResourceGroup, "");
+      const run = await a.request("POST", url(id, "/run"));
+      assert.equal(run.status, 202);
+      assertAsyncHeaders(run, true);
+      assert.equal((await settle(a, run)).status, "Succeeded");
+      const outputs = await a.request("GET", url(id, "/runOutputs"));
+      assert.ok(outputs.body.value.every((o: { id: string }) => o.id.startsWith(`${expected}/runOutputs/`)));
+    }
+    const listed = await a.request(
+      "GET",
+      `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-Case/providers/Microsoft.VirtualMachineImages/imageTemplates?${API}`,
+    );
+    assert.deepEqual(
+      listed.body.value.map((t: { id: string }) => t.id.includes("/resourcegroups/rg-Case/")),
+      [true, true, true],
+    );
+  });
 
   it("has a replay for every example file", () => {
     const missing = files

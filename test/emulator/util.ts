@@ -2,6 +2,7 @@
 import * as https from "node:https";
 import { setTimeout as delay } from "node:timers/promises";
 import type { RunningEmulator } from "../../emulator";
+import { requestText } from "../../emulator/https-client";
 
 export const API = "api-version=2025-10-01";
 
@@ -24,19 +25,14 @@ export interface Arm {
 /** Raw HTTPS against the emulator, trusting its certificate explicitly, with a token from its token endpoint. */
 export async function arm(emu: RunningEmulator & { caPem: string }): Promise<Arm> {
   const agent = new https.Agent({ ca: emu.caPem, keepAlive: true });
-  const send = (method: string, url: string, payload: string | undefined, headers: Record<string, string>) =>
-    new Promise<RawResponse>((resolve, reject) => {
-      const req = https.request(url, { method, agent, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? JSON.parse(text) : undefined });
-        });
-      });
-      req.on("error", reject);
-      req.end(payload);
-    });
+  const send = async (method: string, url: string, payload: string | undefined, headers: Record<string, string>) => {
+    const res = await requestText(agent, method, url, headers, payload);
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: res.text ? JSON.parse(res.text) : undefined,
+    } as RawResponse;
+  };
   const form = new URLSearchParams({
     grant_type: "client_credentials",
     client_id: emu.clientId,

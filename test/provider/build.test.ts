@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider, imageTemplateTriggerProvider } from "../../provider";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
@@ -56,7 +56,7 @@ describe("provider builds against the emulator", function () {
 
   const rgId = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
   const args = (name: string, build: Bag, extra: Bag = {}): Bag =>
-    linuxTemplateArgs(emu.subscriptionId, RG, {
+    templateArgs(emu.subscriptionId, RG, {
       imageTemplateName: name,
       distribute: [
         {

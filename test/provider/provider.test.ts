@@ -9,7 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -57,7 +57,7 @@ describe("provider against the emulator", function () {
   beforeEach(() => emu.admin.reset());
 
   const rgId = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
-  const args = (extra: Bag = {}): Bag => linuxTemplateArgs(emu.subscriptionId, RG, extra);
+  const args = (extra: Bag = {}): Bag => templateArgs(emu.subscriptionId, RG, extra);
 
   /** check as the engine calls it (news carry __provider); fails the test on any failure. */
   async function checked(news: Bag, olds: Bag = {}): Promise<Bag> {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import * as fc from "fast-check";
 import { imageTemplateProvider, ImageTemplate } from "pulumi-azure-imagebuilder";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "../e2e/helpers/engine";
 import { startEngineSuite, type EngineSuite } from "../e2e/helpers/stacks";
@@ -21,7 +21,7 @@ const NAME_PATTERN = /^[A-Za-z0-9-_.]{1,64}$/;
 
 /** A well-formed argument set for a subscription; every case breaks exactly one thing in it. */
 function validArgs(subscriptionId: string): Bag {
-  return linuxTemplateArgs(subscriptionId, "rg-bad", { imageTemplateName: "bad-input" });
+  return templateArgs(subscriptionId, "rg-bad", { imageTemplateName: "bad-input" });
 }
 
 /** One malformed variant: the argument set and the path its failure must name. */

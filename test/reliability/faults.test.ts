@@ -13,7 +13,7 @@ import { DEFAULT_RETRY } from "../../provider/azure/credentials";
 // The instance the provider really uses: it loads the built operations, and through them this module.
 import { forgetConnections } from "pulumi-azure-imagebuilder/dist/provider/azure/client.js";
 import type { FaultRule } from "../../emulator/faults";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { recordFigure, suiteCommand } from "./summary";
 
@@ -82,7 +82,7 @@ describe("reliability: provider operations under injected faults", function () {
 
   async function checked(tags: Record<string, string>, olds: Bag = {}): Promise<Bag> {
     const { inputs, failures } = await provider.check(olds, {
-      ...linuxTemplateArgs(emu.subscriptionId, RG, { imageTemplateName: NAME, tag: tags }),
+      ...templateArgs(emu.subscriptionId, RG, { imageTemplateName: NAME, tag: tags }),
       __provider: "serialized",
     });
     assert.deepEqual(failures ?? [], []);

@@ -8,11 +8,12 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
 import { OWNER_TAG } from "../../provider/ownership";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { recordFigure, suiteCommand } from "./summary";
 
 type Bag = Record<string, unknown>;
+const bagOf = (args: object): Bag => ({ ...args });
 const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 
 describe("reliability: the ownership marker", function () {
@@ -44,7 +45,7 @@ describe("reliability: the ownership marker", function () {
 
   const checked = async (seed: string, extra: Bag = {}) => {
     const news = {
-      ...linuxTemplateArgs(emu.subscriptionId, "rg-own", { imageTemplateName: "owned", ...extra }),
+      ...bagOf(templateArgs(emu.subscriptionId, "rg-own", { imageTemplateName: "owned", ...extra })),
       __autonameSeed: seed,
       __pulumiName: "owned",
       __provider: "p",

@@ -7,11 +7,12 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
-import { linuxTemplateArgs } from "../helpers/template-args";
+import { templateArgs } from "../../bench/programs/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { recordFigure, suiteCommand } from "./summary";
 
 type Bag = Record<string, unknown>;
+const bagOf = (args: object): Bag => ({ ...args });
 const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 const RG = "rg-recovery";
 const FAST_RETRIES = { AZURE_IMAGEBUILDER_RETRY_DELAY_MS: "10", AZURE_IMAGEBUILDER_MAX_RETRY_DELAY_MS: "40" };
@@ -50,7 +51,7 @@ describe("reliability: creates that lose track of their template, and first-run 
   beforeEach(() => emu.admin.reset());
 
   const args = (name: string, extra: Bag = {}): Bag => ({
-    ...linuxTemplateArgs(emu.subscriptionId, RG, { imageTemplateName: name, subscriptionId: emu.subscriptionId }),
+    ...bagOf(templateArgs(emu.subscriptionId, RG, { imageTemplateName: name, subscriptionId: emu.subscriptionId })),
     ...extra,
   });
   const idOf = (name: string) =>

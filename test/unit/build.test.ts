@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { buildOnCreate, buildOnUpdate, resolveBuild } from "../../provider/build-plan";
+import { buildOnCreate, resolveBuild } from "../../provider/build-plan";
 import { checkInputs } from "../../provider/check";
 import { UNKNOWN } from "../../provider/codecs/combinators";
 import { diffInputs } from "../../provider/diff";
+import { plan } from "../../provider/image-template/plan";
 import { diff } from "../../provider/operations";
 import { minimalArgs } from "./fixtures/args";
 
@@ -67,20 +68,17 @@ describe("build planning", () => {
 
   it("rebuilds on update when the trigger changes, the previous build is pending, or (onChange) the template changes", () => {
     const olds = withBuild({ when: "onCreate", trigger: { release: 1, os: "jammy" } });
-    assert.equal(buildOnUpdate(olds, olds), undefined, "nothing changed");
-    assert.equal(buildOnUpdate(olds, withBuild({ when: "onCreate", trigger: { os: "jammy", release: 1 } })), undefined);
-    assert.match(
-      buildOnUpdate(olds, withBuild({ when: "onCreate", trigger: { release: 2, os: "jammy" } }))!,
-      /trigger/,
-    );
-    assert.match(buildOnUpdate(olds, withBuild({ when: "onCreate", trigger: UNKNOWN }))!, /trigger/);
-    assert.match(buildOnUpdate({ ...olds, buildPending: true }, olds)!, /did not complete/);
-    assert.equal(buildOnUpdate({ ...olds, buildPending: true }, minimalArgs()), undefined, "never: the user gave up");
+    assert.equal(plan(olds, olds).build, undefined, "nothing changed");
+    assert.equal(plan(olds, withBuild({ when: "onCreate", trigger: { os: "jammy", release: 1 } })).build, undefined);
+    assert.match(plan(olds, withBuild({ when: "onCreate", trigger: { release: 2, os: "jammy" } })).build!, /trigger/);
+    assert.match(plan(olds, withBuild({ when: "onCreate", trigger: UNKNOWN })).build!, /trigger/);
+    assert.match(plan({ ...olds, buildPending: true }, olds).build!, /did not complete/);
+    assert.equal(plan({ ...olds, buildPending: true }, minimalArgs()).build, undefined, "never: the user gave up");
     const tagged = (when: string) => withBuild({ when }, { tag: { env: "prod" } });
-    assert.equal(buildOnUpdate(withBuild({ when: "onCreate" }), tagged("onCreate")), undefined);
-    assert.match(buildOnUpdate(withBuild({ when: "onChange" }), tagged("onChange"))!, /onChange/);
+    assert.equal(plan(withBuild({ when: "onCreate" }), tagged("onCreate")).build, undefined);
+    assert.match(plan(withBuild({ when: "onChange" }), tagged("onChange")).build!, /onChange/);
     assert.equal(
-      buildOnUpdate(withBuild({ when: "onChange" }), withBuild({ when: "onChange", waitForCompletion: false })),
+      plan(withBuild({ when: "onChange" }), withBuild({ when: "onChange", waitForCompletion: false })).build,
       undefined,
       "changing how to build is no reason to build",
     );

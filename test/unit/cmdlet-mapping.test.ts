@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ARG_KEYS } from "../../provider/codecs/args";
-import { COMPUTED_OUTPUT_KEYS } from "../../provider/mapping";
+import { OUTPUT_KEYS } from "../../provider/image-template/properties";
 
 const ROOT = path.resolve(__dirname, "../..");
 const SEED = path.join(ROOT, "reference/az-imagebuilder/Update-AzImageBuilderVirtualMachineImageTemplate.syntax.md");
@@ -49,7 +49,7 @@ describe("README: cmdlet parameter table", () => {
   });
 
   it("names only real arguments and outputs of the resource", () => {
-    const known = new Set<string>([...ARG_KEYS, ...COMPUTED_OUTPUT_KEYS]);
+    const known = new Set<string>([...ARG_KEYS, ...OUTPUT_KEYS]);
     for (const [param, [target, kind]] of rows) {
       if (!/argument|output/.test(kind)) continue;
       const name = target.replace(/`/g, "").split(".")[0];

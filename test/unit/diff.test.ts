@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type * as t from "io-ts";
 import { ARG_KEYS, type ArgKey, ImageTemplateArgsCodec } from "../../provider/codecs/args";
 import { UNKNOWN } from "../../provider/codecs/combinators";
@@ -8,39 +10,76 @@ import { maximalArgs, minimalArgs, OTHER_SOURCES } from "./fixtures/args";
 type Expectation = "update" | "replace" | "none";
 
 /**
- * What the service allows, written out independently of provider/diff.ts: PATCH (ImageTemplateUpdateParameters)
- * takes tags, identity, properties.vmProfile and properties.distribute; proxyVmSize is not in the release notes'
- * updatable list; adoptExisting only steers create; build only steers the provider's build step.
+ * Where each argument lives in the ARM resource (Update-AzImageBuilderVirtualMachineImageTemplate's expanded
+ * parameters, see the README's cmdlet table). The expectations below follow from these paths and the service's rules,
+ * not from provider/diff.ts.
  */
-const EXPECTED: Record<ArgKey, Expectation> = {
-  imageTemplateName: "replace",
-  resourceGroupName: "replace",
-  location: "replace",
-  subscriptionId: "replace",
-  buildTimeoutInMinute: "replace",
-  customize: "replace",
-  distribute: "update",
-  identityType: "update",
-  identityUserAssignedIdentity: "update",
-  source: "replace",
-  tag: "update",
-  vmProfileOsdiskSizeGb: "update",
-  vmProfileVmsize: "update",
-  vmProfileUserAssignedIdentities: "update",
-  vnetConfigSubnetId: "update",
-  vnetConfigContainerInstanceSubnetId: "update",
-  vnetConfigProxyVmSize: "replace",
-  validate: "replace",
-  optimize: "replace",
-  errorHandling: "replace",
-  stagingResourceGroup: "replace",
-  additionalDataDisks: "replace",
-  autoRun: "replace",
-  managedResourceTags: "replace",
-  adoptExisting: "none",
-  // Provider settings: recorded by an update, never a replacement (a changed trigger makes that update build).
-  build: "update",
+const ARM_PATH: Record<ArgKey, string> = {
+  imageTemplateName: "(resource id)",
+  resourceGroupName: "(resource id)",
+  subscriptionId: "(resource id)",
+  location: "location",
+  tag: "tags",
+  identityType: "identity.type",
+  identityUserAssignedIdentity: "identity.userAssignedIdentities",
+  buildTimeoutInMinute: "properties.buildTimeoutInMinutes",
+  customize: "properties.customize",
+  distribute: "properties.distribute",
+  source: "properties.source",
+  vmProfileOsdiskSizeGb: "properties.vmProfile.osDiskSizeGB",
+  vmProfileVmsize: "properties.vmProfile.vmSize",
+  vmProfileUserAssignedIdentities: "properties.vmProfile.userAssignedIdentities",
+  vnetConfigSubnetId: "properties.vmProfile.vnetConfig.subnetId",
+  vnetConfigContainerInstanceSubnetId: "properties.vmProfile.vnetConfig.containerInstanceSubnetId",
+  vnetConfigProxyVmSize: "properties.vmProfile.vnetConfig.proxyVmSize",
+  validate: "properties.validate",
+  optimize: "properties.optimize",
+  errorHandling: "properties.errorHandling",
+  stagingResourceGroup: "properties.stagingResourceGroup",
+  additionalDataDisks: "properties.additionalDataDisks",
+  autoRun: "properties.autoRun",
+  managedResourceTags: "properties.managedResourceTags",
+  adoptExisting: "(provider only: steers create)",
+  build: "(provider setting: steers the build step)",
 };
+
+type Schema = { $ref?: string; properties?: Record<string, Schema> };
+const definitions = (
+  JSON.parse(readFileSync(path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/openapi.json"), "utf8")) as {
+    definitions: Record<string, Schema>;
+  }
+).definitions;
+const resolve = (s: Schema): Schema => (s.$ref ? resolve(definitions[s.$ref.split("/").pop()!]) : s);
+
+/** Whether the PATCH body (ImageTemplateUpdateParameters in the API description) has a member at this path. */
+function patchable(armPath: string): boolean {
+  let schema: Schema | undefined = definitions.ImageTemplateUpdateParameters;
+  for (const segment of armPath.split(".")) schema = schema && resolve(schema).properties?.[segment];
+  return schema !== undefined;
+}
+
+/**
+ * The release notes (2024-02-01) name the vmProfile members PATCH changes; the schema accepts all of vmProfile, but
+ * proxyVmSize is not among them, so it replaces.
+ */
+const RELEASE_NOTES_VM_PROFILE = [
+  "vmSize",
+  "osDiskSizeGB",
+  "userAssignedIdentities",
+  "vnetConfig.subnetId",
+  "vnetConfig.containerInstanceSubnetId",
+];
+
+function expectation(key: ArgKey): Expectation {
+  const at = ARM_PATH[key];
+  if (at.startsWith("(provider only")) return "none";
+  // Build settings are recorded by an update, never a replacement (a changed trigger makes that update build).
+  if (at.startsWith("(provider setting")) return "update";
+  if (!patchable(at)) return "replace";
+  const vmProfile = at.startsWith("properties.vmProfile.") ? at.slice("properties.vmProfile.".length) : undefined;
+  return vmProfile === undefined || RELEASE_NOTES_VM_PROFILE.includes(vmProfile) ? "update" : "replace";
+}
+const EXPECTED = Object.fromEntries(ARG_KEYS.map((k) => [k, expectation(k)])) as Record<ArgKey, Expectation>;
 
 /** Every member path the codecs define, e.g. "distribute[].targetRegions[].replicaCount". */
 function codecPaths(codec: t.Mixed, prefix: string, out: Set<string>): Set<string> {
@@ -102,8 +141,20 @@ function expectDiff(olds: Record<string, unknown>, news: Record<string, unknown>
 describe("diff: classification of every property", () => {
   const fixtures = [maximalArgs(), ...OTHER_SOURCES.map((source) => ({ ...maximalArgs(), source }))];
 
-  it("the expectation table and the fixtures cover every argument and every nested member of the codecs", () => {
-    assert.deepEqual(Object.keys(EXPECTED).sort(), [...ARG_KEYS].sort());
+  it("the ARM path table and the fixtures cover every argument and every nested member of the codecs", () => {
+    assert.deepEqual(Object.keys(ARM_PATH).sort(), [...ARG_KEYS].sort());
+    // The rules above give the service's documented PATCH set: tags, identity, vmProfile (minus proxyVmSize), distribute.
+    assert.deepEqual(ARG_KEYS.filter((k) => EXPECTED[k] === "update" && k !== "build").sort(), [
+      "distribute",
+      "identityType",
+      "identityUserAssignedIdentity",
+      "tag",
+      "vmProfileOsdiskSizeGb",
+      "vmProfileUserAssignedIdentities",
+      "vmProfileVmsize",
+      "vnetConfigContainerInstanceSubnetId",
+      "vnetConfigSubnetId",
+    ]);
     const covered = new Set(
       fixtures.flatMap((f) => leaves(f).flatMap((l) => l.path.map((_, i) => generic(l.path.slice(0, i + 1))))),
     );

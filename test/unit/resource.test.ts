@@ -13,13 +13,17 @@ describe("ImageTemplate resource class", function () {
 
   it("registers under the readable dynamic type token with the arguments, its name and the serialized provider", () => {
     assert.equal(run.status, 0, run.stderr);
-    const { registered, state } = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    const { registered } = JSON.parse(run.stdout.trim().split("\n").pop()!);
     const web = registered.find((r: { name: string }) => r.name === "web");
     assert.equal(web.type, "pulumi-nodejs:dynamic/azure-imagebuilder:ImageTemplate");
     assert.equal(web.inputs.resourceGroupName, "rg1");
     assert.equal(web.inputs.__pulumiName, "web");
     assert.equal(typeof web.inputs.__provider, "string");
-    assert.deepEqual(state, ["Succeeded", "westus"]);
+  });
+
+  it("asks the engine to delete before replacing when the name is fixed (one template per name), unless told otherwise", () => {
+    const { deleteBeforeReplace } = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    assert.deepEqual(deleteBeforeReplace, { web: true, autonamed: false, overridden: false });
   });
 
   it("get() reads by id, sending no arguments", () => {

@@ -7,8 +7,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { loadInstalledCopy, packageRoot, serializedProvider, serializedProviderBytes } from "../../bench/provider-size";
+import { loadInstalledCopy, serializedProvider, serializedProviderBytes } from "../../bench/provider-size";
 import { imageTemplateProvider } from "../../provider";
+import { packageRoot } from "../../provider/load";
 import { minimalArgs } from "./fixtures/args";
 
 const FAKE = {

@@ -1,0 +1,102 @@
+/**
+ * Through the real engine: a template pasted back from `az image builder show` (read-only members included) deploys
+ * with one warning naming them, and a tag change while its autoRun build runs waits for the build instead of failing.
+ */
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import { argsFromArmTemplate, ImageTemplate } from "pulumi-azure-imagebuilder";
+import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
+import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
+
+const RG = "rg-answers";
+const PASTED = path.resolve(__dirname, "../provider/fixtures/arm/linux-show-2024-02-01.resource.json");
+const WARNING =
+  "ignoring read-only provisioningState, lastRunStatus, exactStagingResourceGroup, source.exactVersion: the service sets these, so they are never sent or compared; remove them from the template to silence this warning";
+
+function program(subscriptionId: string, tags: Record<string, string>): PulumiFn {
+  return async () => {
+    const json = JSON.parse(readFileSync(PASTED, "utf8").replaceAll("{subscription-id}", subscriptionId));
+    const template = new ImageTemplate("pasted", {
+      ...argsFromArmTemplate(json),
+      resourceGroupName: RG,
+      autoRun: { state: "Enabled" },
+      tag: tags,
+    });
+    return { templateId: template.id, tags: template.tag };
+  };
+}
+
+describe("the service's answers through the Pulumi engine", function () {
+  this.timeout(5 * 60_000);
+  let suite: EngineSuite;
+  let stack: Stack;
+
+  const up = async () => {
+    const lines: string[] = [];
+    const result = await stack.up({ onOutput: (chunk) => lines.push(...chunk.split("\n")) });
+    return { result, lines };
+  };
+
+  before(async function () {
+    this.timeout(ENSURE_TIMEOUT_MS);
+    await pulumiBinDir();
+    suite = await startEngineSuite();
+    stack = await suite.inlineStack("e2e-answers", "dev", program(suite.emulator.subscriptionId, { stage: "dev" }));
+  });
+  after(async () => {
+    await suite?.tearDown();
+  });
+
+  it("a pasted template deploys; the engine shows one warning line on the resource naming its read-only members, none reach state", async () => {
+    // Long enough that the next up finds the autoRun build still running.
+    await suite.emulator.admin.setTiming({ buildDurationMs: 60_000 });
+    const { result, lines } = await up();
+    assert.deepEqual(result.summary.resourceChanges, { create: 2 });
+    const warnings = lines.filter((l) => l.includes("ignoring read-only"));
+    assert.ok(warnings.length > 0, lines.join("\n"));
+    for (const w of warnings) assert.ok(w.endsWith(`warning: ${WARNING}`), w);
+    assert.ok(
+      warnings.some((w) => w.includes("ImageTemplate pasted ")),
+      "shown on the resource's row",
+    );
+    const resources = (await stack.exportStack()).deployment.resources as {
+      type: string;
+      inputs: Record<string, unknown>;
+    }[];
+    const inputs = resources.find((r) => r.type.endsWith(":ImageTemplate"))!.inputs;
+    for (const k of ["provisioningState", "lastRunStatus", "exactStagingResourceGroup"])
+      assert.equal(inputs[k], undefined);
+    assert.equal((inputs.source as Record<string, unknown>).exactVersion, undefined);
+  });
+
+  it("a tag change during the autoRun build waits for the build, with its progress, then applies", async () => {
+    const [held] = await templates(suite.emulator);
+    const running = (held.properties as { lastRunStatus?: { runState: string } }).lastRunStatus?.runState;
+    assert.equal(running, "Running", "the autoRun build is still running");
+    await suite.emulator.admin.clearRequests();
+    stack.workspace.program = program(suite.emulator.subscriptionId, { stage: "prod" });
+    const { result, lines } = await up();
+    assert.deepEqual(result.summary.resourceChanges, { same: 1, update: 1 });
+    assert.deepEqual(result.outputs.tags.value, { stage: "prod" });
+    const progress = lines.filter((l) => l.includes("[pasted] "));
+    const order = [
+      "the service refuses the change of tag while a build runs: waiting for the build",
+      "build Running",
+      "build Succeeded; applying the change of tag",
+    ];
+    const at = order.map((text) => progress.findIndex((l) => l.includes(text)));
+    assert.ok(
+      at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1])),
+      `progress out of order:\n${progress.join("\n")}`,
+    );
+    const patches = (await suite.emulator.admin.requests()).filter((r) => r.method === "PATCH").map((r) => r.status);
+    assert.deepEqual(patches, [409, 202]);
+    assert.deepEqual((await templates(suite.emulator))[0].tags, { stage: "prod" });
+    await suite.emulator.admin.setTiming({ buildDurationMs: 600 });
+    const destroyed = await stack.destroy();
+    assert.equal(destroyed.summary.result, "succeeded");
+    assert.deepEqual(await templates(suite.emulator), []);
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The provider on the answers the real service gives (the emulator reproduces them, see its conformance tests): ids
+ * with a lower-case `/resourcegroups/` segment, bodies with tags {}, buildTimeoutInMinutes 0 and stagingResourceGroup
+ * "" filled in, and 409 OperationNotAllowed for a change while a build runs.
+ */
+import assert from "node:assert/strict";
+import { templateArgs } from "../../bench/programs/template-args";
+import { providerSuite } from "../helpers/provider-suite";
+
+type Bag = Record<string, unknown>;
+const lower = (id: string) => id.replace("/resourceGroups/", "/resourcegroups/");
+
+describe("provider on the service's own answers", function () {
+  this.timeout(60_000);
+  const suite = providerSuite();
+  const { provider, checked } = suite;
+  const RG = "rg-answers";
+
+  // No tags, build timeout or staging resource group: the service fills in {}, 0 and "".
+  const args = (extra: Bag = {}): Bag =>
+    templateArgs(suite.emu().subscriptionId, RG, { imageTemplateName: "tpl", tag: undefined, ...extra });
+
+  it("keeps the id, resourceId and arguments as the program wrote them; refresh of lower-case state changes nothing", async () => {
+    const inputs = await checked(args());
+    const created = await provider.create(inputs);
+    const id = `/subscriptions/${suite.emu().subscriptionId}/resourceGroups/${RG}/providers/Microsoft.VirtualMachineImages/imageTemplates/tpl`;
+    const [live] = (await suite.emu().admin.state()).templates as { id: string; tags: Bag; properties: Bag }[];
+    assert.equal(live.id, lower(id), "the service answers with /resourcegroups/");
+    assert.deepEqual(
+      [live.tags, live.properties.buildTimeoutInMinutes, live.properties.stagingResourceGroup],
+      [{}, 0, ""],
+    );
+    assert.equal(created.id, id);
+    assert.equal((created.outs as Bag).resourceId, id);
+    assert.deepEqual((await provider.read(created.id, created.outs as Bag)).inputs, inputs, "no drift from defaults");
+
+    // State written from the service's spelling (an older provider, or an import): id and identity in lower case.
+    const identity = (inputs.identityUserAssignedIdentity as string[]).map(lower);
+    const stored: Bag = { ...(created.outs as Bag), identityUserAssignedIdentity: identity, resourceId: lower(id) };
+    const refreshed = await provider.read(lower(id), stored);
+    assert.equal(refreshed.id, lower(id), "the stored id is kept");
+    assert.deepEqual(refreshed.inputs, { ...inputs, identityUserAssignedIdentity: identity });
+    const again = await provider.read(refreshed.id!, refreshed.props as Bag);
+    assert.deepEqual(again, refreshed, "a second refresh is identical");
+    for (const news of [inputs, { ...inputs, identityUserAssignedIdentity: identity }]) {
+      assert.deepEqual(await provider.diff(lower(id), refreshed.props as Bag, news), {
+        changes: false,
+        replaces: [],
+        deleteBeforeReplace: false,
+      });
+    }
+  });
+
+  it("reads a template by id in either casing (ImageTemplate.get)", async () => {
+    const created = await provider.create(await checked(args()));
+    const byMixed = await provider.read(created.id, {});
+    const byLower = await provider.read(lower(created.id), {});
+    assert.equal(byMixed.id, created.id);
+    assert.equal(byLower.id, lower(created.id));
+    assert.deepEqual(byLower.props, byMixed.props);
+    assert.equal((byLower.props as Bag).resourceId, created.id);
+  });
+
+  it("a change refused because a build runs waits for that build, then applies", async () => {
+    await suite.emu().admin.setTiming({ buildDurationMs: 1500 });
+    const inputs = await checked(args({ autoRun: { state: "Enabled" } }));
+    const created = await provider.create(inputs);
+    const retagged = await checked(args({ autoRun: { state: "Enabled" }, tag: { stage: "prod" } }), inputs);
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (line: string) => lines.push(line);
+    await suite.emu().admin.clearRequests();
+    let updated;
+    try {
+      updated = await provider.update(created.id, created.outs as Bag, retagged);
+    } finally {
+      console.log = log;
+    }
+    const patches = (await suite.emu().admin.requests()).filter((r) => r.method === "PATCH").map((r) => r.status);
+    assert.deepEqual(patches, [409, 202], "refused while building, sent again after");
+    const [live] = (await suite.emu().admin.state()).templates as { tags: Bag; properties: { lastRunStatus: Bag } }[];
+    assert.deepEqual(live.tags, { stage: "prod" });
+    assert.equal(live.properties.lastRunStatus.runState, "Succeeded");
+    assert.deepEqual((updated.outs as Bag).tag, { stage: "prod" });
+    const said = lines.map((l) => l.replace(/ \(\d+m\d+s\)$/, ""));
+    assert.equal(
+      said[0],
+      "[tpl] the service refuses the change of tag while a build runs: waiting for the build (up to 270 minutes)",
+    );
+    assert.ok(said.includes("[tpl] build Running - Building"), said.join("\n"));
+    assert.equal(said.at(-1), "[tpl] build Succeeded; applying the change of tag");
+  });
+});
