@@ -5,56 +5,38 @@
  * resource (other stack or name) meeting the template still gets "already exists"; a tag PATCH keeps the marker.
  */
 import assert from "node:assert/strict";
-import type * as pulumi from "@pulumi/pulumi";
-import { imageTemplateProvider } from "../../provider";
 import { OWNER_TAG } from "../../provider/ownership";
 import { templateArgs } from "../../bench/programs/template-args";
-import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
+import { providerSuite } from "../helpers/provider-suite";
 import { recordFigure, suiteCommand } from "./summary";
 
 type Bag = Record<string, unknown>;
 const bagOf = (args: object): Bag => ({ ...args });
-const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 
 describe("reliability: the ownership marker", function () {
   this.timeout(60_000);
-  let emu: TestEmulator;
-  let restoreEnv: () => void;
+  const { provider, emu: current, checked: checkedBag } = providerSuite();
   const tally = { cases: 0, held: 0 };
 
-  before(async () => {
-    emu = await startTestEmulator();
-    trustEmulatorCertificate(emu.caPem);
-    restoreEnv = applyEmulatorEnv(emu);
-  });
-  after(async () => {
-    restoreEnv?.();
-    await emu?.stop();
+  after(() =>
     recordFigure("ownership", {
       label:
         "Ownership marker: own orphan taken back, --replace's delete skipped, foreign template refused, marker kept on PATCH / cases",
       value: `${tally.held} / ${tally.cases}`,
       expected: "all held",
       command: suiteCommand("ownership.test.ts"),
-    });
-  });
-  beforeEach(async () => {
-    tally.cases++;
-    await emu.admin.reset();
-  });
+    }),
+  );
+  beforeEach(() => tally.cases++);
 
-  const checked = async (seed: string, extra: Bag = {}) => {
-    const news = {
-      ...bagOf(templateArgs(emu.subscriptionId, "rg-own", { imageTemplateName: "owned", ...extra })),
+  const checked = (seed: string, extra: Bag = {}) =>
+    checkedBag({
+      ...bagOf(templateArgs(current().subscriptionId, "rg-own", { imageTemplateName: "owned", ...extra })),
       __autonameSeed: seed,
       __pulumiName: "owned",
-      __provider: "p",
-    };
-    const { inputs, failures } = await provider.check({}, news);
-    assert.deepEqual(failures ?? [], []);
-    return inputs as Bag;
-  };
-  const held = async () => (await emu.admin.state()).templates as { name: string; tags?: Record<string, string> }[];
+    });
+  const held = async () =>
+    (await current().admin.state()).templates as { name: string; tags?: Record<string, string> }[];
   const marker = async () => (await held())[0]?.tags?.[OWNER_TAG];
 
   it("marks a created template, and keeps the marker out of the arguments and outputs", async () => {
