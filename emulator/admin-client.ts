@@ -3,6 +3,7 @@ import type { IssueOptions } from "./auth";
 import type { FaultRule } from "./faults";
 import { requestText } from "./https-client";
 import type { RequestLogEntry, Timing } from "./core";
+import { ADMIN_TOKEN_HEADER } from "./limits";
 
 /** Resources as ARM would return them (GET shape), plus operation statuses. */
 export interface AdminState {
@@ -20,8 +21,9 @@ export interface IssuedToken {
 }
 
 /**
- * Client of the emulator's admin API (`{url}/_emulator/`). No ARM token is needed; TLS is verified against the
- * emulator's certificate, passed explicitly so the client works in any process.
+ * Client of the emulator's admin API (`{url}/_emulator/`). It sends the admin token (from startEmulator's result or the
+ * CLI's ready line), not an ARM token; TLS is verified against the emulator's certificate, passed explicitly so the
+ * client works in any process.
  */
 export class EmulatorAdmin {
   private readonly agent: https.Agent;
@@ -29,6 +31,7 @@ export class EmulatorAdmin {
   constructor(
     readonly url: string,
     caPem: string | Buffer,
+    private readonly adminToken: string,
   ) {
     this.agent = new https.Agent({ ca: caPem, keepAlive: true });
   }
@@ -64,6 +67,19 @@ export class EmulatorAdmin {
     return this.call("DELETE", "/faults");
   }
 
+  /**
+   * Marks a subscription (un)registered for a resource provider namespace (default Microsoft.VirtualMachineImages):
+   * unregistered, every ARM call in it answers 409 MissingSubscriptionRegistration.
+   */
+  setRegistration(subscriptionId: string, registered: boolean, namespace?: string): Promise<void> {
+    return this.call("PUT", "/registrations", { subscriptionId, registered, namespace });
+  }
+
+  /** Grants or takes away the emulator principal's role on a subscription: without it, ARM calls answer 403 AuthorizationFailed. */
+  setRights(subscriptionId: string, granted: boolean): Promise<void> {
+    return this.call("PUT", "/rights", { subscriptionId, granted });
+  }
+
   /** Changes timing knobs at run time; affects operations started afterwards. */
   setTiming(timing: Partial<Timing>): Promise<Timing> {
     return this.call("PATCH", "/timing", timing);
@@ -90,9 +106,10 @@ export class EmulatorAdmin {
 
   private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string | number> = payload
-      ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }
-      : {};
+    const headers: Record<string, string | number> = {
+      [ADMIN_TOKEN_HEADER]: this.adminToken,
+      ...(payload ? { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } : {}),
+    };
     const res = await requestText(this.agent, method, `${this.url}/_emulator${path}`, headers, payload);
     if (res.status >= 400) throw new Error(`emulator admin ${method} ${path} failed with ${res.status}: ${res.text}`);
     return (res.text ? JSON.parse(res.text) : undefined) as T;

@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { randomUUID, createPublicKey, type KeyObject } from "node:crypto";
 import { SignJWT, jwtVerify, exportJWK, generateKeyPair, importJWK, errors as joseErrors, type JWK } from "jose";
-import { errors } from "./errors";
+import { ArmError, errors } from "./errors";
 
 /** The one service principal the emulator knows; persisted so a restart on the same data dir keeps the credentials. */
 export interface Principal {
@@ -152,8 +152,16 @@ export class TokenAuthority {
     }
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.privateKey, { algorithms: ["RS256"] }));
+      // Only this emulator's tenant, under either issuer form Entra ID uses, and never a token without expiry.
+      const tenant = this.principal.tenantId;
+      ({ payload } = await jwtVerify(token, this.privateKey, {
+        algorithms: ["RS256"],
+        issuer: [`https://sts.windows.net/${tenant}/`, `https://login.microsoftonline.com/${tenant}/v2.0`],
+        requiredClaims: ["exp", "tid"],
+      }));
+      if (payload.tid !== tenant) throw errors.tokenInvalid(`(the token is for tenant '${String(payload.tid)}')`);
     } catch (e) {
+      if (e instanceof ArmError) throw e;
       if (e instanceof joseErrors.JWTExpired) throw errors.tokenExpired(Number(e.payload.exp), now);
       throw errors.tokenInvalid(e instanceof joseErrors.JOSEError ? `(${e.code})` : "");
     }

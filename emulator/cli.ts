@@ -25,8 +25,8 @@ Build logs live in a blob service (Azurite) the emulator starts and stops with i
 certificate, accepting the emulator's bearer tokens for https://storage.azure.com.
 
 When ready, prints one JSON line on stdout:
-  {"url","blobUrl","caCertPath","tenantId","clientId","clientSecret","subscriptionId","clientCertificatePath",
-   "oidcRequestUrl","oidcRequestToken","identityEndpoint","identityHeader","env":{...}}
+  {"url","blobUrl","caCertPath","tenantId","clientId","clientSecret","subscriptionId","adminToken",
+   "clientCertificatePath","oidcRequestUrl","oidcRequestToken","identityEndpoint","identityHeader","env":{...}}
 Apply "env" to a process (e.g. the pulumi CLI) to point the provider and the Azure SDK at the emulator.
 Logs go to stderr. SIGINT/SIGTERM stop the emulator cleanly. Admin API and fault injection: see README.md.`;
 
@@ -80,9 +80,9 @@ async function main(): Promise<void> {
     return;
   }
   const emu = await startEmulator(options);
-  const { url, blobUrl, caCertPath, tenantId, clientId, clientSecret, subscriptionId, env } = emu;
+  const { url, blobUrl, caCertPath, tenantId, clientId, clientSecret, subscriptionId, adminToken, env } = emu;
   const { clientCertificatePath, oidcRequestUrl, oidcRequestToken, identityEndpoint, identityHeader } = emu;
-  const ready = { url, blobUrl, caCertPath, tenantId, clientId, clientSecret, subscriptionId };
+  const ready = { url, blobUrl, caCertPath, tenantId, clientId, clientSecret, subscriptionId, adminToken };
   const signIn = { clientCertificatePath, oidcRequestUrl, oidcRequestToken, identityEndpoint, identityHeader };
   process.stdout.write(`${JSON.stringify({ ...ready, ...signIn, env })}\n`);
   const shutdown = () => {

@@ -13,7 +13,11 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 export interface FaultRule {
   /** HTTP method to match (any if omitted), case-insensitive. */
   method?: string;
-  /** Regular expression tested against the request path (without the query string). */
+  /**
+   * Pattern found anywhere in the request path (without the query string): plain text, with `^` (at the start) and
+   * `$` (at the end) anchors and `.*` wildcards, e.g. "/imageTemplates/t1$". No other regular-expression syntax: a
+   * pattern must not be able to stall the server (`^/(a+)+$` would backtrack for seconds).
+   */
   path: string;
   /** How many matching requests the rule affects (default 1). */
   count?: number;
@@ -34,17 +38,59 @@ export interface FaultRule {
 
 interface ActiveRule {
   rule: FaultRule;
-  pattern: RegExp;
+  matches: (path: string) => boolean;
   remaining: number;
 }
+
+/** A linear-time matcher for the `path` pattern language (literal pieces found in order, optionally anchored). */
+export function pathMatcher(pattern: string): (path: string) => boolean {
+  const anchoredStart = pattern.startsWith("^");
+  const anchoredEnd = pattern.endsWith("$") && !pattern.endsWith("\\$");
+  const body = pattern.slice(anchoredStart ? 1 : 0, anchoredEnd ? -1 : undefined);
+  const raw = body.split(".*");
+  if (raw.some((piece) => /[\\^$*+?()[\]{}|]/.test(piece.replace(/\\./g, "")))) {
+    throw new Error(
+      `fault rule path '${pattern}' may hold plain text, '^' and '$' anchors and '.*' wildcards only (no other regular-expression syntax)`,
+    );
+  }
+  const pieces = raw.map((piece) => piece.replace(/\\(.)/g, "$1"));
+  return (path) => {
+    let at = 0;
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i];
+      const last = i === pieces.length - 1;
+      if (i === 0 && anchoredStart) {
+        if (!path.startsWith(piece)) return false;
+        at = piece.length;
+      } else if (last && anchoredEnd) {
+        return path.length - piece.length >= at && path.endsWith(piece);
+      } else {
+        const found = path.indexOf(piece, at);
+        if (found < 0) return false;
+        at = found + piece.length;
+      }
+    }
+    return !anchoredEnd || at === path.length;
+  };
+}
+
+const inRange = (v: unknown, min: number, max: number) =>
+  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
 
 export function validateFaultRule(raw: unknown): FaultRule {
   const r = raw as FaultRule;
   if (typeof r !== "object" || r === null) throw new Error("fault rule must be an object");
   if (!FAULT_KINDS.includes(r.kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(", ")}`);
-  if (typeof r.path !== "string") throw new Error("fault rule needs a 'path' regular expression");
-  new RegExp(r.path);
-  if (r.count !== undefined && (!Number.isInteger(r.count) || r.count < 1)) throw new Error("count must be >= 1");
+  if (typeof r.path !== "string") throw new Error("fault rule needs a 'path' pattern");
+  pathMatcher(r.path);
+  if (r.count !== undefined && !inRange(r.count, 1, 1_000_000)) throw new Error("count must be an integer >= 1");
+  if (r.status !== undefined && !inRange(r.status, 100, 599)) throw new Error("status must be an integer in 100-599");
+  if (r.retryAfterSeconds !== undefined && !inRange(r.retryAfterSeconds, 0, 86_400)) {
+    throw new Error("retryAfterSeconds must be an integer in 0-86400");
+  }
+  if (r.delayMs !== undefined && !inRange(r.delayMs, 0, 600_000))
+    throw new Error("delayMs must be an integer in 0-600000");
+  if (r.method !== undefined && typeof r.method !== "string") throw new Error("method must be a string");
   if (r.customizer !== undefined && typeof r.customizer !== "string") throw new Error("customizer must be a string");
   if (r.output !== undefined && !(Array.isArray(r.output) && r.output.every((l) => typeof l === "string"))) {
     throw new Error("output must be an array of strings");
@@ -61,7 +107,7 @@ export class FaultInjector {
 
   add(rule: FaultRule): void {
     const valid = validateFaultRule(rule);
-    this.rules.push({ rule: valid, pattern: new RegExp(valid.path), remaining: valid.count ?? 1 });
+    this.rules.push({ rule: valid, matches: pathMatcher(valid.path), remaining: valid.count ?? 1 });
   }
 
   list(): (FaultRule & { remaining: number })[] {
@@ -75,7 +121,7 @@ export class FaultInjector {
   take(method: string, path: string): FaultRule | undefined {
     if (this.rules.length === 0) return undefined;
     const index = this.rules.findIndex(
-      (r) => (r.rule.method === undefined || r.rule.method.toUpperCase() === method) && r.pattern.test(path),
+      (r) => (r.rule.method === undefined || r.rule.method.toUpperCase() === method) && r.matches(path),
     );
     if (index < 0) return undefined;
     const active = this.rules[index];

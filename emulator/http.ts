@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Caller } from "./auth";
 import type { FaultRule } from "./faults";
+import { MAX_BODY_BYTES, MAX_DRAINED_BYTES } from "./limits";
 
 /** What a handler answers; the server serialises it. */
 export interface Reply {
@@ -22,20 +23,24 @@ export interface ArmRequest {
   fault?: FaultRule;
 }
 
-const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-export function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * Reads a request body. One over MAX_BODY_BYTES is drained and dropped (so the client reads the 413 rather than a
+ * reset); past MAX_DRAINED_BYTES the connection is cut.
+ */
+export function readBody(req: IncomingMessage): Promise<{ body: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error("request body too large"));
+      if (size > MAX_DRAINED_BYTES) {
+        reject(new Error("request body too large to drain"));
         req.destroy();
-      } else chunks.push(c);
+      } else if (size <= MAX_BODY_BYTES) chunks.push(c);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on("end", () =>
+      resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), tooLarge: size > MAX_BODY_BYTES }),
+    );
     req.on("error", reject);
   });
 }

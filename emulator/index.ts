@@ -1,4 +1,5 @@
-import { mkdtemp, mkdir } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
@@ -11,6 +12,7 @@ import { JsonStore } from "./persistence";
 import { createServer, MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./server";
 import { loadSignInMaterial } from "./sign-in";
 import { StagingStorage } from "./staging-storage";
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, isLoopback } from "./limits";
 import { loadOrCreateTls } from "./tls";
 
 export { EmulatorAdmin } from "./admin-client";
@@ -18,6 +20,7 @@ export type { AdminState, IssuedToken, TokenRequest } from "./admin-client";
 export type { FaultRule, FaultKind } from "./faults";
 export type { RequestLogEntry, Timing } from "./core";
 export { API_VERSION } from "./errors";
+export type { ConnectionLimits } from "./limits";
 
 export interface EmulatorOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -40,6 +43,8 @@ export interface EmulatorOptions {
   pollIntervalMs?: number;
   /** Suppress log lines (default false; logs go to stderr). */
   quiet?: boolean;
+  /** Connection timeouts and cap (defaults: DEFAULT_CONNECTION_LIMITS in limits.ts). */
+  connectionLimits?: Partial<ConnectionLimits>;
 }
 
 export interface RunningEmulator {
@@ -60,6 +65,8 @@ export interface RunningEmulator {
   identityEndpoint: string;
   identityHeader: string;
   dataDir: string;
+  /** Sent as x-emulator-admin-token with every admin call (EmulatorAdmin does); new on every start. */
+  adminToken: string;
   /** Exactly the variables a process needs to use this emulator through the provider or the Azure SDK. */
   env: Record<string, string>;
   admin: EmulatorAdmin;
@@ -70,7 +77,9 @@ export const DEFAULT_TIMING: Timing = { lroDurationMs: 1000, buildDurationMs: 60
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "imagebuilder-emulator-")));
-  await mkdir(dataDir, { recursive: true });
+  // state.json holds customizer lines (secrets included) and the dir holds the keys: only the owner may read them.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const log = options.quiet ? () => undefined : (m: string) => process.stderr.write(`[imagebuilder-emulator] ${m}\n`);
   const [tls, auth, store, signIn] = await Promise.all([
     loadOrCreateTls(dataDir),
@@ -86,8 +95,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const core = new EmulatorCore(store, auth, signIn, timing, options.pageSize ?? 50, log);
   core.storage = await StagingStorage.start(dataDir, tls);
   core.buildLogs = new BuildLogWriter(core, core.storage);
-  const server = createServer(core, tls);
+  const adminToken = randomBytes(32).toString("hex");
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+  const server = createServer(core, tls, adminToken, limits);
   const host = options.host ?? "127.0.0.1";
+  if (!isLoopback(host)) {
+    process.stderr.write(
+      `[imagebuilder-emulator] WARNING: listening on ${host}, beyond loopback: anyone who can reach it can try the emulator's credentials; its admin API needs the admin token.\n`,
+    );
+  }
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, host, () => {
@@ -132,8 +148,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     identityEndpoint: `${url}${MANAGED_IDENTITY_PATH}`,
     identityHeader: signIn.identityHeader,
     dataDir,
+    adminToken,
     env,
-    admin: new EmulatorAdmin(url, tls.cert),
+    admin: new EmulatorAdmin(url, tls.cert, adminToken),
     stop() {
       stopped ??= (async () => {
         await new Promise<void>((resolve) => {

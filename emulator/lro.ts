@@ -41,7 +41,8 @@ function pruneOperations(state: EmulatorState, now: number): void {
 }
 
 export function operationPath(op: OperationRecord): string {
-  return `/subscriptions/${op.subscriptionId}/providers/Microsoft.VirtualMachineImages/locations/${op.location}/operations/${op.id}`;
+  const [sub, location, id] = [op.subscriptionId, op.location, op.id].map(encodeURIComponent);
+  return `/subscriptions/${sub}/providers/Microsoft.VirtualMachineImages/locations/${location}/operations/${id}`;
 }
 
 /**

@@ -35,6 +35,9 @@ export class JsonStore<T> {
       data = initial();
     }
     await fs.rm(`${filePath}.tmp`, { force: true });
+    await fs.chmod(filePath, 0o600).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e;
+    });
     return new JsonStore(filePath, data);
   }
 
@@ -68,7 +71,8 @@ export class JsonStore<T> {
   }
 
   private async writeSnapshot(json: string): Promise<void> {
-    const fh = await fs.open(this.tmpPath, "w");
+    // 0600: the state holds customizer lines, secrets included, in plaintext.
+    const fh = await fs.open(this.tmpPath, "w", 0o600);
     try {
       await fh.writeFile(json);
       await fh.sync();

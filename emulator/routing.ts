@@ -1,4 +1,5 @@
 import type { EmulatorCore } from "./core";
+import { safeDecode } from "./limits";
 import type { ArmRequest, Reply } from "./http";
 
 export type Handler = (emu: EmulatorCore, r: ArmRequest) => Reply | Promise<Reply>;
@@ -37,13 +38,18 @@ export function compile(route: Route): CompiledRoute {
 export function match(
   routes: CompiledRoute[],
   path: string,
-): { route: CompiledRoute; params: Record<string, string> } | undefined {
+): { route: CompiledRoute; params: Record<string, string>; malformed: boolean } | undefined {
   for (const route of routes) {
     const m = route.regex.exec(path);
     if (!m) continue;
     const params: Record<string, string> = {};
-    route.names.forEach((n, i) => (params[n] = decodeURIComponent(m[i + 1])));
-    return { route, params };
+    let malformed = false;
+    route.names.forEach((n, i) => {
+      const decoded = safeDecode(m[i + 1]);
+      malformed ||= decoded === undefined;
+      params[n] = decoded ?? m[i + 1];
+    });
+    return { route, params, malformed };
   }
   return undefined;
 }

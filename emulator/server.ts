@@ -7,6 +7,7 @@ import type { FaultRule } from "./faults";
 import { readBody, send, type ArmRequest, type Reply } from "./http";
 import { compile, match, type Route } from "./routing";
 import { handleAdmin } from "./handlers/admin";
+import { checkRegistered, hasRights } from "./subscription-setup";
 import * as templates from "./handlers/image-templates";
 import { getOperationStatus } from "./handlers/operation-status";
 import { listOperations } from "./handlers/operations";
@@ -14,6 +15,16 @@ import { getRunOutput, listRunOutputs } from "./handlers/run-outputs";
 import { listStorageAccounts, STORAGE_API_VERSION } from "./handlers/storage-accounts";
 import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
 import { managedIdentityToken, oidcTokenRequest, openIdConfiguration, signingKeys, token } from "./handlers/identity";
+import {
+  ADMIN_TOKEN_HEADER,
+  adminTokenMatches,
+  type ConnectionLimits,
+  DEFAULT_CONNECTION_LIMITS,
+  hasDotSegment,
+  limitErrors,
+  rawPathOf,
+  RESOURCE_GROUP_NAME,
+} from "./limits";
 
 const NS = "/providers/Microsoft.VirtualMachineImages";
 const RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
@@ -125,13 +136,17 @@ async function armReply(
       ? errors.invalidResourceType(path)
       : errors.notFound(path);
   const caller = await emu.auth.verify(req.headers.authorization);
+  if (found.malformed) throw limitErrors.malformedEncoding();
+  const rg = found.params.resourceGroupName;
+  if (rg !== undefined && !RESOURCE_GROUP_NAME.test(rg)) throw limitErrors.resourceGroupName(rg);
   const apiVersion = url.searchParams.get("api-version");
   if (apiVersion === null) throw errors.missingApiVersion();
   if (apiVersion !== (found.route.apiVersion ?? API_VERSION)) throw errors.invalidApiVersion(apiVersion);
   const entry = found.route.methods[method];
   if (!entry) throw errors.methodNotAllowed(method);
   const sub = found.params.subscriptionId;
-  if (sub !== undefined && !caller.subscriptionIds.some((s) => s.toLowerCase() === sub.toLowerCase())) {
+  const granted = (s: string) => s.toLowerCase() === sub?.toLowerCase() && hasRights(emu, s);
+  if (sub !== undefined && !caller.subscriptionIds.some(granted)) {
     throw errors.authorizationFailed(
       caller.clientId,
       caller.objectId,
@@ -139,6 +154,7 @@ async function armReply(
       path.replace(/\/(run|cancel)$/i, ""),
     );
   }
+  checkRegistered(emu, sub);
   // One clock reading for the log and the answer: a run the answer shows ended has all its lines written.
   const now = Date.now();
   await syncBuildLog(emu, found.params, now);
@@ -176,20 +192,34 @@ async function identityReply(
   return undefined;
 }
 
-export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRequest(
+  emu: EmulatorCore,
+  req: IncomingMessage,
+  res: ServerResponse,
+  adminToken: string,
+): Promise<void> {
   const started = Date.now();
   const method = req.method ?? "GET";
   const url = new URL(req.url ?? "/", "https://emulator");
   const path = url.pathname;
-  let rawBody: Buffer;
+  let body: { body: Buffer; tooLarge: boolean };
   try {
-    rawBody = await readBody(req);
+    body = await readBody(req);
   } catch {
     res.destroy();
     return;
   }
+  const rawBody = body.body;
+  // Before routing: URL parsing resolved `..`, so the raw path is what tells `/x/../../_emulator` apart.
+  if (hasDotSegment(rawPathOf(req.url))) {
+    send(res, errorReply(limitErrors.dotSegment(), emu.log));
+    return;
+  }
   if (path.startsWith("/_emulator/")) {
-    send(res, await handleAdmin(emu, method, path, rawBody).catch((e: unknown) => errorReply(e, emu.log)));
+    const reply = adminTokenMatches(req.headers[ADMIN_TOKEN_HEADER], adminToken)
+      ? await handleAdmin(emu, method, path, rawBody).catch((e: unknown) => errorReply(e, emu.log))
+      : errorReply(limitErrors.adminToken(), emu.log);
+    send(res, reply);
     return;
   }
   const entry: RequestLogEntry = {
@@ -202,6 +232,12 @@ export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res
     durationMs: 0,
   };
   emu.recordRequest(entry);
+  if (body.tooLarge) {
+    entry.status = 413;
+    entry.durationMs = Date.now() - started;
+    send(res, errorReply(limitErrors.tooLarge(), emu.log));
+    return;
+  }
   const fault = emu.faults.take(method, path);
   if (fault?.kind === "drop") {
     entry.durationMs = Date.now() - started;
@@ -234,17 +270,33 @@ export async function handleRequest(emu: EmulatorCore, req: IncomingMessage, res
   send(res, reply);
 }
 
-export function createServer(emu: EmulatorCore, tls: { cert: string; key: string }): https.Server {
+export function createServer(
+  emu: EmulatorCore,
+  tls: { cert: string; key: string },
+  adminToken: string,
+  limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
+): https.Server {
   // noDelay: small ARM responses must not wait for Nagle's algorithm (it capped throughput at ~40 ms/request).
   const server = https.createServer(
-    { cert: tls.cert, key: tls.key, keepAliveTimeout: 30_000, noDelay: true },
+    {
+      cert: tls.cert,
+      key: tls.key,
+      noDelay: true,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      handshakeTimeout: limits.headersTimeoutMs,
+    },
     (req, res) => {
-      handleRequest(emu, req, res).catch((e: unknown) => {
+      handleRequest(emu, req, res, adminToken).catch((e: unknown) => {
         emu.log(`request failed: ${String(e)}`);
         res.destroy();
       });
     },
   );
+  // A connection that never sends a request is closed too (the keep-alive timeout starts only after a response).
+  server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
+  server.maxConnections = limits.maxConnections;
   server.on("secureConnection", (socket) => socket.setNoDelay(true));
   return server;
 }

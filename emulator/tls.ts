@@ -15,8 +15,9 @@ export const validForAnotherDay = (pem: string): boolean =>
 
 /**
  * Loads the HTTPS certificate from the data dir, generating it on first start. Reusing it across restarts keeps a
- * client's NODE_EXTRA_CA_CERTS valid. The certificate is its own CA (like `openssl req -x509`), so the PEM file is
- * both what the server presents and what clients trust; its SANs cover 127.0.0.1, ::1 and localhost.
+ * client's NODE_EXTRA_CA_CERTS valid. The certificate is a self-signed leaf, NOT a CA (basicConstraints CA:false, no
+ * keyCertSign): clients trust it as an anchor for exactly itself, so its key (on disk) cannot sign a certificate for
+ * management.azure.com that they would accept. Its SANs cover 127.0.0.1, ::1 and localhost.
  * An expired certificate is regenerated.
  */
 export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
@@ -24,7 +25,8 @@ export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
   const keyPath = path.join(dataDir, "key.pem");
   try {
     const [cert, key] = await Promise.all([fs.readFile(certPath, "utf8"), fs.readFile(keyPath, "utf8")]);
-    if (validForAnotherDay(cert)) return { certPath, cert, key };
+    // A CA certificate (older data dirs) is replaced: its key could sign a certificate for any host.
+    if (!new X509Certificate(cert).ca && validForAnotherDay(cert)) return { certPath, cert, key };
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
@@ -35,8 +37,8 @@ export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
     notBeforeDate,
     notAfterDate: new Date(notBeforeDate.getTime() + 825 * 24 * 3600 * 1000),
     extensions: [
-      { name: "basicConstraints", cA: true, critical: true },
-      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, keyCertSign: true, critical: true },
+      { name: "basicConstraints", cA: false, critical: true },
+      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
       { name: "extKeyUsage", serverAuth: true },
       {
         name: "subjectAltName",

@@ -4,7 +4,17 @@ import { ARG_KEYS, type ArgKey, ImageTemplateArgsCodec, type ImageTemplateInputs
 import { canonicalArgs, containsUnknown } from "./diff";
 import { ARGUMENTS, providerOnly } from "./image-template/properties";
 import { withoutReadOnly } from "./read-only";
-import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
+import {
+  argsOf,
+  AUTONAME_SEED_KEY,
+  DEFAULTS_KEY,
+  defaultedKeys,
+  type PropertyBag,
+  PULUMI_NAME_KEY,
+  SECRET_KEYS_KEY,
+} from "./inputs";
+import { azureLimitFailures, forbiddenKeyFailures } from "./limits";
+import { OWNER_KEY, ownerOf } from "./ownership";
 
 export interface CheckEnvironment {
   /** Environment for the subscription default (read at call time by the caller). */
@@ -162,18 +172,41 @@ function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolea
 }
 
 /**
+ * The engine prints a failing property's value next to the failure, decrypted even when it is a secret. A failure in
+ * a secret argument (named by the resource in SECRET_KEYS_KEY) is therefore thrown as an error of our own instead,
+ * naming the property and "[secret]", with every string of the secret value masked in the reasons too.
+ */
+function refuseSecretFailures(failures: Failure[], news: PropertyBag): void {
+  const secretKeys = Array.isArray(news[SECRET_KEYS_KEY]) ? (news[SECRET_KEYS_KEY] as unknown[]) : [];
+  const secret = failures.filter((f) => secretKeys.includes(/^[^.[]*/.exec(f.property)![0]));
+  if (secret.length === 0) return;
+  const strings: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === "string" && v !== "") strings.push(v);
+    else if (typeof v === "object" && v !== null) Object.values(v).forEach(collect);
+  };
+  secretKeys.forEach((k) => collect(news[String(k)]));
+  const mask = (text: string) => strings.reduce((t, s) => t.split(s).join("[secret]"), text);
+  const lines = secret.map((f) => `  property ${f.property} value [secret] has a problem: ${mask(f.reason)}`);
+  throw new Error(`Invalid arguments (the values are secret and not shown):\n${lines.join("\n")}`);
+}
+
+/**
  * Pulumi `check`: validates the new inputs (no network), resolves the template name and subscription so that state
  * records them. `olds` are the previous INPUTS (empty on create and when the engine re-checks for a replacement).
  */
 export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: CheckEnvironment): CheckOutcome {
   const user: PropertyBag = {};
+  const forbidden = forbiddenKeyFailures(news);
   // Read-only members of a pasted template are dropped here (the resource class warns about them).
   for (const [key, value] of Object.entries(withoutReadOnly(news))) {
     if (
+      !forbidden.some((f) => f.property === key) &&
       key !== "__provider" &&
       key !== DEFAULTS_KEY &&
       key !== PULUMI_NAME_KEY &&
       key !== AUTONAME_SEED_KEY &&
+      key !== SECRET_KEYS_KEY &&
       value !== undefined &&
       value !== null
     ) {
@@ -182,7 +215,7 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   }
   const inputs: PropertyBag = { ...user };
   const defaults: string[] = [];
-  const failures: Failure[] = [];
+  const failures: Failure[] = [...forbidden];
   if (user.subscriptionId === undefined) {
     const fromEnv = subscriptionFromEnv(environment.env);
     if (fromEnv) inputs.subscriptionId = fromEnv;
@@ -209,12 +242,19 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
     defaults.push("imageTemplateName");
   }
   const decoded = ImageTemplateArgsCodec.validate(inputs, []);
-  if (decoded._tag === "Left") failures.push(...failuresOf(decoded.left));
+  // A forbidden key is reported once, by name, not again as an unknown property.
+  if (decoded._tag === "Left")
+    failures.push(...failuresOf(decoded.left).filter((f) => !forbidden.some((x) => x.property === f.property)));
   // Olds without a name: a create, or the engine re-checking for a replacement (which creates too).
   const creating = typeof olds.imageTemplateName !== "string";
   failures.push(...crossFieldFailures(argsOf(inputs), creating));
+  const reported = new Set(failures.map((f) => f.property));
+  failures.push(...azureLimitFailures(argsOf(inputs)).filter((f) => !reported.has(f.property)));
+  refuseSecretFailures(failures, news);
   if (defaults.length > 0) inputs[DEFAULTS_KEY] = defaults;
   // Kept so create/update can name the resource in their progress lines.
   if (pulumiName !== undefined) inputs[PULUMI_NAME_KEY] = pulumiName;
+  const ownerSeed = news[AUTONAME_SEED_KEY];
+  if (typeof ownerSeed === "string") inputs[OWNER_KEY] = ownerOf(ownerSeed);
   return { inputs, failures };
 }

@@ -37,6 +37,46 @@ const ADVICE: Record<string, string> = {
   TooManyRequests: "Azure throttled the request; retry in a few minutes.",
 };
 
+/** The resource providers Image Builder needs registered on the subscription (Microsoft's prerequisites). */
+export const IMAGE_BUILDER_NAMESPACES = [
+  "Microsoft.VirtualMachineImages",
+  "Microsoft.Compute",
+  "Microsoft.Storage",
+  "Microsoft.Network",
+  "Microsoft.KeyVault",
+  "Microsoft.ContainerInstance",
+];
+
+const REGISTER_ADVICE = `Register the resource providers Image Builder needs on the subscription (once; needs rights to register): ${IMAGE_BUILDER_NAMESPACES.map((n) => `az provider register --namespace ${n}`).join(" && ")}`;
+
+/** Who, what and where from ARM's authorization text ("The client 'x' with object id 'y' ... action 'a' over scope 's'"). */
+function authorizationParts(message: string) {
+  return {
+    objectId: /object id '([^']+)'/.exec(message)?.[1],
+    action: /action '([^']+)'/.exec(message)?.[1],
+    scope: /scope '([^']+)'/.exec(message)?.[1],
+  };
+}
+
+function authorizationAdvice(message: string): string {
+  const { objectId, action, scope } = authorizationParts(message);
+  if (!action || !scope) return ADVICE.AuthorizationFailed;
+  const assignee = objectId ?? "<deploying identity's object id>";
+  return `The deploying identity${objectId ? ` (object id ${objectId})` : ""} lacks a role allowing ${action} on ${scope}: grant one, e.g. az role assignment create --assignee ${assignee} --role Contributor --scope ${scope}`;
+}
+
+/**
+ * A build that failed because the template's identity lacks rights (on the source, the staging resource group or a
+ * distribution target): the advice names the identity, and the action and scope when the service's text has them.
+ */
+export function identityRightsAdvice(buildMessage: string, identityId: string | undefined): string | undefined {
+  if (!/AuthorizationFailed|does not have authorization|not authorized|Forbidden/i.test(buildMessage)) return undefined;
+  const { action, scope } = authorizationParts(buildMessage);
+  const who = identityId ? `the template's identity ${identityId}` : "the template's user-assigned identity";
+  const what = action && scope ? `a role allowing ${action} on ${scope}` : "its roles";
+  return `Grant ${who} ${what} (Image Builder's identity needs read on the source image, Contributor on the staging resource group and write on each distribution target), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identityId ?? "<identity id>"} --query principalId -o tsv) --role Contributor --scope ${scope ?? "<scope>"}; then run pulumi up again.`;
+}
+
 /** "<what> failed: <code> (HTTP <status>): <message> <advice>" */
 export function describeFailure(what: string, e: unknown): Error {
   const { status, code, message } = serviceError(e);
@@ -46,8 +86,11 @@ export function describeFailure(what: string, e: unknown): Error {
   }
   const head = [code, status ? `HTTP ${status}` : undefined].filter(Boolean).join(", ");
   const advice =
-    (code && ADVICE[code]) ||
-    (status === 401 ? ADVICE.AuthenticationFailed : status === 403 ? ADVICE.AuthorizationFailed : "");
+    code === "MissingSubscriptionRegistration"
+      ? REGISTER_ADVICE
+      : code === "AuthorizationFailed" || (status === 403 && !code)
+        ? authorizationAdvice(message)
+        : (code && ADVICE[code]) || (status === 401 ? ADVICE.AuthenticationFailed : "");
   return new Error(`${what} failed${head ? ` (${head})` : ""}: ${message}${advice ? ` ${advice}` : ""}`);
 }
 

@@ -8,6 +8,8 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 export const DEFAULTS_KEY = "__defaults";
 export const PULUMI_NAME_KEY = "__pulumiName";
 export const AUTONAME_SEED_KEY = "__autonameSeed";
+/** The top-level arguments the program passed as secrets: check must not let the engine print their values. */
+export const SECRET_KEYS_KEY = "__secretKeys";
 
 export type PropertyBag = Record<string, unknown>;
 

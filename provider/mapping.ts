@@ -1,3 +1,4 @@
+import { withoutMarker } from "./ownership";
 import type { ImageTemplate, ImageTemplateIdentity, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
 import { ARG_ENTRIES, type Argument, type Output, type OutputKey, OUTPUTS } from "./image-template/properties";
@@ -106,6 +107,10 @@ export function argsFromImageTemplate(template: ImageTemplate): Args {
     const value = getAt(wire, arm);
     if (value !== undefined) args[key] = mapKeys && isObject(value) ? Object.keys(value) : withoutOutputs(value, arm);
   }
+  // The ownership marker is the provider's, not an argument.
+  const tag = withoutMarker(args.tag as Record<string, string> | undefined);
+  if (tag === undefined) delete args.tag;
+  else args.tag = tag;
   return args as Args;
 }
 

@@ -18,8 +18,9 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs } from "./diff";
 import { plan } from "./image-template/plan";
 import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./image-template/properties";
-import { describeFailure, isNotFound, serviceError } from "./errors";
+import { describeFailure, identityRightsAdvice, isNotFound, serviceError } from "./errors";
 import { argsOf, DEFAULTS_KEY, type PropertyBag, PULUMI_NAME_KEY } from "./inputs";
+import { markerOf, newMarker, OWNER_KEY, OWNER_TAG, ownedBy, OWNERSHIP_KEY, withMarker } from "./ownership";
 import {
   argsFromImageTemplate,
   outputsFromImageTemplate,
@@ -81,10 +82,13 @@ export interface BuildOutputs {
   lastBuildError?: string;
 }
 
+/** Keys next to the arguments that state keeps: defaults, resource name, and the ownership marker's parts. */
+const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY];
+
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
   const echoed: PropertyBag = { ...argsOf(inputs) };
-  for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (inputs[key] !== undefined) echoed[key] = inputs[key];
+  for (const key of HIDDEN_KEYS) if (inputs[key] !== undefined) echoed[key] = inputs[key];
   const computed = computedFrom(inputs, template);
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
@@ -135,10 +139,12 @@ async function buildAndRecord(
   const progress = progressFor(inputs, a);
   progress.line(`image build requested: ${reason}`);
   // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
-  const fail = (message: string, computed: PropertyBag): never => {
-    const properties = { ...computed, ...outputs(inputs, {}, { buildPending: true }), __provider: inputs.__provider };
-    throw Object.assign(new Error(message), { id, properties, reasons: [message] });
-  };
+  const fail = (message: string, computed: PropertyBag): never =>
+    partialFailure(message, id, {
+      ...computed,
+      ...outputs(inputs, {}, { buildPending: true }),
+      __provider: inputs.__provider,
+    });
   const settings = resolveBuild(inputs);
   const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
   let result: BuildResult;
@@ -150,6 +156,7 @@ async function buildAndRecord(
   const failed = BUILD_FAILED[result.outcome];
   if (failed) {
     const status = result.template.lastRunStatus;
+    const rights = identityRightsAdvice(status?.message ?? "", argsOf(inputs).identityUserAssignedIdentity?.[0]);
     const detail = status?.message ? `: ${status.message}` : "";
     const next =
       result.outcome === "TimedOut" && isBuildActive(result.template)
@@ -159,7 +166,7 @@ async function buildAndRecord(
     if (report?.advice) progress.line(report.advice);
     const details = report ? failureDetails(report, status?.message ?? "") : { text: "", outputs: {} };
     return fail(
-      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${next}.${details.text}`,
+      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${rights ?? `${next}.`}${details.text}`,
       { ...computedFrom(inputs, result.template), ...details.outputs },
     );
   }
@@ -173,14 +180,14 @@ async function buildAndRecord(
  * Takes over an existing template: its immutable arguments must match the program (else the error lists each
  * difference); the in-place ones are reconciled with one PATCH.
  */
-async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate, inputs: Inputs) {
+async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate, inputs: Inputs, marker?: string) {
   if (existing.provisioningState === "Failed") {
     throw new Error(
       `Cannot adopt ${label(a)}: its provisioning failed (${existing.provisioningError?.provisioningErrorCode ?? "no code"}: ${existing.provisioningError?.message ?? "no message"}). Delete it (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName}) and run pulumi up again.`,
     );
   }
   const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.subscriptionId };
-  const { replaces, patch: body, patchKeys } = plan(current, inputs);
+  const { replaces, patch: planned, patchKeys } = plan(current, inputs);
   if (replaces.length > 0) {
     const show = (v: unknown) => JSON.stringify(v) ?? "(unset)";
     const lines = replaces.map((k) => `  ${k}: existing ${show(current[k])}, declared ${show(inputs[k])}`);
@@ -188,17 +195,31 @@ async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate,
       `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
     );
   }
-  return body ? patch(c, a, body, patchKeys, inputs) : existing;
+  // The marker is rewritten (a new nonce), so a resource that held the template before no longer deletes it.
+  if (marker) {
+    const tags = withMarker(planned?.tags ?? (inputs.tag as Record<string, string> | undefined), marker);
+    const keys: ArgKey[] = patchKeys.includes("tag") ? patchKeys : [...patchKeys, "tag"];
+    return patch(c, a, { ...planned, tags }, keys, inputs);
+  }
+  return planned ? patch(c, a, planned, patchKeys, inputs) : existing;
 }
 
-/** PATCHes the template; `news` (the arguments being applied) bounds the wait when a running build refuses it. */
+/**
+ * PATCHes the template; `news` (the arguments being applied) bounds the wait when a running build refuses it. A PATCH
+ * replaces all tags, so a `marker` is kept among them.
+ */
 async function patch(
   c: Connection,
   a: TemplateAddress,
-  body: ImageTemplateUpdateParameters,
+  patchBody: ImageTemplateUpdateParameters,
   keys: ArgKey[],
   news: PropertyBag,
+  marker?: unknown,
 ) {
+  const body =
+    patchBody.tags && typeof marker === "string"
+      ? { ...patchBody, tags: withMarker(patchBody.tags, marker) }
+      : patchBody;
   const send = () =>
     c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, c.pollOptions);
   try {
@@ -225,36 +246,59 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
   const a = addressOf(inputs);
   const c = connect(a.subscriptionId);
   const existing = await getOrUndefined(c, a);
+  const owner = inputs[OWNER_KEY];
+  const marker = typeof owner === "string" ? newMarker(owner) : undefined;
+  const marked: Inputs = marker ? { ...inputs, [OWNERSHIP_KEY]: marker } : inputs;
   if (existing) {
-    if (inputs.adoptExisting !== true) {
-      // Create cannot tell an orphan of an interrupted run from the live template of a resource being replaced under
-      // the same name (`--replace` skips the provider's diff, so create-before-delete): adopting the latter would let
-      // the engine delete it right after, hence the two pieces of advice.
+    // A template marked by this very resource (a killed run made it, or --replace) is taken back without asking.
+    if (inputs.adoptExisting !== true && !ownedBy(markerOf(existing), owner)) {
+      // Not marked by this resource: someone else's template (another stack, another resource, made by hand).
       throw new Error(
-        `${label(a)} already exists. To manage it with Pulumi (e.g. a killed pulumi up created it), set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName. If this up replaces the resource with the same arguments (pulumi up --replace, a tainted resource), do not adopt, as Pulumi would then delete the template: set the resource option deleteBeforeReplace: true instead.`,
+        `${label(a)} already exists and is not marked as this resource's (its ${OWNER_TAG} tag names another resource or stack, or is missing). To manage it with Pulumi, set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName.`,
       );
     }
-    const adopted = await adopt(c, a, existing, inputs);
-    return built(c, a, templateId(a), inputs, adopted);
+    const adopted = await adopt(c, a, existing, inputs, marker);
+    return built(c, a, templateId(a), marked, adopted);
   }
+  const body = toImageTemplate(inputs);
+  if (marker) body.tags = withMarker(body.tags, marker);
 
+  let accepted = false;
   try {
-    const created = await c.client.virtualMachineImageTemplates.createOrUpdate(
+    const poller = await c.client.virtualMachineImageTemplates.beginCreateOrUpdate(
       a.resourceGroupName,
       a.imageTemplateName,
-      toImageTemplate(inputs),
+      body,
       c.pollOptions,
     );
-    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), inputs, created);
+    accepted = true;
+    const created = await poller.pollUntilDone();
+    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), marked, created);
   } catch (e) {
-    // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template.
+    // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template;
+    // an accepted PUT whose status could not be followed left one the engine must record, or it is orphaned.
     const left = await getOrUndefined(c, a).catch(() => undefined);
+    if (left?.provisioningState === "Succeeded") return built(c, a, templateId(a), marked, left);
     if (left?.provisioningState !== "Failed") {
-      const state = left ? ` The template exists in state ${left.provisioningState}; check it before retrying.` : "";
-      throw new Error(describeFailure(`Creating ${label(a)}`, e).message + state);
+      const failure = describeFailure(`Creating ${label(a)}`, e).message;
+      if (!left && !accepted) throw new Error(failure);
+      const state = left ? `is in state ${left.provisioningState}` : "was accepted but could not be read back";
+      return partialFailure(
+        `${failure} The template ${state}; Pulumi records it, and the next pulumi up or refresh reads it again.`,
+        left?.id ?? templateId(a),
+        { ...outputs(marked, left ?? { id: templateId(a) }), __provider: inputs.__provider },
+      );
     }
   }
   return failProvisioning(c, a);
+}
+
+/**
+ * The dynamic provider protocol's partial-state error: the engine records the resource with this id and these
+ * properties (it adds no __provider on errors, and destroy needs it) instead of forgetting it, and fails the step.
+ */
+function partialFailure(message: string, id: string, properties: PropertyBag): never {
+  throw Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
 /** A created (or adopted) template, built first when the build settings ask for it. */
@@ -297,7 +341,7 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
     const v = keep ? stored[k] : live[k];
     if (v !== undefined && v !== null) inputs[k] = v;
   }
-  for (const key of [DEFAULTS_KEY, PULUMI_NAME_KEY]) if (stored[key] !== undefined) inputs[key] = stored[key];
+  for (const key of HIDDEN_KEYS) if (stored[key] !== undefined) inputs[key] = stored[key];
   // The id the engine holds (a refresh) or the program gave (ImageTemplate.get), in whatever casing: it named this
   // template, and the service's own spelling differs only in case.
   return {
@@ -337,12 +381,13 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
     throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
+  if (olds[OWNERSHIP_KEY] !== undefined) news = { ...news, [OWNERSHIP_KEY]: olds[OWNERSHIP_KEY] };
   if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs.
     return { outs: { ...outputs(news, {}), ...computedOf(olds) } };
   }
   if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!) };
-  const patched = await patch(c, a, p.patch, p.patchKeys, news);
+  const patched = await patch(c, a, p.patch, p.patchKeys, news, olds[OWNERSHIP_KEY]);
   if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
   return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build) };
 }
@@ -354,6 +399,12 @@ export async function $delete(id: string, props: PropertyBag): Promise<void> {
   const c = connect(a.subscriptionId);
   const current = await getOrUndefined(c, a);
   if (!current) return;
+  const theirs = markerOf(current);
+  if (typeof stored[OWNERSHIP_KEY] === "string" && theirs !== undefined && theirs !== stored[OWNERSHIP_KEY]) {
+    // A replacement under the same name (pulumi up --replace) took the template over: it is no longer ours to delete.
+    progressFor(stored, a).line("left in place: a replacement of this resource now manages the template");
+    return;
+  }
   if (isBuildActive(current)) {
     const progress = progressFor(stored, a);
     const deadline = Date.now() + resolveBuild(stored).timeoutMinutes * 60_000;

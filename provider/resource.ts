@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
 import type { ComputedOutputs } from "./mapping";
 import type { BuildOutputs } from "./operations";
-import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY } from "./inputs";
+import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY, SECRET_KEYS_KEY } from "./inputs";
 import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning } from "./read-only";
 import imageTemplateProvider = require("./provider");
 import { warnIgnoredCustomTimeouts } from "./timeouts";
@@ -19,6 +19,15 @@ type BuildOut<K extends keyof BuildOutputs> = pulumi.Output<BuildOutputs[K]>;
 const BUILD_OUTPUT_KEYS = Object.keys(BUILD_OUTPUTS) as (keyof typeof BUILD_OUTPUTS & keyof BuildOutputs)[];
 /** Every property the resource exposes: the arguments (echoed), the service's read-only state, the build results. */
 const OUTPUT_KEYS: readonly string[] = [...ARG_KEYS, ...COMPUTED_OUTPUT_KEYS, ...BUILD_OUTPUT_KEYS];
+
+/** The arguments given as (or holding) secrets: the provider sees plaintext, so it is told which ones to mask. */
+function secretKeysOf(args: ImageTemplateArgs): pulumi.Output<string[]> {
+  const keys = Object.keys(args ?? {}).filter((k) => args[k as keyof ImageTemplateArgs] !== undefined);
+  const secret = Promise.all(
+    keys.map(async (k) => ((await pulumi.isSecret(pulumi.output(args[k as keyof ImageTemplateArgs]))) ? k : "")),
+  );
+  return pulumi.output(secret.then((found) => found.filter((k) => k !== "")));
+}
 
 /**
  * An Azure VM Image Builder template (Microsoft.VirtualMachineImages/imageTemplates, API 2025-10-01). Changes to
@@ -132,7 +141,13 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     const props: Record<string, unknown> = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, undefined]));
     // The seed makes the autoname suffix deterministic (same inputs, same name in preview and up), per stack.
     const seed = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
-    if (!opts?.id) Object.assign(props, args, { [PULUMI_NAME_KEY]: name, [AUTONAME_SEED_KEY]: seed });
+    if (!opts?.id) {
+      Object.assign(props, args, {
+        [PULUMI_NAME_KEY]: name,
+        [AUTONAME_SEED_KEY]: seed,
+        [SECRET_KEYS_KEY]: secretKeysOf(args),
+      });
+    }
     // The service holds one template per name, so with a fixed name every replacement must delete first. diff says
     // so too, but the engine decides `up --replace` and tainted resources without asking diff: only this option
     // reaches those. (An explicit deleteBeforeReplace in opts still wins.)

@@ -1,5 +1,6 @@
 import type { EmulatorCore } from "../core";
 import { validateFaultRule } from "../faults";
+import { setRegistration, setRights } from "../subscription-setup";
 import type { Reply } from "../http";
 import { operationStatus } from "../lro";
 import { keyOf, type JsonObject, type ProvisioningState, type TemplateRecord } from "../model";
@@ -45,6 +46,14 @@ export async function handleAdmin(emu: EmulatorCore, method: string, path: strin
     case "POST /faults":
       try {
         emu.faults.add(validateFaultRule(body));
+      } catch (e) {
+        return bad((e as Error).message);
+      }
+      return ok();
+    case "PUT /registrations":
+    case "PUT /rights":
+      try {
+        (route.endsWith("registrations") ? setRegistration : setRights)(emu, body);
       } catch (e) {
         return bad((e as Error).message);
       }

@@ -1,4 +1,5 @@
 import { cancelRun, startRun, startRunOperation } from "../builds";
+import { checkLocation } from "../limits";
 import type { EmulatorCore } from "../core";
 import { errors } from "../errors";
 import type { ArmRequest, Reply } from "../http";
@@ -61,6 +62,7 @@ export async function putTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Rep
   if (!b.properties) throw errors.validation("'ImageTemplate': Missing field 'properties'");
   const identity = b.identity as JsonObject;
   checkIdentity(identity, false);
+  checkLocation(b.location);
   const properties = writableProperties(b.properties as JsonObject);
   checkDistribute(properties.distribute as JsonObject[]);
 

@@ -5,11 +5,12 @@
  * the step generator answers it itself (`ReplaceKeys: ["id"]`, no deleteBeforeReplace), so only the resource option
  * `deleteBeforeReplace` can order the delete first. The replacement's check runs without olds and draws the same
  * deterministic autoname, so create-before-delete targets the live template's own name. These tests pin what that
- * means: create must refuse the name (adopting it would let the engine delete the template right after), and the
- * resource option is the way to force a re-create under the same name. ImageTemplate sets that option itself when
+ * means: create takes the template back by its ownership marker (rewriting the nonce), so the old resource's delete
+ * that follows leaves it alone; the resource option is the way to force a re-create under the same name. ImageTemplate sets that option itself when
  * the name is fixed, so a fixed-name template is re-created under its name.
  */
 import * as assert from "node:assert/strict";
+import { OWNER_TAG } from "../../provider/ownership";
 import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
@@ -82,17 +83,17 @@ describe("pulumi up --replace of an autonamed template (real engine)", function 
     await suite?.tearDown();
   });
 
-  it("plans create-before-delete onto the same autoname; create refuses the live name and nothing is lost", async () => {
+  it("plans create-before-delete onto the same autoname; create takes its marked template back and the old delete leaves it", async () => {
     const createdAt = await assertOneRecordedTemplate();
+    const markerBefore = (await templates(suite.emulator))[0].tags?.[OWNER_TAG];
     const recorder = stepRecorder();
-    await assert.rejects(stack.up({ replace: [urn], onEvent: recorder.onEvent }), (e: Error) => {
-      assert.match(e.message, new RegExp(`image template "${name}" .* already exists`));
-      assert.match(e.message, /pulumi up --replace.*do not adopt.*deleteBeforeReplace: true/);
-      return true;
-    });
+    const result = await stack.up({ replace: [urn], onEvent: recorder.onEvent });
     // The engine went for the replacement first (no provider diff could have asked for delete-first).
-    assert.deepEqual(recorder.steps, ["create-replacement"]);
-    assert.equal(await assertOneRecordedTemplate(), createdAt, "the live template was left alone");
+    assert.deepEqual(recorder.steps, ["create-replacement", "replace", "delete-replaced"]);
+    assert.deepEqual(result.summary.resourceChanges, { same: 1, replace: 1 });
+    assert.equal(await assertOneRecordedTemplate(), createdAt, "the live template was kept, not deleted or re-created");
+    const markerAfter = (await templates(suite.emulator))[0].tags?.[OWNER_TAG];
+    assert.ok(markerBefore && markerAfter && markerAfter !== markerBefore, "the replacement rewrote the nonce");
   });
 
   it("with the deleteBeforeReplace option, --replace deletes first and re-creates the template under its name", async () => {

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
+import { EmulatorAdmin } from "../../emulator";
 
 /** `npm test` builds first; the CLI and walkthrough are tested as shipped, from dist/. */
 const DIST = path.resolve(__dirname, "../../dist/emulator");
@@ -90,6 +91,7 @@ describe("emulator: CLI and SDK walkthrough", function () {
     const ready = JSON.parse(line);
     assert.deepEqual(Object.keys(ready).sort(), [
       "blobUrl",
+      "adminToken",
       "caCertPath",
       "clientCertificatePath",
       "clientId",
@@ -128,6 +130,10 @@ describe("emulator: CLI and SDK walkthrough", function () {
       "NODE_EXTRA_CA_CERTS",
     ]);
     assert.equal(ready.env.NODE_EXTRA_CA_CERTS, ready.caCertPath);
+    assert.match(ready.adminToken, /^[0-9a-f]{64}$/);
+    const admin = new EmulatorAdmin(ready.url, readFileSync(ready.caCertPath), ready.adminToken);
+    assert.deepEqual((await admin.state()).templates, [], "the ready line's admin token opens the admin API");
+    admin.close();
 
     const walk = spawnSync(process.execPath, [path.join(DIST, "examples", "sdk-walkthrough.js")], {
       env: { PATH: process.env.PATH, ...ready.env },

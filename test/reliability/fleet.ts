@@ -20,7 +20,7 @@ export interface Fleet {
   /** `pulumi <args>` on the fleet's stack; rejects with the output unless it exits 0 (or `allowFailure`). */
   pulumi(args: string[], allowFailure?: boolean): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Starts `pulumi up` in its own process group and returns a function that SIGKILLs the whole group. */
-  startUp(args: string[]): { kill(): void; exited: Promise<number | null> };
+  startUp(args: string[]): { pid: number; kill(): void; exited: Promise<number | null> };
   /** The checkpoint exactly as the file backend wrote it. */
   rawState(): Promise<string>;
   tearDown(): Promise<void>;
@@ -68,7 +68,7 @@ export async function startFleet(
       );
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
       // The engine, its language host, the program and the provider plugin all share the group led by `pulumi`.
-      return { kill: () => process.kill(-child.pid!, "SIGKILL"), exited };
+      return { pid: child.pid!, kill: () => process.kill(-child.pid!, "SIGKILL"), exited };
     },
     rawState: () => fs.readFile(path.join(stateDir, "backend", ".pulumi", "stacks", PROJECT, `${stack}.json`), "utf8"),
     async tearDown() {

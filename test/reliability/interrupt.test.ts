@@ -1,7 +1,7 @@
 /**
  * SIGKILL the engine (the `pulumi` CLI with its language host, program and provider plugin) while `pulumi up` creates
  * 20 templates, then recover the way RELIABILITY.md tells users to:
- *   pulumi cancel; pulumi refresh --clear-pending-creates; pulumi up   (with adoptExisting on the templates)
+ *   pulumi cancel; pulumi refresh --clear-pending-creates; pulumi up   (no adoptExisting: the ownership marker)
  * The emulator must end with exactly 20 templates, none duplicated, none lost, each one recorded in the state.
  */
 import assert from "node:assert/strict";
@@ -28,7 +28,7 @@ describe("reliability: pulumi up killed mid-way", function () {
     this.timeout(ENSURE_TIMEOUT_MS);
     await pulumiBinDir();
     // Creates long enough that some are in flight when the engine dies.
-    fleet = await startFleet("interrupted", SIZE, { lroDurationMs: 1500 }, { FLEET_ADOPT: "true" });
+    fleet = await startFleet("interrupted", SIZE, { lroDurationMs: 1500 });
   });
   after(async () => {
     await fleet?.tearDown();
@@ -43,7 +43,7 @@ describe("reliability: pulumi up killed mid-way", function () {
   const armPuts = async () =>
     (await fleet.emulator.admin.requests()).filter((e) => e.method === "PUT" && e.kind === "arm").length;
 
-  it("converges to exactly 20 templates after SIGKILL: cancel, refresh --clear-pending-creates, up (adopting)", async () => {
+  it("converges to exactly 20 templates after SIGKILL: cancel, refresh --clear-pending-creates, up", async () => {
     // 1. Kill the engine's whole process group once 8 creates reached Azure (4 at a time: some done, some in flight).
     const run = fleet.startUp(["--parallel", "4", "--skip-preview"]);
     while ((await armPuts()) < 8) await delay(25);
@@ -69,7 +69,8 @@ describe("reliability: pulumi up killed mid-way", function () {
 
     // 3. Repair: drop the pending creates (`refresh --clear-pending-creates`), then `up`. Autonames are deterministic
     //    (project, stack, resource name and arguments), so up meets the templates the killed run made under the same
-    //    names and, with adoptExisting, takes them over instead of duplicating them; it creates the rest.
+    //    names and, as their ownership marker names the same resources, takes them over instead of duplicating them;
+    //    it creates the rest.
     await fleet.pulumi(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
     assert.deepEqual(pendingCreates(await exported()), []);
     const repaired = await fleet.pulumi(["up", "--yes", "--skip-preview"]);

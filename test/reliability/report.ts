@@ -21,6 +21,20 @@ const ORDER = [
   "bad-input-requests",
   "bad-input-engine",
   "tls",
+  "limits",
+  "limits-secret",
+  "create-polling",
+  "ownership",
+  "provider-kill-8",
+  "provider-kill-20",
+  "first-run",
+  "emulator-admin",
+  "emulator-tokens",
+  "emulator-requests",
+  "emulator-connections",
+  "emulator-faults",
+  "emulator-files",
+  "emulator-tls",
 ];
 
 const cell = (v: unknown) => String(v).replace(/\|/g, "\\|");

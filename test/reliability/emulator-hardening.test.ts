@@ -1,0 +1,273 @@
+/**
+ * The emulator against hostile input: dot segments and the admin token, tokens of another tenant/issuer or without
+ * expiry, oversized bodies, malformed percent-encoding, bad resource group names, idle and surplus connections,
+ * fault rules that would stall it, file modes, and a certificate whose key cannot vouch for another host.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs/promises";
+import * as https from "node:https";
+import * as net from "node:net";
+import * as path from "node:path";
+import * as tls from "node:tls";
+import { X509Certificate } from "node:crypto";
+import { importJWK, SignJWT, type JWK } from "jose";
+import { generate } from "selfsigned";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { arm, templateBody, templatePath, type Arm } from "../emulator/util";
+import { pathMatcher } from "../../emulator/faults";
+import { recordFigure, suiteCommand } from "./summary";
+
+interface Raw {
+  status: number;
+  body: { error?: { code?: string; message?: string } } & Record<string, unknown>;
+}
+
+/** One request with the path sent exactly as given (https.request(url) would resolve dot segments first). */
+function raw(emu: TestEmulator, method: string, rawPath: string, headers: Record<string, string> = {}, body?: Buffer) {
+  const { hostname, port } = new URL(emu.url);
+  return new Promise<Raw>((resolve, reject) => {
+    const req = https.request(
+      { hostname, port, path: rawPath, method, headers, ca: emu.caPem, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const figures: Record<string, { label: string; tried: number; held: number }> = {};
+function held(key: string, label: string, ok: boolean) {
+  figures[key] ??= { label, tried: 0, held: 0 };
+  figures[key].tried++;
+  if (ok) figures[key].held++;
+  return ok;
+}
+
+describe("reliability: the emulator holds against hostile input", function () {
+  this.timeout(120_000);
+  let emu: TestEmulator;
+  let client: Arm;
+  const admin = () => ({ "x-emulator-admin-token": emu.adminToken });
+
+  before(async () => {
+    emu = await startTestEmulator({ connectionLimits: { idleTimeoutMs: 1500, maxConnections: 6 } });
+    client = await arm(emu);
+  });
+  after(async () => {
+    client?.close();
+    await emu?.stop();
+    for (const [key, f] of Object.entries(figures)) {
+      recordFigure(`emulator-${key}`, {
+        label: f.label,
+        value: `${f.held} / ${f.tried}`,
+        expected: "all held",
+        command: suiteCommand("emulator-hardening.test.ts"),
+      });
+    }
+  });
+
+  it("refuses dot segments before routing and every admin call without the admin token", async () => {
+    const label = "Admin API: dot-segment paths and calls without the admin token refused / tried";
+    const sub = emu.subscriptionId;
+    for (const p of [
+      `/subscriptions/${sub}/../../_emulator/state`,
+      `/subscriptions/${sub}/%2e%2e/%2E%2E/_emulator/state`,
+      `/subscriptions/./${sub}/providers/Microsoft.VirtualMachineImages/imageTemplates`,
+    ]) {
+      const r = await raw(emu, "GET", p, admin());
+      assert.ok(held("admin", label, r.status === 400 && r.body.error?.code === "InvalidRequestUri"), p);
+    }
+    for (const [method, p] of [
+      ["GET", "/_emulator/state"],
+      ["POST", "/_emulator/token"],
+      ["POST", "/_emulator/reset"],
+    ]) {
+      const none = await raw(emu, method, p);
+      const wrong = await raw(emu, method, p, { "x-emulator-admin-token": "0".repeat(64) });
+      for (const r of [none, wrong]) {
+        assert.ok(held("admin", label, r.status === 401 && r.body.error?.code === "AdminTokenRequired"), p);
+      }
+    }
+    assert.equal((await raw(emu, "GET", "/_emulator/state", admin())).status, 200, "with the token it answers");
+  });
+
+  it("warns when listening beyond loopback", async () => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    let wide: TestEmulator | undefined;
+    try {
+      wide = await startTestEmulator({ host: "0.0.0.0" });
+    } finally {
+      process.stderr.write = write;
+      await wide?.stop();
+    }
+    const warned = lines.some((l) => /WARNING: listening on 0\.0\.0\.0, beyond loopback/.test(l));
+    assert.ok(held("admin", "Admin API: dot-segment paths and calls without the admin token refused / tried", warned));
+  });
+
+  it("accepts only tokens of its tenant and issuer that carry an expiry", async () => {
+    const label = "Tokens of another tenant, a foreign issuer or without exp refused (401) / tried";
+    const identity = JSON.parse(await fs.readFile(path.join(emu.dataDir, "identity.json"), "utf8")) as {
+      signingKey: JWK;
+    };
+    const key = await importJWK(identity.signingKey, "RS256");
+    const claims = { tid: emu.tenantId, appid: emu.clientId, xms_emulator_subscriptions: [emu.subscriptionId] };
+    const sign = (edit: (j: SignJWT) => SignJWT, extra: Record<string, unknown> = {}) =>
+      edit(
+        new SignJWT({ ...claims, ...extra })
+          .setProtectedHeader({ alg: "RS256", kid: "emulator-signing-key" })
+          .setAudience("https://management.azure.com/"),
+      ).sign(key);
+    const hour = Math.floor(Date.now() / 1000) + 3600;
+    const tokens = [
+      (await emu.admin.issueToken({ tenantId: "11111111-1111-1111-1111-111111111111" })).accessToken,
+      await sign((j) => j.setIssuer("https://evil.example/").setExpirationTime(hour)),
+      await sign((j) => j.setIssuer(`https://sts.windows.net/${emu.tenantId}/`)),
+      await sign((j) => j.setIssuer(`https://sts.windows.net/${emu.tenantId}/`).setExpirationTime(hour), {
+        tid: "22222222-2222-2222-2222-222222222222",
+      }),
+    ];
+    for (const token of tokens) {
+      const r = await client.request("GET", templatePath(emu.subscriptionId, "rg", "t"), undefined, {
+        Authorization: `Bearer ${token}`,
+      });
+      assert.ok(held("tokens", label, r.status === 401), JSON.stringify(r.body));
+    }
+    const good = await sign((j) => j.setIssuer(`https://sts.windows.net/${emu.tenantId}/`).setExpirationTime(hour));
+    const r = await client.request("GET", templatePath(emu.subscriptionId, "rg", "t"), undefined, {
+      Authorization: `Bearer ${good}`,
+    });
+    assert.equal(r.status, 404, "a token of its own tenant, issuer and expiry is accepted");
+  });
+
+  it("answers 413 to a body over 4 MiB and logs it; 400/401 to malformed percent-encoding; ARM's resource group rule", async () => {
+    const label =
+      "Requests: >4 MiB body (413, logged), malformed %-encoding (401/400, no 500), bad resource group names and locations (400) / tried";
+    const sub = emu.subscriptionId;
+    await emu.admin.clearRequests();
+    const big = Buffer.from(JSON.stringify(templateBody(sub, { properties: { pad: "x".repeat(5_000_000) } })));
+    const put = await raw(
+      emu,
+      "PUT",
+      templatePath(sub, "rg", "big"),
+      { Authorization: `Bearer ${client.token}`, "Content-Type": "application/json" },
+      big,
+    );
+    const logged = (await emu.admin.requests()).some((e) => e.method === "PUT" && e.status === 413);
+    assert.ok(held("requests", label, put.status === 413 && put.body.error?.code === "RequestEntityTooLarge"));
+    assert.ok(held("requests", label, logged), "the 413 is in the request log");
+
+    const malformed = `/subscriptions/${sub}/resourceGroups/a%E0%A4%A/providers/Microsoft.VirtualMachineImages/imageTemplates/t?api-version=2025-10-01`;
+    const anonymous = await raw(emu, "GET", malformed);
+    const authed = await raw(emu, "GET", malformed, { Authorization: `Bearer ${client.token}` });
+    assert.ok(held("requests", label, anonymous.status === 401));
+    assert.ok(held("requests", label, authed.status === 400 && authed.body.error?.code === "InvalidRequestUri"));
+
+    for (const rg of ["a%2Fb", "a%00b", "r".repeat(91), "ends-with-dot.", "semi%3Bcolon"]) {
+      const r = await client.request("GET", templatePath(sub, rg, "t"));
+      assert.ok(held("requests", label, r.status === 400 && r.body.error?.code === "InvalidResourceGroupName"), rg);
+    }
+    const put2 = await client.request("PUT", templatePath(sub, "a%2Fb", "t"), templateBody(sub));
+    assert.ok(held("requests", label, put2.status === 400), "a%2Fb never yields an id with an extra segment");
+    for (const location of ["west\nus", "../../x", "west%0d%0aX-Injected: 1"]) {
+      const r = await client.request("PUT", templatePath(sub, "rg", "loc"), templateBody(sub, { location }));
+      assert.ok(
+        held("requests", label, r.status === 400 && r.body.error?.code === "LocationNotAvailableForResourceType"),
+      );
+    }
+    assert.equal((await client.request("GET", templatePath(sub, `${"r".repeat(89)}(`, "t"))).status, 404);
+    assert.deepEqual((await emu.admin.state()).templates, []);
+  });
+
+  it("closes connections beyond its cap at once and idle ones after the idle timeout", async () => {
+    const label = "Connections: beyond the cap closed at once, idle ones closed by the timeout / opened";
+    const { port } = new URL(emu.url);
+    // This suite's own kept-alive connections would take places under the cap.
+    client.close();
+    emu.admin.close();
+    const closed: number[] = [];
+    const sockets = Array.from({ length: 9 }, (_, i) => {
+      const s = net.connect(Number(port), "127.0.0.1");
+      s.on("error", () => undefined);
+      return new Promise<void>((resolve) => s.on("close", () => (closed.push(i), resolve())));
+    });
+    await Promise.all(sockets);
+    // The cap (6) admits the first six; the three others are closed before any admitted one times out.
+    const surplus = closed.slice(0, 3).sort();
+    for (let i = 0; i < 9; i++) held("connections", label, closed.includes(i));
+    assert.deepEqual(surplus, [6, 7, 8], `close order ${closed.join(",")}`);
+    client = await arm(emu);
+  });
+
+  it("refuses fault rules out of range or with regular-expression syntax, and matches the plain patterns", async () => {
+    const label = "Fault rules: status outside 100-599, Retry-After < 0, stalling patterns refused / tried";
+    for (const rule of [
+      { path: "/x", kind: "error", status: 600 },
+      { path: "/x", kind: "error", status: 99 },
+      { path: "/x", kind: "throttle", retryAfterSeconds: -1 },
+      { path: "^/(a+)+$", kind: "error" },
+      { path: "/imageTemplates/[a-z]+", kind: "drop" },
+    ]) {
+      const r = await raw(
+        emu,
+        "POST",
+        "/_emulator/faults",
+        { ...admin(), "Content-Type": "application/json" },
+        Buffer.from(JSON.stringify(rule)),
+      );
+      assert.ok(held("faults", label, r.status === 400), JSON.stringify(rule));
+    }
+    assert.deepEqual(await emu.admin.faults(), []);
+    const m = (p: string) => pathMatcher(p);
+    assert.ok(m("/imageTemplates$")("/s/x/imageTemplates") && !m("/imageTemplates$")("/s/imageTemplates/t"));
+    assert.ok(m("^/sub.*/run$")("/subscriptions/x/t/run") && !m("^/sub.*/run$")("/x/subscriptions/run"));
+    assert.ok(
+      m("/operations/")("/a/operations/b") && m(".*")("/anything") && m("/oauth2/v2.0/token$")("/t/oauth2/v2.0/token"),
+    );
+    assert.ok(!m("^/a.*a$")("/a"), "the anchored ends may not overlap");
+  });
+
+  it("keeps state, keys and identity 0600 and its data dir 0700", async () => {
+    const label = "Files: state.json, key.pem, identity.json 0600 and the data dir 0700 / checked";
+    await client.request("PUT", templatePath(emu.subscriptionId, "rg", "modes"), templateBody(emu.subscriptionId));
+    const mode = async (p: string) => (await fs.stat(p)).mode & 0o777;
+    assert.ok(held("files", label, (await mode(emu.dataDir)) === 0o700));
+    for (const f of ["state.json", "key.pem", "identity.json"]) {
+      assert.ok(held("files", label, (await mode(path.join(emu.dataDir, f))) === 0o600), f);
+    }
+  });
+
+  it("presents a non-CA leaf whose key cannot vouch for management.azure.com", async () => {
+    const label = "TLS: certificate a non-CA leaf; a management.azure.com certificate signed with its key refused";
+    const cert = new X509Certificate(emu.caPem);
+    assert.ok(held("tls", label, !cert.ca && !cert.keyUsage?.includes("2.5.29.15")));
+    const key = await fs.readFile(path.join(emu.dataDir, "key.pem"), "utf8");
+    const forged = await generate([{ name: "commonName", value: "management.azure.com" }], {
+      keySize: 2048,
+      algorithm: "sha256",
+      ca: { key, cert: emu.caPem },
+      extensions: [{ name: "subjectAltName", altNames: [{ type: 2, value: "management.azure.com" }] }],
+    });
+    const server = tls.createServer({ key: forged.private, cert: forged.cert }, (s) => s.end());
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const outcome = await new Promise<string>((resolve) => {
+        const s = tls.connect({ port, host: "127.0.0.1", servername: "management.azure.com", ca: emu.caPem });
+        s.on("secureConnect", () => (s.destroy(), resolve("accepted")));
+        s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      });
+      assert.ok(held("tls", label, outcome !== "accepted"), outcome);
+    } finally {
+      server.close();
+    }
+  });
+});
