@@ -90,8 +90,8 @@ describe("emulator: CLI and SDK walkthrough", function () {
     child.stdout!.on("data", (c: Buffer) => (stdout += c.toString()));
     const ready = JSON.parse(line);
     assert.deepEqual(Object.keys(ready).sort(), [
-      "blobUrl",
       "adminToken",
+      "blobUrl",
       "caCertPath",
       "clientCertificatePath",
       "clientId",
