@@ -7,36 +7,26 @@ import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { importPKCS8, SignJWT } from "jose";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { API, arm, type Arm } from "./util";
+import { API, emulatorSuite } from "./util";
 
 describe("emulator: sign-in with a certificate, a federated token or a managed identity", function () {
-  let emu: TestEmulator;
-  let a: Arm;
-  before(async () => {
-    emu = await startTestEmulator();
-    a = await arm(emu);
-  });
-  after(async () => {
-    a.close();
-    await emu.stop();
-  });
+  const suite = emulatorSuite();
 
-  const tokenEndpoint = () => `${emu.url}/${emu.tenantId}/oauth2/v2.0/token`;
+  const tokenEndpoint = () => `${suite.emu.url}/${suite.emu.tenantId}/oauth2/v2.0/token`;
   const listTemplates = (token: string) =>
-    a.request(
+    suite.a.request(
       "GET",
-      `/subscriptions/${emu.subscriptionId}/providers/Microsoft.VirtualMachineImages/imageTemplates?${API}`,
+      `/subscriptions/${suite.emu.subscriptionId}/providers/Microsoft.VirtualMachineImages/imageTemplates?${API}`,
       undefined,
       { Authorization: `Bearer ${token}` },
     );
   const redeem = (assertion: string, type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") =>
-    a.request(
+    suite.a.request(
       "POST",
       tokenEndpoint(),
       new URLSearchParams({
         grant_type: "client_credentials",
-        client_id: emu.clientId,
+        client_id: suite.emu.clientId,
         client_assertion_type: type,
         client_assertion: assertion,
         scope: "https://management.azure.com/.default",
@@ -46,7 +36,7 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
 
   /** A client assertion as MSAL makes it, signed with the emulator's client certificate. */
   async function certificateAssertion(claims: { audience?: string; expiresAt?: number } = {}): Promise<string> {
-    const pem = readFileSync(emu.clientCertificatePath, "utf8");
+    const pem = readFileSync(suite.emu.clientCertificatePath, "utf8");
     const key = await importPKCS8(pem.slice(0, pem.indexOf("-----BEGIN CERTIFICATE-----")), "PS256");
     const der = new X509Certificate(pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"))).raw;
     const now = Math.floor(Date.now() / 1000);
@@ -56,8 +46,8 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
         typ: "JWT",
         "x5t#S256": createHash("sha256").update(der).digest("base64url"),
       })
-      .setIssuer(emu.clientId)
-      .setSubject(emu.clientId)
+      .setIssuer(suite.emu.clientId)
+      .setSubject(suite.emu.clientId)
       .setAudience(claims.audience ?? tokenEndpoint())
       .setNotBefore(now - 60)
       .setExpirationTime(claims.expiresAt ?? now + 600)
@@ -65,7 +55,7 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
   }
 
   const oidcRequest = (bearer: string) =>
-    a.request("GET", `${emu.oidcRequestUrl}&audience=api://AzureADTokenExchange`, undefined, {
+    suite.a.request("GET", `${suite.emu.oidcRequestUrl}&audience=api://AzureADTokenExchange`, undefined, {
       Authorization: `Bearer ${bearer}`,
     });
 
@@ -88,10 +78,10 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
     const refused = await oidcRequest("not-the-token");
     assert.equal(refused.status, 401);
     assert.equal(refused.body.value, undefined);
-    const issued = await oidcRequest(emu.oidcRequestToken);
+    const issued = await oidcRequest(suite.emu.oidcRequestToken);
     assert.equal(issued.status, 200);
     const claims = JSON.parse(Buffer.from(issued.body.value.split(".")[1], "base64url").toString());
-    assert.equal(claims.iss, `${emu.url}/oidc`);
+    assert.equal(claims.iss, `${suite.emu.url}/oidc`);
     assert.equal(claims.aud, "api://AzureADTokenExchange");
     const r = await redeem(issued.body.value);
     assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -99,7 +89,7 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
   });
 
   it("refuses an ARM access token as client assertion (70021) and other assertion types (700023)", async () => {
-    const asAssertion = await redeem(a.token);
+    const asAssertion = await redeem(suite.a.token);
     assert.equal(asAssertion.status, 401);
     assert.deepEqual(asAssertion.body.error_codes, [70021]);
     const samlType = await redeem(await certificateAssertion(), "urn:ietf:params:oauth:client-assertion-type:saml2");
@@ -108,26 +98,26 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
   });
 
   it("answers the managed identity endpoint with the identity header, for the resource asked", async () => {
-    const url = (query: string) => `${emu.identityEndpoint}?api-version=2019-08-01&${query}`;
-    const header = { "X-IDENTITY-HEADER": emu.identityHeader };
-    const ok = await a.request("GET", url("resource=https://management.azure.com"), undefined, header);
+    const url = (query: string) => `${suite.emu.identityEndpoint}?api-version=2019-08-01&${query}`;
+    const header = { "X-IDENTITY-HEADER": suite.emu.identityHeader };
+    const ok = await suite.a.request("GET", url("resource=https://management.azure.com"), undefined, header);
     assert.equal(ok.status, 200);
     assert.equal(ok.body.resource, "https://management.azure.com");
     assert.ok(Number(ok.body.expires_on) > Date.now() / 1000);
     assert.equal((await listTemplates(ok.body.access_token)).status, 200);
 
-    const noHeader = await a.request("GET", url("resource=https://management.azure.com"), undefined, {
+    const noHeader = await suite.a.request("GET", url("resource=https://management.azure.com"), undefined, {
       "X-IDENTITY-HEADER": "guess",
     });
     assert.equal(noHeader.status, 401);
-    const otherIdentity = await a.request(
+    const otherIdentity = await suite.a.request(
       "GET",
       url("resource=https://management.azure.com&client_id=00000000-0000-0000-0000-000000000001"),
       undefined,
       header,
     );
     assert.equal(otherIdentity.status, 400);
-    const otherAudience = await a.request("GET", url("resource=https://vault.azure.net"), undefined, header);
+    const otherAudience = await suite.a.request("GET", url("resource=https://vault.azure.net"), undefined, header);
     assert.equal(otherAudience.status, 200);
     assert.equal((await listTemplates(otherAudience.body.access_token)).status, 401);
   });

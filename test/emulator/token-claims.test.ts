@@ -3,34 +3,24 @@ import assert from "node:assert/strict";
 import { statSync } from "node:fs";
 import * as path from "node:path";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { arm, type Arm } from "./util";
+import { emulatorSuite } from "./util";
 
 describe("emulator: token claims and signing keys", function () {
-  let emu: TestEmulator;
-  let a: Arm;
-  before(async () => {
-    emu = await startTestEmulator();
-    a = await arm(emu);
-  });
-  after(async () => {
-    a?.close();
-    await emu?.stop();
-  });
+  const suite = emulatorSuite();
 
   it("issues RS256 JWTs for the app with its tenant in tid and iss", () => {
-    assert.deepEqual(decodeProtectedHeader(a.token), { alg: "RS256", typ: "JWT", kid: "emulator-signing-key" });
-    const claims = decodeJwt(a.token);
-    assert.equal(claims.tid, emu.tenantId);
-    assert.equal(claims.iss, `https://sts.windows.net/${emu.tenantId}/`);
-    assert.equal(claims.appid, emu.clientId);
+    assert.deepEqual(decodeProtectedHeader(suite.a.token), { alg: "RS256", typ: "JWT", kid: "emulator-signing-key" });
+    const claims = decodeJwt(suite.a.token);
+    assert.equal(claims.tid, suite.emu.tenantId);
+    assert.equal(claims.iss, `https://sts.windows.net/${suite.emu.tenantId}/`);
+    assert.equal(claims.appid, suite.emu.clientId);
     assert.equal(claims.idtyp, "app");
     assert.equal(typeof claims.oid, "string");
     assert.equal(claims.sub, claims.oid);
   });
 
   it("publishes its signing key as an RS256 signature key", async () => {
-    const keys = await a.request("GET", `/${emu.tenantId}/discovery/v2.0/keys`);
+    const keys = await suite.a.request("GET", `/${suite.emu.tenantId}/discovery/v2.0/keys`);
     assert.equal(keys.status, 200);
     const [key] = keys.body.keys;
     assert.equal(key.kid, "emulator-signing-key");
@@ -41,7 +31,7 @@ describe("emulator: token claims and signing keys", function () {
   });
 
   it("keeps its identity (secret and signing key) readable by its owner only", () => {
-    const mode = statSync(path.join(emu.dataDir, "identity.json")).mode & 0o777;
+    const mode = statSync(path.join(suite.emu.dataDir, "identity.json")).mode & 0o777;
     assert.equal(mode, 0o600);
   });
 });

@@ -6,27 +6,19 @@
 import assert from "node:assert/strict";
 import { mock } from "node:test";
 import { decodeJwt } from "jose";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { API, arm, type Arm } from "./util";
+import { API, emulatorSuite } from "./util";
 
 describe("emulator: token expiry", function () {
-  let emu: TestEmulator;
-  let a: Arm;
-  before(async () => {
-    emu = await startTestEmulator();
-    a = await arm(emu);
-  });
-  after(async () => {
+  const suite = emulatorSuite();
+  after(() => {
     mock.timers.reset();
-    a?.close();
-    await emu?.stop();
   });
   afterEach(() => mock.timers.reset());
 
   const list = (token: string) =>
-    a.request(
+    suite.a.request(
       "GET",
-      `/subscriptions/${emu.subscriptionId}/providers/Microsoft.VirtualMachineImages/imageTemplates?${API}`,
+      `/subscriptions/${suite.emu.subscriptionId}/providers/Microsoft.VirtualMachineImages/imageTemplates?${API}`,
       undefined,
       { Authorization: `Bearer ${token}` },
     );
@@ -36,7 +28,7 @@ describe("emulator: token expiry", function () {
   };
 
   it("refuses a remembered token from its expiry second on, and accepts it until then", async () => {
-    const { accessToken } = await emu.admin.issueToken({ lifetimeSeconds: 600 });
+    const { accessToken } = await suite.emu.admin.issueToken({ lifetimeSeconds: 600 });
     const exp = decodeJwt(accessToken).exp!;
     assert.equal((await list(accessToken)).status, 200, "accepted (and remembered) while valid");
 
@@ -53,9 +45,9 @@ describe("emulator: token expiry", function () {
   });
 
   it("refuses a token from the token endpoint once its expires_in has passed", async () => {
-    const exp = decodeJwt(a.token).exp!;
-    assert.equal((await list(a.token)).status, 200);
+    const exp = decodeJwt(suite.a.token).exp!;
+    assert.equal((await list(suite.a.token)).status, 200);
     at(exp + 1);
-    assert.equal((await list(a.token)).body.error.code, "ExpiredAuthenticationToken");
+    assert.equal((await list(suite.a.token)).body.error.code, "ExpiredAuthenticationToken");
   });
 });

@@ -4,6 +4,7 @@ import { mock } from "node:test";
 import { setTimeout as delay } from "node:timers/promises";
 import type { RunningEmulator } from "../../emulator";
 import { requestText } from "../../emulator/https-client";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 
 export const API = "api-version=2025-10-01";
 
@@ -136,4 +137,18 @@ export function frozenClock(): { advance(ms: number): void; release(): Promise<v
       await delay(Math.max(0, reached - Date.now()));
     },
   };
+}
+
+/** A describe block's emulator and raw ARM client: started before its tests, stopped after them (also on failure). */
+export function emulatorSuite(): { emu: TestEmulator; a: Arm } {
+  const suite = {} as { emu: TestEmulator; a: Arm };
+  before(async () => {
+    suite.emu = await startTestEmulator();
+    suite.a = await arm(suite.emu);
+  });
+  after(async () => {
+    suite.a?.close();
+    await suite.emu?.stop();
+  });
+  return suite;
 }
