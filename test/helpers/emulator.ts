@@ -99,3 +99,23 @@ export function applyEmulatorEnv(emu: RunningEmulator): () => void {
     }
   };
 }
+
+/**
+ * Mocha hooks for a suite that drives the provider in this process: an emulator started before its tests, its
+ * certificate trusted and its environment applied, its state reset before each test, all undone after the suite.
+ */
+export function emulatorForProvider(options: EmulatorOptions = {}): () => TestEmulator {
+  let emu: TestEmulator;
+  let restoreEnv: () => void;
+  before(async () => {
+    emu = await startTestEmulator(options);
+    trustEmulatorCertificate(emu.caPem);
+    restoreEnv = applyEmulatorEnv(emu);
+  });
+  after(async () => {
+    restoreEnv?.();
+    await emu?.stop();
+  });
+  beforeEach(() => emu.admin.reset());
+  return () => emu;
+}

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
-import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "./emulator";
+import { emulatorForProvider, type TestEmulator } from "./emulator";
 
 type Bag = Record<string, unknown>;
 
@@ -15,22 +15,11 @@ export interface ProviderSuite {
 
 /** Registers mocha hooks: an emulator for the suite, its environment for the provider, a reset before each test. */
 export function providerSuite(): ProviderSuite {
-  let emu: TestEmulator;
-  let restoreEnv: () => void;
-  before(async () => {
-    emu = await startTestEmulator();
-    trustEmulatorCertificate(emu.caPem);
-    restoreEnv = applyEmulatorEnv(emu);
-  });
-  after(async () => {
-    restoreEnv?.();
-    await emu?.stop();
-  });
-  beforeEach(() => emu.admin.reset());
+  const emu = emulatorForProvider();
   const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
   return {
     provider,
-    emu: () => emu,
+    emu,
     async checked(news, olds = {}) {
       const { inputs, failures } = await provider.check(olds, { ...news, __provider: "serialized" });
       assert.deepEqual(failures ?? [], []);

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import * as ops from "../../provider/operations";
 import { templateArgs } from "../../bench/programs/template-args";
-import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
+import { emulatorForProvider } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
 interface PartialStateError extends Error {
@@ -39,34 +39,22 @@ async function partialState(operation: () => Promise<unknown>): Promise<PartialS
 
 describe("provider state across operations (source operations against the emulator)", function () {
   this.timeout(60_000);
-  let emu: TestEmulator;
-  let restoreEnv: () => void;
-
-  before(async () => {
-    emu = await startTestEmulator();
-    trustEmulatorCertificate(emu.caPem);
-    restoreEnv = applyEmulatorEnv(emu);
-  });
-  after(async () => {
-    restoreEnv?.();
-    await emu?.stop();
-  });
-  beforeEach(() => emu.admin.reset());
+  const emu = emulatorForProvider();
 
   /** Checked inputs as the engine hands them to create/update (with __provider put back). */
   async function inputs(name: string, extra: Bag = {}, olds: Bag = {}): Promise<Bag> {
-    const news = { ...templateArgs(emu.subscriptionId, RG, { imageTemplateName: name, ...extra }) };
+    const news = { ...templateArgs(emu().subscriptionId, RG, { imageTemplateName: name, ...extra }) };
     const r = await ops.check(olds, news);
     assert.deepEqual(r.failures ?? [], []);
     return { ...r.inputs, __provider: "serialized" };
   }
   const writes = async () =>
-    (await emu.admin.requests()).filter((r) => r.kind === "arm" && r.method !== "GET").map((r) => r.method);
+    (await emu().admin.requests()).filter((r) => r.kind === "arm" && r.method !== "GET").map((r) => r.method);
 
   it("refresh after a failed build keeps build, adoptExisting and buildPending, so the next up still builds", async () => {
     const build = { when: "onCreate", trigger: { release: "1" }, cancelOnTimeout: true };
     const first = await inputs("tpl-pending", { build, adoptExisting: true });
-    await emu.admin.injectFault({ method: "POST", path: "/imageTemplates/tpl-pending/run$", kind: "failBuild" });
+    await emu().admin.injectFault({ method: "POST", path: "/imageTemplates/tpl-pending/run$", kind: "failBuild" });
     const failed = await partialState(() => ops.create(first));
     assert.equal(failed.properties.buildPending, true);
 
@@ -107,7 +95,7 @@ describe("provider state across operations (source operations against the emulat
     assert.ok((runOutputs as Bag).mi);
 
     const retagged = await inputs("tpl-patch", { build: { when: "onCreate" }, tag: { env: "prod" } }, created.outs);
-    await emu.admin.clearRequests();
+    await emu().admin.clearRequests();
     const updated = (await quietly(() => ops.update(created.id, created.outs as Bag, retagged))).outs as Bag;
     assert.deepEqual(await writes(), ["PATCH"], "one PATCH, no build");
     assert.deepEqual(updated.tag, { env: "prod" });
@@ -116,7 +104,7 @@ describe("provider state across operations (source operations against the emulat
 
   it("a build the service refuses to start records the template's computed outputs and the owed build", async () => {
     const first = await inputs("tpl-nostart", { build: { when: "onCreate" } });
-    await emu.admin.injectFault({
+    await emu().admin.injectFault({
       method: "POST",
       path: "/imageTemplates/tpl-nostart/run$",
       kind: "error",
@@ -124,7 +112,7 @@ describe("provider state across operations (source operations against the emulat
     });
     const e = await partialState(() => ops.create(first));
     assert.match(e.message, /Starting a build of image template "tpl-nostart"/);
-    const live = (await emu.admin.state()).templates[0] as Bag;
+    const live = (await emu().admin.state()).templates[0] as Bag;
     assert.equal(e.properties.resourceId, e.id);
     assert.equal(e.properties.provisioningState, "Succeeded");
     assert.equal(e.properties.exactStagingResourceGroup, (live.properties as Bag).exactStagingResourceGroup);
@@ -133,7 +121,7 @@ describe("provider state across operations (source operations against the emulat
 
     // The same on an update: the outputs recorded before stay in state.
     const owed = await inputs("tpl-nostart", { build: { when: "onCreate" } }, e.properties);
-    await emu.admin.injectFault({
+    await emu().admin.injectFault({
       method: "POST",
       path: "/imageTemplates/tpl-nostart/run$",
       kind: "error",
@@ -148,8 +136,8 @@ describe("provider state across operations (source operations against the emulat
   it("refuses to adopt a template whose provisioning failed, touching nothing", async () => {
     const first = await inputs("tpl-broken");
     const { id } = await ops.create(first);
-    const live = (await emu.admin.state()).templates[0] as Bag;
-    await emu.admin.putRaw(id, {
+    const live = (await emu().admin.state()).templates[0] as Bag;
+    await emu().admin.putRaw(id, {
       ...live,
       properties: {
         ...(live.properties as Bag),
@@ -157,7 +145,7 @@ describe("provider state across operations (source operations against the emulat
         provisioningError: { provisioningErrorCode: "BadSourceType", message: "source unreachable" },
       },
     });
-    await emu.admin.clearRequests();
+    await emu().admin.clearRequests();
     const adopting = await inputs("tpl-broken", { adoptExisting: true, tag: { owner: "pulumi" } });
     await assert.rejects(ops.create(adopting), (e: Error) => {
       assert.match(e.message, /Cannot adopt image template "tpl-broken".*provisioning failed/);
