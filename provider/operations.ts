@@ -285,7 +285,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       const state = left ? `is in state ${left.provisioningState}` : "was accepted but could not be read back";
       return partialFailure(
         `${failure} The template ${state}; Pulumi records it, and the next pulumi up or refresh reads it again.`,
-        left?.id ?? templateId(a),
+        templateId(a),
         { ...outputs(marked, left ?? { id: templateId(a) }), __provider: inputs.__provider },
       );
     }
