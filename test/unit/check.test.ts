@@ -526,5 +526,9 @@ describe("check: rules across members, secrets and what check adds", () => {
     assert.match(String(imageTemplateName), /^template-[0-9a-f]{7}$/);
     const suffix = (name: string) => autonameSuffix("seed", { ...minimalArgs(), imageTemplateName: name });
     assert.equal(suffix("a"), suffix("b"));
+    // Provider-only settings do not define the template: changing them keeps the name.
+    const base = autonameSuffix("seed", minimalArgs());
+    assert.equal(autonameSuffix("seed", { ...minimalArgs(), adoptExisting: true }), base);
+    assert.equal(autonameSuffix("seed", { ...minimalArgs(), build: { when: "onCreate" } }), base);
   });
 });
