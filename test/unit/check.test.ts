@@ -451,6 +451,12 @@ describe("check: rules across members, secrets and what check adds", () => {
     assert.deepEqual(failures({ ...minimalArgs(), customize: [null] }), [
       { property: "customize[0]", reason: "must be an object" },
     ]);
+    assert.deepEqual(properties({ ...minimalArgs(), distribute: [null] }), ["distribute[0]"]);
+    const managed = (minimalArgs().distribute as Record<string, unknown>[])[0];
+    assert.deepEqual(
+      properties({ ...minimalArgs(), distribute: [{ ...managed, storageAccountType: "Standard_LRS" }] }),
+      ["distribute[0].storageAccountType"],
+    );
     const distribute = (names: unknown[]) =>
       names.map((runOutputName, i) => ({
         type: "VHD",
