@@ -1,15 +1,16 @@
 import type { EmulatorCore } from "../core";
 import { validateFaultRule } from "../faults";
 import { setRegistration, setRights } from "../subscription-setup";
-import type { Reply } from "../http";
+import type { AdminRequest, Reply, RoutedRequest } from "../http";
+import type { AdminRoute } from "../routes";
 import { operationStatus } from "../lro";
 import { keyOf, type JsonObject, type ProvisioningState, type TemplateRecord } from "../model";
 import { renderTemplate, renderTrigger, stableGuid } from "../views";
 import { writableIdentity, writableProperties } from "./image-templates";
 
 /**
- * The admin API under /_emulator/ (no ARM token, never logged, never faulted): test setup and teardown,
- * fault injection, the request log and out-of-band changes. Documented in emulator/README.md.
+ * The admin API under /_emulator/ (routes in routes.ts; no ARM token, never logged, never faulted): test setup and
+ * teardown, fault injection, the request log and out-of-band changes. Documented in emulator/README.md.
  */
 const RESOURCE_ID =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.VirtualMachineImages\/imageTemplates\/([^/]+)(?:\/triggers\/([^/]+))?$/i;
@@ -17,65 +18,60 @@ const RESOURCE_ID =
 const ok = (body?: unknown): Reply => ({ status: body === undefined ? 204 : 200, body });
 const bad = (message: string, status = 400): Reply => ({ status, body: { error: { code: "BadRequest", message } } });
 
-export async function handleAdmin(emu: EmulatorCore, method: string, path: string, rawBody: Buffer): Promise<Reply> {
-  const route = `${method} ${path.replace(/^\/_emulator/, "").replace(/\/resources\/.*$/, "/resources")}`;
+/** Parses the body and runs the matched admin route; an unknown route is a 404 in the admin API's error shape. */
+export async function handleAdmin(emu: EmulatorCore, route: AdminRoute | undefined, r: RoutedRequest): Promise<Reply> {
   let body: unknown;
   try {
-    body = rawBody.length > 0 ? JSON.parse(rawBody.toString("utf8")) : undefined;
+    body = r.rawBody.length > 0 ? JSON.parse(r.rawBody.toString("utf8")) : undefined;
   } catch {
     return bad("request body is not valid JSON");
   }
-  switch (route) {
-    case "POST /reset":
-      emu.state.templates = {};
-      emu.state.triggers = {};
-      emu.state.operations = {};
-      emu.faults.clear();
-      emu.requestLog.length = 0;
-      await emu.store.commit();
-      return ok();
-    case "GET /state":
-      return ok(snapshot(emu));
-    case "GET /requests":
-      return ok(emu.requestLog);
-    case "DELETE /requests":
-      emu.requestLog.length = 0;
-      return ok();
-    case "GET /faults":
-      return ok(emu.faults.list());
-    case "POST /faults":
-      try {
-        emu.faults.add(validateFaultRule(body));
-      } catch (e) {
-        return bad((e as Error).message);
-      }
-      return ok();
-    case "PUT /registrations":
-    case "PUT /rights":
-      try {
-        (route.endsWith("registrations") ? setRegistration : setRights)(emu, body);
-      } catch (e) {
-        return bad((e as Error).message);
-      }
-      return ok();
-    case "DELETE /faults":
-      emu.faults.clear();
-      return ok();
-    case "GET /timing":
-      return ok(emu.timing);
-    case "PATCH /timing":
-      emu.timing = { ...emu.timing, ...pickNumbers(body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"]) };
-      return ok(emu.timing);
-    case "POST /token":
-      return ok(await emu.auth.issue((body ?? {}) as Parameters<typeof emu.auth.issue>[0]));
-    case "PUT /resources":
-      return putRaw(emu, decodeURIComponent(path.slice("/_emulator/resources".length)), (body ?? {}) as JsonObject);
-    case "DELETE /resources":
-      return deleteRaw(emu, decodeURIComponent(path.slice("/_emulator/resources".length)));
-    default:
-      return bad(`unknown admin route ${method} ${path}`, 404);
-  }
+  if (!route) return bad(`unknown admin route ${r.method} ${r.path}`, 404);
+  return route.handler(emu, { ...r, body });
 }
+
+/** Admin calls that refuse their body with a plain Error answer 400 with its message. */
+function applying(apply: () => void): Reply {
+  try {
+    apply();
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+  return ok();
+}
+
+export async function reset(emu: EmulatorCore): Promise<Reply> {
+  emu.state.templates = {};
+  emu.state.triggers = {};
+  emu.state.operations = {};
+  emu.faults.clear();
+  emu.requestLog.length = 0;
+  await emu.store.commit();
+  return ok();
+}
+
+export const state = (emu: EmulatorCore): Reply => ok(snapshot(emu));
+export const requests = (emu: EmulatorCore): Reply => ok(emu.requestLog);
+export function clearRequests(emu: EmulatorCore): Reply {
+  emu.requestLog.length = 0;
+  return ok();
+}
+export const faults = (emu: EmulatorCore): Reply => ok(emu.faults.list());
+export const addFault = (emu: EmulatorCore, r: AdminRequest): Reply =>
+  applying(() => emu.faults.add(validateFaultRule(r.body)));
+export function clearFaults(emu: EmulatorCore): Reply {
+  emu.faults.clear();
+  return ok();
+}
+export const registration = (emu: EmulatorCore, r: AdminRequest): Reply => applying(() => setRegistration(emu, r.body));
+export const rights = (emu: EmulatorCore, r: AdminRequest): Reply => applying(() => setRights(emu, r.body));
+export const timing = (emu: EmulatorCore): Reply => ok(emu.timing);
+export function setTiming(emu: EmulatorCore, r: AdminRequest): Reply {
+  emu.timing = { ...emu.timing, ...pickNumbers(r.body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"]) };
+  return ok(emu.timing);
+}
+export const issueToken = async (emu: EmulatorCore, r: AdminRequest): Promise<Reply> =>
+  ok(await emu.auth.issue((r.body ?? {}) as Parameters<typeof emu.auth.issue>[0]));
 
 function pickNumbers(body: unknown, keys: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -102,7 +98,9 @@ function snapshot(emu: EmulatorCore) {
 }
 
 /** Writes a template (GET shape) or trigger as given, bypassing every ARM rule, e.g. to simulate drift. */
-async function putRaw(emu: EmulatorCore, resourceId: string, body: JsonObject): Promise<Reply> {
+export async function putResource(emu: EmulatorCore, r: AdminRequest): Promise<Reply> {
+  const resourceId = `/${r.params.resourceId}`;
+  const body = (r.body ?? {}) as JsonObject;
   const m = RESOURCE_ID.exec(resourceId);
   if (!m) return bad(`not an image template or trigger id: ${resourceId}`);
   const [, subscriptionId, resourceGroup, name, triggerName] = m;
@@ -152,7 +150,8 @@ async function putRaw(emu: EmulatorCore, resourceId: string, body: JsonObject): 
   return ok();
 }
 
-async function deleteRaw(emu: EmulatorCore, resourceId: string): Promise<Reply> {
+export async function deleteResource(emu: EmulatorCore, r: AdminRequest): Promise<Reply> {
+  const resourceId = `/${r.params.resourceId}`;
   const key = keyOf(resourceId);
   if (emu.state.templates[key]) emu.removeTemplate(key);
   else if (emu.state.triggers[key]) delete emu.state.triggers[key];
