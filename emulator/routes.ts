@@ -1,4 +1,4 @@
-import type { EmulatorCore } from "./core";
+import type { EmulatorContext } from "./context";
 import type { AdminRequest, ArmRequest, Reply, RoutedRequest } from "./http";
 import * as admin from "./handlers/admin";
 import { managedIdentityToken, oidcTokenRequest, openIdConfiguration, signingKeys, token } from "./handlers/identity";
@@ -10,7 +10,7 @@ import { listStorageAccounts, STORAGE_API_VERSION } from "./handlers/storage-acc
 import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
 import { Router } from "./router";
 
-type Answer<Q> = (emu: EmulatorCore, r: Q) => Reply | Promise<Reply>;
+type Answer<Q> = (ctx: EmulatorContext, r: Q) => Reply | Promise<Reply>;
 
 /** ARM routes carry the RBAC action named in 403s; a path's routes share one api-version. */
 export interface ArmRoute {
@@ -92,14 +92,14 @@ export const ROUTES: readonly Route[] = [
   ),
 
   // MSAL first GETs the discovery document, then POSTs the client-credentials form to its token endpoint.
-  identity("GET", "/{tenant}/v2.0/.well-known/openid-configuration", (emu, r) =>
-    openIdConfiguration(emu, r.params.tenant),
+  identity("GET", "/{tenant}/v2.0/.well-known/openid-configuration", (ctx, r) =>
+    openIdConfiguration(ctx, r.params.tenant),
   ),
-  identity("GET", "/{tenant}/discovery/v2.0/keys", (emu, r) => signingKeys(emu, r.params.tenant)),
-  identity("POST", "/{tenant}/oauth2/v2.0/token", (emu, r) => token(emu, r.params.tenant, r.rawBody, r.fault)),
-  identity("GET", OIDC_REQUEST_PATH, (emu, r) => oidcTokenRequest(emu, r.headers.authorization)),
-  identity("GET", MANAGED_IDENTITY_PATH, (emu, r) =>
-    managedIdentityToken(emu, r.headers["x-identity-header"], r.query),
+  identity("GET", "/{tenant}/discovery/v2.0/keys", (ctx, r) => signingKeys(ctx, r.params.tenant)),
+  identity("POST", "/{tenant}/oauth2/v2.0/token", (ctx, r) => token(ctx, r.params.tenant, r.rawBody, r.fault)),
+  identity("GET", OIDC_REQUEST_PATH, (ctx, r) => oidcTokenRequest(ctx, r.headers.authorization)),
+  identity("GET", MANAGED_IDENTITY_PATH, (ctx, r) =>
+    managedIdentityToken(ctx, r.headers["x-identity-header"], r.query),
   ),
 
   adminRoute("POST", "reset", admin.reset),

@@ -1,11 +1,13 @@
 import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import type { EmulatorCore, RequestLogEntry } from "./core";
+import type { EmulatorContext, RequestLogEntry } from "./context";
 import { API_VERSION, ArmError, errors } from "./errors";
 import { readBody, send, type Reply, type RoutedRequest } from "./http";
 import type { Matched } from "./router";
 import { handleAdmin } from "./handlers/admin";
+import { templateKeyOf } from "./handlers/common";
+import { isBuilding } from "./model";
 import { checkRegistered, hasRights } from "./subscription-setup";
 import {
   ADMIN_TOKEN_HEADER,
@@ -24,14 +26,14 @@ import { isAdminPath, router, type Route } from "./routes";
  * due: a client that sees the build ended finds the whole log. While the build runs the writer's timer appends, so
  * status reads do not wait for the blob service. Writing the log never fails the ARM request.
  */
-async function syncBuildLog(emu: EmulatorCore, params: Record<string, string>, now: number): Promise<void> {
+async function syncBuildLog(ctx: EmulatorContext, params: Record<string, string>, now: number): Promise<void> {
   const key = params.imageTemplateName
-    ? emu.templateKeyFromParams(params)
+    ? templateKeyOf(params)
     : params.operationId
-      ? emu.state.operations[params.operationId]?.resourceKey
+      ? ctx.repository.operation(params.operationId)?.resourceKey
       : undefined;
-  const t = key ? emu.state.templates[key] : undefined;
-  if (t && !emu.isBuilding(t, now)) await emu.buildLogs.sync(t, now);
+  const t = key ? ctx.repository.template(key, now) : undefined;
+  if (t && !isBuilding(t, now)) await ctx.buildLogs.sync(t, now);
 }
 
 function errorReply(e: unknown, log: (m: string) => void): Reply {
@@ -42,7 +44,7 @@ function errorReply(e: unknown, log: (m: string) => void): Reply {
 
 /** The ARM front door's checks, in its order, then the route's handler. */
 async function armReply(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   found: Matched<Route> | undefined,
   r: Omit<RoutedRequest, "params">,
 ): Promise<Reply> {
@@ -52,7 +54,7 @@ async function armReply(
     throw path.toLowerCase().includes("/providers/microsoft.virtualmachineimages")
       ? errors.invalidResourceType(path)
       : errors.notFound(path);
-  const caller = await emu.auth.verify(r.headers.authorization);
+  const caller = await ctx.auth.verify(r.headers.authorization);
   if (found.malformed) throw limitErrors.malformedEncoding();
   const rg = found.params.resourceGroupName;
   if (rg !== undefined && !RESOURCE_GROUP_NAME.test(rg)) throw limitErrors.resourceGroupName(rg);
@@ -62,7 +64,7 @@ async function armReply(
   const route = found.route;
   if (route?.surface !== "arm") throw errors.methodNotAllowed(r.method);
   const sub = found.params.subscriptionId;
-  const granted = (s: string) => s.toLowerCase() === sub?.toLowerCase() && hasRights(emu, s);
+  const granted = (s: string) => s.toLowerCase() === sub?.toLowerCase() && hasRights(ctx, s);
   if (sub !== undefined && !caller.subscriptionIds.some(granted)) {
     throw errors.authorizationFailed(
       caller.clientId,
@@ -71,24 +73,24 @@ async function armReply(
       path.replace(/\/(run|cancel)$/i, ""),
     );
   }
-  checkRegistered(emu, sub);
-  await syncBuildLog(emu, found.params, r.now);
-  return route.handler(emu, { ...r, params: found.params, caller });
+  checkRegistered(ctx, sub);
+  await syncBuildLog(ctx, found.params, r.now);
+  return route.handler(ctx, { ...r, params: found.params, caller });
 }
 
 async function adminReply(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   found: Matched<Route> | undefined,
   r: Omit<RoutedRequest, "params">,
   adminToken: string,
 ): Promise<Reply> {
   if (!adminTokenMatches(r.headers[ADMIN_TOKEN_HEADER], adminToken)) throw limitErrors.adminToken();
   const route = found?.route?.surface === "admin" ? found.route : undefined;
-  return handleAdmin(emu, route, { ...r, params: found?.params ?? {} });
+  return handleAdmin(ctx, route, { ...r, params: found?.params ?? {} });
 }
 
 export async function handleRequest(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   req: IncomingMessage,
   res: ServerResponse,
   adminToken: string,
@@ -106,16 +108,16 @@ export async function handleRequest(
   }
   // Before routing: URL parsing resolved `..`, so the raw path is what tells `/x/../../_emulator` apart.
   if (hasDotSegment(rawPathOf(req.url))) {
-    send(res, errorReply(limitErrors.dotSegment(), emu.log));
+    send(res, errorReply(limitErrors.dotSegment(), ctx.log));
     return;
   }
   const found = router.match(method, path);
   const request = { method, path, query: url.searchParams, headers: req.headers, rawBody: body.body };
   // One clock reading for the log and the answer (taken after a slow fault's delay): a run the answer shows ended
   // has all its lines written.
-  const at = () => ({ ...request, now: Date.now() });
+  const at = () => ({ ...request, now: ctx.clock() });
   if (isAdminPath(path)) {
-    send(res, await adminReply(emu, found, at(), adminToken).catch((e: unknown) => errorReply(e, emu.log)));
+    send(res, await adminReply(ctx, found, at(), adminToken).catch((e: unknown) => errorReply(e, ctx.log)));
     return;
   }
   const surface = found?.onPath[0].surface === "identity" ? "identity" : "arm";
@@ -128,14 +130,14 @@ export async function handleRequest(
     time: new Date(started).toISOString(),
     durationMs: 0,
   };
-  emu.recordRequest(entry);
+  ctx.recordRequest(entry);
   if (body.tooLarge) {
     entry.status = 413;
     entry.durationMs = Date.now() - started;
-    send(res, errorReply(limitErrors.tooLarge(), emu.log));
+    send(res, errorReply(limitErrors.tooLarge(), ctx.log));
     return;
   }
-  const fault = emu.faults.take(method, path);
+  const fault = ctx.faults.take(method, path);
   if (fault?.kind === "drop") {
     entry.durationMs = Date.now() - started;
     res.socket?.destroy();
@@ -143,19 +145,19 @@ export async function handleRequest(
   }
   if (fault?.kind === "slow") await delay(fault.delayMs ?? 1000);
   let reply: Reply;
-  if (fault?.kind === "throttle") reply = errorReply(errors.throttled(fault.retryAfterSeconds ?? 1), emu.log);
-  else if (fault?.kind === "error") reply = errorReply(errors.transient(fault.status ?? 500), emu.log);
+  if (fault?.kind === "throttle") reply = errorReply(errors.throttled(fault.retryAfterSeconds ?? 1), ctx.log);
+  else if (fault?.kind === "error") reply = errorReply(errors.transient(fault.status ?? 500), ctx.log);
   else {
     try {
       reply =
         found?.route?.surface === "identity"
-          ? await found.route.handler(emu, { ...at(), params: found.params, fault })
-          : await armReply(emu, found, {
+          ? await found.route.handler(ctx, { ...at(), params: found.params, fault })
+          : await armReply(ctx, found, {
               ...at(),
               fault: fault?.kind === "failBuild" || fault?.kind === "failProvisioning" ? fault : undefined,
             });
     } catch (e) {
-      reply = errorReply(e, emu.log);
+      reply = errorReply(e, ctx.log);
     }
   }
   reply.headers = { "x-ms-request-id": crypto.randomUUID(), ...reply.headers };
@@ -165,7 +167,7 @@ export async function handleRequest(
 }
 
 export function createServer(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   tls: { cert: string; key: string },
   adminToken: string,
   limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
@@ -182,8 +184,8 @@ export function createServer(
       handshakeTimeout: limits.headersTimeoutMs,
     },
     (req, res) => {
-      handleRequest(emu, req, res, adminToken).catch((e: unknown) => {
-        emu.log(`request failed: ${String(e)}`);
+      handleRequest(ctx, req, res, adminToken).catch((e: unknown) => {
+        ctx.log(`request failed: ${String(e)}`);
         res.destroy();
       });
     },

@@ -1,12 +1,13 @@
-import type { EmulatorCore } from "../core";
+import type { EmulatorContext } from "../context";
 import { validateFaultRule } from "../faults";
 import { setRegistration, setRights } from "../subscription-setup";
 import type { AdminRequest, Reply, RoutedRequest } from "../http";
 import type { AdminRoute } from "../routes";
 import { operationStatus } from "../lro";
-import { keyOf, type JsonObject, type ProvisioningState, type TemplateRecord } from "../model";
+import { keyOf, runStatusOf, writableIdentity, writableProperties } from "../model";
+import type { JsonObject, ProvisioningState, TemplateRecord } from "../model";
+import { stagingResourceGroupId } from "../resource-ids";
 import { renderTemplate, renderTrigger, stableGuid } from "../views";
-import { writableIdentity, writableProperties } from "./image-templates";
 
 /**
  * The admin API under /_emulator/ (routes in routes.ts; no ARM token, never logged, never faulted): test setup and
@@ -19,7 +20,11 @@ const ok = (body?: unknown): Reply => ({ status: body === undefined ? 204 : 200,
 const bad = (message: string, status = 400): Reply => ({ status, body: { error: { code: "BadRequest", message } } });
 
 /** Parses the body and runs the matched admin route; an unknown route is a 404 in the admin API's error shape. */
-export async function handleAdmin(emu: EmulatorCore, route: AdminRoute | undefined, r: RoutedRequest): Promise<Reply> {
+export async function handleAdmin(
+  ctx: EmulatorContext,
+  route: AdminRoute | undefined,
+  r: RoutedRequest,
+): Promise<Reply> {
   let body: unknown;
   try {
     body = r.rawBody.length > 0 ? JSON.parse(r.rawBody.toString("utf8")) : undefined;
@@ -27,7 +32,7 @@ export async function handleAdmin(emu: EmulatorCore, route: AdminRoute | undefin
     return bad("request body is not valid JSON");
   }
   if (!route) return bad(`unknown admin route ${r.method} ${r.path}`, 404);
-  return route.handler(emu, { ...r, body });
+  return route.handler(ctx, { ...r, body });
 }
 
 /** Admin calls that refuse their body with a plain Error answer 400 with its message. */
@@ -40,38 +45,37 @@ function applying(apply: () => void): Reply {
   return ok();
 }
 
-export async function reset(emu: EmulatorCore): Promise<Reply> {
-  emu.state.templates = {};
-  emu.state.triggers = {};
-  emu.state.operations = {};
-  emu.faults.clear();
-  emu.requestLog.length = 0;
-  await emu.store.commit();
+export async function reset(ctx: EmulatorContext): Promise<Reply> {
+  ctx.repository.clear();
+  ctx.faults.clear();
+  ctx.requestLog.length = 0;
+  await ctx.repository.commit();
   return ok();
 }
 
-export const state = (emu: EmulatorCore): Reply => ok(snapshot(emu));
-export const requests = (emu: EmulatorCore): Reply => ok(emu.requestLog);
-export function clearRequests(emu: EmulatorCore): Reply {
-  emu.requestLog.length = 0;
+export const state = (ctx: EmulatorContext, r: AdminRequest): Reply => ok(snapshot(ctx, r.now));
+export const requests = (ctx: EmulatorContext): Reply => ok(ctx.requestLog);
+export function clearRequests(ctx: EmulatorContext): Reply {
+  ctx.requestLog.length = 0;
   return ok();
 }
-export const faults = (emu: EmulatorCore): Reply => ok(emu.faults.list());
-export const addFault = (emu: EmulatorCore, r: AdminRequest): Reply =>
-  applying(() => emu.faults.add(validateFaultRule(r.body)));
-export function clearFaults(emu: EmulatorCore): Reply {
-  emu.faults.clear();
+export const faults = (ctx: EmulatorContext): Reply => ok(ctx.faults.list());
+export const addFault = (ctx: EmulatorContext, r: AdminRequest): Reply =>
+  applying(() => ctx.faults.add(validateFaultRule(r.body)));
+export function clearFaults(ctx: EmulatorContext): Reply {
+  ctx.faults.clear();
   return ok();
 }
-export const registration = (emu: EmulatorCore, r: AdminRequest): Reply => applying(() => setRegistration(emu, r.body));
-export const rights = (emu: EmulatorCore, r: AdminRequest): Reply => applying(() => setRights(emu, r.body));
-export const timing = (emu: EmulatorCore): Reply => ok(emu.timing);
-export function setTiming(emu: EmulatorCore, r: AdminRequest): Reply {
-  emu.timing = { ...emu.timing, ...pickNumbers(r.body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"]) };
-  return ok(emu.timing);
+export const registration = (ctx: EmulatorContext, r: AdminRequest): Reply =>
+  applying(() => setRegistration(ctx, r.body));
+export const rights = (ctx: EmulatorContext, r: AdminRequest): Reply => applying(() => setRights(ctx, r.body));
+export const timing = (ctx: EmulatorContext): Reply => ok(ctx.timing);
+export function setTiming(ctx: EmulatorContext, r: AdminRequest): Reply {
+  ctx.timing = { ...ctx.timing, ...pickNumbers(r.body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"]) };
+  return ok(ctx.timing);
 }
-export const issueToken = async (emu: EmulatorCore, r: AdminRequest): Promise<Reply> =>
-  ok(await emu.auth.issue((r.body ?? {}) as Parameters<typeof emu.auth.issue>[0]));
+export const issueToken = async (ctx: EmulatorContext, r: AdminRequest): Promise<Reply> =>
+  ok(await ctx.auth.issue((r.body ?? {}) as Parameters<typeof ctx.auth.issue>[0]));
 
 function pickNumbers(body: unknown, keys: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -82,35 +86,29 @@ function pickNumbers(body: unknown, keys: string[]): Record<string, number> {
   return out;
 }
 
-function snapshot(emu: EmulatorCore) {
-  const now = Date.now();
-  const templates = Object.keys(emu.state.templates)
-    .map((k) => emu.template(k, now))
-    .filter((t): t is TemplateRecord => t !== undefined);
+function snapshot(ctx: EmulatorContext, now: number) {
+  const { repository } = ctx;
   return {
-    templates: templates.map((t) => renderTemplate(t, emu.runStatus(t, now))),
-    triggers: Object.keys(emu.state.triggers)
-      .map((k) => emu.trigger(k, now))
-      .filter((tr) => tr !== undefined)
-      .map(renderTrigger),
-    operations: Object.values(emu.state.operations).map((op) => operationStatus(op, now)),
+    templates: repository.templatesUnder("", now).map((t) => renderTemplate(t, runStatusOf(t, now))),
+    triggers: repository.triggers(now).map(renderTrigger),
+    operations: repository.operations().map((op) => operationStatus(op, now)),
   };
 }
 
 /** Writes a template (GET shape) or trigger as given, bypassing every ARM rule, e.g. to simulate drift. */
-export async function putResource(emu: EmulatorCore, r: AdminRequest): Promise<Reply> {
+export async function putResource(ctx: EmulatorContext, r: AdminRequest): Promise<Reply> {
   const resourceId = `/${r.params.resourceId}`;
   const body = (r.body ?? {}) as JsonObject;
   const m = RESOURCE_ID.exec(resourceId);
   if (!m) return bad(`not an image template or trigger id: ${resourceId}`);
   const [, subscriptionId, resourceGroup, name, triggerName] = m;
-  const now = Date.now();
+  const now = r.now;
   const templateKey = keyOf(resourceId.replace(/\/triggers\/[^/]+$/i, ""));
-  const existing = emu.template(templateKey, now);
+  const existing = ctx.repository.template(templateKey, now);
   const props = (body.properties ?? {}) as JsonObject;
   if (triggerName) {
     if (!existing) return bad(`template ${templateKey} does not exist`, 404);
-    emu.state.triggers[keyOf(resourceId)] = {
+    ctx.repository.putTrigger(keyOf(resourceId), {
       id: resourceId,
       name: triggerName,
       templateKey,
@@ -118,7 +116,7 @@ export async function putResource(emu: EmulatorCore, r: AdminRequest): Promise<R
       systemData: existing.systemData,
       createdAt: new Date(now).toISOString(),
       provisioning: { state: (props.provisioningState as ProvisioningState | undefined) ?? "Succeeded" },
-    };
+    });
   } else {
     const state = (props.provisioningState as ProvisioningState | undefined) ?? "Succeeded";
     const at = new Date(now).toISOString();
@@ -136,7 +134,7 @@ export async function putResource(emu: EmulatorCore, r: AdminRequest): Promise<R
       exactStagingResourceGroup:
         (props.exactStagingResourceGroup as string | undefined) ??
         existing?.exactStagingResourceGroup ??
-        `/subscriptions/${subscriptionId}/resourceGroups/IT_${resourceGroup}_${name}_${stableGuid(resourceId)}`,
+        stagingResourceGroupId(subscriptionId, resourceGroup, name, stableGuid(resourceId)),
       runCount: existing?.runCount ?? 0,
     };
     if (state === "Failed" && props.provisioningError) {
@@ -144,18 +142,17 @@ export async function putResource(emu: EmulatorCore, r: AdminRequest): Promise<R
     }
     if (existing?.run) t.run = existing.run;
     if (body.tags) t.tags = body.tags as JsonObject;
-    emu.state.templates[templateKey] = t;
+    ctx.repository.putTemplate(templateKey, t);
   }
-  await emu.store.commit();
+  await ctx.repository.commit();
   return ok();
 }
 
-export async function deleteResource(emu: EmulatorCore, r: AdminRequest): Promise<Reply> {
+export async function deleteResource(ctx: EmulatorContext, r: AdminRequest): Promise<Reply> {
   const resourceId = `/${r.params.resourceId}`;
   const key = keyOf(resourceId);
-  if (emu.state.templates[key]) emu.removeTemplate(key);
-  else if (emu.state.triggers[key]) delete emu.state.triggers[key];
-  else return bad(`no such resource: ${resourceId}`, 404);
-  await emu.store.commit();
+  if (!ctx.repository.deleteTemplate(key) && !ctx.repository.deleteTrigger(key))
+    return bad(`no such resource: ${resourceId}`, 404);
+  await ctx.repository.commit();
   return ok();
 }
