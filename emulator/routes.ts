@@ -4,7 +4,7 @@ import * as admin from "./handlers/admin";
 import { managedIdentityToken, oidcTokenRequest, openIdConfiguration, signingKeys, token } from "./handlers/identity";
 import * as templates from "./handlers/image-templates";
 import { getOperationStatus } from "./handlers/operation-status";
-import { listOperations } from "./handlers/operations";
+import { listOperationsCatalogue } from "./handlers/operations-catalogue";
 import { getRunOutput, listRunOutputs } from "./handlers/run-outputs";
 import { listStorageAccounts, STORAGE_API_VERSION } from "./handlers/storage-accounts";
 import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
@@ -62,7 +62,7 @@ const adminRoute = (method: string, path: string, handler: Answer<AdminRequest>)
  * point to and the staging storage accounts list. Then the identity endpoints and the admin API (emulator/README.md).
  */
 export const ROUTES: readonly Route[] = [
-  arm("GET", `${NS}/operations`, "Microsoft.VirtualMachineImages/operations/read", listOperations),
+  arm("GET", `${NS}/operations`, "Microsoft.VirtualMachineImages/operations/read", listOperationsCatalogue),
   arm("GET", `/subscriptions/{subscriptionId}${NS}/imageTemplates`, `${A}/read`, templates.listTemplates),
   arm(
     "GET",

@@ -7,7 +7,7 @@ import { lroHeaders } from "../lro";
 import { isBuilding, keyOf, runStatusOf, writableIdentity, writableProperties } from "../model";
 import type { JsonObject, Provisioning, TemplateRecord } from "../model";
 import { imageTemplateId, scopeId, stagingResourceGroupId } from "../resource-ids";
-import { validateBody } from "../schema";
+import { validateBody } from "../schema/validate";
 import schema from "../schema/imagebuilder-2025-10-01.schema.json";
 import { renderTemplate, stableGuid } from "../views";
 import {

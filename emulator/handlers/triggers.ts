@@ -3,7 +3,7 @@ import { errors } from "../errors";
 import type { ArmRequest, Reply } from "../http";
 import { lroHeaders } from "../lro";
 import { keyOf, type JsonObject, type TemplateRecord, type TriggerRecord } from "../model";
-import { validateBody } from "../schema";
+import { validateBody } from "../schema/validate";
 import { renderTrigger } from "../views";
 import { checkName, page, parseJson, requireTemplate, systemDataFor, templateKeyOf } from "./common";
 

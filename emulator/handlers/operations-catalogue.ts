@@ -21,7 +21,7 @@ const CATALOGUE: [name: string, resource: string | undefined, description: strin
   ["locations/operations/read", "Operation", "Gets the status of an asynchronous operation"],
 ];
 
-export function listOperations(): Reply {
+export function listOperationsCatalogue(): Reply {
   return {
     status: 200,
     body: {

@@ -1,11 +1,11 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import { errors, type ArmError } from "./errors";
-import schema from "./schema/imagebuilder-2025-10-01.schema.json";
+import { errors, type ArmError } from "../errors";
+import schema from "./imagebuilder-2025-10-01.schema.json";
 
 /**
  * Request-body validation against the JSON Schema derived from the official OpenAPI description
- * (see schema/generate.ts for why it is a committed, derived file). Errors are rendered the way the service
+ * (see generate.ts for why it is a committed, derived file). Errors are rendered the way the service
  * words them: unknown/mis-cased fields as unmarshalling errors, the rest as "Validation failed: ...".
  */
 export type BodyKind = "ImageTemplate" | "ImageTemplateUpdateParameters" | "Trigger";
