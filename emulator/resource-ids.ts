@@ -1,5 +1,5 @@
-/** ARM resource ids, spelled in one place (the service's casing; ARM compares them case-insensitively). */
-export const IMAGE_BUILDER = "Microsoft.VirtualMachineImages";
+/** ARM resource ids (and the route patterns shaped like them), spelled in one place; ARM compares them ignoring case. */
+import { PROVIDER } from "./errors";
 
 /** `/subscriptions/{s}[/resourceGroups/{g}]`: the scope a resource lives in. */
 export function scopeId(subscriptionId: string, resourceGroup?: string): string {
@@ -13,7 +13,11 @@ export function resourceId(scope: string, namespace: string, ...typesAndNames: s
 }
 
 export const imageTemplateId = (subscriptionId: string, resourceGroup: string, name: string) =>
-  resourceId(scopeId(subscriptionId, resourceGroup), IMAGE_BUILDER, "imageTemplates", name);
+  resourceId(scopeId(subscriptionId, resourceGroup), PROVIDER, "imageTemplates", name);
+
+/** An operation-status monitor: a subscription-level Image Builder resource under the operation's location. */
+export const operationResourceId = (subscriptionId: string, location: string, id: string) =>
+  resourceId(scopeId(subscriptionId), PROVIDER, "locations", location, "operations", id);
 
 /** The staging resource group the service creates for a template that names none: IT_{group}_{name}_{guid}. */
 export const stagingResourceGroupId = (subscriptionId: string, resourceGroup: string, name: string, guid: string) =>

@@ -8,6 +8,8 @@ import { listOperationsCatalogue } from "./handlers/operations-catalogue";
 import { getRunOutput, listRunOutputs } from "./handlers/run-outputs";
 import { listStorageAccounts, STORAGE_API_VERSION } from "./handlers/storage-accounts";
 import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
+import { PROVIDER } from "./errors";
+import { imageTemplateId, operationResourceId, resourceId, scopeId } from "./resource-ids";
 import { Router } from "./router";
 
 type Answer<Q> = (ctx: EmulatorContext, r: Q) => Reply | Promise<Reply>;
@@ -45,10 +47,10 @@ export const MANAGED_IDENTITY_PATH = "/msi/token";
 export const ADMIN_PREFIX = "/_emulator/";
 export const isAdminPath = (path: string) => path.toLowerCase().startsWith(ADMIN_PREFIX);
 
-const NS = "/providers/Microsoft.VirtualMachineImages";
-const RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
-const TEMPLATE = `${RG}${NS}/imageTemplates/{imageTemplateName}`;
-const A = "Microsoft.VirtualMachineImages/imageTemplates";
+const SUBSCRIPTION = scopeId("{subscriptionId}");
+const RG = scopeId("{subscriptionId}", "{resourceGroupName}");
+const TEMPLATE = imageTemplateId("{subscriptionId}", "{resourceGroupName}", "{imageTemplateName}");
+const A = `${PROVIDER}/imageTemplates`;
 
 const arm = (method: string, path: string, action: string, handler: Answer<ArmRequest>, apiVersion?: string) =>
   ({ surface: "arm", method, path, action, handler, ...(apiVersion ? { apiVersion } : {}) }) as const;
@@ -62,15 +64,15 @@ const adminRoute = (method: string, path: string, handler: Answer<AdminRequest>)
  * point to and the staging storage accounts list. Then the identity endpoints and the admin API (emulator/README.md).
  */
 export const ROUTES: readonly Route[] = [
-  arm("GET", `${NS}/operations`, "Microsoft.VirtualMachineImages/operations/read", listOperationsCatalogue),
-  arm("GET", `/subscriptions/{subscriptionId}${NS}/imageTemplates`, `${A}/read`, templates.listTemplates),
+  arm("GET", `/providers/${PROVIDER}/operations`, `${PROVIDER}/operations/read`, listOperationsCatalogue),
+  arm("GET", resourceId(SUBSCRIPTION, PROVIDER, "imageTemplates"), `${A}/read`, templates.listTemplates),
   arm(
     "GET",
-    `/subscriptions/{subscriptionId}${NS}/locations/{location}/operations/{operationId}`,
-    "Microsoft.VirtualMachineImages/locations/operations/read",
+    operationResourceId("{subscriptionId}", "{location}", "{operationId}"),
+    `${PROVIDER}/locations/operations/read`,
     getOperationStatus,
   ),
-  arm("GET", `${RG}${NS}/imageTemplates`, `${A}/read`, templates.listTemplates),
+  arm("GET", resourceId(RG, PROVIDER, "imageTemplates"), `${A}/read`, templates.listTemplates),
   arm("GET", TEMPLATE, `${A}/read`, templates.getTemplate),
   arm("PUT", TEMPLATE, `${A}/write`, templates.putTemplate),
   arm("PATCH", TEMPLATE, `${A}/write`, templates.patchTemplate),
@@ -85,7 +87,7 @@ export const ROUTES: readonly Route[] = [
   arm("DELETE", `${TEMPLATE}/triggers/{triggerName}`, `${A}/triggers/delete`, deleteTrigger),
   arm(
     "GET",
-    `${RG}/providers/Microsoft.Storage/storageAccounts`,
+    resourceId(RG, "Microsoft.Storage", "storageAccounts"),
     "Microsoft.Storage/storageAccounts/read",
     listStorageAccounts,
     STORAGE_API_VERSION,
