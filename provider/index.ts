@@ -1,6 +1,7 @@
 export { ImageTemplate, type ImageTemplateArgs, type DeepInput } from "./resource";
 export { ImageTemplateTrigger, type ImageTemplateTriggerArgs } from "./trigger-resource";
 export { argsFromArmTemplate, ArmTemplateError, type ArmTemplateArgs, type ArmTemplateProblem } from "./arm-template";
+export { resourceGroupId } from "./resource-group";
 import imageTemplateProvider = require("./provider");
 import imageTemplateTriggerProvider = require("./trigger-provider");
 export { imageTemplateProvider, imageTemplateTriggerProvider };
