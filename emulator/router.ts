@@ -38,23 +38,20 @@ function parsePattern(path: string): Segment[] {
     });
 }
 
-/** The raw (still percent-encoded) parameter values when `parts` fit `pattern`. */
-function bind(pattern: Segment[], parts: string[]): Record<string, string> | undefined {
+/** The raw (still percent-encoded) parameter values when `parts` (and their lower-case `folded`) fit `pattern`. */
+function bind(pattern: Segment[], parts: string[], folded: string[]): Record<string, string> | undefined {
+  const last = pattern[pattern.length - 1];
+  if (last && "rest" in last ? parts.length < pattern.length - 1 : parts.length !== pattern.length) return undefined;
   const raw: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const seg = pattern[i];
-    if ("rest" in seg) {
-      raw[seg.rest] = parts.slice(i).join("/");
-      return raw;
-    }
-    const part = parts[i];
-    if (part === undefined) return undefined;
-    if ("literal" in seg) {
-      if (part.toLowerCase() !== seg.literal) return undefined;
-    } else if (part === "") return undefined;
-    else raw[seg.param] = part;
+    if ("rest" in seg) raw[seg.rest] = parts.slice(i).join("/");
+    else if ("literal" in seg) {
+      if (folded[i] !== seg.literal) return undefined;
+    } else if (parts[i] === "") return undefined;
+    else raw[seg.param] = parts[i];
   }
-  return parts.length === pattern.length ? raw : undefined;
+  return raw;
 }
 
 /** Routes grouped by path pattern, matched in the order first written. */
@@ -76,8 +73,9 @@ export class Router<R extends Routable> {
   match(method: string, path: string): Matched<R> | undefined {
     const parts = path.split("/").slice(1);
     if (parts.length > 1 && parts[parts.length - 1] === "") parts.pop();
+    const folded = parts.map((p) => p.toLowerCase());
     for (const { segments, routes } of this.patterns) {
-      const raw = bind(segments, parts);
+      const raw = bind(segments, parts, folded);
       if (!raw) continue;
       const params: Record<string, string> = {};
       let malformed = false;
