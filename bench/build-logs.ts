@@ -38,11 +38,11 @@ function childScript(subscriptionId: string, customizers: number): string {
     })),
   };
   const dist = (m: string) => JSON.stringify(path.join(DIST, m));
-  return `const ops = require(${dist("operations.js")});
+  return `const ops = require(${dist("image-template/operations.js")});
 const { connect } = require(${dist("azure/client.js")});
-const { runBuild, BuildProgress } = require(${dist("build.js")});
-const { resolveBuild } = require(${dist("build-plan.js")});
-const { BuildLog } = require(${dist("build-log.js")});
+const { runBuild, BuildProgress } = require(${dist("image-template/build.js")});
+const { resolveBuild } = require(${dist("image-template/build-plan.js")});
+const { BuildLog } = require(${dist("image-template/build-log.js")});
 const { BlobClient } = require("@azure/storage-blob");
 (async () => {
   const checked = await ops.check({}, ${JSON.stringify(inputs)});

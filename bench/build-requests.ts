@@ -2,7 +2,7 @@
  * HTTP requests the provider issues while waiting for an image build of duration D when the service asks for
  * Retry-After R, next to the minimum ceil(D/R) (one status read per interval the service asked for).
  *
- * Each case runs the real provider (dist/provider/operations.js) in a child process with only the emulator's env, as
+ * Each case runs the real provider (dist/provider/image-template/operations.js) in a child process with only the emulator's env, as
  * the engine's provider host would: create a template with `build: { when: "onCreate" }`. The emulator's request log
  * then tells which requests came after the run was started (POST .../run) and read the template's status.
  */
@@ -26,7 +26,7 @@ const CASES: { durationMs: number; retryAfterS: number }[] = [
   { durationMs: 8000, retryAfterS: 2 },
 ];
 
-const OPERATIONS = path.resolve(__dirname, "..", "provider", "operations.js");
+const OPERATIONS = path.resolve(__dirname, "..", "provider", "image-template", "operations.js");
 
 function childScript(subscriptionId: string): string {
   const inputs = templateArgs(subscriptionId, "rg-bench", {

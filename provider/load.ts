@@ -27,8 +27,8 @@ export function packageRoot(): string {
 /**
  * Loads a provider implementation module: from the installed package; else this repository's build, found by walking
  * up from the project directory (the engine's provider host evaluates the serialized provider with no file of its own,
- * so neither self-reference through package.json nor relative paths work there); else next to this file (in-process
- * use of an unbuilt checkout). Only `require` is used (never captured by Pulumi's closure serializer).
+ * so neither self-reference through package.json nor relative paths work there); else `local`, relative to this file
+ * (in-process use of an unbuilt checkout). Only `require` is used (never captured by Pulumi's closure serializer).
  */
 export function loadImplementation<T>(entry: string, local: string): T {
   const paths: typeof path = require("node:path");

@@ -1,4 +1,4 @@
-import type { ArgKey } from "../codecs/args";
+import type { ArgKey } from "./codecs/args";
 
 /*
  * What the provider knows about each property of an image template, in one place. The codecs (provider/codecs/) give

@@ -1,7 +1,7 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
-import type { Connection } from "./azure/client";
+import type { Connection } from "../azure/client";
 import type { ResolvedBuild } from "./build-plan";
-import { describeFailure, serviceError } from "./errors";
+import { describeFailure, serviceError } from "../errors";
 import type { TemplateAddress } from "./mapping";
 
 /*

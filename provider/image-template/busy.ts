@@ -1,8 +1,8 @@
-import type { Connection } from "./azure/client";
+import type { Connection } from "../azure/client";
 import { awaitRunningBuild, type BuildProgress } from "./build";
 import { resolveBuild } from "./build-plan";
-import { serviceError } from "./errors";
-import type { PropertyBag } from "./inputs";
+import { serviceError } from "../errors";
+import type { PropertyBag } from "../property-bag";
 import type { TemplateAddress } from "./mapping";
 
 /*

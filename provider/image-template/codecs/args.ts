@@ -1,14 +1,19 @@
 import * as t from "io-ts";
-import { array, integer, matching, nonEmptyString, object, oneOf, stringMap } from "./combinators";
+import { array, integer, nonEmptyString, object, oneOf, stringMap } from "../../codecs/combinators";
 import { Customizer } from "./customizers";
 import { Distributor } from "./distributors";
-import { resourceGroupId, resourceGroupName, subnetId, templateName, userAssignedIdentityId } from "./ids";
+import {
+  resourceGroupId,
+  resourceGroupName,
+  subnetId,
+  subscriptionId,
+  templateName,
+  userAssignedIdentityId,
+} from "../../codecs/ids";
 import { BuildSettings } from "./build";
 import { AutoRun, ErrorHandling, Optimize } from "./optimize";
 import { Source } from "./source";
 import { Validate } from "./validate";
-
-export const subscriptionIdPattern = /^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$/;
 
 export const DataDisk = object("DataDisk", {}, { sizeGB: integer(0) });
 
@@ -26,7 +31,7 @@ export const ImageTemplateArgsCodec = object(
   },
   {
     imageTemplateName: templateName,
-    subscriptionId: matching(subscriptionIdPattern, "be a subscription id (a GUID)"),
+    subscriptionId,
     buildTimeoutInMinute: integer(0, 960),
     customize: array(Customizer),
     identityType: oneOf("UserAssigned", "None"),
