@@ -408,8 +408,8 @@ export async function $delete(id: string, props: PropertyBag): Promise<void> {
   }
   if (isBuildActive(current)) {
     const progress = progressFor(stored, a);
-    const deadline = Date.now() + resolveBuild(stored).timeoutMinutes * 60_000;
-    const stopped = await cancelAndWait(c, a, progress, deadline);
+    const timeout = AbortSignal.timeout(resolveBuild(stored).timeoutMinutes * 60_000);
+    const stopped = await cancelAndWait(c, a, progress, timeout);
     if (!stopped) {
       throw new Error(
         `Deleting ${label(a)} failed: its build did not stop after a cancel (runState ${current.lastRunStatus?.runState}). Retry pulumi destroy later.`,

@@ -1,6 +1,7 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkEnv, configureFromStack, connect } from "../azure/client";
+import { Wait } from "../azure/wait";
 import { describeFailure, isNotFound } from "../errors";
 import type { PropertyBag } from "../property-bag";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
@@ -10,6 +11,9 @@ import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, ty
 function addressOf(bag: PropertyBag): TriggerAddress {
   return bag as unknown as TriggerAddress;
 }
+/** How many reads, at the client's pace, a deleted trigger gets to stop reading back. */
+const GONE_READS = 30;
+
 const label = (a: TriggerAddress) => `trigger "${a.triggerName}" of image template "${a.imageTemplateName}"`;
 
 export const configure = configureFromStack;
@@ -61,11 +65,17 @@ export async function $delete(_id: string, props: PropertyBag): Promise<void> {
   try {
     await c.client.triggers.delete(a.resourceGroupName, a.imageTemplateName, a.triggerName, c.pollOptions);
     // A template holds one trigger: its replacement can only be created once this one no longer reads back.
-    for (let attempt = 0; attempt < 30; attempt++) {
-      await c.client.triggers.get(a.resourceGroupName, a.imageTemplateName, a.triggerName);
-      await new Promise((resolve) => setTimeout(resolve, c.pollOptions.updateIntervalInMs));
-    }
-    throw new Error(`${label(a)} still exists after its delete completed`);
+    const interval = c.pollOptions.updateIntervalInMs;
+    const gone = await new Wait(interval).until(
+      (onResponse) =>
+        c.client.triggers.get(a.resourceGroupName, a.imageTemplateName, a.triggerName, { onResponse }).then(
+          () => false,
+          (e) => (isNotFound(e) ? true : Promise.reject(e)),
+        ),
+      (isGone) => isGone,
+      { abortSignal: AbortSignal.timeout(GONE_READS * interval) },
+    );
+    if (!gone) throw new Error(`${label(a)} still exists after its delete completed`);
   } catch (e) {
     if (!isNotFound(e)) throw describeFailure(`Deleting ${label(a)}`, e);
   }
