@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { startEmulator } from "../emulator";
 import { benchTemplateArgs } from "./programs/template-args";
+import { runWhenMain } from "./run";
 
 export interface BuildLogRow {
   customizers: number;
@@ -111,15 +112,8 @@ export function renderBuildLogs(rows: BuildLogRow[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-if (require.main === module) {
-  buildLogFigures().then(
-    (rows) => {
-      console.table(rows);
-      process.stdout.write(renderBuildLogs(rows));
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, async () => {
+  const rows = await buildLogFigures();
+  console.table(rows);
+  process.stdout.write(renderBuildLogs(rows));
+});

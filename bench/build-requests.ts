@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { startEmulator, type RequestLogEntry } from "../emulator";
 import { templateArgs } from "./programs/template-args";
+import { runWhenMain } from "./run";
 
 export interface BuildRequestCount {
   durationMs: number;
@@ -75,12 +76,4 @@ export async function buildRequestCounts(): Promise<BuildRequestCount[]> {
   return results;
 }
 
-if (require.main === module) {
-  buildRequestCounts().then(
-    (rows) => console.table(rows),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, async () => console.table(await buildRequestCounts()));

@@ -24,8 +24,5 @@ export const TriggerArgsCodec = object(
   },
 );
 export type TriggerInputs = t.TypeOf<typeof TriggerArgsCodec>;
-export type TriggerArgKey = keyof typeof TriggerArgsCodec.required | keyof typeof TriggerArgsCodec.optional;
-export const TRIGGER_ARG_KEYS = [
-  ...Object.keys(TriggerArgsCodec.required),
-  ...Object.keys(TriggerArgsCodec.optional),
-] as TriggerArgKey[];
+export const TRIGGER_ARG_KEYS = TriggerArgsCodec.keys;
+export type TriggerArgKey = (typeof TRIGGER_ARG_KEYS)[number];

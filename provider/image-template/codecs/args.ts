@@ -57,9 +57,5 @@ export const ImageTemplateArgsCodec = object(
 
 /** Arguments after `check`: name and subscription are always resolved there. */
 export type ImageTemplateInputs = t.TypeOf<typeof ImageTemplateArgsCodec>;
-export type ArgKey = keyof typeof ImageTemplateArgsCodec.required | keyof typeof ImageTemplateArgsCodec.optional;
-
-export const ARG_KEYS = [
-  ...Object.keys(ImageTemplateArgsCodec.required),
-  ...Object.keys(ImageTemplateArgsCodec.optional),
-] as ArgKey[];
+export const ARG_KEYS = ImageTemplateArgsCodec.keys;
+export type ArgKey = (typeof ARG_KEYS)[number];
