@@ -6,6 +6,7 @@ export {
   type ArmTemplateArgs,
   type ArmTemplateProblem,
 } from "./image-template/arm-template";
+export { resourceGroupId } from "./resource-group";
 import imageTemplateProvider = require("./image-template/provider");
 import imageTemplateTriggerProvider = require("./trigger/provider");
 export { imageTemplateProvider, imageTemplateTriggerProvider };

@@ -195,8 +195,13 @@ export function subscriptionFromEnv(env: Record<string, string | undefined>): st
 export async function checkEnv(needsSubscription: boolean): Promise<Env> {
   const env = effectiveEnv();
   if (!needsSubscription || setting(env, "subscriptionId")) return env;
-  const subscription = await azureCliSubscription();
+  const subscription = await defaultSubscription(env);
   return subscription ? { ...env, ARM_SUBSCRIPTION_ID: subscription } : env;
+}
+
+/** The subscription a resource without `subscriptionId` deploys to: the config or environment, else az's default. */
+export async function defaultSubscription(env: Env): Promise<string | undefined> {
+  return setting(env, "subscriptionId") ?? (await azureCliSubscription());
 }
 
 let stackConfig: StackConfig = {};
