@@ -1,8 +1,8 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
-import { subscriptionFromEnv } from "./check";
-import { type Failure, failuresOf, isUnknown } from "./codecs/combinators";
-import { TRIGGER_ARG_KEYS, TriggerArgsCodec, type TriggerArgKey } from "./codecs/trigger";
-import { compact, type PropertyBag } from "./inputs";
+import { subscriptionFromEnv } from "../azure/client";
+import { type Failure, failuresOf, isUnknown } from "../codecs/combinators";
+import { TRIGGER_ARG_KEYS, TriggerArgsCodec, type TriggerArgKey } from "./codecs";
+import { compact, type PropertyBag } from "../property-bag";
 
 /** Pure logic of the ImageTemplateTrigger resource: check, diff, outputs. */
 

@@ -1,14 +1,19 @@
 import * as t from "io-ts";
-import { array, integer, matching, nonEmptyString, object, oneOf, stringMap } from "./combinators";
+import { array, integer, nonEmptyString, object, oneOf, stringMap } from "../../codecs/combinators";
 import { Customizer } from "./customizers";
 import { Distributor } from "./distributors";
-import { resourceGroupId, resourceGroupName, subnetId, templateName, userAssignedIdentityId } from "./ids";
+import {
+  resourceGroupId,
+  resourceGroupName,
+  subnetId,
+  subscriptionId,
+  templateName,
+  userAssignedIdentityId,
+} from "../../codecs/ids";
 import { BuildSettings } from "./build";
 import { AutoRun, ErrorHandling, Optimize } from "./optimize";
 import { Source } from "./source";
 import { Validate } from "./validate";
-
-export const subscriptionIdPattern = /^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$/;
 
 export const DataDisk = object("DataDisk", {}, { sizeGB: integer(0) });
 
@@ -26,7 +31,7 @@ export const ImageTemplateArgsCodec = object(
   },
   {
     imageTemplateName: templateName,
-    subscriptionId: matching(subscriptionIdPattern, "be a subscription id (a GUID)"),
+    subscriptionId,
     buildTimeoutInMinute: integer(0, 960),
     customize: array(Customizer),
     identityType: oneOf("UserAssigned", "None"),
@@ -52,9 +57,5 @@ export const ImageTemplateArgsCodec = object(
 
 /** Arguments after `check`: name and subscription are always resolved there. */
 export type ImageTemplateInputs = t.TypeOf<typeof ImageTemplateArgsCodec>;
-export type ArgKey = keyof typeof ImageTemplateArgsCodec.required | keyof typeof ImageTemplateArgsCodec.optional;
-
-export const ARG_KEYS = [
-  ...Object.keys(ImageTemplateArgsCodec.required),
-  ...Object.keys(ImageTemplateArgsCodec.optional),
-] as ArgKey[];
+export const ARG_KEYS = ImageTemplateArgsCodec.keys;
+export type ArgKey = (typeof ARG_KEYS)[number];

@@ -1,3 +1,4 @@
+import type { PropertyBag } from "../property-bag";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 
 /**
@@ -11,8 +12,6 @@ export const AUTONAME_SEED_KEY = "__autonameSeed";
 /** The top-level arguments the program passed as secrets: check must not let the engine print their values. */
 export const SECRET_KEYS_KEY = "__secretKeys";
 
-export type PropertyBag = Record<string, unknown>;
-
 /** The user's arguments out of a property bag (inputs or stored outputs): only known argument keys, no nulls. */
 export function argsOf(bag: PropertyBag): Partial<ImageTemplateInputs> {
   const args: PropertyBag = {};
@@ -25,9 +24,4 @@ export function argsOf(bag: PropertyBag): Partial<ImageTemplateInputs> {
 export function defaultedKeys(bag: PropertyBag): ArgKey[] {
   const value = bag[DEFAULTS_KEY];
   return Array.isArray(value) ? (value.filter((k) => typeof k === "string") as ArgKey[]) : [];
-}
-
-/** Drops undefined members so the result is a valid protobuf Struct and compares cleanly. */
-export function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,5 +1,5 @@
 import * as t from "io-ts";
-import { array, httpUrl, integer, nonEmptyString, object, sha256, taggedUnion } from "./combinators";
+import { array, httpUrl, integer, nonEmptyString, object, sha256, taggedUnion } from "../../codecs/combinators";
 
 // Script steps (Shell/PowerShell customizers and validators) share these members.
 const script = { scriptUri: httpUrl, sha256Checksum: sha256, inline: array(t.string) };

@@ -1,6 +1,6 @@
 import type { ImageTemplateInputs } from "./codecs/args";
-import { ARG_ENTRIES, ARGUMENTS } from "./image-template/properties";
-import type { PropertyBag } from "./inputs";
+import { ARG_ENTRIES, ARGUMENTS } from "./properties";
+import type { PropertyBag } from "../property-bag";
 import { READ_ONLY_ENVELOPE, READ_ONLY_IDENTITY_VALUE, READ_ONLY_PROPERTIES, type ReadOnlyMembers } from "./read-only";
 
 /*

@@ -1,7 +1,8 @@
 import { ARG_KEYS, type ArgKey } from "./codecs/args";
-import { isUnknown } from "./codecs/combinators";
-import { argsOf, defaultedKeys, type PropertyBag } from "./inputs";
-import { ARGUMENTS, type Comparison, memberAt } from "./image-template/properties";
+import { isUnknown } from "../codecs/combinators";
+import { argsOf, defaultedKeys } from "./inputs";
+import type { PropertyBag } from "../property-bag";
+import { ARGUMENTS, type Comparison, memberAt } from "./properties";
 import { identityTypeOf } from "./mapping";
 
 export type Classification = "update" | "replace" | "none";

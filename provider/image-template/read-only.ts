@@ -1,5 +1,5 @@
-import { isUnknown } from "./codecs/combinators";
-import type { PropertyBag } from "./inputs";
+import { isUnknown } from "../codecs/combinators";
+import type { PropertyBag } from "../property-bag";
 
 /*
  * Members API 2025-10-01 marks `readOnly`: the service sets them and reports them, so they show up in templates users

@@ -1,6 +1,15 @@
 import * as t from "io-ts";
-import { array, httpUrlOrEmpty, integer, nonEmptyString, object, oneOf, stringMap, taggedUnion } from "./combinators";
-import { galleryImageId, managedImageId, templateName } from "./ids";
+import {
+  array,
+  httpUrlOrEmpty,
+  integer,
+  nonEmptyString,
+  object,
+  oneOf,
+  stringMap,
+  taggedUnion,
+} from "../../codecs/combinators";
+import { galleryImageId, managedImageId, templateName } from "../../codecs/ids";
 
 const StorageAccountType = oneOf("Standard_LRS", "Standard_ZRS", "Premium_LRS");
 

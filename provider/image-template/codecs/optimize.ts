@@ -1,5 +1,5 @@
 import * as t from "io-ts";
-import { httpUrl, object, oneOf, sha256 } from "./combinators";
+import { httpUrl, object, oneOf, sha256 } from "../../codecs/combinators";
 
 const State = oneOf("Enabled", "Disabled");
 

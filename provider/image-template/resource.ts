@@ -5,10 +5,10 @@ import type { BuildOutputs } from "./operations";
 import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY, SECRET_KEYS_KEY } from "./inputs";
 import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning } from "./read-only";
 import imageTemplateProvider = require("./provider");
-import { warnIgnoredCustomTimeouts } from "./timeouts";
+import { warnIgnoredCustomTimeouts } from "../timeouts";
 
-import type { DeepInput, ImageTemplateArgs } from "./image-template/args";
-import { BUILD_OUTPUTS, OUTPUT_KEYS as COMPUTED_OUTPUT_KEYS } from "./image-template/properties";
+import type { DeepInput, ImageTemplateArgs } from "./args";
+import { BUILD_OUTPUTS, OUTPUT_KEYS as COMPUTED_OUTPUT_KEYS } from "./properties";
 
 export type { DeepInput, ImageTemplateArgs };
 

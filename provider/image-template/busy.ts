@@ -1,8 +1,8 @@
-import type { Connection } from "./azure/client";
+import type { Connection } from "../azure/client";
 import { awaitRunningBuild, type BuildProgress } from "./build";
 import { resolveBuild } from "./build-plan";
-import { serviceError } from "./errors";
-import type { PropertyBag } from "./inputs";
+import { serviceError } from "../errors";
+import type { PropertyBag } from "../property-bag";
 import type { TemplateAddress } from "./mapping";
 
 /*
@@ -37,7 +37,7 @@ export async function afterRunningBuild<T>(
     progress.line(
       `the service refuses ${what} while a build runs: waiting for the build (up to ${timeoutMinutes} minutes)`,
     );
-    const done = await awaitRunningBuild(c, a, progress, Date.now() + timeoutMinutes * 60_000);
+    const done = await awaitRunningBuild(c, a, progress, AbortSignal.timeout(timeoutMinutes * 60_000));
     if (!done) {
       throw new Error(
         `${what} was refused while a build ran, and the build was still running after ${timeoutMinutes} minutes; run pulumi up again once it has finished (or cancel it: az image builder cancel -g ${a.resourceGroupName} -n ${a.imageTemplateName}).`,

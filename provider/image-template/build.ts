@@ -1,7 +1,8 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
-import type { Connection } from "./azure/client";
+import type { Connection } from "../azure/client";
+import { type ResponseHeaders, Wait } from "../azure/wait";
 import type { ResolvedBuild } from "./build-plan";
-import { describeFailure, serviceError } from "./errors";
+import { describeFailure, serviceError } from "../errors";
 import type { TemplateAddress } from "./mapping";
 
 /*
@@ -30,6 +31,8 @@ const FINAL = new Set(["Succeeded", "PartiallySucceeded", "Failed", "Canceled"])
 const ACTIVE = new Set(["Running", "Canceling"]);
 /** Consecutive failed status reads tolerated on top of the SDK's own retries. */
 const MAX_TRANSIENT_FAILURES = 10;
+/** How long a build canceled on timeout may take to stop. */
+const CANCEL_TIMEOUT_MS = 15 * 60_000;
 
 export const isBuildActive = (t: ImageTemplate | undefined): boolean => ACTIVE.has(t?.lastRunStatus?.runState ?? "");
 
@@ -62,61 +65,50 @@ export class BuildProgress {
   }
 }
 
-/** Reads the template and the pace the service asks for (Retry-After seconds, when sent). */
-async function readWithPace(c: Connection, a: TemplateAddress, pace: { ms: number }): Promise<ImageTemplate> {
-  return c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName, {
-    onResponse: (r) => adoptRetryAfter(r.headers.get("retry-after"), pace),
+/** A wait on the template's lastRunStatus: at the service's pace, riding out a build's many blips in status reads. */
+function statusWait(c: Connection, progress: BuildProgress): Wait {
+  return new Wait(c.pollOptions.updateIntervalInMs, {
+    is: isTransient,
+    max: MAX_TRANSIENT_FAILURES,
+    onRetry: (e) =>
+      progress.line(`reading the build status failed (${serviceError(e).message.split("\n")[0]}); retrying`),
   });
 }
 
-function adoptRetryAfter(header: string | undefined | null, pace: { ms: number }): void {
-  const seconds = header ? Number(header) : NaN;
-  if (Number.isFinite(seconds) && seconds > 0) pace.ms = seconds * 1000;
-}
+const getTemplate =
+  (c: Connection, a: TemplateAddress) =>
+  (onResponse: (response: ResponseHeaders) => void): Promise<ImageTemplate> =>
+    c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName, { onResponse });
 
-/**
- * Reads the template, retrying transient failures (after the SDK's own retries) at the current pace: a build outlives
- * many blips, and failing the update for one would leave a finished image unrecorded.
- */
-async function readTolerant(
-  c: Connection,
-  a: TemplateAddress,
-  progress: BuildProgress,
-  pace: { ms: number },
-): Promise<ImageTemplate> {
-  for (let failures = 0; ;) {
-    try {
-      return await readWithPace(c, a, pace);
-    } catch (e) {
-      if (!isTransient(e) || ++failures > MAX_TRANSIENT_FAILURES) {
-        throw describeFailure(`Reading the build status of image template "${a.imageTemplateName}"`, e);
-      }
-      progress.line(`reading the build status failed (${serviceError(e).message.split("\n")[0]}); retrying`);
-      await sleep(pace.ms);
-    }
+const statusReadFailure = (a: TemplateAddress, e: unknown) =>
+  describeFailure(`Reading the build status of image template "${a.imageTemplateName}"`, e);
+
+/** Reads the template (failing the update for one blip would leave a finished image unrecorded). */
+async function readStatus(c: Connection, a: TemplateAddress, wait: Wait): Promise<ImageTemplate> {
+  try {
+    return await wait.read(getTemplate(c, a));
+  } catch (e) {
+    throw statusReadFailure(a, e);
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Called after every status read while waiting for a build (the log streaming reads at this pace). */
 export type OnPoll = (template: ImageTemplate) => Promise<void>;
 
 /**
- * Polls until the run reaches a final state, or returns undefined once the deadline has passed. Prints every
+ * Polls until the run reaches a final state, or returns undefined once `abortSignal` aborts (a deadline). Prints every
  * runState/runSubState transition.
  */
 async function watch(
   c: Connection,
   a: TemplateAddress,
   progress: BuildProgress,
-  deadline: number,
-  pace: { ms: number },
+  wait: Wait,
+  abortSignal: AbortSignal,
   onPoll?: OnPoll,
 ): Promise<ImageTemplate | undefined> {
   let shown = "";
-  for (;;) {
-    const t = await readTolerant(c, a, progress, pace);
+  const onRead = async (t: ImageTemplate) => {
     await onPoll?.(t);
     const s = t.lastRunStatus;
     const now = [s?.runState, s?.runSubState].filter(Boolean).join(" - ") || "not started";
@@ -124,15 +116,25 @@ async function watch(
       shown = now;
       progress.line(`build ${now}`);
     }
-    if (s?.runState && FINAL.has(s.runState)) return t;
-    if (Date.now() + pace.ms > deadline) return undefined;
-    await sleep(pace.ms);
+  };
+  try {
+    return await wait.until(getTemplate(c, a), (t) => FINAL.has(t.lastRunStatus?.runState ?? ""), {
+      abortSignal,
+      onRead,
+    });
+  } catch (e) {
+    throw statusReadFailure(a, e);
   }
 }
 
-/** Waits, printing its progress, for the build running now to end; undefined when the deadline passes first. */
-export function awaitRunningBuild(c: Connection, a: TemplateAddress, progress: BuildProgress, deadline: number) {
-  return watch(c, a, progress, deadline, { ms: c.pollOptions.updateIntervalInMs });
+/** Waits, printing its progress, for the build running now to end; undefined when `abortSignal` aborts first. */
+export function awaitRunningBuild(
+  c: Connection,
+  a: TemplateAddress,
+  progress: BuildProgress,
+  abortSignal: AbortSignal,
+) {
+  return watch(c, a, progress, statusWait(c, progress), abortSignal);
 }
 
 /** Run outputs by runOutputName. */
@@ -159,19 +161,16 @@ export async function cancelAndWait(
   c: Connection,
   a: TemplateAddress,
   progress: BuildProgress,
-  deadline: number,
+  abortSignal: AbortSignal,
 ): Promise<ImageTemplate | undefined> {
-  const pace = { ms: c.pollOptions.updateIntervalInMs };
-  const current = await readTolerant(c, a, progress, pace);
+  const wait = statusWait(c, progress);
+  const current = await readStatus(c, a, wait);
   if (current.lastRunStatus?.runState === "Running") {
     progress.line("canceling the running build");
     try {
       // The cancel action completes before the run has stopped (it can sit in Canceling for long): watch the run.
       await c.client.virtualMachineImageTemplates
-        .cancel(a.resourceGroupName, a.imageTemplateName, {
-          ...c.pollOptions,
-          onResponse: (r) => adoptRetryAfter(r.headers.get("retry-after"), pace),
-        })
+        .cancel(a.resourceGroupName, a.imageTemplateName, { ...c.pollOptions, onResponse: wait.onResponse })
         .submitted();
     } catch (e) {
       // Another cancel got there first (or the build just ended): the wait below sees which.
@@ -180,7 +179,7 @@ export async function cancelAndWait(
       }
     }
   }
-  return isBuildActive(current) ? watch(c, a, progress, deadline, pace) : current;
+  return isBuildActive(current) ? watch(c, a, progress, wait, abortSignal) : current;
 }
 
 /**
@@ -194,19 +193,16 @@ export async function runBuild(
   progress: BuildProgress,
   onPoll?: OnPoll,
 ): Promise<BuildResult> {
-  const pace = { ms: c.pollOptions.updateIntervalInMs };
-  const deadline = Date.now() + settings.timeoutMinutes * 60_000;
-  const before = await readTolerant(c, a, progress, pace);
+  const wait = statusWait(c, progress);
+  const timeout = AbortSignal.timeout(settings.timeoutMinutes * 60_000);
+  const before = await readStatus(c, a, wait);
   if (isBuildActive(before)) {
     progress.line(`a build of image template "${a.imageTemplateName}" is already running: waiting for it`);
   } else {
     progress.line(`starting an image build of template "${a.imageTemplateName}"`);
     try {
       await c.client.virtualMachineImageTemplates
-        .run(a.resourceGroupName, a.imageTemplateName, {
-          ...c.pollOptions,
-          onResponse: (r) => adoptRetryAfter(r.headers.get("retry-after"), pace),
-        })
+        .run(a.resourceGroupName, a.imageTemplateName, { ...c.pollOptions, onResponse: wait.onResponse })
         .submitted();
     } catch (e) {
       throw describeFailure(`Starting a build of image template "${a.imageTemplateName}"`, e);
@@ -214,14 +210,16 @@ export async function runBuild(
   }
   if (!settings.waitForCompletion) {
     progress.line("build started; not waiting for it (build.waitForCompletion is false)");
-    return { outcome: "Started", template: await readTolerant(c, a, progress, pace) };
+    return { outcome: "Started", template: await readStatus(c, a, wait) };
   }
-  await sleep(pace.ms);
-  const done = await watch(c, a, progress, deadline, pace, onPoll);
+  await wait.pause();
+  const done = await watch(c, a, progress, wait, timeout, onPoll);
   if (!done) {
     progress.line(`no result after ${settings.timeoutMinutes} minute(s) (build.timeoutMinutes)`);
-    const stopped = settings.cancelOnTimeout ? await cancelAndWait(c, a, progress, deadline + 15 * 60_000) : undefined;
-    return { outcome: "TimedOut", template: stopped ?? (await readTolerant(c, a, progress, pace)) };
+    const stopped = settings.cancelOnTimeout
+      ? await cancelAndWait(c, a, progress, AbortSignal.timeout(CANCEL_TIMEOUT_MS))
+      : undefined;
+    return { outcome: "TimedOut", template: stopped ?? (await readStatus(c, a, wait)) };
   }
   const outcome = done.lastRunStatus!.runState as BuildOutcome;
   const runOutputs =

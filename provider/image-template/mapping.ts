@@ -1,7 +1,7 @@
 import { withoutMarker } from "./ownership";
 import type { ImageTemplate, ImageTemplateIdentity, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
-import { ARG_ENTRIES, type Argument, type Output, type OutputKey, OUTPUTS } from "./image-template/properties";
+import { ARG_ENTRIES, type Argument, type Output, type OutputKey, OUTPUTS } from "./properties";
 
 type Args = Partial<ImageTemplateInputs>;
 

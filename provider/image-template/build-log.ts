@@ -2,8 +2,8 @@
 import { StringDecoder } from "node:string_decoder";
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { BlobClient } from "@azure/storage-blob";
-import type { Connection } from "./azure/client";
-import { serviceError } from "./errors";
+import type { Connection } from "../azure/client";
+import { serviceError } from "../errors";
 
 /*
  * The build's customization.log, which the service's Packer writes into the staging resource group's storage account:

@@ -1,5 +1,5 @@
 import * as t from "io-ts";
-import { array, object } from "./combinators";
+import { array, object } from "../../codecs/combinators";
 import { InVMValidator } from "./customizers";
 
 export const Validate = object(

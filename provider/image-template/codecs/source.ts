@@ -1,6 +1,6 @@
 import * as t from "io-ts";
-import { nonEmptyString, object, taggedUnion } from "./combinators";
-import { imageVersionId, managedImageId } from "./ids";
+import { nonEmptyString, object, taggedUnion } from "../../codecs/combinators";
+import { imageVersionId, managedImageId } from "../../codecs/ids";
 
 export const PlatformImagePurchasePlan = object(
   "PlatformImagePurchasePlan",

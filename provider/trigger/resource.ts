@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { TriggerInputs } from "./codecs/trigger";
+import type { TriggerInputs } from "./codecs";
 import type { TriggerOutputs } from "./trigger";
-import imageTemplateTriggerProvider = require("./trigger-provider");
-import { warnIgnoredCustomTimeouts } from "./timeouts";
+import imageTemplateTriggerProvider = require("./provider");
+import { warnIgnoredCustomTimeouts } from "../timeouts";
 
 export type ImageTemplateTriggerArgs = { [K in keyof TriggerInputs]: pulumi.Input<TriggerInputs[K]> };
 

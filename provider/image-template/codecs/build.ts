@@ -1,5 +1,5 @@
 import * as t from "io-ts";
-import { object, oneOf } from "./combinators";
+import { object, oneOf } from "../../codecs/combinators";
 
 /** A JSON value of any shape (the build trigger): only its canonical JSON text matters. */
 const json = new t.Type<unknown, unknown, unknown>(

@@ -3,9 +3,9 @@
  * would cost seven uploads of 5 MB before failing): tag limits, int32 integers, the 4 MiB request body, region
  * names, and keys that would reach JavaScript's prototype machinery.
  */
-import { type Failure, isUnknown } from "./codecs/combinators";
+import { type Failure, isUnknown } from "../codecs/combinators";
 import type { ImageTemplateInputs } from "./codecs/args";
-import { type PropertyBag } from "./inputs";
+import type { PropertyBag } from "../property-bag";
 import { toImageTemplate } from "./mapping";
 
 /** ARM's per-resource tag limits (docs: "Tag resources, resource groups, and subscriptions", Limitations). */

@@ -1,18 +1,12 @@
 import { createHash } from "node:crypto";
-import { type Failure, failuresOf, isUnknown, UNKNOWN } from "./codecs/combinators";
+import { type Failure, failuresOf, isUnknown, UNKNOWN } from "../codecs/combinators";
 import { ARG_KEYS, type ArgKey, ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs, containsUnknown } from "./diff";
-import { ARGUMENTS, providerOnly } from "./image-template/properties";
+import { ARGUMENTS, providerOnly } from "./properties";
 import { withoutReadOnly } from "./read-only";
-import {
-  argsOf,
-  AUTONAME_SEED_KEY,
-  DEFAULTS_KEY,
-  defaultedKeys,
-  type PropertyBag,
-  PULUMI_NAME_KEY,
-  SECRET_KEYS_KEY,
-} from "./inputs";
+import { subscriptionFromEnv } from "../azure/client";
+import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, PULUMI_NAME_KEY, SECRET_KEYS_KEY } from "./inputs";
+import type { PropertyBag } from "../property-bag";
 import { azureLimitFailures, forbiddenKeyFailures } from "./limits";
 import { OWNER_KEY, ownerOf } from "./ownership";
 
@@ -46,11 +40,6 @@ export function autonameSuffix(seed: string, inputs: PropertyBag): string {
   const hashed = Object.fromEntries(defining.map((k) => [k, canon[k]]));
   if (containsUnknown(hashed)) return UNKNOWN;
   return createHash("sha256").update(seed).update("\n").update(JSON.stringify(hashed)).digest("hex").slice(0, 7);
-}
-
-/** The subscription the cmdlet would use from "the current context": the ARM/Azure CLI environment variables. */
-export function subscriptionFromEnv(env: Record<string, string | undefined>): string | undefined {
-  return env.AZURE_SUBSCRIPTION_ID || env.ARM_SUBSCRIPTION_ID || undefined;
 }
 
 const known = (v: unknown): boolean => v !== undefined && v !== null && !isUnknown(v);

@@ -1,7 +1,6 @@
 import * as t from "io-ts";
-import { subscriptionIdPattern } from "./args";
-import { matching, object, oneOf } from "./combinators";
-import { resourceGroupName, templateName } from "./ids";
+import { object, oneOf } from "../codecs/combinators";
+import { resourceGroupName, subscriptionId, templateName } from "../codecs/ids";
 
 /** A trigger of an image template (Microsoft.VirtualMachineImages/imageTemplates/triggers, API 2025-10-01). */
 export const TriggerArgsCodec = object(
@@ -21,12 +20,9 @@ export const TriggerArgsCodec = object(
      * Subscription (a GUID). Default: `azure-native:subscriptionId`, `AZURE_SUBSCRIPTION_ID`, `ARM_SUBSCRIPTION_ID`,
      * else the Azure CLI's default subscription. Change: replace.
      */
-    subscriptionId: matching(subscriptionIdPattern, "be a subscription id (a GUID)"),
+    subscriptionId,
   },
 );
 export type TriggerInputs = t.TypeOf<typeof TriggerArgsCodec>;
-export type TriggerArgKey = keyof typeof TriggerArgsCodec.required | keyof typeof TriggerArgsCodec.optional;
-export const TRIGGER_ARG_KEYS = [
-  ...Object.keys(TriggerArgsCodec.required),
-  ...Object.keys(TriggerArgsCodec.optional),
-] as TriggerArgKey[];
+export const TRIGGER_ARG_KEYS = TriggerArgsCodec.keys;
+export type TriggerArgKey = (typeof TRIGGER_ARG_KEYS)[number];

@@ -1,7 +1,7 @@
 import type { BuildSettings } from "./codecs/build";
-import { isUnknown } from "./codecs/combinators";
+import { isUnknown } from "../codecs/combinators";
 import { containsUnknown, sortedJson } from "./diff";
-import type { PropertyBag } from "./inputs";
+import type { PropertyBag } from "../property-bag";
 
 /** The service's build timeout when buildTimeoutInMinutes is 0 or omitted (4 h). */
 export const SERVICE_DEFAULT_BUILD_TIMEOUT_MINUTES = 240;
