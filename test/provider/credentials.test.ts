@@ -12,7 +12,7 @@ import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { generate } from "selfsigned";
 import { forgetConnections } from "../../provider/azure/client";
-import * as provider from "../../provider/operations";
+import * as provider from "../../provider/image-template/operations";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { templateArgs as linuxTemplateArgs } from "../../bench/programs/template-args";
 
