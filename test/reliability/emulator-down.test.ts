@@ -1,8 +1,9 @@
 /**
  * The emulator (Azure, for the provider) goes down for 90 s while `pulumi up` creates N templates, then comes back on
  * the same port with the state it had saved. The up fails once its retries run out: some creates were done, some
- * being polled, and the answer to the latest PUTs may have been lost. One plain `pulumi up` must then converge: exactly N, 0 duplicated,
- * 0 orphaned, 0 lost. Both sizes run side by side and share one outage, so the suite waits the 90 s once.
+ * being polled, and the answer to the latest PUTs may have been lost. One plain `pulumi up` must then converge:
+ * exactly N, 0 duplicated, 0 orphaned, 0 lost. Both sizes run side by side and share one outage, so the suite waits
+ * the 90 s once.
  */
 import assert from "node:assert/strict";
 import { setTimeout as delay } from "node:timers/promises";
