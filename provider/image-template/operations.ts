@@ -384,13 +384,34 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
   const c = connect(a.subscriptionId);
   if (olds[OWNERSHIP_KEY] !== undefined) news = { ...news, [OWNERSHIP_KEY]: olds[OWNERSHIP_KEY] };
   if (!p.patch && !p.build) {
-    // Build settings (or nothing the service holds) changed: record them, keep the computed outputs.
-    return { outs: { ...outputs(news, {}), ...computedOf(olds) } };
+    // Build settings (or nothing the service holds) changed: record them, keep the computed outputs, unless a create
+    // recorded them before the template settled (its partial state makes the engine call update): read it again.
+    const computed = olds.provisioningState === "Succeeded" ? computedOf(olds) : await settled(c, a, id, olds, news);
+    return { outs: { ...outputs(news, {}), ...computed } };
   }
   if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!) };
   const patched = await patch(c, a, p.patch, p.patchKeys, news, olds[OWNERSHIP_KEY]);
   if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
   return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build) };
+}
+
+/** The computed outputs of a template read again; while it has not settled, the partial-state error once more. */
+async function settled(
+  c: Connection,
+  a: TemplateAddress,
+  id: string,
+  olds: PropertyBag,
+  news: PropertyBag,
+): Promise<PropertyBag> {
+  const template = await getOrUndefined(c, a);
+  const computed = { ...computedOf(olds), ...computedFrom(news, template ?? {}) };
+  if (template?.provisioningState === "Succeeded") return computed;
+  const state = template ? `is in state ${template.provisioningState}` : "no longer exists (run pulumi refresh)";
+  return partialFailure(`Reading ${label(a)} again: it ${state}; the next pulumi up reads it again.`, id, {
+    ...outputs(news, {}),
+    ...computed,
+    __provider: news.__provider,
+  });
 }
 
 /** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */
