@@ -39,12 +39,12 @@ async function main(): Promise<void> {
     {
       location: "westeurope",
       identity: { type: "UserAssigned", userAssignedIdentities: { [identityId]: {} } },
-      // A Windows build (the tests and benchmarks use an Ubuntu one): the newest Server 2022 image, one PowerShell step.
+      // A Windows build (the tests and benchmarks use an Ubuntu one): the newest Server 2025 image, one PowerShell step.
       source: {
         type: "PlatformImage",
         publisher: "MicrosoftWindowsServer",
         offer: "WindowsServer",
-        sku: "2022-datacenter-azure-edition",
+        sku: "2025-datacenter-azure-edition",
         version: "latest",
       },
       customize: [{ type: "PowerShell", name: "features", inline: ["Install-WindowsFeature Web-Server"] }],
