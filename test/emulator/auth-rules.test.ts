@@ -9,7 +9,7 @@ import type { KeyObject } from "node:crypto";
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { SignJWT, decodeJwt, generateKeyPair, importJWK, type JWTPayload } from "jose";
+import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK, type JWTPayload } from "jose";
 import { TokenAuthority, type Caller } from "../../emulator/auth";
 import { ArmError } from "../../emulator/errors";
 import { frozenClock } from "./util";
@@ -77,6 +77,7 @@ describe("emulator: token authority rules", function () {
     it("carries the principal's app claims, issued now, valid from five minutes back for the default lifetime", async () => {
       const { accessToken, expiresIn } = await authority.issue();
       assert.equal(expiresIn, 3600);
+      assert.deepEqual(decodeProtectedHeader(accessToken), { alg: "RS256", typ: "JWT", kid: "emulator-signing-key" });
       assert.deepEqual(decodeJwt(accessToken), {
         tid: p().tenantId,
         oid: p().objectId,
@@ -306,6 +307,11 @@ describe("emulator: token authority rules", function () {
 
   describe("federated tokens (workload identity)", () => {
     it("mints a token for its one trusted workload, to the token exchange audience", async () => {
+      assert.deepEqual(decodeProtectedHeader(await authority.issueFederated(ISSUER)), {
+        alg: "RS256",
+        typ: "JWT",
+        kid: "emulator-federation-key",
+      });
       assert.deepEqual(decodeJwt(await authority.issueFederated(ISSUER)), {
         iss: ISSUER,
         sub: FEDERATED_SUBJECT,
@@ -352,7 +358,9 @@ describe("emulator: token authority rules", function () {
         assert.match(first.principal.clientSecret, /^emu~[0-9a-f-]{36}$/);
         assert.equal(signingKey.kty, "RSA");
         assert.ok(signingKey.d, "the private key is kept");
-        assert.deepEqual(Object.keys(first.publicJwk).sort(), ["alg", "e", "kid", "kty", "n", "use"]);
+        const { kid, alg, use, kty, ...rest } = first.publicJwk;
+        assert.deepEqual({ kid, alg, use, kty }, { kid: "emulator-signing-key", alg: "RS256", use: "sig", kty: "RSA" });
+        assert.deepEqual(Object.keys(rest).sort(), ["e", "n"], "the public part only");
 
         const second = await TokenAuthority.load(dir, 3600);
         assert.deepEqual(second.principal, first.principal);
