@@ -1,6 +1,7 @@
 /**
  * Writes the mutation score of each mutated file into TESTING.md, from StrykerJS JSON reports (the mutation testing
  * report schema). Several reports (e.g. one per file, as run during development) merge, the newest winning per file.
+ * Rows of files the reports do not cover stay as they are in the table.
  * Usage: ts-node test/mutation/record-scores.ts "<command that produced them>" report.json [...]
  */
 import { readFileSync, statSync, writeFileSync } from "node:fs";
@@ -45,24 +46,31 @@ function rows(reportPaths: string[]): Row[] {
 
 const sum = (counts: Record<string, number>, statuses: string[]) => statuses.reduce((n, s) => n + (counts[s] ?? 0), 0);
 
-function table(command: string, all: Row[]): string {
-  const lines = [
-    `Measured with \`${command}\` (dates in UTC, per file).`,
-    "",
-    "| File | Score | Killed | Timeout | Survived | No coverage | Compile/runtime errors | Measured |",
-    "|---|---:|---:|---:|---:|---:|---:|---|",
-  ];
-  for (const r of all) {
+function table(command: string, all: Row[], kept: string[]): string {
+  const measured = all.map((r) => {
     const detected = sum(r.counts, DETECTED);
     const total = detected + sum(r.counts, UNDETECTED);
     const score = total === 0 ? "n/a" : `${((100 * detected) / total).toFixed(1)} %`;
     const c = (s: string) => r.counts[s] ?? 0;
     const errors = c("CompileError") + c("RuntimeError");
-    lines.push(
-      `| ${r.file} | ${score} | ${c("Killed")} | ${c("Timeout")} | ${c("Survived")} | ${c("NoCoverage")} | ${errors} | ${r.date} |`,
-    );
-  }
-  return lines.join("\n");
+    return `| ${r.file} | ${score} | ${c("Killed")} | ${c("Timeout")} | ${c("Survived")} | ${c("NoCoverage")} | ${errors} | ${r.date} |`;
+  });
+  const earlier = kept.length > 0 ? "; rows it did not measure are kept from earlier runs" : "";
+  return [
+    `Measured with \`${command}\` (dates in UTC, per file${earlier}).`,
+    "",
+    "| File | Score | Killed | Timeout | Survived | No coverage | Compile/runtime errors | Measured |",
+    "|---|---:|---:|---:|---:|---:|---:|---|",
+    ...[...measured, ...kept].sort((a, b) => a.localeCompare(b)),
+  ].join("\n");
+}
+
+/** The table's rows for files the new reports do not measure, kept as they are (one file per run adds up). */
+function keptRows(scores: string, measured: Set<string>): string[] {
+  return scores
+    .split("\n")
+    .filter((line) => /^\| [^ ]+\.ts \|/.test(line))
+    .filter((line) => !measured.has(line.split("|")[1].trim()));
 }
 
 function main(): void {
@@ -73,7 +81,9 @@ function main(): void {
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start < 0 || end < start) throw new Error(`TESTING.md lacks the ${START} ... ${END} markers`);
-  const scores = table(command, rows(reports));
+  const measured = rows(reports);
+  const kept = keptRows(text.slice(start, end), new Set(measured.map((r) => r.file)));
+  const scores = table(command, measured, kept);
   writeFileSync(target, `${text.slice(0, start + START.length)}\n${scores}\n${text.slice(end)}`);
   console.log(scores);
 }
