@@ -2,7 +2,7 @@
  * HTTP requests the provider issues while waiting for an image build of duration D when the service asks for
  * Retry-After R, next to the minimum ceil(D/R) (one status read per interval the service asked for).
  *
- * Each case runs the real provider (dist/provider/operations.js) in a child process with only the emulator's env, as
+ * Each case runs the real provider (dist/provider/image-template/operations.js) in a child process with only the emulator's env, as
  * the engine's provider host would: create a template with `build: { when: "onCreate" }`. The emulator's request log
  * then tells which requests came after the run was started (POST .../run) and read the template's status.
  */
@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { startEmulator, type RequestLogEntry } from "../emulator";
 import { templateArgs } from "./programs/template-args";
+import { runWhenMain } from "./run";
 
 export interface BuildRequestCount {
   durationMs: number;
@@ -26,7 +27,7 @@ const CASES: { durationMs: number; retryAfterS: number }[] = [
   { durationMs: 8000, retryAfterS: 2 },
 ];
 
-const OPERATIONS = path.resolve(__dirname, "..", "provider", "operations.js");
+const OPERATIONS = path.resolve(__dirname, "..", "provider", "image-template", "operations.js");
 
 function childScript(subscriptionId: string): string {
   const inputs = templateArgs(subscriptionId, "rg-bench", {
@@ -75,12 +76,4 @@ export async function buildRequestCounts(): Promise<BuildRequestCount[]> {
   return results;
 }
 
-if (require.main === module) {
-  buildRequestCounts().then(
-    (rows) => console.table(rows),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, async () => console.table(await buildRequestCounts()));

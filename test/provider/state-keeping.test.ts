@@ -6,7 +6,7 @@
  * Imports the operations from source (not dist/, unlike provider.test.ts) so mutation testing sees them.
  */
 import assert from "node:assert/strict";
-import * as ops from "../../provider/operations";
+import * as ops from "../../provider/image-template/operations";
 import { templateArgs } from "../../bench/programs/template-args";
 import { emulatorForProvider } from "../helpers/emulator";
 

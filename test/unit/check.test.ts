@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { autoname, checkInputs, type CheckEnvironment } from "../../provider/check";
+import { autoname, checkInputs, type CheckEnvironment } from "../../provider/image-template/check";
 import { UNKNOWN } from "../../provider/codecs/combinators";
 import {
   GALLERY_IMAGE,

@@ -1,6 +1,6 @@
 /**
  * diff against the service's own rules, read from the API description (reference/imagebuilder-2025-10-01) rather
- * than from provider/diff.ts:
+ * than from provider/image-template/diff.ts:
  * - a member the description gives a `default` means the same omitted or set to that default (the service fills some
  *   of them in its responses), and anything else is a change;
  * - ARM resource ids and names are case-insensitive, region names ignore case and spaces;
@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { diffInputs } from "../../provider/diff";
+import { diffInputs } from "../../provider/image-template/diff";
 import { GALLERY_IMAGE, minimalArgs, RG_ID, SUBNET, UAI, UAI_2 } from "./fixtures/args";
 
 type Json = Record<string, unknown>;
