@@ -125,9 +125,10 @@ export async function settle(
 /**
  * Holds the in-process emulator's clock (Date only; timers keep running) still, so states that last a few
  * milliseconds (Creating, Running, Canceling) are observed whatever the machine's load; `advance` moves it on.
+ * `at` (default: now) may lie in the past, e.g. a fixed instant whose dates a test writes out.
  */
-export function frozenClock(): { advance(ms: number): void; release(): Promise<void> } {
-  mock.timers.enable({ apis: ["Date"], now: Date.now() });
+export function frozenClock(at = Date.now()): { advance(ms: number): void; release(): Promise<void> } {
+  mock.timers.enable({ apis: ["Date"], now: at });
   return {
     advance: (ms) => mock.timers.tick(ms),
     /** Back to the real clock once it has caught up with the frozen one: time never runs backwards. */
