@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
-import { startEmulator } from "../emulator";
+import { startEmulator, type RunningEmulator } from "../emulator";
 import { ensurePulumi } from "../toolchain/ensure-pulumi";
 import { buildLogFigures, renderBuildLogs } from "./build-logs";
 import { buildRequestCounts } from "./build-requests";
@@ -43,9 +43,9 @@ async function throughputSection(runs: number, durationMs: number): Promise<Thro
   };
 }
 
-async function buildRequestsSection(runs: number): Promise<BuildRequestsRow[]> {
+async function buildRequestsSection(runs: number, emulator: RunningEmulator): Promise<BuildRequestsRow[]> {
   const all: Awaited<ReturnType<typeof buildRequestCounts>>[] = [];
-  for (let i = 0; i < runs; i++) all.push(await buildRequestCounts());
+  for (let i = 0; i < runs; i++) all.push(await buildRequestCounts(emulator));
   return all[0].map((row, i) => ({
     durationMs: row.durationMs,
     retryAfterS: row.retryAfterS,
@@ -116,11 +116,11 @@ async function main(): Promise<void> {
     const largest = measured[measured.length - 1];
     const state = await stateBytes(project, largest.stacks ?? previewStacks(largest.templates));
     progress("3. requests while waiting for builds");
-    const builds = await buildRequestsSection(extraRuns);
+    const builds = await buildRequestsSection(extraRuns, emulator);
     progress("5. emulator throughput");
     const throughput = await throughputSection(extraRuns, 1000);
     progress("6. build logs in streaming mode");
-    const buildLogs = renderBuildLogs(await buildLogFigures());
+    const buildLogs = renderBuildLogs(await buildLogFigures(emulator));
 
     const results: BenchResults = {
       startedAt,
