@@ -10,6 +10,7 @@ import { promisify } from "node:util";
 import type { RunningEmulator } from "../emulator";
 import { onEmulator } from "./case-emulator";
 import { benchTemplateArgs } from "./programs/template-args";
+import { runWhenMain } from "./run";
 
 export interface BuildLogRow {
   customizers: number;
@@ -39,11 +40,11 @@ function childScript(subscriptionId: string, customizers: number): string {
     })),
   };
   const dist = (m: string) => JSON.stringify(path.join(DIST, m));
-  return `const ops = require(${dist("operations.js")});
+  return `const ops = require(${dist("image-template/operations.js")});
 const { connect } = require(${dist("azure/client.js")});
-const { runBuild, BuildProgress } = require(${dist("build.js")});
-const { resolveBuild } = require(${dist("build-plan.js")});
-const { BuildLog } = require(${dist("build-log.js")});
+const { runBuild, BuildProgress } = require(${dist("image-template/build.js")});
+const { resolveBuild } = require(${dist("image-template/build-plan.js")});
+const { BuildLog } = require(${dist("image-template/build-log.js")});
 const { BlobClient } = require("@azure/storage-blob");
 (async () => {
   const checked = await ops.check({}, ${JSON.stringify(inputs)});
@@ -111,15 +112,8 @@ export function renderBuildLogs(rows: BuildLogRow[]): string {
   return `${lines.join("\n")}\n`;
 }
 
-if (require.main === module) {
-  buildLogFigures().then(
-    (rows) => {
-      console.table(rows);
-      process.stdout.write(renderBuildLogs(rows));
-    },
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, async () => {
+  const rows = await buildLogFigures();
+  console.table(rows);
+  process.stdout.write(renderBuildLogs(rows));
+});

@@ -2,7 +2,7 @@
  * HTTP requests the provider issues while waiting for an image build of duration D when the service asks for
  * Retry-After R, next to the minimum ceil(D/R) (one status read per interval the service asked for).
  *
- * Each case runs the real provider (dist/provider/operations.js) in a child process with only the emulator's env, as
+ * Each case runs the real provider (dist/provider/image-template/operations.js) in a child process with only the emulator's env, as
  * the engine's provider host would: create a template with `build: { when: "onCreate" }`. The emulator's request log
  * then tells which requests came after the run was started (POST .../run) and read the template's status.
  */
@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import type { RequestLogEntry, RunningEmulator } from "../emulator";
 import { onEmulator } from "./case-emulator";
 import { templateArgs } from "./programs/template-args";
+import { runWhenMain } from "./run";
 
 export interface BuildRequestCount {
   durationMs: number;
@@ -27,7 +28,7 @@ const CASES: { durationMs: number; retryAfterS: number }[] = [
   { durationMs: 8000, retryAfterS: 2 },
 ];
 
-const OPERATIONS = path.resolve(__dirname, "..", "provider", "operations.js");
+const OPERATIONS = path.resolve(__dirname, "..", "provider", "image-template", "operations.js");
 
 function childScript(subscriptionId: string): string {
   const inputs = templateArgs(subscriptionId, "rg-bench", {
@@ -68,12 +69,4 @@ export async function buildRequestCounts(shared?: RunningEmulator): Promise<Buil
   return results;
 }
 
-if (require.main === module) {
-  buildRequestCounts().then(
-    (rows) => console.table(rows),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, async () => console.table(await buildRequestCounts()));

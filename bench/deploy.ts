@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { RunningEmulator } from "../emulator";
-import { toImageTemplate } from "../provider/mapping";
+import { toImageTemplate } from "../provider/image-template/mapping";
 import { execChecked } from "../toolchain/exec";
 import { benchTemplateArgs, type Variant } from "./programs/template-args";
 import type { BenchProject, ProgramSettings, VariantStacks } from "./project";

@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { createInterface } from "node:readline";
 import type { RunningEmulator } from "../emulator";
 import { requestText } from "../emulator/https-client";
+import { runWhenMain } from "./run";
 
 export interface EmulatorThroughputOptions {
   /** Measurement time per figure (default 3000 ms). */
@@ -142,12 +143,4 @@ export async function emulatorThroughput(opts: EmulatorThroughputOptions = {}): 
   }
 }
 
-if (require.main === module) {
-  emulatorThroughput().then(
-    (rows) => console.table(rows),
-    (e: unknown) => {
-      console.error(e);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(module, async () => console.table(await emulatorThroughput()));

@@ -2,7 +2,7 @@ import * as https from "node:https";
 import type { IssueOptions } from "./auth";
 import type { FaultRule } from "./faults";
 import { requestText } from "./https-client";
-import type { RequestLogEntry, Timing } from "./core";
+import type { RequestLogEntry, Timing } from "./context";
 import { ADMIN_TOKEN_HEADER } from "./limits";
 
 /** Resources as ARM would return them (GET shape), plus operation statuses. */

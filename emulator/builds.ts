@@ -1,7 +1,6 @@
-import type { EmulatorCore } from "./core";
+import type { EmulatorContext } from "./context";
 import { errors } from "./errors";
 import type { FaultRule } from "./faults";
-import { startOperation } from "./lro";
 import { packerFailureMessage } from "./packer-log";
 import {
   runEnd,
@@ -19,7 +18,7 @@ import {
  * fixed here: sub-states split the build duration evenly, a build meant to fail ends after Customizing.
  */
 export function startRun(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   t: TemplateRecord,
   startAt: number,
   fault: FaultRule | undefined,
@@ -28,11 +27,11 @@ export function startRun(
   t.run = {
     number: t.runCount,
     startedAt: startAt,
-    durationMs: emu.timing.buildDurationMs,
+    durationMs: ctx.timing.buildDurationMs,
     subStates: runPhases(t.properties),
     distribute: structuredClone((t.properties.distribute as JsonObject[] | undefined) ?? []),
   };
-  if (fault?.kind === "failBuild") planFailure(emu, t, t.run, fault);
+  if (fault?.kind === "failBuild") planFailure(ctx, t, t.run, fault);
   return t.run;
 }
 
@@ -40,14 +39,14 @@ export function startRun(
  * A build meant to fail: which customizer fails (by name, default the last), what it prints, and the service's
  * PackerBuildFailed message pointing at the run's log (set again once the run's operation id is known).
  */
-function planFailure(emu: EmulatorCore, t: TemplateRecord, run: RunRecord, fault: FaultRule): ErrorInfo {
+function planFailure(ctx: EmulatorContext, t: TemplateRecord, run: RunRecord, fault: FaultRule): ErrorInfo {
   const steps = Array.isArray(t.properties.customize) ? (t.properties.customize as JsonObject[]) : [];
   const named = fault.customizer === undefined ? -1 : steps.findIndex((s) => s.name === fault.customizer);
   run.failStep = named >= 0 ? named : steps.length - 1;
   if (fault.output) run.failOutput = fault.output;
   const error = {
     code: "PackerBuildFailed",
-    message: fault.message ?? packerFailureMessage(t, run, emu.storage.accountFor(t.exactStagingResourceGroup).name),
+    message: fault.message ?? packerFailureMessage(t, run, ctx.storage.accountFor(t.exactStagingResourceGroup).name),
   };
   // lastRunStatus.message carries the code too, as the service's does; a message given by the fault is shown as is.
   run.failMessage = fault.message ?? `${error.code}: ${error.message}`;
@@ -55,10 +54,10 @@ function planFailure(emu: EmulatorCore, t: TemplateRecord, run: RunRecord, fault
 }
 
 /** POST run: a build starting now, with an LRO that completes (Succeeded or Failed) when the build ends. */
-export function startRunOperation(emu: EmulatorCore, t: TemplateRecord, now: number, fault: FaultRule | undefined) {
-  const run = startRun(emu, t, now, fault);
+export function startRunOperation(ctx: EmulatorContext, t: TemplateRecord, now: number, fault: FaultRule | undefined) {
+  const run = startRun(ctx, t, now, fault);
   const end = runEnd(run);
-  const op = startOperation(emu.state, {
+  const op = ctx.repository.startOperation({
     subscriptionId: t.subscriptionId,
     location: t.location,
     resourceKey: t.id.toLowerCase(),
@@ -67,29 +66,29 @@ export function startRunOperation(emu: EmulatorCore, t: TemplateRecord, now: num
     outcome: end.state,
   });
   run.operationId = op.id;
-  if (fault?.kind === "failBuild") op.error = planFailure(emu, t, run, fault);
+  if (fault?.kind === "failBuild") op.error = planFailure(ctx, t, run, fault);
   return op;
 }
 
 /** Cancel: Canceling now, Canceled once the LRO duration has passed; the run's own LRO ends Canceled then too. */
-export function cancelRun(emu: EmulatorCore, t: TemplateRecord, now: number): OperationRecord {
+export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number): OperationRecord {
   const status = t.run ? runStatusAt(t.run, now) : undefined;
   if (!t.run || status?.runState !== "Running") {
     throw errors.operationNotAllowed("cancel/action", t.provisioning.state, status?.runState);
   }
-  const completesAt = now + emu.timing.lroDurationMs;
+  const completesAt = now + ctx.timing.lroDurationMs;
   t.run.cancel = { requestedAt: now, completesAt };
-  const runOp = t.run.operationId ? emu.state.operations[t.run.operationId] : undefined;
+  const runOp = t.run.operationId ? ctx.repository.operation(t.run.operationId) : undefined;
   if (runOp) {
     runOp.completesAt = completesAt;
     runOp.outcome = "Canceled";
     delete runOp.error;
   }
-  return startOperation(emu.state, {
+  return ctx.repository.startOperation({
     subscriptionId: t.subscriptionId,
     location: t.location,
     resourceKey: t.id.toLowerCase(),
     now,
-    durationMs: emu.timing.lroDurationMs,
+    durationMs: ctx.timing.lroDurationMs,
   });
 }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Caller } from "./auth";
 import type { FaultRule } from "./faults";
 import { MAX_BODY_BYTES, MAX_DRAINED_BYTES } from "./limits";
@@ -10,17 +10,27 @@ export interface Reply {
   headers?: Record<string, string>;
 }
 
-/** An authenticated ARM request after routing. */
-export interface ArmRequest {
+/** A request after routing: the matched route's parameters and one clock reading for the whole answer. */
+export interface RoutedRequest {
   method: string;
   path: string;
   query: URLSearchParams;
   params: Record<string, string>;
+  headers: IncomingHttpHeaders;
   rawBody: Buffer;
-  caller: Caller;
   now: number;
-  /** A behavioural fault (failProvisioning / failBuild) that matched this request. */
+  /** A behavioural fault (failProvisioning / failBuild, storageForbidden for tokens) that matched this request. */
   fault?: FaultRule;
+}
+
+/** An authenticated ARM request. */
+export interface ArmRequest extends RoutedRequest {
+  caller: Caller;
+}
+
+/** An admin API request, its body parsed. */
+export interface AdminRequest extends RoutedRequest {
+  body: unknown;
 }
 
 /**

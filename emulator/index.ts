@@ -5,11 +5,11 @@ import * as path from "node:path";
 import type { AddressInfo } from "node:net";
 import { EmulatorAdmin } from "./admin-client";
 import { TokenAuthority } from "./auth";
-import { EmulatorCore, type Timing } from "./core";
-import { emptyState, parseState } from "./model";
+import { EmulatorContext, type Timing } from "./context";
 import { BuildLogWriter } from "./packer-log";
-import { JsonStore } from "./persistence";
-import { createServer, MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./server";
+import { StateRepository } from "./store/state-repository";
+import { MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./routes";
+import { createServer } from "./server";
 import { loadSignInMaterial } from "./sign-in";
 import { StagingStorage } from "./staging-storage";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, isLoopback } from "./limits";
@@ -18,7 +18,7 @@ import { loadOrCreateTls } from "./tls";
 export { EmulatorAdmin } from "./admin-client";
 export type { AdminState, IssuedToken, TokenRequest } from "./admin-client";
 export type { FaultRule, FaultKind } from "./faults";
-export type { RequestLogEntry, Timing } from "./core";
+export type { RequestLogEntry, Timing } from "./context";
 export { API_VERSION } from "./errors";
 export type { ConnectionLimits } from "./limits";
 
@@ -81,10 +81,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
   const log = options.quiet ? () => undefined : (m: string) => process.stderr.write(`[imagebuilder-emulator] ${m}\n`);
-  const [tls, auth, store, signIn] = await Promise.all([
+  const [tls, auth, repository, signIn] = await Promise.all([
     loadOrCreateTls(dataDir),
     TokenAuthority.load(dataDir, options.tokenLifetimeSeconds ?? 3600),
-    JsonStore.open(path.join(dataDir, "state.json"), emptyState, parseState),
+    StateRepository.open(path.join(dataDir, "state.json")),
     loadSignInMaterial(dataDir),
   ]);
   const timing: Timing = {
@@ -92,12 +92,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
   };
-  const core = new EmulatorCore(store, auth, signIn, timing, options.pageSize ?? 50, log);
-  core.storage = await StagingStorage.start(dataDir, tls);
-  core.buildLogs = new BuildLogWriter(core, core.storage);
+  const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log);
+  ctx.storage = await StagingStorage.start(dataDir, tls);
+  ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log);
   const adminToken = randomBytes(32).toString("hex");
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
-  const server = createServer(core, tls, adminToken, limits);
+  const server = createServer(ctx, tls, adminToken, limits);
   const host = options.host ?? "127.0.0.1";
   if (!isLoopback(host)) {
     process.stderr.write(
@@ -111,12 +111,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       resolve();
     });
   }).catch(async (e: unknown) => {
-    await stopStorage(core);
+    await stopStorage(ctx);
     throw e;
   });
   const { port } = server.address() as AddressInfo;
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  core.url = url;
+  ctx.url = url;
   const p = auth.principal;
   const env: Record<string, string> = {
     NODE_EXTRA_CA_CERTS: tls.certPath,
@@ -132,11 +132,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     AZURE_RESOURCE_MANAGER_ENDPOINT: url,
     AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: String(options.pollIntervalMs ?? 50),
   };
-  log(`listening on ${url}, blob service on ${core.storage.url} (data dir ${dataDir})`);
+  log(`listening on ${url}, blob service on ${ctx.storage.url} (data dir ${dataDir})`);
   let stopped: Promise<void> | undefined;
   return {
     url,
-    blobUrl: core.storage.url,
+    blobUrl: ctx.storage.url,
     caCertPath: tls.certPath,
     tenantId: p.tenantId,
     clientId: p.clientId,
@@ -157,8 +157,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        await stopStorage(core);
-        await store.drain();
+        await stopStorage(ctx);
+        await repository.drain();
         log("stopped");
       })();
       return stopped;
@@ -166,7 +166,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 }
 
-async function stopStorage(core: EmulatorCore): Promise<void> {
-  core.buildLogs.stop();
-  await core.storage.stop();
+async function stopStorage(ctx: EmulatorContext): Promise<void> {
+  ctx.buildLogs.stop();
+  await ctx.storage.stop();
 }

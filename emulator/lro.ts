@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { API_VERSION } from "./errors";
 import type { EmulatorState, ErrorInfo, OperationRecord } from "./model";
+import { operationResourceId } from "./resource-ids";
 
 /** Completed operations older than this are pruned when new ones start, so the state file stays small. */
 const OPERATION_RETENTION_MS = 15 * 60 * 1000;
@@ -42,7 +43,7 @@ function pruneOperations(state: EmulatorState, now: number): void {
 
 export function operationPath(op: OperationRecord): string {
   const [sub, location, id] = [op.subscriptionId, op.location, op.id].map(encodeURIComponent);
-  return `/subscriptions/${sub}/providers/Microsoft.VirtualMachineImages/locations/${location}/operations/${id}`;
+  return operationResourceId(sub, location, id);
 }
 
 /**

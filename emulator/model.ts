@@ -97,6 +97,27 @@ export function parseState(raw: unknown): EmulatorState {
   return { version: 1, templates: s.templates, triggers: s.triggers ?? {}, operations: s.operations };
 }
 
+/** What the service reports but ignores when a client echoes it back from a GET. */
+const READ_ONLY_PROPERTIES = ["provisioningState", "provisioningError", "lastRunStatus", "exactStagingResourceGroup"];
+
+/** Drops read-only fields a client may echo back from a GET; the service ignores them. */
+export function writableProperties(properties: JsonObject): JsonObject {
+  const out: JsonObject = { ...properties };
+  for (const k of READ_ONLY_PROPERTIES) delete out[k];
+  if (out.source && typeof out.source === "object") {
+    const source = { ...(out.source as JsonObject) };
+    delete source.exactVersion;
+    out.source = source;
+  }
+  return out;
+}
+
+export function writableIdentity(identity: JsonObject): JsonObject {
+  const uais = identity.userAssignedIdentities as JsonObject | undefined;
+  if (!uais) return { type: identity.type };
+  return { type: identity.type, userAssignedIdentities: Object.fromEntries(Object.keys(uais).map((k) => [k, {}])) };
+}
+
 /** ARM ids are case-insensitive; records are keyed by the lower-cased id. */
 export const keyOf = (id: string) => id.toLowerCase();
 
@@ -170,3 +191,8 @@ export function runStatusAt(run: RunRecord, now: number): RunStatus | undefined 
 
 export const isRunActive = (status: RunStatus | undefined) =>
   status?.runState === "Running" || status?.runState === "Canceling";
+
+/** The template's `lastRunStatus` at `now`; undefined before its first run starts. */
+export const runStatusOf = (t: TemplateRecord, now: number) => (t.run ? runStatusAt(t.run, now) : undefined);
+
+export const isBuilding = (t: TemplateRecord, now: number) => isRunActive(runStatusOf(t, now));

@@ -1,8 +1,9 @@
-import type { EmulatorCore } from "./core";
 import type { Json, JsonObject, RunRecord, TemplateRecord } from "./model";
 import { runEnd } from "./model";
 import type { StagingStorage } from "./staging-storage";
+import type { Repository } from "./store/repository";
 import { stableGuid } from "./views";
+import { resourceId } from "./resource-ids";
 
 /*
  * A build's `customization.log`, as the service's Packer writes it into the staging storage account while the build
@@ -28,7 +29,7 @@ const operationIdOf = (t: TemplateRecord, run: RunRecord) => run.operationId ?? 
 
 /** The service's PackerBuildFailed message: the log's location as an ARM path and the operation id to search for. */
 export function packerFailureMessage(t: TemplateRecord, run: RunRecord, account: string): string {
-  const location = `${t.exactStagingResourceGroup}/providers/Microsoft.Storage/storageAccounts/${account}/blobServices/default/containers/${LOG_CONTAINER}/${logBlobName(t, run)}`;
+  const location = `${resourceId(t.exactStagingResourceGroup, "Microsoft.Storage", "storageAccounts", account, "blobServices", "default", "containers", LOG_CONTAINER)}/${logBlobName(t, run)}`;
   return `During the image build a failure has occurred. Packer build logs are at location ${location}. Use this operationId ${operationIdOf(t, run)} to search packer logs. For more troubleshooting steps go to ${TROUBLESHOOTING}.`;
 }
 
@@ -144,12 +145,13 @@ export class BuildLogWriter {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly emu: EmulatorCore,
+    repository: Repository,
     private readonly storage: StagingStorage,
+    private readonly log: (message: string) => void,
   ) {
     this.timer = setInterval(() => {
       const now = Date.now();
-      for (const t of Object.values(emu.state.templates)) if (t.run) void this.sync(t, now);
+      for (const t of repository.templatesUnder("", now)) if (t.run) void this.sync(t, now);
     }, 250);
     this.timer.unref();
   }
@@ -165,7 +167,7 @@ export class BuildLogWriter {
     if (this.complete.has(key)) return Promise.resolve();
     const next = (this.queue.get(key) ?? Promise.resolve())
       .then(() => this.write(key, t, run, now))
-      .catch((e: unknown) => this.emu.log(`writing the build log of ${t.id} failed: ${(e as Error).message}`));
+      .catch((e: unknown) => this.log(`writing the build log of ${t.id} failed: ${(e as Error).message}`));
     this.queue.set(key, next);
     return next;
   }

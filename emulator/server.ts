@@ -1,20 +1,14 @@
 import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
-import type { EmulatorCore, RequestLogEntry } from "./core";
+import type { EmulatorContext, RequestLogEntry } from "./context";
 import { API_VERSION, ArmError, errors } from "./errors";
-import type { FaultRule } from "./faults";
-import { readBody, send, type ArmRequest, type Reply } from "./http";
-import { compile, match, type Route } from "./routing";
+import { readBody, send, type Reply, type RoutedRequest } from "./http";
+import type { Matched } from "./router";
 import { handleAdmin } from "./handlers/admin";
+import { templateKeyOf } from "./handlers/common";
+import { isBuilding } from "./model";
 import { checkRegistered, hasRights } from "./subscription-setup";
-import * as templates from "./handlers/image-templates";
-import { getOperationStatus } from "./handlers/operation-status";
-import { listOperations } from "./handlers/operations";
-import { getRunOutput, listRunOutputs } from "./handlers/run-outputs";
-import { listStorageAccounts, STORAGE_API_VERSION } from "./handlers/storage-accounts";
-import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
-import { managedIdentityToken, oidcTokenRequest, openIdConfiguration, signingKeys, token } from "./handlers/identity";
 import {
   ADMIN_TOKEN_HEADER,
   adminTokenMatches,
@@ -25,94 +19,21 @@ import {
   rawPathOf,
   RESOURCE_GROUP_NAME,
 } from "./limits";
-
-const NS = "/providers/Microsoft.VirtualMachineImages";
-const RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}";
-const TEMPLATE = `${RG}${NS}/imageTemplates/{imageTemplateName}`;
-const A = "Microsoft.VirtualMachineImages/imageTemplates";
-
-/** The ARM surface: exactly the spec's `paths`, plus the operation-status monitor LRO headers point to. */
-const ROUTES: Route[] = [
-  {
-    template: `${NS}/operations`,
-    methods: { GET: { handler: listOperations, action: "Microsoft.VirtualMachineImages/operations/read" } },
-  },
-  {
-    template: `/subscriptions/{subscriptionId}${NS}/imageTemplates`,
-    methods: { GET: { handler: templates.listTemplates, action: `${A}/read` } },
-  },
-  {
-    template: `/subscriptions/{subscriptionId}${NS}/locations/{location}/operations/{operationId}`,
-    methods: {
-      GET: { handler: getOperationStatus, action: "Microsoft.VirtualMachineImages/locations/operations/read" },
-    },
-  },
-  {
-    template: `${RG}${NS}/imageTemplates`,
-    methods: { GET: { handler: templates.listTemplates, action: `${A}/read` } },
-  },
-  {
-    template: TEMPLATE,
-    methods: {
-      GET: { handler: templates.getTemplate, action: `${A}/read` },
-      PUT: { handler: templates.putTemplate, action: `${A}/write` },
-      PATCH: { handler: templates.patchTemplate, action: `${A}/write` },
-      DELETE: { handler: templates.deleteTemplate, action: `${A}/delete` },
-    },
-  },
-  { template: `${TEMPLATE}/run`, methods: { POST: { handler: templates.runTemplate, action: `${A}/run/action` } } },
-  {
-    template: `${TEMPLATE}/cancel`,
-    methods: { POST: { handler: templates.cancelTemplate, action: `${A}/cancel/action` } },
-  },
-  { template: `${TEMPLATE}/runOutputs`, methods: { GET: { handler: listRunOutputs, action: `${A}/runOutputs/read` } } },
-  {
-    template: `${TEMPLATE}/runOutputs/{runOutputName}`,
-    methods: { GET: { handler: getRunOutput, action: `${A}/runOutputs/read` } },
-  },
-  { template: `${TEMPLATE}/triggers`, methods: { GET: { handler: listTriggers, action: `${A}/triggers/read` } } },
-  {
-    template: `${TEMPLATE}/triggers/{triggerName}`,
-    methods: {
-      GET: { handler: getTrigger, action: `${A}/triggers/read` },
-      PUT: { handler: putTrigger, action: `${A}/triggers/write` },
-      DELETE: { handler: deleteTrigger, action: `${A}/triggers/delete` },
-    },
-  },
-  {
-    template: `${RG}/providers/Microsoft.Storage/storageAccounts`,
-    methods: { GET: { handler: listStorageAccounts, action: "Microsoft.Storage/storageAccounts/read" } },
-    apiVersion: STORAGE_API_VERSION,
-  },
-];
-const COMPILED = ROUTES.map(compile);
-
-/** Where the GitHub-Actions-style OIDC token request and the App Service style managed identity endpoint live. */
-export const OIDC_REQUEST_PATH = "/oidc/token";
-export const MANAGED_IDENTITY_PATH = "/msi/token";
-
-const IDENTITY = {
-  discovery: /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/i,
-  token: /^\/([^/]+)\/oauth2\/v2\.0\/token$/i,
-  keys: /^\/([^/]+)\/discovery\/v2\.0\/keys$/i,
-  oidcRequest: new RegExp(`^${OIDC_REQUEST_PATH}$`),
-  managedIdentity: new RegExp(`^${MANAGED_IDENTITY_PATH}$`),
-};
-const isIdentityPath = (path: string) => Object.values(IDENTITY).some((r) => r.test(path));
+import { isAdminPath, router, type Route } from "./routes";
 
 /**
  * Before answering about a template (or its run's operation) whose build has ended, its build log gets every line
  * due: a client that sees the build ended finds the whole log. While the build runs the writer's timer appends, so
  * status reads do not wait for the blob service. Writing the log never fails the ARM request.
  */
-async function syncBuildLog(emu: EmulatorCore, params: Record<string, string>, now: number): Promise<void> {
+async function syncBuildLog(ctx: EmulatorContext, params: Record<string, string>, now: number): Promise<void> {
   const key = params.imageTemplateName
-    ? emu.templateKeyFromParams(params)
+    ? templateKeyOf(params)
     : params.operationId
-      ? emu.state.operations[params.operationId]?.resourceKey
+      ? ctx.repository.operation(params.operationId)?.resourceKey
       : undefined;
-  const t = key ? emu.state.templates[key] : undefined;
-  if (t && !emu.isBuilding(t, now)) await emu.buildLogs.sync(t, now);
+  const t = key ? ctx.repository.template(key, now) : undefined;
+  if (t && !isBuilding(t, now)) await ctx.buildLogs.sync(t, now);
 }
 
 function errorReply(e: unknown, log: (m: string) => void): Reply {
@@ -121,79 +42,55 @@ function errorReply(e: unknown, log: (m: string) => void): Reply {
   return { status: 500, body: errors.transient(500).body() };
 }
 
+/** The ARM front door's checks, in its order, then the route's handler. */
 async function armReply(
-  emu: EmulatorCore,
-  req: IncomingMessage,
-  path: string,
-  url: URL,
-  rawBody: Buffer,
-  fault: ArmRequest["fault"],
+  ctx: EmulatorContext,
+  found: Matched<Route> | undefined,
+  r: Omit<RoutedRequest, "params">,
 ): Promise<Reply> {
-  const method = req.method ?? "GET";
-  const found = match(COMPILED, path);
-  if (!found)
+  const path = r.path;
+  const onPath = found?.onPath[0].surface === "arm" ? found.onPath[0] : undefined;
+  if (!found || !onPath)
     throw path.toLowerCase().includes("/providers/microsoft.virtualmachineimages")
       ? errors.invalidResourceType(path)
       : errors.notFound(path);
-  const caller = await emu.auth.verify(req.headers.authorization);
+  const caller = await ctx.auth.verify(r.headers.authorization);
   if (found.malformed) throw limitErrors.malformedEncoding();
   const rg = found.params.resourceGroupName;
   if (rg !== undefined && !RESOURCE_GROUP_NAME.test(rg)) throw limitErrors.resourceGroupName(rg);
-  const apiVersion = url.searchParams.get("api-version");
+  const apiVersion = r.query.get("api-version");
   if (apiVersion === null) throw errors.missingApiVersion();
-  if (apiVersion !== (found.route.apiVersion ?? API_VERSION)) throw errors.invalidApiVersion(apiVersion);
-  const entry = found.route.methods[method];
-  if (!entry) throw errors.methodNotAllowed(method);
+  if (apiVersion !== (onPath.apiVersion ?? API_VERSION)) throw errors.invalidApiVersion(apiVersion);
+  const route = found.route;
+  if (route?.surface !== "arm") throw errors.methodNotAllowed(r.method);
   const sub = found.params.subscriptionId;
-  const granted = (s: string) => s.toLowerCase() === sub?.toLowerCase() && hasRights(emu, s);
+  const granted = (s: string) => s.toLowerCase() === sub?.toLowerCase() && hasRights(ctx, s);
   if (sub !== undefined && !caller.subscriptionIds.some(granted)) {
     throw errors.authorizationFailed(
       caller.clientId,
       caller.objectId,
-      entry.action,
+      route.action,
       path.replace(/\/(run|cancel)$/i, ""),
     );
   }
-  checkRegistered(emu, sub);
-  // One clock reading for the log and the answer: a run the answer shows ended has all its lines written.
-  const now = Date.now();
-  await syncBuildLog(emu, found.params, now);
-  return entry.handler(emu, {
-    method,
-    path,
-    query: url.searchParams,
-    params: found.params,
-    rawBody,
-    caller,
-    now,
-    fault,
-  });
+  checkRegistered(ctx, sub);
+  await syncBuildLog(ctx, found.params, r.now);
+  return route.handler(ctx, { ...r, params: found.params, caller });
 }
 
-async function identityReply(
-  emu: EmulatorCore,
-  req: IncomingMessage,
-  url: URL,
-  rawBody: Buffer,
-  fault: FaultRule | undefined,
-): Promise<Reply | undefined> {
-  const method = req.method ?? "GET";
-  const path = url.pathname;
-  if (method === "GET" && IDENTITY.oidcRequest.test(path)) return oidcTokenRequest(emu, req.headers.authorization);
-  if (method === "GET" && IDENTITY.managedIdentity.test(path)) {
-    return managedIdentityToken(emu, req.headers["x-identity-header"], url.searchParams);
-  }
-  let m = IDENTITY.discovery.exec(path);
-  if (m && method === "GET") return openIdConfiguration(emu, m[1]);
-  m = IDENTITY.keys.exec(path);
-  if (m && method === "GET") return signingKeys(emu, m[1]);
-  m = IDENTITY.token.exec(path);
-  if (m && method === "POST") return token(emu, m[1], rawBody, fault);
-  return undefined;
+async function adminReply(
+  ctx: EmulatorContext,
+  found: Matched<Route> | undefined,
+  r: Omit<RoutedRequest, "params">,
+  adminToken: string,
+): Promise<Reply> {
+  if (!adminTokenMatches(r.headers[ADMIN_TOKEN_HEADER], adminToken)) throw limitErrors.adminToken();
+  const route = found?.route?.surface === "admin" ? found.route : undefined;
+  return handleAdmin(ctx, route, { ...r, params: found?.params ?? {} });
 }
 
 export async function handleRequest(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   req: IncomingMessage,
   res: ServerResponse,
   adminToken: string,
@@ -209,21 +106,23 @@ export async function handleRequest(
     res.destroy();
     return;
   }
-  const rawBody = body.body;
   // Before routing: URL parsing resolved `..`, so the raw path is what tells `/x/../../_emulator` apart.
   if (hasDotSegment(rawPathOf(req.url))) {
-    send(res, errorReply(limitErrors.dotSegment(), emu.log));
+    send(res, errorReply(limitErrors.dotSegment(), ctx.log));
     return;
   }
-  if (path.startsWith("/_emulator/")) {
-    const reply = adminTokenMatches(req.headers[ADMIN_TOKEN_HEADER], adminToken)
-      ? await handleAdmin(emu, method, path, rawBody).catch((e: unknown) => errorReply(e, emu.log))
-      : errorReply(limitErrors.adminToken(), emu.log);
-    send(res, reply);
+  const found = router.match(method, path);
+  const request = { method, path, query: url.searchParams, headers: req.headers, rawBody: body.body };
+  // One clock reading for the log and the answer (taken after a slow fault's delay): a run the answer shows ended
+  // has all its lines written.
+  const at = () => ({ ...request, now: ctx.clock() });
+  if (isAdminPath(path)) {
+    send(res, await adminReply(ctx, found, at(), adminToken).catch((e: unknown) => errorReply(e, ctx.log)));
     return;
   }
+  const surface = found?.onPath[0].surface === "identity" ? "identity" : "arm";
   const entry: RequestLogEntry = {
-    kind: isIdentityPath(path) ? "identity" : "arm",
+    kind: surface,
     method,
     path,
     query: url.search,
@@ -231,14 +130,14 @@ export async function handleRequest(
     time: new Date(started).toISOString(),
     durationMs: 0,
   };
-  emu.recordRequest(entry);
+  ctx.recordRequest(entry);
   if (body.tooLarge) {
     entry.status = 413;
     entry.durationMs = Date.now() - started;
-    send(res, errorReply(limitErrors.tooLarge(), emu.log));
+    send(res, errorReply(limitErrors.tooLarge(), ctx.log));
     return;
   }
-  const fault = emu.faults.take(method, path);
+  const fault = ctx.faults.take(method, path);
   if (fault?.kind === "drop") {
     entry.durationMs = Date.now() - started;
     res.socket?.destroy();
@@ -246,22 +145,19 @@ export async function handleRequest(
   }
   if (fault?.kind === "slow") await delay(fault.delayMs ?? 1000);
   let reply: Reply;
-  if (fault?.kind === "throttle") reply = errorReply(errors.throttled(fault.retryAfterSeconds ?? 1), emu.log);
-  else if (fault?.kind === "error") reply = errorReply(errors.transient(fault.status ?? 500), emu.log);
+  if (fault?.kind === "throttle") reply = errorReply(errors.throttled(fault.retryAfterSeconds ?? 1), ctx.log);
+  else if (fault?.kind === "error") reply = errorReply(errors.transient(fault.status ?? 500), ctx.log);
   else {
     try {
       reply =
-        (entry.kind === "identity" ? await identityReply(emu, req, url, rawBody, fault) : undefined) ??
-        (await armReply(
-          emu,
-          req,
-          path,
-          url,
-          rawBody,
-          fault?.kind === "failBuild" || fault?.kind === "failProvisioning" ? fault : undefined,
-        ));
+        found?.route?.surface === "identity"
+          ? await found.route.handler(ctx, { ...at(), params: found.params, fault })
+          : await armReply(ctx, found, {
+              ...at(),
+              fault: fault?.kind === "failBuild" || fault?.kind === "failProvisioning" ? fault : undefined,
+            });
     } catch (e) {
-      reply = errorReply(e, emu.log);
+      reply = errorReply(e, ctx.log);
     }
   }
   reply.headers = { "x-ms-request-id": crypto.randomUUID(), ...reply.headers };
@@ -271,7 +167,7 @@ export async function handleRequest(
 }
 
 export function createServer(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   tls: { cert: string; key: string },
   adminToken: string,
   limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS,
@@ -288,8 +184,8 @@ export function createServer(
       handshakeTimeout: limits.headersTimeoutMs,
     },
     (req, res) => {
-      handleRequest(emu, req, res, adminToken).catch((e: unknown) => {
-        emu.log(`request failed: ${String(e)}`);
+      handleRequest(ctx, req, res, adminToken).catch((e: unknown) => {
+        ctx.log(`request failed: ${String(e)}`);
         res.destroy();
       });
     },

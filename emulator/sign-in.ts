@@ -1,8 +1,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { createPublicKey, randomUUID, type KeyObject } from "node:crypto";
-import { generate } from "selfsigned";
-import { validForAnotherDay } from "./tls";
+import { selfSigned, validForAnotherDay } from "./tls";
 
 /**
  * What the sign-in flows other than the client secret need, kept in the data dir like the secret: the service
@@ -29,13 +28,7 @@ async function loadClientCertificate(file: string): Promise<string> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  const notBeforeDate = new Date(Date.now() - 60_000);
-  const pems = await generate([{ name: "commonName", value: "imagebuilder-emulator-client" }], {
-    keySize: 2048,
-    algorithm: "sha256",
-    notBeforeDate,
-    notAfterDate: new Date(notBeforeDate.getTime() + 365 * 24 * 3600 * 1000),
-  });
+  const pems = await selfSigned("imagebuilder-emulator-client", 365);
   const pem = `${pems.private}${pems.cert}`;
   await fs.writeFile(`${file}.tmp`, pem, { mode: 0o600 });
   await fs.rename(`${file}.tmp`, file);

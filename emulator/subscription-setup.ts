@@ -4,15 +4,20 @@
  * principal without a role on it (403 AuthorizationFailed). Everything is registered and granted until the admin
  * API says otherwise.
  */
-import type { EmulatorCore } from "./core";
+import type { EmulatorContext } from "./context";
 import { ArmError, PROVIDER } from "./errors";
 
-const unregistered = new WeakMap<EmulatorCore, Set<string>>();
-const withoutRights = new WeakMap<EmulatorCore, Set<string>>();
+const unregistered = new WeakMap<EmulatorContext, Set<string>>();
+const withoutRights = new WeakMap<EmulatorContext, Set<string>>();
 
-function setMember(map: WeakMap<EmulatorCore, Set<string>>, emu: EmulatorCore, key: string, member: boolean): void {
-  const set = map.get(emu) ?? new Set<string>();
-  map.set(emu, set);
+function setMember(
+  map: WeakMap<EmulatorContext, Set<string>>,
+  ctx: EmulatorContext,
+  key: string,
+  member: boolean,
+): void {
+  const set = map.get(ctx) ?? new Set<string>();
+  map.set(ctx, set);
   if (member) set.add(key);
   else set.delete(key);
 }
@@ -20,30 +25,30 @@ function setMember(map: WeakMap<EmulatorCore, Set<string>>, emu: EmulatorCore, k
 const keyOf = (subscriptionId: string, namespace: string) => `${subscriptionId}/${namespace}`.toLowerCase();
 
 /** Admin: `{ subscriptionId, namespace?, registered }` (namespace defaults to Microsoft.VirtualMachineImages). */
-export function setRegistration(emu: EmulatorCore, body: unknown): void {
+export function setRegistration(ctx: EmulatorContext, body: unknown): void {
   const b = (body ?? {}) as { subscriptionId?: unknown; namespace?: unknown; registered?: unknown };
   if (typeof b.subscriptionId !== "string" || typeof b.registered !== "boolean") {
     throw new Error("registration needs { subscriptionId: string, namespace?: string, registered: boolean }");
   }
   const namespace = typeof b.namespace === "string" ? b.namespace : PROVIDER;
-  setMember(unregistered, emu, keyOf(b.subscriptionId, namespace), !b.registered);
+  setMember(unregistered, ctx, keyOf(b.subscriptionId, namespace), !b.registered);
 }
 
 /** Admin: `{ subscriptionId, granted }`: whether the emulator's principal holds a role on the subscription. */
-export function setRights(emu: EmulatorCore, body: unknown): void {
+export function setRights(ctx: EmulatorContext, body: unknown): void {
   const b = (body ?? {}) as { subscriptionId?: unknown; granted?: unknown };
   if (typeof b.subscriptionId !== "string" || typeof b.granted !== "boolean") {
     throw new Error("rights need { subscriptionId: string, granted: boolean }");
   }
-  setMember(withoutRights, emu, b.subscriptionId.toLowerCase(), !b.granted);
+  setMember(withoutRights, ctx, b.subscriptionId.toLowerCase(), !b.granted);
 }
 
-export const hasRights = (emu: EmulatorCore, subscriptionId: string): boolean =>
-  !withoutRights.get(emu)?.has(subscriptionId.toLowerCase());
+export const hasRights = (ctx: EmulatorContext, subscriptionId: string): boolean =>
+  !withoutRights.get(ctx)?.has(subscriptionId.toLowerCase());
 
 /** Throws ARM's 409 when the subscription is not registered for Image Builder. */
-export function checkRegistered(emu: EmulatorCore, subscriptionId: string | undefined, location = "westus"): void {
-  if (subscriptionId === undefined || !unregistered.get(emu)?.has(keyOf(subscriptionId, PROVIDER))) return;
+export function checkRegistered(ctx: EmulatorContext, subscriptionId: string | undefined, location = "westus"): void {
+  if (subscriptionId === undefined || !unregistered.get(ctx)?.has(keyOf(subscriptionId, PROVIDER))) return;
   throw new ArmError(
     409,
     "MissingSubscriptionRegistration",

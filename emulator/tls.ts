@@ -13,6 +13,20 @@ export interface TlsMaterial {
 export const validForAnotherDay = (pem: string): boolean =>
   new Date(new X509Certificate(pem).validTo).getTime() > Date.now() + 24 * 3600 * 1000;
 
+type CertificateExtensions = NonNullable<Parameters<typeof generate>[1]>["extensions"];
+
+/** A self-signed RSA-2048/SHA-256 certificate and its key, valid from a minute ago (clock skew) for `days`. */
+export function selfSigned(commonName: string, days: number, extensions?: CertificateExtensions) {
+  const notBeforeDate = new Date(Date.now() - 60_000);
+  return generate([{ name: "commonName", value: commonName }], {
+    keySize: 2048,
+    algorithm: "sha256",
+    notBeforeDate,
+    notAfterDate: new Date(notBeforeDate.getTime() + days * 24 * 3600 * 1000),
+    ...(extensions ? { extensions } : {}),
+  });
+}
+
 /**
  * Loads the HTTPS certificate from the data dir, generating it on first start. Reusing it across restarts keeps a
  * client's NODE_EXTRA_CA_CERTS valid. The certificate is a self-signed leaf, NOT a CA (basicConstraints CA:false, no
@@ -30,26 +44,19 @@ export async function loadOrCreateTls(dataDir: string): Promise<TlsMaterial> {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  const notBeforeDate = new Date(Date.now() - 60_000);
-  const pems = await generate([{ name: "commonName", value: "127.0.0.1" }], {
-    keySize: 2048,
-    algorithm: "sha256",
-    notBeforeDate,
-    notAfterDate: new Date(notBeforeDate.getTime() + 825 * 24 * 3600 * 1000),
-    extensions: [
-      { name: "basicConstraints", cA: false, critical: true },
-      { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: "extKeyUsage", serverAuth: true },
-      {
-        name: "subjectAltName",
-        altNames: [
-          { type: 7, ip: "127.0.0.1" },
-          { type: 7, ip: "::1" },
-          { type: 2, value: "localhost" },
-        ],
-      },
-    ],
-  });
+  const pems = await selfSigned("127.0.0.1", 825, [
+    { name: "basicConstraints", cA: false, critical: true },
+    { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: "extKeyUsage", serverAuth: true },
+    {
+      name: "subjectAltName",
+      altNames: [
+        { type: 7, ip: "127.0.0.1" },
+        { type: 7, ip: "::1" },
+        { type: 2, value: "localhost" },
+      ],
+    },
+  ]);
   // Key first, cert last: a crash in between leaves no cert, so the next start regenerates both.
   await fs.writeFile(keyPath, pems.private, { mode: 0o600 });
   await fs.writeFile(certPath, pems.cert);

@@ -1,17 +1,23 @@
-export { ImageTemplate, type ImageTemplateArgs, type DeepInput } from "./resource";
-export { ImageTemplateTrigger, type ImageTemplateTriggerArgs } from "./trigger-resource";
-export { argsFromArmTemplate, ArmTemplateError, type ArmTemplateArgs, type ArmTemplateProblem } from "./arm-template";
-import imageTemplateProvider = require("./provider");
-import imageTemplateTriggerProvider = require("./trigger-provider");
+export { ImageTemplate, type ImageTemplateArgs, type DeepInput } from "./image-template/resource";
+export { ImageTemplateTrigger, type ImageTemplateTriggerArgs } from "./trigger/resource";
+export {
+  argsFromArmTemplate,
+  ArmTemplateError,
+  type ArmTemplateArgs,
+  type ArmTemplateProblem,
+} from "./image-template/arm-template";
+export { resourceGroupId } from "./resource-group";
+import imageTemplateProvider = require("./image-template/provider");
+import imageTemplateTriggerProvider = require("./trigger/provider");
 export { imageTemplateProvider, imageTemplateTriggerProvider };
-export type { BuildSettings } from "./codecs/build";
-export type { TriggerInputs } from "./codecs/trigger";
-export type { RunOutputs, RunOutputSummary } from "./build";
-export type { BuildOutputs } from "./operations";
-export type { ImageTemplateInputs } from "./codecs/args";
-export type { Source } from "./codecs/source";
-export type { Customizer, InVMValidator } from "./codecs/customizers";
-export type { Distributor } from "./codecs/distributors";
-export type { Validate } from "./codecs/validate";
-export type { Optimize, ErrorHandling, AutoRun } from "./codecs/optimize";
-export type { ComputedOutputs } from "./mapping";
+export type { BuildSettings } from "./image-template/codecs/build";
+export type { TriggerInputs } from "./trigger/codecs";
+export type { RunOutputs, RunOutputSummary } from "./image-template/build";
+export type { BuildOutputs } from "./image-template/operations";
+export type { ImageTemplateInputs } from "./image-template/codecs/args";
+export type { Source } from "./image-template/codecs/source";
+export type { Customizer, InVMValidator } from "./image-template/codecs/customizers";
+export type { Distributor } from "./image-template/codecs/distributors";
+export type { Validate } from "./image-template/codecs/validate";
+export type { Optimize, ErrorHandling, AutoRun } from "./image-template/codecs/optimize";
+export type { ComputedOutputs } from "./image-template/mapping";

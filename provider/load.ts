@@ -1,4 +1,5 @@
 import type * as fs from "node:fs";
+import type * as pulumi from "@pulumi/pulumi";
 import type * as path from "node:path";
 
 export const PACKAGE = "pulumi-azure-imagebuilder";
@@ -27,8 +28,8 @@ export function packageRoot(): string {
 /**
  * Loads a provider implementation module: from the installed package; else this repository's build, found by walking
  * up from the project directory (the engine's provider host evaluates the serialized provider with no file of its own,
- * so neither self-reference through package.json nor relative paths work there); else next to this file (in-process
- * use of an unbuilt checkout). Only `require` is used (never captured by Pulumi's closure serializer).
+ * so neither self-reference through package.json nor relative paths work there); else `local`, relative to this file
+ * (in-process use of an unbuilt checkout). Only `require` is used (never captured by Pulumi's closure serializer).
  */
 export function loadImplementation<T>(entry: string, local: string): T {
   const paths: typeof path = require("node:path");
@@ -51,4 +52,42 @@ export function loadImplementation<T>(entry: string, local: string): T {
   throw new Error(
     `Cannot load the image builder provider from ${process.cwd()}: add ${PACKAGE} to this Pulumi project's dependencies (npm install ${PACKAGE}).`,
   );
+}
+
+type Method<K extends keyof pulumi.dynamic.ResourceProvider> = NonNullable<pulumi.dynamic.ResourceProvider[K]>;
+
+/** What an implementation module exports: the provider's methods, `delete` as `$delete` (a reserved word there). */
+export interface Implementation {
+  configure: Method<"configure">;
+  check: Method<"check">;
+  diff: Method<"diff">;
+  create: Method<"create">;
+  read: Method<"read">;
+  update?: Method<"update">;
+  $delete: Method<"delete">;
+}
+
+/**
+ * The serialized provider of a resource: each method loads the implementation module (loadImplementation: `entry`
+ * from the package, else `local`) and calls it, so state holds a few hundred bytes and no credentials, and refresh or
+ * destroy of old state run the installed code. `withUpdate` for a resource that updates in place (the engine plans a
+ * replacement for every change of one without `update`).
+ */
+export function loadingProvider<T extends Implementation>(
+  entry: string,
+  local: string,
+  withUpdate: boolean,
+): pulumi.dynamic.ResourceProvider {
+  const load = () => loadImplementation<T>(entry, local);
+  const provider: pulumi.dynamic.ResourceProvider = {
+    // The engine sends the whole stack config (secrets decrypted) before the first call; kept in memory only.
+    configure: async (req) => load().configure(req),
+    check: (olds, news) => load().check(olds, news),
+    diff: (id, olds, news) => load().diff(id, olds, news),
+    create: (inputs) => load().create(inputs),
+    read: (id, props) => load().read(id, props),
+    delete: (id, props) => load().$delete(id, props),
+  };
+  if (withUpdate) provider.update = (id, olds, news) => load().update!(id, olds, news);
+  return provider;
 }

@@ -1,21 +1,3 @@
-import type * as pulumi from "@pulumi/pulumi";
-import { loadImplementation } from "./load";
-import type * as Operations from "./trigger-operations";
-
-/*
- * The serialized ImageTemplateTrigger provider: like provider.ts, a few hundred bytes in state that load the
- * installed implementation (trigger-operations.ts) in each method. No update: every argument is create-only.
- */
-const load = () => loadImplementation<typeof Operations>("dist/provider/trigger-operations.js", "./trigger-operations");
-
-const imageTemplateTriggerProvider: pulumi.dynamic.ResourceProvider = {
-  // The engine sends the whole stack config (secrets decrypted) before the first call; kept in memory only.
-  configure: async (req) => load().configure(req),
-  check: (olds, news) => load().check(olds, news),
-  diff: (id, olds, news) => load().diff(id, olds, news),
-  create: (inputs) => load().create(inputs),
-  read: (id, props) => load().read(id, props),
-  delete: (id, props) => load().$delete(id, props),
-};
-
+// Kept because state written by earlier versions requires this path for the trigger's serialized provider.
+import imageTemplateTriggerProvider = require("./trigger/provider");
 export = imageTemplateTriggerProvider;

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
-import { ImageTemplateArgsCodec } from "../provider/codecs/args";
+import { ImageTemplateArgsCodec } from "../provider/image-template/codecs/args";
 import {
   ARG_ENTRIES,
   ARGUMENTS,
@@ -120,7 +120,7 @@ export function argsInterface(): string {
   return ["export interface ImageTemplateArgs extends ReadOnlyMembers {", ...members, "}"].join("\n");
 }
 
-/** provider/resource.ts: ImageTemplate's output properties, each with its TSDoc. */
+/** provider/image-template/resource.ts: ImageTemplate's output properties, each with its TSDoc. */
 export function outputDeclarations(): string {
   const lines = ["  // Arguments, echoed as the provider normalised them (name and subscription resolved)."];
   for (const [k, a] of ARG_ENTRIES) {
@@ -150,7 +150,7 @@ export const REGIONS: readonly Region[] = [
   { file: "README.md", name: "change table", marker: html, render: changeTable },
   { file: "README.md", name: "cmdlet tables", marker: html, render: readmeTables },
   { file: "provider/image-template/args.ts", name: "ImageTemplateArgs", marker: line(""), render: argsInterface },
-  { file: "provider/resource.ts", name: "outputs", marker: line("  "), render: outputDeclarations },
+  { file: "provider/image-template/resource.ts", name: "outputs", marker: line("  "), render: outputDeclarations },
 ];
 
 /** The text between a region's markers replaced by what the table says now. */

@@ -39,20 +39,23 @@ async function main(): Promise<void> {
     {
       location: "westeurope",
       identity: { type: "UserAssigned", userAssignedIdentities: { [identityId]: {} } },
+      // A Windows build (the tests and benchmarks use an Ubuntu one): the newest Server 2025 image, one PowerShell step.
       source: {
         type: "PlatformImage",
-        publisher: "Canonical",
-        offer: "ubuntu-24_04-lts",
-        sku: "server",
+        publisher: "MicrosoftWindowsServer",
+        offer: "WindowsServer",
+        sku: "2025-datacenter-azure-edition",
         version: "latest",
       },
-      customize: [{ type: "Shell", name: "hello", inline: ["echo hello"] }],
+      customize: [{ type: "PowerShell", name: "features", inline: ["Install-WindowsFeature Web-Server"] }],
+      vmProfile: { vmSize: "Standard_D2s_v3" },
       distribute: [
         {
           type: "ManagedImage",
           runOutputName: "managed",
           imageId: `/subscriptions/${env("AZURE_SUBSCRIPTION_ID")}/resourceGroups/${rg}/providers/Microsoft.Compute/images/walkthrough`,
           location: "westeurope",
+          artifactTags: { source: "sdk-walkthrough" },
         },
       ],
     },

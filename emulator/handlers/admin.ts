@@ -1,15 +1,17 @@
-import type { EmulatorCore } from "../core";
+import type { EmulatorContext } from "../context";
 import { validateFaultRule } from "../faults";
 import { setRegistration, setRights } from "../subscription-setup";
-import type { Reply } from "../http";
+import type { AdminRequest, Reply, RoutedRequest } from "../http";
+import type { AdminRoute } from "../routes";
 import { operationStatus } from "../lro";
-import { keyOf, type JsonObject, type ProvisioningState, type TemplateRecord } from "../model";
+import { keyOf, runStatusOf, writableIdentity, writableProperties } from "../model";
+import type { JsonObject, ProvisioningState, TemplateRecord } from "../model";
+import { stagingResourceGroupId } from "../resource-ids";
 import { renderTemplate, renderTrigger, stableGuid } from "../views";
-import { writableIdentity, writableProperties } from "./image-templates";
 
 /**
- * The admin API under /_emulator/ (no ARM token, never logged, never faulted): test setup and teardown,
- * fault injection, the request log and out-of-band changes. Documented in emulator/README.md.
+ * The admin API under /_emulator/ (routes in routes.ts; no ARM token, never logged, never faulted): test setup and
+ * teardown, fault injection, the request log and out-of-band changes. Documented in emulator/README.md.
  */
 const RESOURCE_ID =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.VirtualMachineImages\/imageTemplates\/([^/]+)(?:\/triggers\/([^/]+))?$/i;
@@ -17,65 +19,63 @@ const RESOURCE_ID =
 const ok = (body?: unknown): Reply => ({ status: body === undefined ? 204 : 200, body });
 const bad = (message: string, status = 400): Reply => ({ status, body: { error: { code: "BadRequest", message } } });
 
-export async function handleAdmin(emu: EmulatorCore, method: string, path: string, rawBody: Buffer): Promise<Reply> {
-  const route = `${method} ${path.replace(/^\/_emulator/, "").replace(/\/resources\/.*$/, "/resources")}`;
+/** Parses the body and runs the matched admin route; an unknown route is a 404 in the admin API's error shape. */
+export async function handleAdmin(
+  ctx: EmulatorContext,
+  route: AdminRoute | undefined,
+  r: RoutedRequest,
+): Promise<Reply> {
   let body: unknown;
   try {
-    body = rawBody.length > 0 ? JSON.parse(rawBody.toString("utf8")) : undefined;
+    body = r.rawBody.length > 0 ? JSON.parse(r.rawBody.toString("utf8")) : undefined;
   } catch {
     return bad("request body is not valid JSON");
   }
-  switch (route) {
-    case "POST /reset":
-      emu.state.templates = {};
-      emu.state.triggers = {};
-      emu.state.operations = {};
-      emu.faults.clear();
-      emu.requestLog.length = 0;
-      await emu.store.commit();
-      return ok();
-    case "GET /state":
-      return ok(snapshot(emu));
-    case "GET /requests":
-      return ok(emu.requestLog);
-    case "DELETE /requests":
-      emu.requestLog.length = 0;
-      return ok();
-    case "GET /faults":
-      return ok(emu.faults.list());
-    case "POST /faults":
-      try {
-        emu.faults.add(validateFaultRule(body));
-      } catch (e) {
-        return bad((e as Error).message);
-      }
-      return ok();
-    case "PUT /registrations":
-    case "PUT /rights":
-      try {
-        (route.endsWith("registrations") ? setRegistration : setRights)(emu, body);
-      } catch (e) {
-        return bad((e as Error).message);
-      }
-      return ok();
-    case "DELETE /faults":
-      emu.faults.clear();
-      return ok();
-    case "GET /timing":
-      return ok(emu.timing);
-    case "PATCH /timing":
-      emu.timing = { ...emu.timing, ...pickNumbers(body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"]) };
-      return ok(emu.timing);
-    case "POST /token":
-      return ok(await emu.auth.issue((body ?? {}) as Parameters<typeof emu.auth.issue>[0]));
-    case "PUT /resources":
-      return putRaw(emu, decodeURIComponent(path.slice("/_emulator/resources".length)), (body ?? {}) as JsonObject);
-    case "DELETE /resources":
-      return deleteRaw(emu, decodeURIComponent(path.slice("/_emulator/resources".length)));
-    default:
-      return bad(`unknown admin route ${method} ${path}`, 404);
-  }
+  if (!route) return bad(`unknown admin route ${r.method} ${r.path}`, 404);
+  return route.handler(ctx, { ...r, body });
 }
+
+/** Admin calls that refuse their body with a plain Error answer 400 with its message. */
+function applying(apply: () => void): Reply {
+  try {
+    apply();
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+  return ok();
+}
+
+export async function reset(ctx: EmulatorContext): Promise<Reply> {
+  ctx.repository.clear();
+  ctx.faults.clear();
+  ctx.requestLog.length = 0;
+  await ctx.repository.commit();
+  return ok();
+}
+
+export const state = (ctx: EmulatorContext, r: AdminRequest): Reply => ok(snapshot(ctx, r.now));
+export const requests = (ctx: EmulatorContext): Reply => ok(ctx.requestLog);
+export function clearRequests(ctx: EmulatorContext): Reply {
+  ctx.requestLog.length = 0;
+  return ok();
+}
+export const faults = (ctx: EmulatorContext): Reply => ok(ctx.faults.list());
+export const addFault = (ctx: EmulatorContext, r: AdminRequest): Reply =>
+  applying(() => ctx.faults.add(validateFaultRule(r.body)));
+export function clearFaults(ctx: EmulatorContext): Reply {
+  ctx.faults.clear();
+  return ok();
+}
+export const registration = (ctx: EmulatorContext, r: AdminRequest): Reply =>
+  applying(() => setRegistration(ctx, r.body));
+export const rights = (ctx: EmulatorContext, r: AdminRequest): Reply => applying(() => setRights(ctx, r.body));
+export const timing = (ctx: EmulatorContext): Reply => ok(ctx.timing);
+export function setTiming(ctx: EmulatorContext, r: AdminRequest): Reply {
+  ctx.timing = { ...ctx.timing, ...pickNumbers(r.body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"]) };
+  return ok(ctx.timing);
+}
+export const issueToken = async (ctx: EmulatorContext, r: AdminRequest): Promise<Reply> =>
+  ok(await ctx.auth.issue((r.body ?? {}) as Parameters<typeof ctx.auth.issue>[0]));
 
 function pickNumbers(body: unknown, keys: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -86,33 +86,29 @@ function pickNumbers(body: unknown, keys: string[]): Record<string, number> {
   return out;
 }
 
-function snapshot(emu: EmulatorCore) {
-  const now = Date.now();
-  const templates = Object.keys(emu.state.templates)
-    .map((k) => emu.template(k, now))
-    .filter((t): t is TemplateRecord => t !== undefined);
+function snapshot(ctx: EmulatorContext, now: number) {
+  const { repository } = ctx;
   return {
-    templates: templates.map((t) => renderTemplate(t, emu.runStatus(t, now))),
-    triggers: Object.keys(emu.state.triggers)
-      .map((k) => emu.trigger(k, now))
-      .filter((tr) => tr !== undefined)
-      .map(renderTrigger),
-    operations: Object.values(emu.state.operations).map((op) => operationStatus(op, now)),
+    templates: repository.templatesUnder("", now).map((t) => renderTemplate(t, runStatusOf(t, now))),
+    triggers: repository.triggers(now).map(renderTrigger),
+    operations: repository.operations().map((op) => operationStatus(op, now)),
   };
 }
 
 /** Writes a template (GET shape) or trigger as given, bypassing every ARM rule, e.g. to simulate drift. */
-async function putRaw(emu: EmulatorCore, resourceId: string, body: JsonObject): Promise<Reply> {
+export async function putResource(ctx: EmulatorContext, r: AdminRequest): Promise<Reply> {
+  const resourceId = `/${r.params.resourceId}`;
+  const body = (r.body ?? {}) as JsonObject;
   const m = RESOURCE_ID.exec(resourceId);
   if (!m) return bad(`not an image template or trigger id: ${resourceId}`);
   const [, subscriptionId, resourceGroup, name, triggerName] = m;
-  const now = Date.now();
+  const now = r.now;
   const templateKey = keyOf(resourceId.replace(/\/triggers\/[^/]+$/i, ""));
-  const existing = emu.template(templateKey, now);
+  const existing = ctx.repository.template(templateKey, now);
   const props = (body.properties ?? {}) as JsonObject;
   if (triggerName) {
     if (!existing) return bad(`template ${templateKey} does not exist`, 404);
-    emu.state.triggers[keyOf(resourceId)] = {
+    ctx.repository.putTrigger(keyOf(resourceId), {
       id: resourceId,
       name: triggerName,
       templateKey,
@@ -120,7 +116,7 @@ async function putRaw(emu: EmulatorCore, resourceId: string, body: JsonObject): 
       systemData: existing.systemData,
       createdAt: new Date(now).toISOString(),
       provisioning: { state: (props.provisioningState as ProvisioningState | undefined) ?? "Succeeded" },
-    };
+    });
   } else {
     const state = (props.provisioningState as ProvisioningState | undefined) ?? "Succeeded";
     const at = new Date(now).toISOString();
@@ -138,7 +134,7 @@ async function putRaw(emu: EmulatorCore, resourceId: string, body: JsonObject): 
       exactStagingResourceGroup:
         (props.exactStagingResourceGroup as string | undefined) ??
         existing?.exactStagingResourceGroup ??
-        `/subscriptions/${subscriptionId}/resourceGroups/IT_${resourceGroup}_${name}_${stableGuid(resourceId)}`,
+        stagingResourceGroupId(subscriptionId, resourceGroup, name, stableGuid(resourceId)),
       runCount: existing?.runCount ?? 0,
     };
     if (state === "Failed" && props.provisioningError) {
@@ -146,17 +142,17 @@ async function putRaw(emu: EmulatorCore, resourceId: string, body: JsonObject): 
     }
     if (existing?.run) t.run = existing.run;
     if (body.tags) t.tags = body.tags as JsonObject;
-    emu.state.templates[templateKey] = t;
+    ctx.repository.putTemplate(templateKey, t);
   }
-  await emu.store.commit();
+  await ctx.repository.commit();
   return ok();
 }
 
-async function deleteRaw(emu: EmulatorCore, resourceId: string): Promise<Reply> {
+export async function deleteResource(ctx: EmulatorContext, r: AdminRequest): Promise<Reply> {
+  const resourceId = `/${r.params.resourceId}`;
   const key = keyOf(resourceId);
-  if (emu.state.templates[key]) emu.removeTemplate(key);
-  else if (emu.state.triggers[key]) delete emu.state.triggers[key];
-  else return bad(`no such resource: ${resourceId}`, 404);
-  await emu.store.commit();
+  if (!ctx.repository.deleteTemplate(key) && !ctx.repository.deleteTrigger(key))
+    return bad(`no such resource: ${resourceId}`, 404);
+  await ctx.repository.commit();
   return ok();
 }

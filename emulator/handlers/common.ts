@@ -1,7 +1,8 @@
-import type { EmulatorCore } from "../core";
+import type { EmulatorContext } from "../context";
 import { errors } from "../errors";
 import type { ArmRequest, Reply } from "../http";
-import type { JsonObject, TemplateRecord } from "../model";
+import { keyOf, type JsonObject, type TemplateRecord } from "../model";
+import { imageTemplateId } from "../resource-ids";
 
 /** Name rule for templates, triggers and runOutputName (service behaviour §2d). */
 export const NAME_PATTERN = /^[A-Za-z0-9-_.]{1,64}$/;
@@ -21,8 +22,12 @@ export function parseJson(r: ArmRequest): unknown {
   }
 }
 
-export function requireTemplate(emu: EmulatorCore, r: ArmRequest): TemplateRecord {
-  const t = emu.template(emu.templateKeyFromParams(r.params), r.now);
+/** The repository key of the template a route's parameters name. */
+export const templateKeyOf = (p: Record<string, string>) =>
+  keyOf(imageTemplateId(p.subscriptionId, p.resourceGroupName, p.imageTemplateName));
+
+export function requireTemplate(ctx: EmulatorContext, r: ArmRequest): TemplateRecord {
+  const t = ctx.repository.template(templateKeyOf(r.params), r.now);
   if (!t) throw errors.resourceNotFound("imageTemplates", r.params.imageTemplateName, r.params.resourceGroupName);
   return t;
 }
@@ -40,15 +45,15 @@ export function systemDataFor(r: ArmRequest, previous?: JsonObject): JsonObject 
 }
 
 /** ARM list paging: `value` plus a `nextLink` carrying `$skipToken` while more items remain. */
-export function page(emu: EmulatorCore, r: ArmRequest, items: unknown[]): Reply {
+export function page(ctx: EmulatorContext, r: ArmRequest, items: unknown[]): Reply {
   const skip = Number.parseInt(r.query.get("$skipToken") ?? "0", 10);
   const start = Number.isFinite(skip) && skip > 0 ? skip : 0;
-  const value = items.slice(start, start + emu.pageSize);
+  const value = items.slice(start, start + ctx.pageSize);
   const body: { value: unknown[]; nextLink?: string } = { value };
-  if (start + emu.pageSize < items.length) {
+  if (start + ctx.pageSize < items.length) {
     const next = new URLSearchParams(r.query);
-    next.set("$skipToken", String(start + emu.pageSize));
-    body.nextLink = `${emu.url}${r.path}?${next.toString()}`;
+    next.set("$skipToken", String(start + ctx.pageSize));
+    body.nextLink = `${ctx.url}${r.path}?${next.toString()}`;
   }
   return { status: 200, body };
 }

@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
 import type { FaultRule } from "../faults";
-import type { EmulatorCore } from "../core";
+import type { EmulatorContext } from "../context";
 import type { Reply } from "../http";
 
 /**
@@ -29,9 +29,9 @@ const unknownTenant = (tenant: string) =>
     `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
   );
 
-export function openIdConfiguration(emu: EmulatorCore, tenant: string): Reply {
-  if (tenant.toLowerCase() !== emu.auth.principal.tenantId) return unknownTenant(tenant);
-  const base = `${emu.url}/${tenant}`;
+export function openIdConfiguration(ctx: EmulatorContext, tenant: string): Reply {
+  if (tenant.toLowerCase() !== ctx.auth.principal.tenantId) return unknownTenant(tenant);
+  const base = `${ctx.url}/${tenant}`;
   return {
     status: 200,
     body: {
@@ -52,13 +52,13 @@ export function openIdConfiguration(emu: EmulatorCore, tenant: string): Reply {
   };
 }
 
-export function signingKeys(emu: EmulatorCore, tenant: string): Reply {
-  if (tenant.toLowerCase() !== emu.auth.principal.tenantId) return unknownTenant(tenant);
-  return { status: 200, body: { keys: [emu.auth.publicJwk] } };
+export function signingKeys(ctx: EmulatorContext, tenant: string): Reply {
+  if (tenant.toLowerCase() !== ctx.auth.principal.tenantId) return unknownTenant(tenant);
+  return { status: 200, body: { keys: [ctx.auth.publicJwk] } };
 }
 
-export async function token(emu: EmulatorCore, tenant: string, rawBody: Buffer, fault?: FaultRule): Promise<Reply> {
-  const p = emu.auth.principal;
+export async function token(ctx: EmulatorContext, tenant: string, rawBody: Buffer, fault?: FaultRule): Promise<Reply> {
+  const p = ctx.auth.principal;
   if (tenant.toLowerCase() !== p.tenantId) return unknownTenant(tenant);
   const form = new URLSearchParams(rawBody.toString("utf8"));
   if (form.get("grant_type") !== "client_credentials") {
@@ -79,7 +79,7 @@ export async function token(emu: EmulatorCore, tenant: string, rawBody: Buffer, 
   }
   const assertionType = form.get("client_assertion_type");
   if (assertionType !== null) {
-    const refused = await assertionRefusal(emu, tenant, assertionType, form.get("client_assertion") ?? "");
+    const refused = await assertionRefusal(ctx, tenant, assertionType, form.get("client_assertion") ?? "");
     if (refused) return refused;
   } else if (form.get("client_secret") !== p.clientSecret) {
     return aadError(
@@ -102,7 +102,7 @@ export async function token(emu: EmulatorCore, tenant: string, rawBody: Buffer, 
   const audience = resource.slice(0, -".default".length);
   // Fault storageForbidden: a storage token the blob service refuses (403), as for an identity without a data role.
   const forbidden = fault?.kind === "storageForbidden" && /storage\.azure\.com|\.blob\./i.test(audience);
-  const { accessToken, expiresIn } = await emu.auth.issue({ audience, ...(forbidden ? { issuer: emu.url } : {}) });
+  const { accessToken, expiresIn } = await ctx.auth.issue({ audience, ...(forbidden ? { issuer: ctx.url } : {}) });
   return {
     status: 200,
     body: { token_type: "Bearer", expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken },
@@ -115,7 +115,7 @@ const FEDERATED_AUDIENCE = "api://AzureADTokenExchange";
 const CLOCK_SKEW_SECONDS = 300;
 
 /** The issuer of the federated tokens the emulator hands out (and trusts) through its OIDC request URL. */
-const federatedIssuer = (emu: EmulatorCore) => `${emu.url}/oidc`;
+const federatedIssuer = (ctx: EmulatorContext) => `${ctx.url}/oidc`;
 
 /**
  * Checks a client assertion the way Entra ID does for the two kinds it accepts: one the application signed with its
@@ -123,7 +123,7 @@ const federatedIssuer = (emu: EmulatorCore) => `${emu.url}/oidc`;
  * id), or a federated token from an issuer the application trusts (here: the emulator's own OIDC issuer).
  */
 async function assertionRefusal(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   tenant: string,
   type: string,
   assertion: string,
@@ -138,18 +138,18 @@ async function assertionRefusal(
   } catch {
     return aadError(400, "invalid_request", 50027, "Invalid JWT token. The token is not in a valid format.");
   }
-  const clientId = emu.auth.principal.clientId;
+  const clientId = ctx.auth.principal.clientId;
   try {
     if (certificateSigned) {
-      await jwtVerify(assertion, emu.signIn.clientCertificateKey, {
+      await jwtVerify(assertion, ctx.signIn.clientCertificateKey, {
         algorithms: ["RS256", "PS256"],
         issuer: clientId,
         subject: clientId,
-        audience: `${emu.url}/${tenant}/oauth2/v2.0/token`,
+        audience: `${ctx.url}/${tenant}/oauth2/v2.0/token`,
         clockTolerance: CLOCK_SKEW_SECONDS,
       });
     } else {
-      await emu.auth.verifyFederated(assertion, federatedIssuer(emu));
+      await ctx.auth.verifyFederated(assertion, federatedIssuer(ctx));
     }
     return undefined;
   } catch (e) {
@@ -163,7 +163,7 @@ async function assertionRefusal(
       401,
       "invalid_client",
       70021,
-      `No matching federated identity record found for presented assertion. Expected issuer '${federatedIssuer(emu)}' and audience '${FEDERATED_AUDIENCE}'.`,
+      `No matching federated identity record found for presented assertion. Expected issuer '${federatedIssuer(ctx)}' and audience '${FEDERATED_AUDIENCE}'.`,
     );
   }
 }
@@ -172,11 +172,11 @@ async function assertionRefusal(
  * A GitHub-Actions-style OIDC token request (ACTIONS_ID_TOKEN_REQUEST_URL with its bearer token): answers
  * `{count, value}` with a federated token the token endpoint accepts as the service principal's client assertion.
  */
-export async function oidcTokenRequest(emu: EmulatorCore, authorization: string | undefined): Promise<Reply> {
-  if (authorization !== `Bearer ${emu.signIn.oidcRequestToken}`) {
+export async function oidcTokenRequest(ctx: EmulatorContext, authorization: string | undefined): Promise<Reply> {
+  if (authorization !== `Bearer ${ctx.signIn.oidcRequestToken}`) {
     return { status: 401, body: { message: "Bad credentials: the request token (ARM_OIDC_REQUEST_TOKEN) is wrong" } };
   }
-  return { status: 200, body: { count: 1, value: await emu.auth.issueFederated(federatedIssuer(emu)) } };
+  return { status: 200, body: { count: 1, value: await ctx.auth.issueFederated(federatedIssuer(ctx)) } };
 }
 
 /**
@@ -185,11 +185,11 @@ export async function oidcTokenRequest(emu: EmulatorCore, authorization: string 
  * user-assigned when asked for by its client id).
  */
 export async function managedIdentityToken(
-  emu: EmulatorCore,
+  ctx: EmulatorContext,
   header: string | string[] | undefined,
   query: URLSearchParams,
 ): Promise<Reply> {
-  if (header !== emu.signIn.identityHeader) {
+  if (header !== ctx.signIn.identityHeader) {
     return { status: 401, body: { statusCode: 401, message: "X-IDENTITY-HEADER is missing or wrong" } };
   }
   if (query.get("api-version") !== "2019-08-01") {
@@ -197,11 +197,11 @@ export async function managedIdentityToken(
   }
   const resource = query.get("resource");
   if (!resource) return { status: 400, body: { statusCode: 400, message: "resource is required" } };
-  const clientId = query.get("client_id") ?? emu.auth.principal.clientId;
-  if (clientId !== emu.auth.principal.clientId) {
+  const clientId = query.get("client_id") ?? ctx.auth.principal.clientId;
+  if (clientId !== ctx.auth.principal.clientId) {
     return { status: 400, body: { statusCode: 400, message: `No managed identity with client id '${clientId}'` } };
   }
-  const { accessToken, expiresIn } = await emu.auth.issue({ audience: resource });
+  const { accessToken, expiresIn } = await ctx.auth.issue({ audience: resource });
   return {
     status: 200,
     body: {

@@ -1,59 +1,49 @@
 import { cancelRun, startRun, startRunOperation } from "../builds";
 import { checkLocation } from "../limits";
-import type { EmulatorCore } from "../core";
+import type { EmulatorContext } from "../context";
 import { errors } from "../errors";
 import type { ArmRequest, Reply } from "../http";
-import { lroHeaders, startOperation } from "../lro";
-import { keyOf, type JsonObject, type Provisioning, type TemplateRecord } from "../model";
-import { validateBody } from "../schema";
+import { lroHeaders } from "../lro";
+import { isBuilding, keyOf, runStatusOf, writableIdentity, writableProperties } from "../model";
+import type { JsonObject, Provisioning, TemplateRecord } from "../model";
+import { imageTemplateId, scopeId, stagingResourceGroupId } from "../resource-ids";
+import { validateBody } from "../schema/validate";
 import schema from "../schema/imagebuilder-2025-10-01.schema.json";
 import { renderTemplate, stableGuid } from "../views";
-import { checkDistribute, checkIdentity, checkName, page, parseJson, requireTemplate, systemDataFor } from "./common";
+import {
+  checkDistribute,
+  checkIdentity,
+  checkName,
+  page,
+  parseJson,
+  requireTemplate,
+  systemDataFor,
+  templateKeyOf,
+} from "./common";
 
 /** Default provisioning failure for fault `failProvisioning`. */
 export const DEFAULT_PROVISIONING_FAILURE =
   "Provisioning of the image template failed: the source image could not be accessed by the template's identity.";
 
-const READ_ONLY_PROPERTIES = ["provisioningState", "provisioningError", "lastRunStatus", "exactStagingResourceGroup"];
 const TEMPLATE_FIELDS = Object.keys(schema.definitions.ImageTemplate.properties);
 const TEMPLATE_PROPERTY_FIELDS = Object.keys(schema.definitions.ImageTemplateProperties.properties);
 
-/** Drops read-only fields a client may echo back from a GET; the service ignores them. */
-export function writableProperties(properties: JsonObject): JsonObject {
-  const out: JsonObject = { ...properties };
-  for (const k of READ_ONLY_PROPERTIES) delete out[k];
-  if (out.source && typeof out.source === "object") {
-    const source = { ...(out.source as JsonObject) };
-    delete source.exactVersion;
-    out.source = source;
-  }
-  return out;
+function reply(t: TemplateRecord, now: number, status = 200): Reply {
+  return { status, body: renderTemplate(t, runStatusOf(t, now)) };
 }
 
-export function writableIdentity(identity: JsonObject): JsonObject {
-  const uais = identity.userAssignedIdentities as JsonObject | undefined;
-  if (!uais) return { type: identity.type };
-  return { type: identity.type, userAssignedIdentities: Object.fromEntries(Object.keys(uais).map((k) => [k, {}])) };
+export function getTemplate(ctx: EmulatorContext, r: ArmRequest): Reply {
+  return reply(requireTemplate(ctx, r), r.now);
 }
 
-function reply(emu: EmulatorCore, t: TemplateRecord, now: number, status = 200): Reply {
-  return { status, body: renderTemplate(t, emu.runStatus(t, now)) };
-}
-
-export function getTemplate(emu: EmulatorCore, r: ArmRequest): Reply {
-  return reply(emu, requireTemplate(emu, r), r.now);
-}
-
-export function listTemplates(emu: EmulatorCore, r: ArmRequest): Reply {
-  const scope = r.params.resourceGroupName
-    ? `/subscriptions/${r.params.subscriptionId}/resourcegroups/${r.params.resourceGroupName}/`
-    : `/subscriptions/${r.params.subscriptionId}/`;
-  const items = emu.templatesUnder(keyOf(scope), r.now).map((t) => renderTemplate(t, emu.runStatus(t, r.now)));
-  return page(emu, r, items);
+export function listTemplates(ctx: EmulatorContext, r: ArmRequest): Reply {
+  const scope = `${scopeId(r.params.subscriptionId, r.params.resourceGroupName)}/`;
+  const items = ctx.repository.templatesUnder(keyOf(scope), r.now).map((t) => renderTemplate(t, runStatusOf(t, r.now)));
+  return page(ctx, r, items);
 }
 
 /** PUT: create only. Any PUT onto an existing name (even identical, even Failed) is the service's 409 (§2a). */
-export async function putTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Reply> {
+export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
   const { subscriptionId, resourceGroupName, imageTemplateName } = r.params;
   checkName("imageTemplateName", imageTemplateName);
   const body = parseJson(r);
@@ -66,11 +56,11 @@ export async function putTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Rep
   const properties = writableProperties(b.properties as JsonObject);
   checkDistribute(properties.distribute as JsonObject[]);
 
-  const key = emu.templateKeyFromParams(r.params);
-  if (emu.template(key, r.now)) throw errors.templateConflict();
+  const key = templateKeyOf(r.params);
+  if (ctx.repository.template(key, r.now)) throw errors.templateConflict();
 
   const now = r.now;
-  const ready = now + emu.timing.lroDurationMs;
+  const ready = now + ctx.timing.lroDurationMs;
   const failing = r.fault?.kind === "failProvisioning";
   const provisioningError = {
     provisioningErrorCode: "Other",
@@ -79,11 +69,11 @@ export async function putTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Rep
   const provisioning: Provisioning = failing
     ? { state: "Creating", until: ready, then: "Failed", error: provisioningError }
     : { state: "Creating", until: ready, then: "Succeeded" };
-  const id = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.VirtualMachineImages/imageTemplates/${imageTemplateName}`;
+  const id = imageTemplateId(subscriptionId, resourceGroupName, imageTemplateName);
   const staging =
     typeof properties.stagingResourceGroup === "string" && properties.stagingResourceGroup !== ""
       ? properties.stagingResourceGroup
-      : `/subscriptions/${subscriptionId}/resourceGroups/IT_${resourceGroupName}_${imageTemplateName}_${stableGuid(`${id}:${now}`)}`;
+      : stagingResourceGroupId(subscriptionId, resourceGroupName, imageTemplateName, stableGuid(`${id}:${now}`));
   const t: TemplateRecord = {
     id,
     name: imageTemplateName,
@@ -98,13 +88,13 @@ export async function putTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Rep
     runCount: 0,
   };
   if (b.tags) t.tags = b.tags as JsonObject;
-  emu.state.templates[key] = t;
-  const op = startOperation(emu.state, {
+  ctx.repository.putTemplate(key, t);
+  const op = ctx.repository.startOperation({
     subscriptionId,
     location: t.location,
     resourceKey: key,
     now,
-    durationMs: emu.timing.lroDurationMs,
+    durationMs: ctx.timing.lroDurationMs,
     outcome: failing ? "Failed" : "Succeeded",
     ...(failing
       ? { error: { code: provisioningError.provisioningErrorCode, message: provisioningError.message } }
@@ -112,13 +102,13 @@ export async function putTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Rep
   });
   // autoRun builds once, as soon as provisioning has succeeded.
   if (!failing && (properties.autoRun as JsonObject | undefined)?.state === "Enabled") {
-    startRun(emu, t, ready, undefined);
+    startRun(ctx, t, ready, undefined);
   }
-  await emu.store.commit();
+  await ctx.repository.commit();
   return {
     status: 201,
     body: renderTemplate(t, undefined),
-    headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, false),
+    headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false),
   };
 }
 
@@ -139,20 +129,20 @@ function checkPatchFields(b: JsonObject): void {
 }
 
 /** Refuses changes while the template is in transition or building (the service's OperationNotAllowed). */
-function checkIdle(emu: EmulatorCore, t: TemplateRecord, now: number, action: string): void {
-  const status = emu.runStatus(t, now);
-  if (["Creating", "Updating", "Deleting"].includes(t.provisioning.state) || emu.isBuilding(t, now)) {
+function checkIdle(t: TemplateRecord, now: number, action: string): void {
+  const status = runStatusOf(t, now);
+  if (["Creating", "Updating", "Deleting"].includes(t.provisioning.state) || isBuilding(t, now)) {
     throw errors.operationNotAllowed(action, t.provisioning.state, status?.runState);
   }
 }
 
-export async function patchTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Reply> {
+export async function patchTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
   const body = parseJson(r);
   if (typeof body === "object" && body !== null && !Array.isArray(body)) checkPatchFields(body as JsonObject);
   validateBody("ImageTemplateUpdateParameters", body);
   const b = body as JsonObject;
-  const t = requireTemplate(emu, r);
-  checkIdle(emu, t, r.now, "write");
+  const t = requireTemplate(ctx, r);
+  checkIdle(t, r.now, "write");
   if (b.identity) checkIdentity(b.identity as JsonObject, true);
   const props = (b.properties as JsonObject | undefined) ?? {};
   if (props.distribute) checkDistribute(props.distribute as JsonObject[]);
@@ -162,55 +152,55 @@ export async function patchTemplate(emu: EmulatorCore, r: ArmRequest): Promise<R
   if (props.vmProfile) t.properties.vmProfile = props.vmProfile;
   if (props.distribute) t.properties.distribute = props.distribute;
   t.systemData = systemDataFor(r, t.systemData);
-  t.provisioning = { state: "Updating", until: r.now + emu.timing.lroDurationMs, then: "Succeeded" };
-  const op = startOperation(emu.state, {
+  t.provisioning = { state: "Updating", until: r.now + ctx.timing.lroDurationMs, then: "Succeeded" };
+  const op = ctx.repository.startOperation({
     subscriptionId: t.subscriptionId,
     location: t.location,
     resourceKey: keyOf(t.id),
     now: r.now,
-    durationMs: emu.timing.lroDurationMs,
+    durationMs: ctx.timing.lroDurationMs,
   });
-  await emu.store.commit();
-  return { status: 202, headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, false) };
+  await ctx.repository.commit();
+  return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false) };
 }
 
-export async function deleteTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Reply> {
-  const t = emu.template(emu.templateKeyFromParams(r.params), r.now);
+export async function deleteTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
+  const t = ctx.repository.template(templateKeyOf(r.params), r.now);
   if (!t) return { status: 204 };
   if (t.provisioning.state === "Creating") throw errors.deleteWhileCreating();
-  if (emu.isBuilding(t, r.now)) {
-    throw errors.operationNotAllowed("delete", t.provisioning.state, emu.runStatus(t, r.now)?.runState);
+  if (isBuilding(t, r.now)) {
+    throw errors.operationNotAllowed("delete", t.provisioning.state, runStatusOf(t, r.now)?.runState);
   }
   const until =
     t.provisioning.state === "Deleting" && t.provisioning.until
       ? t.provisioning.until
-      : r.now + emu.timing.lroDurationMs;
+      : r.now + ctx.timing.lroDurationMs;
   t.provisioning = { state: "Deleting", until, then: "Gone" };
-  const op = startOperation(emu.state, {
+  const op = ctx.repository.startOperation({
     subscriptionId: t.subscriptionId,
     location: t.location,
     resourceKey: keyOf(t.id),
     now: r.now,
     durationMs: until - r.now,
   });
-  await emu.store.commit();
-  return { status: 202, headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, true) };
+  await ctx.repository.commit();
+  return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, true) };
 }
 
-export async function runTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Reply> {
-  const t = requireTemplate(emu, r);
-  if (t.provisioning.state !== "Succeeded" || emu.isBuilding(t, r.now)) {
-    throw errors.operationNotAllowed("run", t.provisioning.state, emu.runStatus(t, r.now)?.runState);
+export async function runTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
+  const t = requireTemplate(ctx, r);
+  if (t.provisioning.state !== "Succeeded" || isBuilding(t, r.now)) {
+    throw errors.operationNotAllowed("run", t.provisioning.state, runStatusOf(t, r.now)?.runState);
   }
-  const op = startRunOperation(emu, t, r.now, r.fault);
-  await emu.store.commit();
+  const op = startRunOperation(ctx, t, r.now, r.fault);
+  await ctx.repository.commit();
   // The service answers run with both monitors (recorded traffic 2022-2025).
-  return { status: 202, headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, true) };
+  return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, true) };
 }
 
-export async function cancelTemplate(emu: EmulatorCore, r: ArmRequest): Promise<Reply> {
-  const t = requireTemplate(emu, r);
-  const op = cancelRun(emu, t, r.now);
-  await emu.store.commit();
-  return { status: 202, headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, false) };
+export async function cancelTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
+  const t = requireTemplate(ctx, r);
+  const op = cancelRun(ctx, t, r.now);
+  await ctx.repository.commit();
+  return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false) };
 }

@@ -1,15 +1,13 @@
-import type { EmulatorCore } from "../core";
+import type { EmulatorContext } from "../context";
 import { errors } from "../errors";
 import type { ArmRequest, Reply } from "../http";
-import { lroHeaders, startOperation } from "../lro";
-import { keyOf, type JsonObject, type TemplateRecord } from "../model";
-import { validateBody } from "../schema";
+import { lroHeaders } from "../lro";
+import { keyOf, type JsonObject, type TemplateRecord, type TriggerRecord } from "../model";
+import { validateBody } from "../schema/validate";
 import { renderTrigger } from "../views";
-import { checkName, page, parseJson, requireTemplate, systemDataFor } from "./common";
+import { checkName, page, parseJson, requireTemplate, systemDataFor, templateKeyOf } from "./common";
 
-function triggerKey(t: TemplateRecord, name: string): string {
-  return keyOf(`${t.id}/triggers/${name}`);
-}
+const triggerId = (t: TemplateRecord, name: string) => `${t.id}/triggers/${name}`;
 
 /** SourceImage triggers need a template whose source floats ("latest"), per the service's trigger docs. */
 function checkTriggerable(t: TemplateRecord): void {
@@ -29,38 +27,33 @@ function checkTriggerable(t: TemplateRecord): void {
   }
 }
 
-export function getTrigger(emu: EmulatorCore, r: ArmRequest): Reply {
-  const t = requireTemplate(emu, r);
-  const tr = emu.trigger(triggerKey(t, r.params.triggerName), r.now);
+export function getTrigger(ctx: EmulatorContext, r: ArmRequest): Reply {
+  const t = requireTemplate(ctx, r);
+  const tr = ctx.repository.trigger(keyOf(triggerId(t, r.params.triggerName)), r.now);
   if (!tr) throw errors.resourceNotFound(`imageTemplates/${t.name}/triggers`, r.params.triggerName, t.resourceGroup);
   return { status: 200, body: renderTrigger(tr) };
 }
 
-export function listTriggers(emu: EmulatorCore, r: ArmRequest): Reply {
-  const t = requireTemplate(emu, r);
-  const prefix = keyOf(`${t.id}/triggers/`);
-  const items = Object.keys(emu.state.triggers)
-    .filter((k) => k.startsWith(prefix))
-    .map((k) => emu.trigger(k, r.now))
-    .filter((tr) => tr !== undefined)
-    .map(renderTrigger);
-  return page(emu, r, items);
+export function listTriggers(ctx: EmulatorContext, r: ArmRequest): Reply {
+  const t = requireTemplate(ctx, r);
+  return page(ctx, r, ctx.repository.triggersOf(keyOf(t.id), r.now).map(renderTrigger));
 }
 
-export async function putTrigger(emu: EmulatorCore, r: ArmRequest): Promise<Reply> {
+export async function putTrigger(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
   checkName("triggerName", r.params.triggerName);
   const body = parseJson(r);
   validateBody("Trigger", body);
-  const t = requireTemplate(emu, r);
-  const key = triggerKey(t, r.params.triggerName);
-  const existing = emu.trigger(key, r.now);
-  const others = Object.keys(emu.state.triggers).filter((k) => k.startsWith(keyOf(`${t.id}/triggers/`)) && k !== key);
+  const t = requireTemplate(ctx, r);
+  const id = triggerId(t, r.params.triggerName);
+  const key = keyOf(id);
+  const existing = ctx.repository.trigger(key, r.now);
+  const others = ctx.repository.triggersOf(keyOf(t.id), r.now).filter((tr) => keyOf(tr.id) !== key);
   if (others.length > 0) throw errors.triggerNotAllowed("an image template can have only one trigger.");
   checkTriggerable(t);
   const props = (body as JsonObject).properties as JsonObject;
   const now = r.now;
-  emu.state.triggers[key] = {
-    id: `${t.id}/triggers/${r.params.triggerName}`,
+  const trigger: TriggerRecord = {
+    id,
     name: r.params.triggerName,
     templateKey: keyOf(t.id),
     properties: { kind: props.kind },
@@ -68,39 +61,40 @@ export async function putTrigger(emu: EmulatorCore, r: ArmRequest): Promise<Repl
     createdAt: existing?.createdAt ?? new Date(now).toISOString(),
     provisioning: {
       state: existing ? "Updating" : "Creating",
-      until: now + emu.timing.lroDurationMs,
+      until: now + ctx.timing.lroDurationMs,
       then: "Succeeded",
     },
   };
-  const op = startOperation(emu.state, {
+  ctx.repository.putTrigger(key, trigger);
+  const op = ctx.repository.startOperation({
     subscriptionId: t.subscriptionId,
     location: t.location,
     resourceKey: key,
     now,
-    durationMs: emu.timing.lroDurationMs,
+    durationMs: ctx.timing.lroDurationMs,
   });
-  await emu.store.commit();
+  await ctx.repository.commit();
   return {
     status: existing ? 200 : 201,
-    body: renderTrigger(emu.state.triggers[key]),
-    headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, false),
+    body: renderTrigger(trigger),
+    headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false),
   };
 }
 
-export async function deleteTrigger(emu: EmulatorCore, r: ArmRequest): Promise<Reply> {
-  const t = emu.template(emu.templateKeyFromParams(r.params), r.now);
+export async function deleteTrigger(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
+  const t = ctx.repository.template(templateKeyOf(r.params), r.now);
   if (!t) return { status: 204 };
-  const key = triggerKey(t, r.params.triggerName);
-  const tr = emu.trigger(key, r.now);
+  const key = keyOf(triggerId(t, r.params.triggerName));
+  const tr = ctx.repository.trigger(key, r.now);
   if (!tr) return { status: 204 };
-  tr.provisioning = { state: "Deleting", until: r.now + emu.timing.lroDurationMs, then: "Gone" };
-  const op = startOperation(emu.state, {
+  tr.provisioning = { state: "Deleting", until: r.now + ctx.timing.lroDurationMs, then: "Gone" };
+  const op = ctx.repository.startOperation({
     subscriptionId: t.subscriptionId,
     location: t.location,
     resourceKey: key,
     now: r.now,
-    durationMs: emu.timing.lroDurationMs,
+    durationMs: ctx.timing.lroDurationMs,
   });
-  await emu.store.commit();
-  return { status: 202, headers: lroHeaders(emu.url, op, emu.timing.retryAfterSeconds, true) };
+  await ctx.repository.commit();
+  return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, true) };
 }

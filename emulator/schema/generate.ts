@@ -27,22 +27,17 @@ interface SwaggerDefinition {
 }
 
 /** ARM common-types v3 as referenced by the spec (`../common-types/resource-management/v3/types.json`). */
-const systemData: Schema = { type: "object", readOnly: true };
+const resourceProperties: Record<string, Schema> = {
+  id: { type: "string", readOnly: true },
+  name: { type: "string", readOnly: true },
+  type: { type: "string", readOnly: true },
+  systemData: { type: "object", readOnly: true },
+};
 const COMMON: Record<string, SwaggerDefinition> = {
-  ProxyResource: {
-    properties: {
-      id: { type: "string", readOnly: true },
-      name: { type: "string", readOnly: true },
-      type: { type: "string", readOnly: true },
-      systemData,
-    },
-  },
+  ProxyResource: { properties: resourceProperties },
   TrackedResource: {
     properties: {
-      id: { type: "string", readOnly: true },
-      name: { type: "string", readOnly: true },
-      type: { type: "string", readOnly: true },
-      systemData,
+      ...resourceProperties,
       tags: { type: "object", additionalProperties: { type: "string" } },
       location: { type: "string" },
     },

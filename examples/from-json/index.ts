@@ -9,18 +9,13 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { argsFromArmTemplate, ImageTemplate } from "pulumi-azure-imagebuilder";
+import { argsFromArmTemplate, ImageTemplate, resourceGroupId } from "pulumi-azure-imagebuilder";
 
 const config = new pulumi.Config();
-const subscriptionId =
-  config.get("subscriptionId") ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
-if (!subscriptionId) {
-  throw new Error("Set the subscription: `pulumi config set subscriptionId <id>` or AZURE_SUBSCRIPTION_ID.");
-}
 const resourceGroupName = config.get("resourceGroupName") ?? "rg-images";
 const builderIdentityId =
   config.get("builderIdentityId") ??
-  `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder`;
+  pulumi.interpolate`${resourceGroupId(resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder`;
 
 const json = JSON.parse(readFileSync(path.join(__dirname, "image-template.json"), "utf8"));
 

@@ -10,23 +10,19 @@
 // the service needs: a template whose identity is gone cannot be deleted). The local emulator has no identity service,
 // so offline the ids come from config with defaults.
 import * as pulumi from "@pulumi/pulumi";
-import { ImageTemplate } from "pulumi-azure-imagebuilder";
+import { ImageTemplate, resourceGroupId } from "pulumi-azure-imagebuilder";
 
 const config = new pulumi.Config();
-const subscriptionId =
-  config.get("subscriptionId") ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
-if (!subscriptionId) {
-  throw new Error("Set the subscription: `pulumi config set subscriptionId <id>` or AZURE_SUBSCRIPTION_ID.");
-}
 const resourceGroupName = config.get("resourceGroupName") ?? "rg-gallery";
 const location = config.get("location") ?? "westeurope";
 const replicaRegion = config.get("replicaRegion") ?? "northeurope";
-const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}`;
-const identities = `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`;
-const builderIdentityId = config.get("builderIdentityId") ?? `${identities}/aib-builder`;
-const buildVmIdentityId = config.get("buildVmIdentityId") ?? `${identities}/aib-build-vm`;
+const rgId = resourceGroupId(resourceGroupName);
+const identities = pulumi.interpolate`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities`;
+const builderIdentityId = config.get("builderIdentityId") ?? pulumi.interpolate`${identities}/aib-builder`;
+const buildVmIdentityId = config.get("buildVmIdentityId") ?? pulumi.interpolate`${identities}/aib-build-vm`;
 const galleryImageId =
-  config.get("galleryImageId") ?? `${rgId}/providers/Microsoft.Compute/galleries/corp_gallery/images/ubuntu-hardened`;
+  config.get("galleryImageId") ??
+  pulumi.interpolate`${rgId}/providers/Microsoft.Compute/galleries/corp_gallery/images/ubuntu-hardened`;
 
 const template = new ImageTemplate("ubuntu-hardened", {
   resourceGroupName,
@@ -39,9 +35,10 @@ const template = new ImageTemplate("ubuntu-hardened", {
   source: {
     type: "PlatformImage",
     publisher: "Canonical",
-    offer: "0001-com-ubuntu-server-jammy",
-    sku: "22_04-lts-gen2",
-    version: "latest",
+    offer: "ubuntu-24_04-lts",
+    sku: "server",
+    // Pin the marketplace version (`pulumi config set ubuntuVersion 24.04.202411030`) to harden the same base again.
+    version: config.get("ubuntuVersion") ?? "latest",
   },
   customize: [
     {

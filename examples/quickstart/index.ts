@@ -4,20 +4,16 @@
 // `npm install <path to the npm pack tarball>`), set the config values below and run `pulumi up`. Against the local
 // emulator every value has a working default.
 import * as pulumi from "@pulumi/pulumi";
-import { ImageTemplate } from "pulumi-azure-imagebuilder";
+import { ImageTemplate, resourceGroupId } from "pulumi-azure-imagebuilder";
 
 const config = new pulumi.Config();
-const subscriptionId =
-  config.get("subscriptionId") ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
-if (!subscriptionId) {
-  throw new Error("Set the subscription: `pulumi config set subscriptionId <id>` or AZURE_SUBSCRIPTION_ID.");
-}
 const resourceGroupName = config.get("resourceGroupName") ?? "rg-images";
 const location = config.get("location") ?? "westus2";
-const rgId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}`;
+const rgId = resourceGroupId(resourceGroupName);
 // The template's identity needs rights to read the sources and write the image (see the README).
 const builderIdentityId =
-  config.get("builderIdentityId") ?? `${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder`;
+  config.get("builderIdentityId") ??
+  pulumi.interpolate`${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder`;
 
 const template = new ImageTemplate("ubuntu-web", {
   resourceGroupName,
@@ -47,7 +43,7 @@ const template = new ImageTemplate("ubuntu-web", {
     {
       type: "ManagedImage",
       runOutputName: "ubuntu-web-image",
-      imageId: `${rgId}/providers/Microsoft.Compute/images/ubuntu-web`,
+      imageId: pulumi.interpolate`${rgId}/providers/Microsoft.Compute/images/ubuntu-web`,
       location,
       artifactTags: { source: "pulumi-azure-imagebuilder" },
     },

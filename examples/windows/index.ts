@@ -1,22 +1,20 @@
 // Windows: Windows Server 2022 with the latest updates and IIS, exported as a VHD to the staging storage account.
 import * as pulumi from "@pulumi/pulumi";
-import { ImageTemplate } from "pulumi-azure-imagebuilder";
+import { ImageTemplate, resourceGroupId } from "pulumi-azure-imagebuilder";
 
 const config = new pulumi.Config();
-const subscriptionId =
-  config.get("subscriptionId") ?? process.env.AZURE_SUBSCRIPTION_ID ?? process.env.ARM_SUBSCRIPTION_ID;
-if (!subscriptionId) {
-  throw new Error("Set the subscription: `pulumi config set subscriptionId <id>` or AZURE_SUBSCRIPTION_ID.");
-}
 const resourceGroupName = config.get("resourceGroupName") ?? "rg-windows-images";
 const location = config.get("location") ?? "eastus";
 const builderIdentityId =
   config.get("builderIdentityId") ??
-  `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder`;
+  pulumi.interpolate`${resourceGroupId(resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder`;
 
 const template = new ImageTemplate("win2022-iis", {
   resourceGroupName,
   location,
+  // Windows Update and IIS make for long builds: a larger VM and three hours before the service gives up.
+  vmProfileVmsize: "Standard_D4s_v5",
+  buildTimeoutInMinute: 180,
   identityType: "UserAssigned",
   identityUserAssignedIdentity: [builderIdentityId],
   source: {
@@ -47,8 +45,6 @@ const template = new ImageTemplate("win2022-iis", {
     },
   ],
   distribute: [{ type: "VHD", runOutputName: "win2022-iis-vhd" }],
-  buildTimeoutInMinute: 180,
-  vmProfileVmsize: "Standard_D4s_v5",
   vmProfileOsdiskSizeGb: 128,
   tag: { environment: "dev", os: "windows" },
 });

@@ -186,6 +186,11 @@ function azureCliSubscription(): Promise<string | undefined> {
   return cliSubscription;
 }
 
+/** The subscription the cmdlet would use from "the current context": the ARM/Azure CLI environment variables. */
+export function subscriptionFromEnv(env: Record<string, string | undefined>): string | undefined {
+  return env.AZURE_SUBSCRIPTION_ID || env.ARM_SUBSCRIPTION_ID || undefined;
+}
+
 /**
  * The environment `check` resolves defaults from: effectiveEnv(), and when neither the resource's arguments
  * (`needsSubscription` false), the config nor the environment name a subscription, the Azure CLI's default one (as
@@ -194,8 +199,13 @@ function azureCliSubscription(): Promise<string | undefined> {
 export async function checkEnv(needsSubscription: boolean): Promise<Env> {
   const env = effectiveEnv();
   if (!needsSubscription || setting(env, "subscriptionId")) return env;
-  const subscription = await azureCliSubscription();
+  const subscription = await defaultSubscription(env);
   return subscription ? { ...env, ARM_SUBSCRIPTION_ID: subscription } : env;
+}
+
+/** The subscription a resource without `subscriptionId` deploys to: the config or environment, else az's default. */
+export async function defaultSubscription(env: Env): Promise<string | undefined> {
+  return setting(env, "subscriptionId") ?? (await azureCliSubscription());
 }
 
 let stackConfig: StackConfig = {};

@@ -62,6 +62,8 @@ export interface ObjectC<R extends t.Props, O extends t.Props> extends t.Type<
 > {
   readonly required: R;
   readonly optional: O;
+  /** Every member's name, required ones first. */
+  readonly keys: (keyof R | keyof O)[];
 }
 
 /**
@@ -94,7 +96,7 @@ export function object<R extends t.Props, O extends t.Props>(name: string, requi
     },
     t.identity,
   );
-  return Object.assign(codec, { required, optional });
+  return Object.assign(codec, { required, optional, keys: known as (keyof R | keyof O)[] });
 }
 
 export interface ArrayC<C extends t.Mixed> extends t.Type<t.TypeOf<C>[], unknown, unknown> {

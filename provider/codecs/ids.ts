@@ -30,6 +30,11 @@ export const resourceGroupId = matching(
   "be a resource group id like /subscriptions/{sub}/resourceGroups/{name}",
 );
 
+export const subscriptionId = matching(
+  /^[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}$/,
+  "be a subscription id (a GUID)",
+);
+
 /** Names of templates and run outputs (spec pattern). */
 export const templateName = matching(/^[A-Za-z0-9-_.]{1,64}$/, "match ^[A-Za-z0-9-_.]{1,64}$");
 // ARM resource group names: 1-90 of letters, digits, underscores, hyphens, periods, parentheses; not ending in a period.

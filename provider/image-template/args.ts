@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ImageTemplateInputs } from "../codecs/args";
-import type { ReadOnlyMembers } from "../read-only";
+import type { ImageTemplateInputs } from "./codecs/args";
+import type { ReadOnlyMembers } from "./read-only";
 
 /** `pulumi.Input` at every level, so nested members (ids inside `source`, `distribute`, ...) can be Outputs too. */
 export type DeepInput<T> = T extends string | number | boolean

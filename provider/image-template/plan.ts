@@ -1,9 +1,10 @@
 import type { ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
-import { buildOnUpdate } from "../build-plan";
-import type { ArgKey } from "../codecs/args";
-import { diffInputs, type InputDiff, patchKeys } from "../diff";
-import { argsOf, type PropertyBag } from "../inputs";
-import { toUpdateParameters } from "../mapping";
+import { buildOnUpdate } from "./build-plan";
+import type { ArgKey } from "./codecs/args";
+import { diffInputs, type InputDiff, patchKeys } from "./diff";
+import { argsOf } from "./inputs";
+import type { PropertyBag } from "../property-bag";
+import { toUpdateParameters } from "./mapping";
 
 /** What an update of `olds` (stored outputs) to `news` (checked inputs) does; `diff` shows it, `update` carries it out. */
 export interface Plan extends InputDiff {

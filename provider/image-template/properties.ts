@@ -1,4 +1,4 @@
-import type { ArgKey } from "../codecs/args";
+import type { ArgKey } from "./codecs/args";
 
 /*
  * What the provider knows about each property of an image template, in one place. The codecs (provider/codecs/) give
@@ -225,6 +225,21 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
   },
 };
 
+/** The members of a Shell, PowerShell or File step, which `customize[]` and `validate.inVMValidations[]` share. */
+const STEP_MEMBERS: Record<string, Member> = {
+  name: { doc: "Step name in the build log." },
+  scriptUri: { doc: "Script to download and run." },
+  sha256Checksum: { default: "", doc: "SHA-256 of the downloaded file." },
+  inline: { doc: "Commands to run." },
+  runElevated: { default: false, doc: "Run with elevated privileges." },
+  runAsSystem: { default: false, doc: "Run as the SYSTEM user (needs runElevated)." },
+  validExitCodes: { doc: "Exit codes counted as success." },
+  sourceUri: { doc: "File to download." },
+  destination: { doc: "Path on the build VM." },
+};
+const stepMembers = (list: string): Record<string, Member> =>
+  Object.fromEntries(Object.entries(STEP_MEMBERS).map(([key, member]) => [`${list}.${key}`, member]));
+
 /** Nested members, by path below their argument ("[]" for a list item). Union members that share a path share an entry. */
 export const MEMBERS: Record<string, Member> = {
   "source.type": { doc: "`PlatformImage`, `ManagedImage` or `SharedImageVersion`." },
@@ -261,34 +276,18 @@ export const MEMBERS: Record<string, Member> = {
   "distribute[].replicationMode": { doc: "`Full` or `Shallow`." },
   "distribute[].uri": { default: "", doc: "Blob URI of the VHD; empty = the service's storage account." },
   "customize[].type": { doc: "`Shell`, `PowerShell`, `WindowsRestart`, `WindowsUpdate` or `File`." },
-  "customize[].name": { doc: "Step name in the build log." },
-  "customize[].scriptUri": { doc: "Script to download and run." },
-  "customize[].sha256Checksum": { default: "", doc: "SHA-256 of the downloaded file." },
-  "customize[].inline": { doc: "Commands to run." },
-  "customize[].runElevated": { default: false, doc: "Run with elevated privileges." },
-  "customize[].runAsSystem": { default: false, doc: "Run as the SYSTEM user (needs runElevated)." },
-  "customize[].validExitCodes": { doc: "Exit codes counted as success." },
+  ...stepMembers("customize[]"),
   "customize[].restartCommand": { doc: "Command that restarts Windows." },
   "customize[].restartCheckCommand": { default: "", doc: "Command that checks the restart succeeded." },
   "customize[].restartTimeout": { doc: "How long to wait for the restart (e.g. `5m`)." },
   "customize[].searchCriteria": { default: "", doc: "Windows Update search criteria." },
   "customize[].filters": { doc: "Windows Update filters." },
   "customize[].updateLimit": { default: 0, doc: "Maximum number of updates at a time." },
-  "customize[].sourceUri": { doc: "File to download." },
-  "customize[].destination": { doc: "Path on the build VM." },
   "validate.continueDistributeOnFailure": { default: false, doc: "Distribute even when validation fails." },
   "validate.sourceValidationOnly": { default: false, doc: "Validate the source image only." },
   "validate.inVMValidations": { doc: "Validation steps run in the build VM." },
   "validate.inVMValidations[].type": { doc: "`Shell`, `PowerShell` or `File`." },
-  "validate.inVMValidations[].name": { doc: "Step name in the build log." },
-  "validate.inVMValidations[].scriptUri": { doc: "Script to download and run." },
-  "validate.inVMValidations[].sha256Checksum": { default: "", doc: "SHA-256 of the downloaded file." },
-  "validate.inVMValidations[].inline": { doc: "Commands to run." },
-  "validate.inVMValidations[].runElevated": { default: false, doc: "Run with elevated privileges." },
-  "validate.inVMValidations[].runAsSystem": { default: false, doc: "Run as the SYSTEM user (needs runElevated)." },
-  "validate.inVMValidations[].validExitCodes": { doc: "Exit codes counted as success." },
-  "validate.inVMValidations[].sourceUri": { doc: "File to download." },
-  "validate.inVMValidations[].destination": { doc: "Path on the build VM." },
+  ...stepMembers("validate.inVMValidations[]"),
   "optimize.vmBoot": { doc: "Boot optimization." },
   "optimize.vmBoot.state": { doc: "`Enabled` or `Disabled`." },
   "optimize.workload": { doc: "Workload optimization." },

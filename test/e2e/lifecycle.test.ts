@@ -5,12 +5,12 @@
  * The cases run in order on one stack, as a user's successive `pulumi up`s would.
  */
 import * as assert from "node:assert/strict";
-import { withoutMarker } from "../../provider/ownership";
+import { withoutMarker } from "../../provider/image-template/ownership";
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineEvent, OpType, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { ImageTemplate, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
-import type { ImageTemplateInputs } from "../../provider/codecs/args";
-import { toImageTemplate } from "../../provider/mapping";
+import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
+import { toImageTemplate } from "../../provider/image-template/mapping";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 

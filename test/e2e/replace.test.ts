@@ -10,7 +10,7 @@
  * the name is fixed, so a fixed-name template is re-created under its name.
  */
 import * as assert from "node:assert/strict";
-import { OWNER_TAG } from "../../provider/ownership";
+import { OWNER_TAG } from "../../provider/image-template/ownership";
 import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";

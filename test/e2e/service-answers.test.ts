@@ -3,7 +3,7 @@
  * with one warning naming them, and a tag change while its autoRun build runs waits for the build instead of failing.
  */
 import * as assert from "node:assert/strict";
-import { withoutMarker } from "../../provider/ownership";
+import { withoutMarker } from "../../provider/image-template/ownership";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";

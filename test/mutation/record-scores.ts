@@ -1,6 +1,7 @@
 /**
  * Writes the mutation score of each mutated file into TESTING.md, from StrykerJS JSON reports (the mutation testing
- * report schema). Several reports (e.g. one per file, as run during development) merge, the newest winning per file.
+ * report schema). Several reports (e.g. one per file, as run during development) merge, the newest winning per file;
+ * rows of files those reports do not cover stay as TESTING.md had them, each with the command that measured it.
  * Usage: ts-node test/mutation/record-scores.ts "<command that produced them>" report.json [...]
  */
 import { readFileSync, statSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ interface Row {
   file: string;
   date: string;
   counts: Record<string, number>;
+  command: string;
 }
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -22,7 +24,7 @@ const END = "<!-- mutation-scores:end -->";
 const DETECTED = ["Killed", "Timeout"];
 const UNDETECTED = ["Survived", "NoCoverage"];
 
-function rows(reportPaths: string[]): Row[] {
+function rows(command: string, reportPaths: string[]): Row[] {
   const byFile = new Map<string, Row & { mtime: number }>();
   for (const reportPath of reportPaths) {
     const mtime = statSync(reportPath).mtimeMs;
@@ -36,21 +38,38 @@ function rows(reportPaths: string[]): Row[] {
         file: name,
         date: new Date(mtime).toISOString().slice(0, 16).replace("T", " "),
         counts,
+        command,
         mtime,
       });
     }
   }
-  return [...byFile.values()].sort((a, b) => a.file.localeCompare(b.file));
+  return [...byFile.values()];
+}
+
+const COLUMNS = ["Killed", "Timeout", "Survived", "NoCoverage"];
+
+/** The rows TESTING.md holds now (the command column absent in older tables: the header's command). */
+function recorded(scores: string): Row[] {
+  const header = /^Measured with `(.*)` \(dates/m.exec(scores)?.[1] ?? "";
+  return scores
+    .split("\n")
+    .filter((l) => /^\| [\w./-]+\.ts \|/.test(l))
+    .map((l) => {
+      const cells = l.split("|").map((c) => c.trim());
+      const counts = Object.fromEntries(COLUMNS.map((s, i) => [s, Number(cells[3 + i])]));
+      counts.CompileError = Number(cells[7]);
+      return { file: cells[1], counts, date: cells[8], command: cells[9]?.replace(/^`|`$/g, "") || header };
+    });
 }
 
 const sum = (counts: Record<string, number>, statuses: string[]) => statuses.reduce((n, s) => n + (counts[s] ?? 0), 0);
 
-function table(command: string, all: Row[]): string {
+function table(all: Row[]): string {
   const lines = [
-    `Measured with \`${command}\` (dates in UTC, per file).`,
+    "Dates in UTC, per file; each row names the command that measured it.",
     "",
-    "| File | Score | Killed | Timeout | Survived | No coverage | Compile/runtime errors | Measured |",
-    "|---|---:|---:|---:|---:|---:|---:|---|",
+    "| File | Score | Killed | Timeout | Survived | No coverage | Compile/runtime errors | Measured | Command |",
+    "|---|---:|---:|---:|---:|---:|---:|---|---|",
   ];
   for (const r of all) {
     const detected = sum(r.counts, DETECTED);
@@ -59,7 +78,7 @@ function table(command: string, all: Row[]): string {
     const c = (s: string) => r.counts[s] ?? 0;
     const errors = c("CompileError") + c("RuntimeError");
     lines.push(
-      `| ${r.file} | ${score} | ${c("Killed")} | ${c("Timeout")} | ${c("Survived")} | ${c("NoCoverage")} | ${errors} | ${r.date} |`,
+      `| ${r.file} | ${score} | ${c("Killed")} | ${c("Timeout")} | ${c("Survived")} | ${c("NoCoverage")} | ${errors} | ${r.date} | \`${r.command}\` |`,
     );
   }
   return lines.join("\n");
@@ -73,7 +92,9 @@ function main(): void {
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start < 0 || end < start) throw new Error(`TESTING.md lacks the ${START} ... ${END} markers`);
-  const scores = table(command, rows(reports));
+  const fresh = rows(command, reports);
+  const kept = recorded(text.slice(start, end)).filter((r) => !fresh.some((f) => f.file === r.file));
+  const scores = table([...kept, ...fresh].sort((a, b) => a.file.localeCompare(b.file)));
   writeFileSync(target, `${text.slice(0, start + START.length)}\n${scores}\n${text.slice(end)}`);
   console.log(scores);
 }

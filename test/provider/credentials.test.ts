@@ -1,6 +1,7 @@
 /**
- * Every way of signing in that azure-native accepts, against the emulator's token endpoints, through the provider
- * (its implementation in dist/, as the engine's provider process loads it) and the real @azure/identity credentials.
+ * Every way of signing in that azure-native accepts, against the emulator's token endpoints, through the provider's
+ * operations (loaded from source, so mutation testing sees provider/azure/client.ts; e2e tests cover the built
+ * provider the engine loads) and the real @azure/identity credentials.
  * Each flow creates a template, and the emulator's request log shows which endpoint issued the token.
  */
 import assert from "node:assert/strict";
@@ -10,13 +11,12 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { generate } from "selfsigned";
-import { forgetConnections } from "pulumi-azure-imagebuilder/dist/provider/azure/client.js";
-import { imageTemplateProvider } from "../../provider";
+import { forgetConnections } from "../../provider/azure/client";
+import * as provider from "../../provider/image-template/operations";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { templateArgs as linuxTemplateArgs } from "../../bench/programs/template-args";
 
 type Bag = Record<string, unknown>;
-const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 const CREDENTIAL_VARIABLE = /^(AZURE|ARM|ACTIONS_ID_TOKEN|IDENTITY|MSI)_/;
 const RG = "rg-sign-in";
 

@@ -23,7 +23,7 @@ function newestSource(dir: string): number {
 }
 
 function assertFreshBuild(): void {
-  const built = path.join(ROOT, "dist/provider/operations.js");
+  const built = path.join(ROOT, "dist/provider/image-template/operations.js");
   let builtAt = 0;
   try {
     builtAt = statSync(built).mtimeMs;

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import * as ops from "../../provider/operations";
+import * as ops from "../../provider/image-template/operations";
 import { templateArgs } from "../../bench/programs/template-args";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 

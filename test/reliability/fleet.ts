@@ -1,6 +1,7 @@
 /**
  * The fleet project (fixtures/fleet) run through the real `pulumi` CLI against a fresh emulator, with the means to
- * SIGKILL the engine mid-update and to scan the raw state file.
+ * SIGKILL the engine or its provider host mid-update, to take the emulator down and bring it back, to count templates
+ * against the state, and to scan the raw state file.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
@@ -14,13 +15,44 @@ export const FLEET_DIR = path.join(__dirname, "fixtures", "fleet");
 const PROJECT = "reliability-fleet";
 export const FLEET_SECRET = "fleet-registry-token-9f3c";
 
+const TEMPLATE_TYPE = "pulumi-nodejs:dynamic/azure-imagebuilder:ImageTemplate";
+
+export interface RunningUp {
+  pid: number;
+  /** SIGKILLs the engine and every process it started (plugins run in process groups of their own). */
+  kill(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Templates in the emulator against the stack's state and the `declared` count the program asks for. */
+export interface Tally {
+  held: number;
+  duplicated: number;
+  /** In Azure, not in the state. */
+  orphaned: number;
+  /** In the state but gone from Azure, or declared and missing. */
+  lost: number;
+  /** Template resources the state records. */
+  recorded: number;
+  /** Of those, the ones whose recorded provisioningState is not `Succeeded` (e.g. kept from a failed create). */
+  unsettled: number;
+}
+
 export interface Fleet {
+  /** The running emulator; replaced by startEmulator() after stopEmulator(). */
   emulator: TestEmulator;
   stack: string;
   /** `pulumi <args>` on the fleet's stack; rejects with the output unless it exits 0 (or `allowFailure`). */
   pulumi(args: string[], allowFailure?: boolean): Promise<{ code: number; stdout: string; stderr: string }>;
-  /** Starts `pulumi up` in its own process group and returns a function that SIGKILLs the whole group. */
-  startUp(args: string[]): { pid: number; kill(): void; exited: Promise<number | null> };
+  /** Starts `pulumi <command>` (up or destroy, with --yes) in its own process group; tearDown kills it if still running. */
+  start(command: "up" | "destroy", args: string[]): RunningUp;
+  /** Sets FLEET_SIZE for the following runs (the program then declares that many templates). */
+  resize(size: number): void;
+  /** Takes the emulator down (connections cut, state saved to its data dir). */
+  stopEmulator(): Promise<void>;
+  /** Brings it back on the same port with the same data dir: the same state, certificate and credentials. */
+  startEmulator(): Promise<void>;
+  tally(declared: number): Promise<Tally>;
   /** The checkpoint exactly as the file backend wrote it. */
   rawState(): Promise<string>;
   tearDown(): Promise<void>;
@@ -50,15 +82,16 @@ export async function startFleet(
     }
     return result;
   };
+  const running = new Set<RunningUp>();
   await runPulumi(["stack", "init", stack], { cwd: FLEET_DIR, binDir, env });
-  return {
+  const fleet: Fleet = {
     emulator,
     stack,
     pulumi,
-    startUp(args) {
+    start(command, args) {
       const child = spawn(
         path.join(binDir, "pulumi"),
-        ["up", "--yes", "--non-interactive", "--stack", stack, ...args],
+        [command, "--yes", "--non-interactive", "--stack", stack, ...args],
         {
           cwd: FLEET_DIR,
           env: { ...process.env, ...env },
@@ -67,17 +100,84 @@ export async function startFleet(
         },
       );
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-      // The engine, its language host, the program and the provider plugin all share the group led by `pulumi`.
-      return { pid: child.pid!, kill: () => process.kill(-child.pid!, "SIGKILL"), exited };
+      const run: RunningUp = { pid: child.pid!, kill: () => killTree(child.pid!), exited };
+      running.add(run);
+      void exited.then(() => running.delete(run));
+      return run;
+    },
+    resize(n) {
+      env.FLEET_SIZE = String(n);
+    },
+    stopEmulator: () => fleet.emulator.stop(),
+    async startEmulator() {
+      const { port } = new URL(fleet.emulator.url);
+      fleet.emulator = await startTestEmulator({ ...options, port: Number(port), dataDir: fleet.emulator.dataDir });
+    },
+    async tally(declared) {
+      const names = (await fleet.emulator.admin.state()).templates.map((t) => String(t.name));
+      const resources = (JSON.parse((await pulumi(["stack", "export"])).stdout).deployment.resources ?? []) as {
+        type: string;
+        outputs?: { imageTemplateName?: string; provisioningState?: string };
+      }[];
+      const templates = resources.filter((r) => r.type === TEMPLATE_TYPE);
+      const recorded = templates.map((r) => String(r.outputs?.imageTemplateName));
+      return {
+        held: names.length,
+        // Autonames end in a hash suffix: two templates for one resource share the name before it.
+        duplicated: names.length - new Set(names.map((n) => n.replace(/-[0-9a-f]+$/, ""))).size,
+        orphaned: names.filter((n) => !recorded.includes(n)).length,
+        lost: recorded.filter((n) => !names.includes(n)).length + Math.max(0, declared - names.length),
+        recorded: recorded.length,
+        unsettled: templates.filter((r) => r.outputs?.provisioningState !== "Succeeded").length,
+      };
     },
     rawState: () => fs.readFile(path.join(stateDir, "backend", ".pulumi", "stacks", PROJECT, `${stack}.json`), "utf8"),
     async tearDown() {
+      // A test that failed mid-run must not leave an engine or a provider host behind.
+      await Promise.all([...running].map((run) => run.kill()));
       await pulumi(["stack", "rm", "--yes", "--force"], true);
       await fs.rm(path.join(FLEET_DIR, `Pulumi.${stack}.yaml`), { force: true });
-      await emulator.stop();
+      await fleet.emulator.stop();
       await removeStateDir(stateDir);
     },
   };
+  return fleet;
+}
+
+/** The running processes below `root` (read from /proc), with their command lines. */
+export async function descendants(root: number): Promise<{ pid: number; command: string }[]> {
+  const parents = new Map<number, number>();
+  const commands = new Map<number, string>();
+  for (const entry of await fs.readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await fs.readFile(`/proc/${entry}/stat`, "utf8");
+      parents.set(Number(entry), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+      commands.set(Number(entry), (await fs.readFile(`/proc/${entry}/cmdline`, "utf8")).replace(/\0/g, " "));
+    } catch {
+      // the process exited meanwhile
+    }
+  }
+  const below = (pid: number): boolean => {
+    for (let p = parents.get(pid); p !== undefined && p > 1; p = parents.get(p)) if (p === root) return true;
+    return false;
+  };
+  return [...commands].filter(([pid]) => below(pid)).map(([pid, command]) => ({ pid, command }));
+}
+
+/**
+ * SIGKILLs `root`'s process group and every process below it. Pulumi starts each plugin in a process group of its
+ * own, so killing the engine's group alone leaves the provider host running with no parent.
+ */
+async function killTree(root: number): Promise<void> {
+  const below = await descendants(root);
+  for (const target of [-root, ...below.map((p) => p.pid)]) {
+    try {
+      process.kill(target, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** Credential material of the emulator and the test secret that must never appear in a state file. */

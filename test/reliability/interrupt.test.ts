@@ -45,9 +45,9 @@ describe("reliability: pulumi up killed mid-way", function () {
 
   it("converges to exactly 20 templates after SIGKILL: cancel, refresh --clear-pending-creates, up", async () => {
     // 1. Kill the engine's whole process group once 8 creates reached Azure (4 at a time: some done, some in flight).
-    const run = fleet.startUp(["--parallel", "4", "--skip-preview"]);
+    const run = fleet.start("up", ["--parallel", "4", "--skip-preview"]);
     while ((await armPuts()) < 8) await delay(25);
-    run.kill();
+    await run.kill();
     assert.equal(await run.exited, null, "the engine was killed, it did not finish");
     const killed = await exported();
     const pending = pendingCreates(killed);

@@ -1,11 +1,11 @@
 /**
- * The ownership marker (provider/ownership.ts) through the in-process provider: a create's marker is hidden from the
+ * The ownership marker (provider/image-template/ownership.ts) through the in-process provider: a create's marker is hidden from the
  * arguments and outputs; the same resource meeting its own template again (a killed run made it) takes it back
  * without adoptExisting; a `--replace` that did so leaves the old resource's delete nothing to delete; another
  * resource (other stack or name) meeting the template still gets "already exists"; a tag PATCH keeps the marker.
  */
 import assert from "node:assert/strict";
-import { OWNER_TAG } from "../../provider/ownership";
+import { OWNER_TAG } from "../../provider/image-template/ownership";
 import { templateArgs } from "../../bench/programs/template-args";
 import { providerSuite } from "../helpers/provider-suite";
 import { recordFigure, suiteCommand } from "./summary";

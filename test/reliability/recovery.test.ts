@@ -84,6 +84,11 @@ describe("reliability: creates that lose track of their template, and first-run 
     assert.match(error.message, /was accepted but could not be read back; Pulumi records it/);
     await emu.admin.clearFaults();
     assert.deepEqual(await held(), [["poll-down", "Succeeded"]], "the template the state now knows");
+    // The next up updates a resource recorded with partial state even without changes: it reads the template again.
+    const news = { ...args("poll-down"), __provider: "p" };
+    const { outs } = await provider.update(error.id!, error.properties!, news);
+    assert.equal(outs?.provisioningState, "Succeeded");
+    assert.equal(outs?.resourceId, idOf("poll-down"));
     tally.polling.recorded++;
   });
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { argsFromArmTemplate, ArmTemplateError } from "../../provider/arm-template";
-import { checkInputs } from "../../provider/check";
+import { argsFromArmTemplate, ArmTemplateError } from "../../provider/image-template/arm-template";
+import { checkInputs } from "../../provider/image-template/check";
 import { ARG_ENTRIES } from "../../provider/image-template/properties";
-import { toImageTemplate } from "../../provider/mapping";
+import { toImageTemplate } from "../../provider/image-template/mapping";
 import {
   READ_ONLY_ENVELOPE,
   READ_ONLY_IDENTITY_VALUE,
@@ -13,7 +13,7 @@ import {
   readOnlyMembersIn,
   readOnlyWarning,
   withoutReadOnly,
-} from "../../provider/read-only";
+} from "../../provider/image-template/read-only";
 import { minimalArgs, RG_ID, SUB, UAI, validMaximalArgs } from "./fixtures/args";
 
 type Json = Record<string, unknown>;

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { buildOnCreate, resolveBuild } from "../../provider/build-plan";
-import { checkInputs } from "../../provider/check";
+import { buildOnCreate, resolveBuild } from "../../provider/image-template/build-plan";
+import { checkInputs } from "../../provider/image-template/check";
 import { UNKNOWN } from "../../provider/codecs/combinators";
-import { diffInputs } from "../../provider/diff";
+import { diffInputs } from "../../provider/image-template/diff";
 import { plan } from "../../provider/image-template/plan";
-import { diff } from "../../provider/operations";
+import { diff } from "../../provider/image-template/operations";
 import { minimalArgs } from "./fixtures/args";
 
 const withBuild = (build: unknown, extra: Record<string, unknown> = {}) => ({ ...minimalArgs(), build, ...extra });

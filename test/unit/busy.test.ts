@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isRefusedWhileBuilding } from "../../provider/busy";
+import { isRefusedWhileBuilding } from "../../provider/image-template/busy";
 
 // The SDK's RestError carries the status and the service's error body in details.error.
 const refusal = (status: number, message: string) => ({

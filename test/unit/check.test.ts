@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { autoname, checkInputs, type CheckEnvironment } from "../../provider/check";
+import { autoname, autonameSuffix, checkInputs, type CheckEnvironment } from "../../provider/image-template/check";
 import { UNKNOWN } from "../../provider/codecs/combinators";
 import {
   GALLERY_IMAGE,
@@ -7,6 +7,7 @@ import {
   minimalArgs,
   OTHER_SOURCES,
   RG_ID,
+  SUBNET,
   SUB,
   UAI,
   UAI_2,
@@ -388,5 +389,152 @@ describe("check: autonaming and defaults", () => {
     const { inputs } = checkInputs({}, news, env());
     assert.equal("__provider" in inputs, false);
     assert.deepEqual(inputs, validMaximalArgs());
+  });
+});
+
+describe("check: rules across members, secrets and what check adds", () => {
+  const powerShell = (extra: Record<string, unknown>) => ({
+    type: "PowerShell",
+    name: "p",
+    inline: ["exit 0"],
+    ...extra,
+  });
+  const properties = (news: Record<string, unknown>) => failures(news).map((f) => f.property);
+
+  it("runAsSystem needs runElevated on PowerShell steps only, in customize and in validation", () => {
+    expectFailure(
+      { ...minimalArgs(), customize: [powerShell({ runAsSystem: true })] },
+      "customize[0].runElevated",
+      /^must be true when runAsSystem is true$/,
+    );
+    expectFailure(
+      { ...minimalArgs(), validate: { inVMValidations: [powerShell({ runAsSystem: true })] } },
+      "validate.inVMValidations[0].runElevated",
+      /^must be true when runAsSystem is true$/,
+    );
+    assert.deepEqual(
+      failures({ ...minimalArgs(), customize: [powerShell({ runAsSystem: true, runElevated: true })] }),
+      [],
+    );
+    assert.deepEqual(
+      failures({ ...minimalArgs(), customize: [powerShell({ runAsSystem: false, runElevated: false })] }),
+      [],
+    );
+    // A Shell step has no such member: the codec's one failure, no PowerShell rule on top.
+    const shell = { type: "Shell", name: "s", inline: ["true"], runAsSystem: true };
+    assert.deepEqual(properties({ ...minimalArgs(), customize: [shell] }), ["customize[0].runAsSystem"]);
+  });
+
+  it("an empty inline list counts as no inline: scriptUri alone is exactly one source", () => {
+    const step = { type: "Shell", name: "s", scriptUri: "https://example.com/s.sh", inline: [] };
+    assert.deepEqual(failures({ ...minimalArgs(), customize: [step] }), []);
+  });
+
+  it("vnetConfigProxyVmSize needs a subnet, and its default (empty) counts as unset", () => {
+    expectFailure(
+      { ...minimalArgs(), vnetConfigProxyVmSize: "Standard_A1_v2" },
+      "vnetConfigProxyVmSize",
+      /^requires vnetConfigSubnetId$/,
+    );
+    assert.deepEqual(failures({ ...minimalArgs(), vnetConfigProxyVmSize: "" }), []);
+    const isolated = {
+      ...minimalArgs(),
+      vnetConfigSubnetId: SUBNET,
+      vnetConfigContainerInstanceSubnetId: SUBNET.replace(/build$/, "aci"),
+    };
+    assert.deepEqual(failures({ ...isolated, vnetConfigProxyVmSize: "" }), []);
+    // A subnet not known yet (preview) cannot be compared with the container instance's.
+    assert.deepEqual(failures({ ...isolated, vnetConfigSubnetId: UNKNOWN }), []);
+  });
+
+  it("leaves malformed steps and run output names to the codecs, and unknown names undecided", () => {
+    assert.deepEqual(failures({ ...minimalArgs(), customize: [null] }), [
+      { property: "customize[0]", reason: "must be an object" },
+    ]);
+    assert.deepEqual(properties({ ...minimalArgs(), distribute: [null] }), ["distribute[0]"]);
+    const managed = (minimalArgs().distribute as Record<string, unknown>[])[0];
+    assert.deepEqual(
+      properties({ ...minimalArgs(), distribute: [{ ...managed, storageAccountType: "Standard_LRS" }] }),
+      ["distribute[0].storageAccountType"],
+    );
+    const distribute = (names: unknown[]) =>
+      names.map((runOutputName, i) => ({
+        type: "VHD",
+        runOutputName,
+        uri: `https://a.blob.core.windows.net/c/${i}.vhd`,
+      }));
+    assert.deepEqual(properties({ ...minimalArgs(), distribute: distribute([5]) }), ["distribute[0].runOutputName"]);
+    assert.deepEqual(failures({ ...minimalArgs(), distribute: distribute([UNKNOWN, UNKNOWN]) }), []);
+  });
+
+  it("a failure in a secret argument is thrown with the property named and every secret string masked", () => {
+    const secret = {
+      ...minimalArgs(),
+      distribute: [
+        { type: "VHD", runOutputName: "hunter2" },
+        { type: "VHD", runOutputName: "hunter2" },
+      ],
+      __secretKeys: ["distribute"],
+    };
+    assert.throws(
+      () => checkInputs({}, secret, env()),
+      (e: Error) => {
+        assert.equal(
+          e.message,
+          "Invalid arguments (the values are secret and not shown):\n" +
+            '  property distribute[1].runOutputName value [secret] has a problem: must be unique; distribute[0] already uses "[secret]"',
+        );
+        return true;
+      },
+    );
+    // Secret keys named, but the failure is elsewhere: reported as usual.
+    const other = { ...minimalArgs(), buildTimeoutInMinute: -1, __secretKeys: ["distribute"] };
+    assert.deepEqual(properties(other), ["buildTimeoutInMinute"]);
+  });
+
+  it("reports a forbidden key once, under its own name", () => {
+    assert.deepEqual(failures({ ...minimalArgs(), constructor: {} }), [
+      { property: "constructor", reason: "is not allowed as a property name" },
+    ]);
+  });
+
+  it("keeps the engine's and its own bookkeeping keys out of the arguments, and drops null members", () => {
+    const news = {
+      ...minimalArgs(),
+      tag: null,
+      __defaults: ["imageTemplateName"],
+      __autonameSeed: "proj/dev/tpl",
+      __secretKeys: [],
+      __provider: "serialized",
+    };
+    const { inputs, failures: found } = checkInputs({}, news, env());
+    assert.deepEqual(found, []);
+    for (const key of ["tag", "__defaults", "__autonameSeed", "__secretKeys", "__provider"]) {
+      assert.equal(key in inputs, false, `${key} is not in the checked inputs`);
+    }
+    assert.match(String(inputs.__owner), /^[0-9a-f]{32}$/, "the owner hash of the seed");
+    const owner = (seed: string) => checkInputs({}, { ...minimalArgs(), __autonameSeed: seed }, env()).inputs.__owner;
+    assert.equal(owner("proj/dev/tpl"), inputs.__owner);
+    assert.notEqual(owner("proj/prod/tpl"), inputs.__owner);
+    assert.equal("__owner" in checkInputs({}, minimalArgs(), env()).inputs, false);
+  });
+
+  it("takes an omitted location from ARM_LOCATION, never over a given one", () => {
+    const omitted = { ...minimalArgs(), location: undefined };
+    assert.equal(checkInputs({}, omitted, env({ ARM_LOCATION: "eastus" })).inputs.location, "eastus");
+    assert.equal(checkInputs({}, minimalArgs(), env({ ARM_LOCATION: "eastus" })).inputs.location, "westus");
+    assert.equal(checkInputs({}, omitted, env()).inputs.location, undefined);
+  });
+
+  it("autonames without a resource name as template-<suffix>; the suffix ignores the name itself", () => {
+    assert.equal(autoname("", "abc1234"), "template-abc1234");
+    const { imageTemplateName } = checkInputs({}, { ...minimalArgs(), imageTemplateName: undefined }, env()).inputs;
+    assert.match(String(imageTemplateName), /^template-[0-9a-f]{7}$/);
+    const suffix = (name: string) => autonameSuffix("seed", { ...minimalArgs(), imageTemplateName: name });
+    assert.equal(suffix("a"), suffix("b"));
+    // Provider-only settings do not define the template: changing them keeps the name.
+    const base = autonameSuffix("seed", minimalArgs());
+    assert.equal(autonameSuffix("seed", { ...minimalArgs(), adoptExisting: true }), base);
+    assert.equal(autonameSuffix("seed", { ...minimalArgs(), build: { when: "onCreate" } }), base);
   });
 });

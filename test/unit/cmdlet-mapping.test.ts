@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { ARG_KEYS } from "../../provider/codecs/args";
+import { ARG_KEYS } from "../../provider/image-template/codecs/args";
 import { OUTPUT_KEYS } from "../../provider/image-template/properties";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -1,6 +1,6 @@
 /**
  * diff against the service's own rules, read from the API description (reference/imagebuilder-2025-10-01) rather
- * than from provider/diff.ts:
+ * than from provider/image-template/diff.ts:
  * - a member the description gives a `default` means the same omitted or set to that default (the service fills some
  *   of them in its responses), and anything else is a change;
  * - ARM resource ids and names are case-insensitive, region names ignore case and spaces;
@@ -9,7 +9,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { diffInputs } from "../../provider/diff";
+import { diffInputs } from "../../provider/image-template/diff";
+import { plan } from "../../provider/image-template/plan";
 import { GALLERY_IMAGE, minimalArgs, RG_ID, SUBNET, UAI, UAI_2 } from "./fixtures/args";
 
 type Json = Record<string, unknown>;
@@ -228,5 +229,45 @@ describe("diff by the service's rules: sets and sequences", () => {
     ]);
     const validate = (v: Json[]) => ({ ...minimalArgs(), validate: { inVMValidations: v } });
     assert.deepEqual(diffInputs(validate(steps), validate([...steps].reverse())).replaces, ["validate"]);
+  });
+});
+
+describe("diff by the service's rules: empties, key order, the template's address and owed builds", () => {
+  it("an empty list means the same as an absent one; the order of an object's keys means nothing", () => {
+    assert.equal(diffInputs(minimalArgs(), { ...minimalArgs(), vmProfileUserAssignedIdentities: [] }).changes, false);
+    const source = minimalArgs().source as Json;
+    const reversed = Object.fromEntries(Object.entries(source).reverse());
+    assert.equal(diffInputs(minimalArgs(), { ...minimalArgs(), source: reversed }).changes, false);
+  });
+
+  it("build.trigger is opaque JSON: an empty object differs from none, and null members compare as values", () => {
+    const build = (trigger?: unknown) => ({ ...minimalArgs(), build: { when: "onChange", trigger } });
+    assert.deepEqual(diffInputs(build(), build({})).updates, ["build"]);
+    assert.equal(diffInputs(build({ a: null }), build({ a: null })).changes, false);
+  });
+
+  it("a fixed name moved to another subscription is a different template: no delete before the replacement", () => {
+    const moved = { ...minimalArgs(), subscriptionId: "00000000-0000-0000-0000-000000000002" };
+    const d = diffInputs(minimalArgs(), moved);
+    assert.deepEqual(d.replaces, ["subscriptionId"]);
+    assert.equal(d.deleteBeforeReplace, false);
+    assert.equal(diffInputs(minimalArgs(), { ...minimalArgs(), buildTimeoutInMinute: 60 }).deleteBeforeReplace, true);
+  });
+
+  it("a replacement owes no update build, and a change of build settings alone sends no PATCH", () => {
+    const onChange = { when: "onChange", trigger: 2 };
+    const replaced = plan(
+      { ...minimalArgs(), build: { when: "onChange", trigger: 1 } },
+      {
+        ...minimalArgs(),
+        buildTimeoutInMinute: 60,
+        build: onChange,
+      },
+    );
+    assert.deepEqual(replaced.replaces, ["buildTimeoutInMinute"]);
+    assert.equal(replaced.build, undefined, "the replacement's create decides its build");
+    const settings = plan(minimalArgs(), { ...minimalArgs(), build: { when: "onCreate", logs: "off" } });
+    assert.deepEqual(settings.updates, ["build"]);
+    assert.equal(settings.patch, undefined);
   });
 });

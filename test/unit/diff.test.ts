@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as t from "io-ts";
-import { ARG_KEYS, type ArgKey, ImageTemplateArgsCodec } from "../../provider/codecs/args";
+import { ARG_KEYS, type ArgKey, ImageTemplateArgsCodec } from "../../provider/image-template/codecs/args";
 import { UNKNOWN } from "../../provider/codecs/combinators";
-import { diffInputs } from "../../provider/diff";
+import { diffInputs } from "../../provider/image-template/diff";
 import { maximalArgs, minimalArgs, OTHER_SOURCES } from "./fixtures/args";
 
 type Expectation = "update" | "replace" | "none";
@@ -12,7 +12,7 @@ type Expectation = "update" | "replace" | "none";
 /**
  * Where each argument lives in the ARM resource (Update-AzImageBuilderVirtualMachineImageTemplate's expanded
  * parameters, see the README's cmdlet table). The expectations below follow from these paths and the service's rules,
- * not from provider/diff.ts.
+ * not from provider/image-template/diff.ts.
  */
 const ARM_PATH: Record<ArgKey, string> = {
   imageTemplateName: "(resource id)",

@@ -1,9 +1,9 @@
-import type { ReadOnlyMembers } from "../../provider/read-only";
+import type { ReadOnlyMembers } from "../../provider/image-template/read-only";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
-import type { ImageTemplateInputs } from "../../provider/codecs/args";
+import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
 import type { DeepInput, ImageTemplateArgs } from "../../provider/image-template/args";
 import { ARGUMENTS, BUILD_OUTPUTS, OUTPUTS } from "../../provider/image-template/properties";
 import { packageRoot } from "../../provider/load";
@@ -49,7 +49,7 @@ describe("docs generated from the property table (npm run docs)", () => {
   });
 
   it("ImageTemplate declares every argument, output and build output with the table's doc", () => {
-    const docs = tsdocOf(path.join(packageRoot(), "provider/resource.ts"), "ImageTemplate");
+    const docs = tsdocOf(path.join(packageRoot(), "provider/image-template/resource.ts"), "ImageTemplate");
     const expected = { ...ARGUMENTS, ...OUTPUTS, ...BUILD_OUTPUTS };
     for (const [key, entry] of Object.entries(expected)) assert.equal(docs.get(key), entry.doc, key);
   });

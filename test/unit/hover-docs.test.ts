@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
-import { READ_ONLY_PROPERTIES } from "../../provider/read-only";
+import { READ_ONLY_PROPERTIES } from "../../provider/image-template/read-only";
 
 const DIST = path.resolve(__dirname, "../../dist/provider");
 const ENTRY = path.join(DIST, "index.d.ts");

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
-import type { ArgKey, ImageTemplateInputs } from "../../provider/codecs/args";
-import { diffInputs } from "../../provider/diff";
+import type { ArgKey, ImageTemplateInputs } from "../../provider/image-template/codecs/args";
+import { diffInputs } from "../../provider/image-template/diff";
 import {
   argsFromImageTemplate,
   outputsFromImageTemplate,
@@ -11,7 +11,7 @@ import {
   templateId,
   toImageTemplate,
   toUpdateParameters,
-} from "../../provider/mapping";
+} from "../../provider/image-template/mapping";
 import { minimalArgs } from "./fixtures/args";
 
 // Microsoft's official request/response examples, kept in the repository (see reference/README.md).

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { ArgKey, ImageTemplateInputs } from "../../provider/codecs/args";
-import { toUpdateParameters } from "../../provider/mapping";
+import type { ArgKey, ImageTemplateInputs } from "../../provider/image-template/codecs/args";
+import { toUpdateParameters } from "../../provider/image-template/mapping";
 import { minimalArgs, UAI_2 } from "./fixtures/args";
 
 const SPEC = path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/openapi.json");

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as t from "io-ts";
-import { ARG_KEYS, ImageTemplateArgsCodec } from "../../provider/codecs/args";
+import { ARG_KEYS, ImageTemplateArgsCodec } from "../../provider/image-template/codecs/args";
 import { stringMap } from "../../provider/codecs/combinators";
-import { classify, diffInputs } from "../../provider/diff";
+import { classify, diffInputs } from "../../provider/image-template/diff";
 import { plan } from "../../provider/image-template/plan";
 import { ARGUMENTS, type Change, MEMBERS } from "../../provider/image-template/properties";
 import { GALLERY_IMAGE, maximalArgs, minimalArgs, SUBNET } from "./fixtures/args";
@@ -173,7 +173,7 @@ describe("property table: no rule by leaf name", () => {
   });
 
   it("leaves no rule keyed by a bare member name in diff.ts or mapping.ts", () => {
-    for (const file of ["provider/diff.ts", "provider/mapping.ts"]) {
+    for (const file of ["provider/image-template/diff.ts", "provider/image-template/mapping.ts"]) {
       const text = readFileSync(path.resolve(__dirname, "../..", file), "utf8");
       for (const leaf of ["sha256Checksum", "major", "uri", "replicaCount", "replicationRegions", "imageId"]) {
         assert.doesNotMatch(text, new RegExp(`\\b${leaf}\\b`), `${file} names ${leaf}`);

@@ -83,7 +83,7 @@ describe("serialized provider (__provider)", function () {
     const installed = loadInstalledCopy();
     try {
       const { text } = await serializedProvider(installed.exports.imageTemplateProvider);
-      assert.match(text, /require\("pulumi-azure-imagebuilder\/dist\/provider\/provider\.js"\)/);
+      assert.match(text, /require\("pulumi-azure-imagebuilder\/dist\/provider\/image-template\/provider\.js"\)/);
       const result = checkInHost(text, installed.projectDir);
       assert.deepEqual(result.failures, []);
       assert.match(String(result.inputs.imageTemplateName), /^host-[0-9a-f]{7}$/);

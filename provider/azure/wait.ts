@@ -1,0 +1,101 @@
+import { delay } from "@azure/core-util";
+
+/*
+ * The one wait of the provider for things the service does in the background (a build, a cancel, a delete): read, and
+ * until the answer says it is over, pause at the pace the service asks for and read again. An AbortSignal ends it (a
+ * deadline is AbortSignal.timeout), without another read.
+ */
+
+/** A response as the SDK's `onResponse` callback passes it. */
+export interface ResponseHeaders {
+  headers: { get(name: string): string | null | undefined };
+}
+
+/** Every HTTP-date form (IMF-fixdate and the two obsolete ones) starts with a day name; Date.parse reads all three. */
+const HTTP_DATE = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,? /;
+
+/**
+ * The delay a Retry-After header asks for, in ms (RFC 9110 §10.2.3: delay-seconds, or an HTTP-date counted from `now`);
+ * undefined when absent or unreadable.
+ */
+export function retryAfterMs(header: string | null | undefined, now: number = Date.now()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  if (!HTTP_DATE.test(value)) return undefined;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Failures a read retries at the current pace instead of failing the wait. */
+export interface Transient {
+  is: (e: unknown) => boolean;
+  /** Consecutive transient failures tolerated by one read. */
+  max: number;
+  /** Told of each one before its retry (a progress line). */
+  onRetry: (e: unknown) => void;
+}
+
+/**
+ * One wait: its pace is the client's interval until a response (a read's, or one of an SDK call given `onResponse`,
+ * such as the run or cancel that started what is waited for) carries a positive Retry-After.
+ */
+export class Wait {
+  private paceMs: number;
+
+  /** `intervalMs`: the pause between reads until the service asks for another. */
+  constructor(
+    intervalMs: number,
+    private readonly transient?: Transient,
+  ) {
+    this.paceMs = intervalMs;
+  }
+
+  /** The SDK's `onResponse` option: adopts the response's Retry-After. */
+  readonly onResponse = (response: ResponseHeaders): void => {
+    const ms = retryAfterMs(response.headers.get("retry-after"));
+    if (ms !== undefined && ms > 0) this.paceMs = ms;
+  };
+
+  /** Pauses for the current pace; rejects with an AbortError once `abortSignal` aborts. */
+  pause(abortSignal?: AbortSignal): Promise<void> {
+    return delay(this.paceMs, { abortSignal });
+  }
+
+  /** One read (given this wait's `onResponse`), retrying the transient failures at the current pace. */
+  async read<T>(read: (onResponse: (response: ResponseHeaders) => void) => Promise<T>): Promise<T> {
+    for (let failures = 0; ;) {
+      try {
+        return await read(this.onResponse);
+      } catch (e) {
+        if (!this.transient?.is(e) || ++failures > this.transient.max) throw e;
+        this.transient.onRetry(e);
+        await this.pause();
+      }
+    }
+  }
+
+  /**
+   * Reads until `done` accepts the answer, which it returns, calling `onRead` after each read; undefined once
+   * `abortSignal` aborts (before a read, or during a pause: no read follows).
+   */
+  async until<T>(
+    read: (onResponse: (response: ResponseHeaders) => void) => Promise<T>,
+    done: (value: T) => boolean,
+    options: { abortSignal?: AbortSignal; onRead?: (value: T) => Promise<void> | void } = {},
+  ): Promise<T | undefined> {
+    const { abortSignal, onRead } = options;
+    for (;;) {
+      if (abortSignal?.aborted) return undefined;
+      const value = await this.read(read);
+      await onRead?.(value);
+      if (done(value)) return value;
+      try {
+        await this.pause(abortSignal);
+      } catch (e) {
+        if (abortSignal?.aborted) return undefined;
+        throw e;
+      }
+    }
+  }
+}

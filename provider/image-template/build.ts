@@ -1,0 +1,231 @@
+import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { Connection } from "../azure/client";
+import { type ResponseHeaders, Wait } from "../azure/wait";
+import type { ResolvedBuild } from "./build-plan";
+import { describeFailure, serviceError } from "../errors";
+import type { TemplateAddress } from "./mapping";
+
+/*
+ * Image builds (the service's `run` action) and the waits around them: poll the template's lastRunStatus at the pace
+ * the service asks for (Retry-After), ride out the transient failures it is known for, print each transition.
+ */
+
+/** One distribute target's result, keyed by its runOutputName in `runOutputs`. */
+export interface RunOutputSummary {
+  artifactId?: string;
+  artifactUri?: string;
+  provisioningState?: string;
+}
+export type RunOutputs = Record<string, RunOutputSummary>;
+
+export type BuildOutcome = "Succeeded" | "PartiallySucceeded" | "Failed" | "Canceled" | "TimedOut" | "Started";
+
+export interface BuildResult {
+  outcome: BuildOutcome;
+  /** The template as last read (its lastRunStatus tells the final state). */
+  template: ImageTemplate;
+  runOutputs?: RunOutputs;
+}
+
+const FINAL = new Set(["Succeeded", "PartiallySucceeded", "Failed", "Canceled"]);
+const ACTIVE = new Set(["Running", "Canceling"]);
+/** Consecutive failed status reads tolerated on top of the SDK's own retries. */
+const MAX_TRANSIENT_FAILURES = 10;
+/** How long a build canceled on timeout may take to stop. */
+const CANCEL_TIMEOUT_MS = 15 * 60_000;
+
+export const isBuildActive = (t: ImageTemplate | undefined): boolean => ACTIVE.has(t?.lastRunStatus?.runState ?? "");
+
+/** Failures a status read may hit and retry: 408/429/5xx, dropped connections, the service's "Internal error occurred". */
+export function isTransient(e: unknown): boolean {
+  const { status, message } = serviceError(e);
+  // No status: the request never got an answer (connection reset, timeout), which core-rest-pipeline reports as RestError.
+  if (status === undefined) return (e as { name?: string })?.name === "RestError";
+  return status === 408 || status === 429 || status >= 500 || /Internal error occurred/i.test(message);
+}
+
+const elapsed = (ms: number) => {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+};
+
+/** Progress lines go to stdout: the engine shows a dynamic provider's stdout live (one diagnostic per line). */
+export class BuildProgress {
+  private readonly started = Date.now();
+  constructor(
+    private readonly resourceName: string,
+    private readonly log: (line: string) => void = console.log,
+  ) {}
+  line(text: string): void {
+    this.log(`[${this.resourceName}] ${text} (${elapsed(Date.now() - this.started)})`);
+  }
+  /** A line of the build's own log, under the resource's name like packer build's output under the builder's. */
+  logLine(text: string): void {
+    this.log(`[${this.resourceName}] | ${text}`);
+  }
+}
+
+/** A wait on the template's lastRunStatus: at the service's pace, riding out a build's many blips in status reads. */
+function statusWait(c: Connection, progress: BuildProgress): Wait {
+  return new Wait(c.pollOptions.updateIntervalInMs, {
+    is: isTransient,
+    max: MAX_TRANSIENT_FAILURES,
+    onRetry: (e) =>
+      progress.line(`reading the build status failed (${serviceError(e).message.split("\n")[0]}); retrying`),
+  });
+}
+
+const getTemplate =
+  (c: Connection, a: TemplateAddress) =>
+  (onResponse: (response: ResponseHeaders) => void): Promise<ImageTemplate> =>
+    c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName, { onResponse });
+
+const statusReadFailure = (a: TemplateAddress, e: unknown) =>
+  describeFailure(`Reading the build status of image template "${a.imageTemplateName}"`, e);
+
+/** Reads the template (failing the update for one blip would leave a finished image unrecorded). */
+async function readStatus(c: Connection, a: TemplateAddress, wait: Wait): Promise<ImageTemplate> {
+  try {
+    return await wait.read(getTemplate(c, a));
+  } catch (e) {
+    throw statusReadFailure(a, e);
+  }
+}
+
+/** Called after every status read while waiting for a build (the log streaming reads at this pace). */
+export type OnPoll = (template: ImageTemplate) => Promise<void>;
+
+/**
+ * Polls until the run reaches a final state, or returns undefined once `abortSignal` aborts (a deadline). Prints every
+ * runState/runSubState transition.
+ */
+async function watch(
+  c: Connection,
+  a: TemplateAddress,
+  progress: BuildProgress,
+  wait: Wait,
+  abortSignal: AbortSignal,
+  onPoll?: OnPoll,
+): Promise<ImageTemplate | undefined> {
+  let shown = "";
+  const onRead = async (t: ImageTemplate) => {
+    await onPoll?.(t);
+    const s = t.lastRunStatus;
+    const now = [s?.runState, s?.runSubState].filter(Boolean).join(" - ") || "not started";
+    if (now !== shown) {
+      shown = now;
+      progress.line(`build ${now}`);
+    }
+  };
+  try {
+    return await wait.until(getTemplate(c, a), (t) => FINAL.has(t.lastRunStatus?.runState ?? ""), {
+      abortSignal,
+      onRead,
+    });
+  } catch (e) {
+    throw statusReadFailure(a, e);
+  }
+}
+
+/** Waits, printing its progress, for the build running now to end; undefined when `abortSignal` aborts first. */
+export function awaitRunningBuild(
+  c: Connection,
+  a: TemplateAddress,
+  progress: BuildProgress,
+  abortSignal: AbortSignal,
+) {
+  return watch(c, a, progress, statusWait(c, progress), abortSignal);
+}
+
+/** Run outputs by runOutputName. */
+export async function listRunOutputs(c: Connection, a: TemplateAddress): Promise<RunOutputs> {
+  const outputs: RunOutputs = {};
+  for await (const o of c.client.virtualMachineImageTemplates.listRunOutputs(
+    a.resourceGroupName,
+    a.imageTemplateName,
+  )) {
+    if (!o.name) continue;
+    outputs[o.name] = Object.fromEntries(
+      Object.entries({
+        artifactId: o.artifactId,
+        artifactUri: o.artifactUri,
+        provisioningState: o.provisioningState,
+      }).filter(([, v]) => v !== undefined),
+    );
+  }
+  return outputs;
+}
+
+/** Cancels a running build (tolerating one already canceling) and waits until the run has stopped. */
+export async function cancelAndWait(
+  c: Connection,
+  a: TemplateAddress,
+  progress: BuildProgress,
+  abortSignal: AbortSignal,
+): Promise<ImageTemplate | undefined> {
+  const wait = statusWait(c, progress);
+  const current = await readStatus(c, a, wait);
+  if (current.lastRunStatus?.runState === "Running") {
+    progress.line("canceling the running build");
+    try {
+      // The cancel action completes before the run has stopped (it can sit in Canceling for long): watch the run.
+      await c.client.virtualMachineImageTemplates
+        .cancel(a.resourceGroupName, a.imageTemplateName, { ...c.pollOptions, onResponse: wait.onResponse })
+        .submitted();
+    } catch (e) {
+      // Another cancel got there first (or the build just ended): the wait below sees which.
+      if (serviceError(e).code !== "OperationNotAllowed") {
+        throw describeFailure(`Canceling the build of image template "${a.imageTemplateName}"`, e);
+      }
+    }
+  }
+  return isBuildActive(current) ? watch(c, a, progress, wait, abortSignal) : current;
+}
+
+/**
+ * Runs a build and, per the settings, waits for it. A build already running (started by a previous `pulumi up` that
+ * timed out, by autoRun or a trigger) is waited for instead of being refused by the service.
+ */
+export async function runBuild(
+  c: Connection,
+  a: TemplateAddress,
+  settings: ResolvedBuild,
+  progress: BuildProgress,
+  onPoll?: OnPoll,
+): Promise<BuildResult> {
+  const wait = statusWait(c, progress);
+  const timeout = AbortSignal.timeout(settings.timeoutMinutes * 60_000);
+  const before = await readStatus(c, a, wait);
+  if (isBuildActive(before)) {
+    progress.line(`a build of image template "${a.imageTemplateName}" is already running: waiting for it`);
+  } else {
+    progress.line(`starting an image build of template "${a.imageTemplateName}"`);
+    try {
+      await c.client.virtualMachineImageTemplates
+        .run(a.resourceGroupName, a.imageTemplateName, { ...c.pollOptions, onResponse: wait.onResponse })
+        .submitted();
+    } catch (e) {
+      throw describeFailure(`Starting a build of image template "${a.imageTemplateName}"`, e);
+    }
+  }
+  if (!settings.waitForCompletion) {
+    progress.line("build started; not waiting for it (build.waitForCompletion is false)");
+    return { outcome: "Started", template: await readStatus(c, a, wait) };
+  }
+  await wait.pause();
+  const done = await watch(c, a, progress, wait, timeout, onPoll);
+  if (!done) {
+    progress.line(`no result after ${settings.timeoutMinutes} minute(s) (build.timeoutMinutes)`);
+    const stopped = settings.cancelOnTimeout
+      ? await cancelAndWait(c, a, progress, AbortSignal.timeout(CANCEL_TIMEOUT_MS))
+      : undefined;
+    return { outcome: "TimedOut", template: stopped ?? (await readStatus(c, a, wait)) };
+  }
+  const outcome = done.lastRunStatus!.runState as BuildOutcome;
+  const runOutputs =
+    outcome === "Succeeded" || outcome === "PartiallySucceeded" ? await listRunOutputs(c, a) : undefined;
+  for (const [name, o] of Object.entries(runOutputs ?? {})) {
+    progress.line(`run output ${name}: ${o.artifactId ?? o.artifactUri ?? "(no artifact)"}`);
+  }
+  return { outcome, template: done, runOutputs };
+}

@@ -1,0 +1,107 @@
+import { ARG_KEYS, type ArgKey } from "./codecs/args";
+import { isUnknown } from "../codecs/combinators";
+import { argsOf, defaultedKeys } from "./inputs";
+import type { PropertyBag } from "../property-bag";
+import { ARGUMENTS, type Comparison, memberAt } from "./properties";
+import { identityTypeOf } from "./mapping";
+
+export type Classification = "update" | "replace" | "none";
+/** A provider setting (build) is recorded by an update; a create-only switch (adoptExisting) is no change. */
+export const classify = (key: ArgKey): Classification => {
+  const { change } = ARGUMENTS[key];
+  return change === "setting" ? "update" : change;
+};
+
+/** The in-place changes the service must apply (PATCH), i.e. without the provider's own settings. */
+export const patchKeys = (updates: readonly ArgKey[]): ArgKey[] =>
+  updates.filter((k) => ARGUMENTS[k].change === "update");
+
+/** Object keys sorted at every depth: two spellings of one JSON value compare equal. */
+export function sortedJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedJson);
+  if (typeof value !== "object" || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortedJson((value as PropertyBag)[k])]),
+  );
+}
+
+const fold = (value: string, compare: Comparison | undefined): string =>
+  compare === "region" ? value.replace(/\s+/g, "").toLowerCase() : compare === "armId" ? value.toLowerCase() : value;
+
+/**
+ * A value in canonical form by the property table's rule for its path ("distribute[].targetRegions[].name"): defaults and empties
+ * dropped, case and region spelling folded, sets sorted. Items of a list take the list's comparison.
+ */
+export function canonical(value: unknown, path: string): unknown {
+  if (isUnknown(value)) return value;
+  if (value === null || value === undefined) return undefined;
+  const member = memberAt(path);
+  if (member?.compare === "json") return sortedJson(value);
+  if (Array.isArray(value)) {
+    const items = value.map((v) => canonical(v, `${path}[]`)).filter((v) => v !== undefined);
+    if (member?.set) items.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    return items.length > 0 ? items : undefined;
+  }
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.keys(value)
+      .sort()
+      .map((k) => [k, canonical((value as PropertyBag)[k], `${path}.${k}`)] as const)
+      .filter(([, v]) => v !== undefined);
+    return entries.length > 0 ? Object.fromEntries(entries) : undefined;
+  }
+  if (member && "default" in member && member.default === value) return undefined;
+  const compare = path.endsWith("[]") ? memberAt(path.slice(0, -2))?.compare : member?.compare;
+  return typeof value === "string" ? fold(value, compare) : value;
+}
+
+/** Canonical form of each argument; the identity type is the effective one (derived when omitted). */
+export function canonicalArgs(bag: PropertyBag): Partial<Record<ArgKey, unknown>> {
+  const args = argsOf(bag);
+  const withIdentity: PropertyBag = { ...args };
+  if (!isUnknown(args.identityType) && !isUnknown(args.identityUserAssignedIdentity)) {
+    withIdentity.identityType = identityTypeOf(args);
+  }
+  return Object.fromEntries(ARG_KEYS.map((k) => [k, canonical(withIdentity[k], k)]));
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+export const containsUnknown = (v: unknown): boolean =>
+  isUnknown(v) || (typeof v === "object" && v !== null && Object.values(v).some(containsUnknown));
+
+/** Argument keys whose value differs between two property bags (unknown new values always differ). */
+export function changedKeys(olds: PropertyBag, news: PropertyBag): ArgKey[] {
+  const a = canonicalArgs(olds);
+  const b = canonicalArgs(news);
+  return ARG_KEYS.filter((k) => containsUnknown(b[k]) || !same(a[k], b[k]));
+}
+
+export interface InputDiff {
+  changes: boolean;
+  replaces: ArgKey[];
+  /** In-place (PATCH) changes. */
+  updates: ArgKey[];
+  deleteBeforeReplace: boolean;
+}
+
+/**
+ * Pulumi `diff`, pure. `olds` are the stored OUTPUTS (inputs echoed plus computed members); only argument keys are
+ * compared, so computed outputs and service-filled defaults never show as changes.
+ */
+export function diffInputs(olds: PropertyBag, news: PropertyBag): InputDiff {
+  const changed = changedKeys(olds, news).filter((k) => classify(k) !== "none");
+  const replaces = changed.filter((k) => classify(k) === "replace");
+  const updates = changed.filter((k) => classify(k) === "update");
+  // Two templates of one name cannot coexist: delete first when the replacement keeps the user's fixed name in the
+  // same resource group. An autonamed replacement gets a fresh name (the engine re-runs check without olds).
+  const nameFixed = !defaultedKeys(news).includes("imageTemplateName");
+  const address: ArgKey[] = ["subscriptionId", "resourceGroupName", "imageTemplateName"];
+  const sameAddress = address.every((k) => !changed.includes(k) || containsUnknown(news[k]));
+  return {
+    changes: changed.length > 0,
+    replaces,
+    updates,
+    deleteBeforeReplace: replaces.length > 0 && nameFixed && sameAddress,
+  };
+}

@@ -1,0 +1,27 @@
+import type { PropertyBag } from "../property-bag";
+import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
+
+/**
+ * Keys the provider adds next to the user's arguments. `__defaults` lists arguments the provider chose itself (the
+ * convention of Pulumi's bridged providers), `__pulumiName` carries the resource name (autonaming, progress lines),
+ * `__autonameSeed` the program-side identity of the resource (project/stack/name) that makes autonames deterministic.
+ */
+export const DEFAULTS_KEY = "__defaults";
+export const PULUMI_NAME_KEY = "__pulumiName";
+export const AUTONAME_SEED_KEY = "__autonameSeed";
+/** The top-level arguments the program passed as secrets: check must not let the engine print their values. */
+export const SECRET_KEYS_KEY = "__secretKeys";
+
+/** The user's arguments out of a property bag (inputs or stored outputs): only known argument keys, no nulls. */
+export function argsOf(bag: PropertyBag): Partial<ImageTemplateInputs> {
+  const args: PropertyBag = {};
+  for (const key of ARG_KEYS) {
+    if (bag[key] !== undefined && bag[key] !== null) args[key] = bag[key];
+  }
+  return args as Partial<ImageTemplateInputs>;
+}
+
+export function defaultedKeys(bag: PropertyBag): ArgKey[] {
+  const value = bag[DEFAULTS_KEY];
+  return Array.isArray(value) ? (value.filter((k) => typeof k === "string") as ArgKey[]) : [];
+}

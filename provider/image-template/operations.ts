@@ -1,0 +1,450 @@
+import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
+import type * as pulumi from "@pulumi/pulumi";
+import { checkEnv, configureFromStack, connect, type Connection, untilDone } from "../azure/client";
+import {
+  BuildProgress,
+  cancelAndWait,
+  isBuildActive,
+  listRunOutputs,
+  runBuild,
+  type BuildResult,
+  type RunOutputs,
+} from "./build";
+import { BuildLog, failureDetails } from "./build-log";
+import { buildOnCreate, resolveBuild } from "./build-plan";
+import { afterRunningBuild } from "./busy";
+import { checkInputs } from "./check";
+import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
+import { canonicalArgs } from "./diff";
+import { plan } from "./plan";
+import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./properties";
+import { describeFailure, identityRightsAdvice, isNotFound, serviceError } from "../errors";
+import { argsOf, DEFAULTS_KEY, PULUMI_NAME_KEY } from "./inputs";
+import type { PropertyBag } from "../property-bag";
+import { markerOf, newMarker, OWNER_KEY, OWNER_TAG, ownedBy, OWNERSHIP_KEY, withMarker } from "./ownership";
+import {
+  argsFromImageTemplate,
+  outputsFromImageTemplate,
+  parseTemplateId,
+  type TemplateAddress,
+  templateId,
+  toImageTemplate,
+} from "./mapping";
+
+/*
+ * The I/O half of the dynamic provider. It is NOT serialized into state: the serialized provider (provider.ts)
+ * `require`s this module by package name inside each method, so state holds a few hundred bytes and always runs the
+ * installed version of this code.
+ */
+
+type Inputs = ImageTemplateInputs & PropertyBag;
+
+function addressOf(bag: PropertyBag, id?: string): TemplateAddress {
+  const parsed = id ? parseTemplateId(id) : undefined;
+  if (parsed) return parsed;
+  const { subscriptionId, resourceGroupName, imageTemplateName } = argsOf(bag);
+  if (!subscriptionId || !resourceGroupName || !imageTemplateName) {
+    throw new Error(
+      `"${id}" is not an image template resource id (/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/{name})`,
+    );
+  }
+  return { subscriptionId, resourceGroupName, imageTemplateName };
+}
+
+const label = (a: TemplateAddress) =>
+  `image template "${a.imageTemplateName}" (resource group "${a.resourceGroupName}", subscription ${a.subscriptionId})`;
+
+async function getOrUndefined(c: Connection, a: TemplateAddress): Promise<ImageTemplate | undefined> {
+  try {
+    return await c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw describeFailure(`Reading ${label(a)}`, e);
+  }
+}
+
+async function deleteAndWait(c: Connection, a: TemplateAddress): Promise<void> {
+  try {
+    await untilDone(c, (options) =>
+      c.client.virtualMachineImageTemplates.delete(a.resourceGroupName, a.imageTemplateName, options),
+    );
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+/** Outputs the provider computes around builds (not part of the service's template). */
+export interface BuildOutputs {
+  /** The last successful build's results by runOutputName (artifactId for images and gallery versions, artifactUri for VHDs). */
+  runOutputs?: RunOutputs;
+  /** True when a build the program asked for has not completed: the next `pulumi up` runs (or awaits) it. */
+  buildPending?: boolean;
+  /** The blob URL of the latest build's customization.log, when it was read. */
+  lastBuildLog?: string;
+  /** The failing step and message of the latest build, when it failed. */
+  lastBuildError?: string;
+}
+
+/** Keys next to the arguments that state keeps: defaults, resource name, and the ownership marker's parts. */
+const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY];
+
+/** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
+function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
+  const echoed: PropertyBag = { ...argsOf(inputs) };
+  for (const key of HIDDEN_KEYS) if (inputs[key] !== undefined) echoed[key] = inputs[key];
+  const computed = computedFrom(inputs, template);
+  if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
+  if (build.buildPending) computed.buildPending = true;
+  if (build.lastBuildLog !== undefined) computed.lastBuildLog = build.lastBuildLog;
+  return { ...echoed, ...computed };
+}
+
+/** What the service reports, with the id as the program addresses the template: the service spells "resourcegroups"
+ * in lower case (ARM ids are case-insensitive), which would otherwise flip this output against the Pulumi id. */
+function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): PropertyBag {
+  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  if (computed.resourceId !== undefined)
+    computed.resourceId = templateId(addressOf(inputs, String(computed.resourceId)));
+  return computed;
+}
+
+/** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
+const computedOf = (olds: PropertyBag): PropertyBag =>
+  Object.fromEntries(
+    [...OUTPUT_KEYS, ...Object.keys(BUILD_OUTPUTS).filter((k) => k !== "buildPending")]
+      .filter((k) => olds[k] !== undefined)
+      .map((k) => [k, olds[k]]),
+  );
+
+const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
+  new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);
+
+const BUILD_FAILED: Record<string, string> = {
+  Failed: "failed",
+  Canceled: "was canceled",
+  TimedOut: "did not finish in time",
+};
+
+/**
+ * Runs the build a create or update owes and returns the outputs to store. A build that does not succeed fails the
+ * operation with the dynamic provider protocol's partial-state error: the engine records the template (id and
+ * these outputs, with buildPending) instead of forgetting it, and the next `pulumi up` retries the build.
+ */
+async function buildAndRecord(
+  c: Connection,
+  a: TemplateAddress,
+  id: string,
+  inputs: PropertyBag,
+  /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
+  computedBefore: PropertyBag,
+  reason: string,
+): Promise<PropertyBag> {
+  const progress = progressFor(inputs, a);
+  progress.line(`image build requested: ${reason}`);
+  // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
+  const fail = (message: string, computed: PropertyBag): never =>
+    partialFailure(message, id, {
+      ...computed,
+      ...outputs(inputs, {}, { buildPending: true }),
+      __provider: inputs.__provider,
+    });
+  const settings = resolveBuild(inputs);
+  const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
+  let result: BuildResult;
+  try {
+    result = await runBuild(c, a, settings, progress, log && ((t) => log.poll(t)));
+  } catch (e) {
+    return fail((e as Error).message, computedBefore);
+  }
+  const failed = BUILD_FAILED[result.outcome];
+  if (failed) {
+    const status = result.template.lastRunStatus;
+    const rights = identityRightsAdvice(status?.message ?? "", argsOf(inputs).identityUserAssignedIdentity?.[0]);
+    const detail = status?.message ? `: ${status.message}` : "";
+    const next =
+      result.outcome === "TimedOut" && isBuildActive(result.template)
+        ? "It keeps running; the next pulumi up waits for it"
+        : "The template is kept; the next pulumi up runs the build again";
+    const report = result.outcome === "Failed" && log ? await log.failure(result.template) : undefined;
+    if (report?.advice) progress.line(report.advice);
+    const details = report ? failureDetails(report, status?.message ?? "") : { text: "", outputs: {} };
+    return fail(
+      `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${rights ?? `${next}.`}${details.text}`,
+      { ...computedFrom(inputs, result.template), ...details.outputs },
+    );
+  }
+  if (result.outcome === "PartiallySucceeded") {
+    progress.line(`build partially succeeded: ${result.template.lastRunStatus?.message ?? ""}`);
+  }
+  return outputs(inputs, result.template, { runOutputs: result.runOutputs, lastBuildLog: log?.url });
+}
+
+/**
+ * Takes over an existing template: its immutable arguments must match the program (else the error lists each
+ * difference); the in-place ones are reconciled with one PATCH.
+ */
+async function adopt(c: Connection, a: TemplateAddress, existing: ImageTemplate, inputs: Inputs, marker?: string) {
+  if (existing.provisioningState === "Failed") {
+    throw new Error(
+      `Cannot adopt ${label(a)}: its provisioning failed (${existing.provisioningError?.provisioningErrorCode ?? "no code"}: ${existing.provisioningError?.message ?? "no message"}). Delete it (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName}) and run pulumi up again.`,
+    );
+  }
+  const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.subscriptionId };
+  const { replaces, patch: planned, patchKeys } = plan(current, inputs);
+  if (replaces.length > 0) {
+    const show = (v: unknown) => JSON.stringify(v) ?? "(unset)";
+    const lines = replaces.map((k) => `  ${k}: existing ${show(current[k])}, declared ${show(inputs[k])}`);
+    throw new Error(
+      `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
+    );
+  }
+  // The marker is rewritten (a new nonce), so a resource that held the template before no longer deletes it.
+  if (marker) {
+    const tags = withMarker(planned?.tags ?? (inputs.tag as Record<string, string> | undefined), marker);
+    const keys: ArgKey[] = patchKeys.includes("tag") ? patchKeys : [...patchKeys, "tag"];
+    return patch(c, a, { ...planned, tags }, keys, inputs);
+  }
+  return planned ? patch(c, a, planned, patchKeys, inputs) : existing;
+}
+
+/**
+ * PATCHes the template; `news` (the arguments being applied) bounds the wait when a running build refuses it. A PATCH
+ * replaces all tags, so a `marker` is kept among them.
+ */
+async function patch(
+  c: Connection,
+  a: TemplateAddress,
+  patchBody: ImageTemplateUpdateParameters,
+  keys: ArgKey[],
+  news: PropertyBag,
+  marker?: unknown,
+) {
+  const body =
+    patchBody.tags && typeof marker === "string"
+      ? { ...patchBody, tags: withMarker(patchBody.tags, marker) }
+      : patchBody;
+  const send = () =>
+    untilDone(c, (options) =>
+      c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, options),
+    );
+  try {
+    return await afterRunningBuild(c, a, news, progressFor(news, a), `the change of ${keys.join(", ")}`, send);
+  } catch (e) {
+    throw describeFailure(`Updating ${label(a)} (${keys.join(", ")})`, e);
+  }
+}
+
+export const configure = configureFromStack;
+
+export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult> {
+  return checkInputs(olds ?? {}, news, { env: await checkEnv(news?.subscriptionId === undefined) });
+}
+
+/** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */
+export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
+  const { changes, replaces, deleteBeforeReplace } = plan(olds, news);
+  return { changes, replaces, deleteBeforeReplace };
+}
+
+export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
+  const inputs = props as Inputs;
+  const a = addressOf(inputs);
+  const c = connect(a.subscriptionId);
+  const existing = await getOrUndefined(c, a);
+  const owner = inputs[OWNER_KEY];
+  const marker = typeof owner === "string" ? newMarker(owner) : undefined;
+  const marked: Inputs = marker ? { ...inputs, [OWNERSHIP_KEY]: marker } : inputs;
+  if (existing) {
+    // A template marked by this very resource (a killed run made it, or --replace) is taken back without asking.
+    if (inputs.adoptExisting !== true && !ownedBy(markerOf(existing), owner)) {
+      // Not marked by this resource: someone else's template (another stack, another resource, made by hand).
+      throw new Error(
+        `${label(a)} already exists and is not marked as this resource's (its ${OWNER_TAG} tag names another resource or stack, or is missing). To manage it with Pulumi, set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName.`,
+      );
+    }
+    const adopted = await adopt(c, a, existing, inputs, marker);
+    return built(c, a, templateId(a), marked, adopted);
+  }
+  const body = toImageTemplate(inputs);
+  if (marker) body.tags = withMarker(body.tags, marker);
+
+  let accepted = false;
+  try {
+    const created = await untilDone(
+      c,
+      (options) =>
+        c.client.virtualMachineImageTemplates.createOrUpdate(a.resourceGroupName, a.imageTemplateName, body, options),
+      () => {
+        accepted = true;
+      },
+    );
+    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), marked, created);
+  } catch (e) {
+    // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template;
+    // an accepted PUT whose status could not be followed left one the engine must record, or it is orphaned.
+    const left = await getOrUndefined(c, a).catch(() => undefined);
+    if (left?.provisioningState === "Succeeded") return built(c, a, templateId(a), marked, left);
+    if (left?.provisioningState !== "Failed") {
+      const failure = describeFailure(`Creating ${label(a)}`, e).message;
+      if (!left && !accepted) throw new Error(failure);
+      const state = left ? `is in state ${left.provisioningState}` : "was accepted but could not be read back";
+      return partialFailure(
+        `${failure} The template ${state}; Pulumi records it, and the next pulumi up or refresh reads it again.`,
+        templateId(a),
+        { ...outputs(marked, left ?? { id: templateId(a) }), __provider: inputs.__provider },
+      );
+    }
+  }
+  return failProvisioning(c, a);
+}
+
+/**
+ * The dynamic provider protocol's partial-state error: the engine records the resource with this id and these
+ * properties (it adds no __provider on errors, and destroy needs it) instead of forgetting it, and fails the step.
+ */
+function partialFailure(message: string, id: string, properties: PropertyBag): never {
+  throw Object.assign(new Error(message), { id, properties, reasons: [message] });
+}
+
+/** A created (or adopted) template, built first when the build settings ask for it. */
+async function built(c: Connection, a: TemplateAddress, id: string, inputs: Inputs, template: ImageTemplate) {
+  const reason = buildOnCreate(inputs);
+  const outs = reason
+    ? await buildAndRecord(c, a, id, inputs, computedFrom(inputs, template), reason)
+    : outputs(inputs, template);
+  return { id, outs };
+}
+
+/** A Failed template blocks its name (the service refuses a new PUT): delete it, then report the service's error. */
+async function failProvisioning(c: Connection, a: TemplateAddress): Promise<never> {
+  const failed = await getOrUndefined(c, a).catch(() => undefined);
+  const code = failed?.provisioningError?.provisioningErrorCode ?? "(no code)";
+  const message = (failed?.provisioningError?.message ?? "(no message)").replace(/\.$/, "");
+  let cleanup = "The failed template was deleted";
+  try {
+    await deleteAndWait(c, a);
+  } catch (e) {
+    cleanup = `Deleting the failed template also failed (${serviceError(e).message}); delete it by hand (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName})`;
+  }
+  throw new Error(
+    `Creating ${label(a)} failed: provisioning error ${code}: ${message}. ${cleanup}; fix the cause and run pulumi up again.`,
+  );
+}
+
+export async function read(id: string, props: PropertyBag): Promise<pulumi.dynamic.ReadResult> {
+  const stored = props ?? {};
+  const a = addressOf(stored, id);
+  const template = await getOrUndefined(connect(a.subscriptionId), a);
+  if (!template) return {};
+  const live: PropertyBag = { ...argsFromImageTemplate(template), ...a };
+  // Keep the stored spelling of every argument the service still agrees with, so refresh shows only real drift.
+  const before = canonicalArgs(stored);
+  const now = canonicalArgs(live);
+  const inputs: PropertyBag = {};
+  for (const k of ARG_KEYS) {
+    const keep = providerOnly(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
+    const v = keep ? stored[k] : live[k];
+    if (v !== undefined && v !== null) inputs[k] = v;
+  }
+  for (const key of HIDDEN_KEYS) if (stored[key] !== undefined) inputs[key] = stored[key];
+  // The id the engine holds (a refresh) or the program gave (ImageTemplate.get), in whatever casing: it named this
+  // template, and the service's own spelling differs only in case.
+  return {
+    id,
+    props: outputs(inputs, template, await refreshedBuildOutputs(a, stored, template)),
+    inputs,
+  };
+}
+
+/**
+ * Run outputs as of the template's last run: the stored ones while that run is the one they came from, else read
+ * again (a build finished after the last update: build.waitForCompletion false, autoRun, a trigger, the portal).
+ */
+async function refreshedBuildOutputs(
+  a: TemplateAddress,
+  stored: PropertyBag,
+  template: ImageTemplate,
+): Promise<BuildOutputs> {
+  const pending = stored.buildPending === true;
+  const status = template.lastRunStatus;
+  const endTime = status?.endTime instanceof Date ? status.endTime.toISOString() : undefined;
+  const succeeded = status?.runState === "Succeeded" || status?.runState === "PartiallySucceeded";
+  if (!succeeded || (endTime === stored.lastRunStatusEndTime && stored.runOutputs !== undefined)) {
+    return { runOutputs: stored.runOutputs as RunOutputs | undefined, buildPending: pending };
+  }
+  try {
+    return { runOutputs: await listRunOutputs(connect(a.subscriptionId), a), buildPending: false };
+  } catch (e) {
+    throw describeFailure(`Reading the run outputs of ${label(a)}`, e);
+  }
+}
+
+export async function update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
+  const a = addressOf(olds, id);
+  const p = plan(olds, news);
+  if (p.replaces.length > 0) {
+    throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
+  }
+  const c = connect(a.subscriptionId);
+  if (olds[OWNERSHIP_KEY] !== undefined) news = { ...news, [OWNERSHIP_KEY]: olds[OWNERSHIP_KEY] };
+  if (!p.patch && !p.build) {
+    // Build settings (or nothing the service holds) changed: record them, keep the computed outputs, unless a create
+    // recorded them before the template settled (its partial state makes the engine call update): read it again.
+    const computed = olds.provisioningState === "Succeeded" ? computedOf(olds) : await settled(c, a, id, olds, news);
+    return { outs: { ...outputs(news, {}), ...computed } };
+  }
+  if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!) };
+  const patched = await patch(c, a, p.patch, p.patchKeys, news, olds[OWNERSHIP_KEY]);
+  if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
+  return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build) };
+}
+
+/** The computed outputs of a template read again; while it has not settled, the partial-state error once more. */
+async function settled(
+  c: Connection,
+  a: TemplateAddress,
+  id: string,
+  olds: PropertyBag,
+  news: PropertyBag,
+): Promise<PropertyBag> {
+  const template = await getOrUndefined(c, a);
+  const computed = { ...computedOf(olds), ...computedFrom(news, template ?? {}) };
+  if (template?.provisioningState === "Succeeded") return computed;
+  const state = template ? `is in state ${template.provisioningState}` : "no longer exists (run pulumi refresh)";
+  return partialFailure(`Reading ${label(a)} again: it ${state}; the next pulumi up reads it again.`, id, {
+    ...outputs(news, {}),
+    ...computed,
+    __provider: news.__provider,
+  });
+}
+
+/** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */
+export async function $delete(id: string, props: PropertyBag): Promise<void> {
+  const stored = props ?? {};
+  const a = addressOf(stored, id);
+  const c = connect(a.subscriptionId);
+  const current = await getOrUndefined(c, a);
+  if (!current) return;
+  const theirs = markerOf(current);
+  if (typeof stored[OWNERSHIP_KEY] === "string" && theirs !== undefined && theirs !== stored[OWNERSHIP_KEY]) {
+    // A replacement under the same name (pulumi up --replace) took the template over: it is no longer ours to delete.
+    progressFor(stored, a).line("left in place: a replacement of this resource now manages the template");
+    return;
+  }
+  if (isBuildActive(current)) {
+    const progress = progressFor(stored, a);
+    const timeout = AbortSignal.timeout(resolveBuild(stored).timeoutMinutes * 60_000);
+    const stopped = await cancelAndWait(c, a, progress, timeout);
+    if (!stopped) {
+      throw new Error(
+        `Deleting ${label(a)} failed: its build did not stop after a cancel (runState ${current.lastRunStatus?.runState}). Retry pulumi destroy later.`,
+      );
+    }
+    progress.line(`build ${stopped.lastRunStatus?.runState}; deleting the template`);
+  }
+  try {
+    await deleteAndWait(c, a);
+  } catch (e) {
+    throw describeFailure(`Deleting ${label(a)}`, e);
+  }
+}

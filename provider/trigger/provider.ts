@@ -1,0 +1,14 @@
+import { loadingProvider } from "../load";
+import type * as Operations from "./operations";
+
+/*
+ * The serialized ImageTemplateTrigger provider: like image-template/provider.ts, a few hundred bytes in state that load
+ * the installed implementation (operations.ts) in each method. No update: every argument is create-only.
+ */
+const imageTemplateTriggerProvider = loadingProvider<typeof Operations>(
+  "dist/provider/trigger/operations.js",
+  "./trigger/operations",
+  false,
+);
+
+export = imageTemplateTriggerProvider;

@@ -1,0 +1,183 @@
+import assert from "node:assert/strict";
+import { mock } from "node:test";
+import { retryAfterMs, type ResponseHeaders, Wait } from "../../provider/azure/wait";
+
+/** Lets the promise callbacks run that the (fake) timers released. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+const answering = (retryAfter?: string): ResponseHeaders => ({
+  headers: { get: (name) => (name.toLowerCase() === "retry-after" ? retryAfter : undefined) },
+});
+
+/** A fake status read: "running" with the given Retry-After headers in turn, then "done"; counts its calls. */
+function statusReads(...retryAfters: (string | undefined)[]) {
+  const reads = { count: 0 };
+  const read = async (onResponse: (r: ResponseHeaders) => void) => {
+    const index = reads.count++;
+    if (index >= retryAfters.length) return "done";
+    onResponse(answering(retryAfters[index]));
+    return "running";
+  };
+  return { reads, read };
+}
+
+const done = (state: string) => state === "done";
+
+describe("Retry-After (RFC 9110: delay-seconds or HTTP-date)", () => {
+  const now = Date.UTC(2026, 10, 30, 12, 0, 0);
+
+  it("reads delay-seconds", () => {
+    assert.equal(retryAfterMs("3"), 3000);
+    assert.equal(retryAfterMs(" 120 "), 120_000);
+    assert.equal(retryAfterMs("0"), 0);
+  });
+
+  it("reads an HTTP-date in each of its three forms, counted from now, never negative", () => {
+    assert.equal(retryAfterMs("Mon, 30 Nov 2026 12:00:07 GMT", now), 7000);
+    assert.equal(retryAfterMs("Monday, 30-Nov-26 12:00:09 GMT", now), 9000);
+    assert.equal(retryAfterMs("Mon Nov 30 12:01:00 2026", now + new Date(now).getTimezoneOffset() * 60_000), 60_000);
+    assert.equal(retryAfterMs("Mon, 30 Nov 2026 11:59:00 GMT", now), 0);
+  });
+
+  it("ignores what is neither", () => {
+    for (const header of [undefined, null, "", "soon", "1.5", "-3", "30 Nov 2026"]) {
+      assert.equal(retryAfterMs(header, now), undefined, String(header));
+    }
+  });
+});
+
+describe("Wait", () => {
+  afterEach(() => mock.timers.reset());
+
+  it("pauses for the Retry-After seconds a read answers with, instead of its own interval", async () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    const { reads, read } = statusReads("5");
+    const result = new Wait(1000).until(read, done);
+    await settle();
+    assert.equal(reads.count, 1);
+    mock.timers.tick(4999);
+    await settle();
+    assert.equal(reads.count, 1, "no read before the 5 s the service asked for");
+    mock.timers.tick(1);
+    assert.equal(await result, "done");
+    assert.equal(reads.count, 2);
+  });
+
+  it("pauses until the HTTP-date a read answers with", async () => {
+    const now = Date.UTC(2026, 10, 30, 12, 0, 0);
+    mock.timers.enable({ apis: ["setTimeout", "Date"], now });
+    const { reads, read } = statusReads(new Date(now + 7000).toUTCString());
+    const result = new Wait(1000).until(read, done);
+    await settle();
+    mock.timers.tick(6999);
+    await settle();
+    assert.equal(reads.count, 1);
+    mock.timers.tick(1);
+    assert.equal(await result, "done");
+    assert.equal(reads.count, 2);
+  });
+
+  it("keeps its interval without a positive Retry-After, and keeps an adopted pace for later reads", async () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    const { reads, read } = statusReads(undefined, "0", "2", undefined);
+    const result = new Wait(1000).until(read, done);
+    const expected = [1, 2, 3, 3, 4, 4, 5];
+    for (const [step, count] of expected.entries()) {
+      await settle();
+      assert.equal(reads.count, count, `after ${step} s`);
+      mock.timers.tick(1000);
+    }
+    assert.equal(await result, "done");
+  });
+
+  it("takes a pace from another call's response (the run that started what it waits for)", async () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    const wait = new Wait(1000);
+    wait.onResponse(answering("3"));
+    let paused = false;
+    void wait.pause().then(() => (paused = true));
+    mock.timers.tick(2999);
+    await settle();
+    assert.equal(paused, false);
+    mock.timers.tick(1);
+    await settle();
+    assert.equal(paused, true);
+  });
+
+  it("stops at once when aborted during a pause: no read follows", async () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    const { reads, read } = statusReads("60", "60", "60");
+    const deadline = new AbortController();
+    const result = new Wait(1000).until(read, done, { abortSignal: deadline.signal });
+    await settle();
+    deadline.abort();
+    assert.equal(await result, undefined);
+    mock.timers.tick(600_000);
+    await settle();
+    assert.equal(reads.count, 1);
+  });
+
+  it("does not read at all once aborted", async () => {
+    const { reads, read } = statusReads();
+    assert.equal(await new Wait(1000).until(read, done, { abortSignal: AbortSignal.abort() }), undefined);
+    assert.equal(reads.count, 0);
+  });
+
+  it("reports each read, the last one included", async () => {
+    mock.timers.enable({ apis: ["setTimeout"] });
+    const { read } = statusReads(undefined);
+    const seen: string[] = [];
+    const result = new Wait(10).until(read, done, { onRead: (s) => void seen.push(s) });
+    await settle();
+    mock.timers.tick(10);
+    await result;
+    assert.deepEqual(seen, ["running", "done"]);
+  });
+
+  describe("transient read failures", () => {
+    const flaky = (failures: number, error: Error) => {
+      let calls = 0;
+      return {
+        calls: () => calls,
+        read: async () => {
+          if (calls++ < failures) throw error;
+          return "done";
+        },
+      };
+    };
+    const transient = (retried: unknown[]) => ({
+      is: (e: unknown) => (e as Error).message === "503",
+      max: 2,
+      onRetry: (e: unknown) => void retried.push(e),
+    });
+
+    it("retries up to the tolerated count at the current pace, telling each", async () => {
+      mock.timers.enable({ apis: ["setTimeout"] });
+      const retried: unknown[] = [];
+      const fake = flaky(2, new Error("503"));
+      const result = new Wait(100, transient(retried)).until(fake.read, done);
+      await settle();
+      assert.equal(fake.calls(), 1);
+      mock.timers.tick(100);
+      await settle();
+      assert.equal(fake.calls(), 2);
+      mock.timers.tick(100);
+      assert.equal(await result, "done");
+      assert.equal(retried.length, 2);
+    });
+
+    it("fails on one failure more than tolerated, or at once on a failure that is not transient", async () => {
+      mock.timers.enable({ apis: ["setTimeout"] });
+      const tooMany = flaky(3, new Error("503"));
+      const failing = assert.rejects(new Wait(100, transient([])).read(tooMany.read), /503/);
+      for (let i = 0; i < 3; i++) {
+        await settle();
+        mock.timers.tick(100);
+      }
+      await failing;
+      assert.equal(tooMany.calls(), 3);
+      const fatal = flaky(1, new Error("400"));
+      await assert.rejects(new Wait(100, transient([])).read(fatal.read), /400/);
+      assert.equal(fatal.calls(), 1);
+    });
+  });
+});
