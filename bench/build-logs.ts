@@ -7,7 +7,8 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { startEmulator } from "../emulator";
+import type { RunningEmulator } from "../emulator";
+import { onEmulator } from "./case-emulator";
 import { benchTemplateArgs } from "./programs/template-args";
 import { runWhenMain } from "./run";
 
@@ -64,32 +65,31 @@ const { BlobClient } = require("@azure/storage-blob");
 })().catch((e) => { console.error(e); process.exit(1); });`;
 }
 
-export async function buildLogFigures(): Promise<BuildLogRow[]> {
+/** On `shared` (the harness's emulator) when given, else on an emulator of its own per case. */
+export async function buildLogFigures(shared?: RunningEmulator): Promise<BuildLogRow[]> {
   const rows: BuildLogRow[] = [];
   for (const c of CASES) {
-    const emu = await startEmulator({ quiet: true, lroDurationMs: 200, buildDurationMs: c.durationMs });
-    try {
-      const { stdout } = await promisify(execFile)(
+    const timing = { lroDurationMs: 200, buildDurationMs: c.durationMs, retryAfterSeconds: 1 };
+    const stdout = await onEmulator(shared, timing, async (emu) => {
+      const child = await promisify(execFile)(
         process.execPath,
         ["-e", childScript(emu.subscriptionId, c.customizers)],
         {
           env: { ...process.env, ...emu.env, AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: "200" },
         },
       );
-      const r = JSON.parse(stdout.trim().split("\n").pop()!) as Pick<
-        BuildLogRow,
-        "polls" | "blobRequests" | "bytesRead" | "logBytes"
-      >;
-      rows.push({
-        ...c,
-        ...r,
-        bytesReadPerLogByte: Number((r.bytesRead / r.logBytes).toFixed(3)),
-        blobRequestsPerPoll: Number((r.blobRequests / r.polls).toFixed(3)),
-      });
-    } finally {
-      emu.admin.close();
-      await emu.stop();
-    }
+      return child.stdout;
+    });
+    const r = JSON.parse(stdout.trim().split("\n").pop()!) as Pick<
+      BuildLogRow,
+      "polls" | "blobRequests" | "bytesRead" | "logBytes"
+    >;
+    rows.push({
+      ...c,
+      ...r,
+      bytesReadPerLogByte: Number((r.bytesRead / r.logBytes).toFixed(3)),
+      blobRequestsPerPoll: Number((r.blobRequests / r.polls).toFixed(3)),
+    });
   }
   return rows;
 }

@@ -9,7 +9,8 @@
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { startEmulator, type RequestLogEntry } from "../emulator";
+import type { RequestLogEntry, RunningEmulator } from "../emulator";
+import { onEmulator } from "./case-emulator";
 import { templateArgs } from "./programs/template-args";
 import { runWhenMain } from "./run";
 
@@ -52,26 +53,18 @@ export function waitRequests(log: readonly RequestLogEntry[]): number {
     .filter((e) => e.kind === "arm" && e.method === "GET" && /\/imageTemplates\/[^/]+$/.test(e.path)).length;
 }
 
-export async function buildRequestCounts(): Promise<BuildRequestCount[]> {
+/** On `shared` (the harness's emulator) when given, else on an emulator of its own per case. */
+export async function buildRequestCounts(shared?: RunningEmulator): Promise<BuildRequestCount[]> {
   const results: BuildRequestCount[] = [];
   for (const c of CASES) {
-    const emu = await startEmulator({
-      port: 0,
-      quiet: true,
-      lroDurationMs: 200,
-      buildDurationMs: c.durationMs,
-      retryAfterSeconds: c.retryAfterS,
-    });
-    try {
+    const timing = { lroDurationMs: 200, buildDurationMs: c.durationMs, retryAfterSeconds: c.retryAfterS };
+    const requests = await onEmulator(shared, timing, async (emu) => {
       await promisify(execFile)(process.execPath, ["-e", childScript(emu.subscriptionId)], {
         env: { ...process.env, ...emu.env },
       });
-      const requests = waitRequests(await emu.admin.requests());
-      results.push({ ...c, requests, minimum: Math.ceil(c.durationMs / (c.retryAfterS * 1000)) });
-    } finally {
-      emu.admin.close();
-      await emu.stop();
-    }
+      return waitRequests(await emu.admin.requests());
+    });
+    results.push({ ...c, requests, minimum: Math.ceil(c.durationMs / (c.retryAfterS * 1000)) });
   }
   return results;
 }

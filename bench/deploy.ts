@@ -11,7 +11,7 @@ import type { RunningEmulator } from "../emulator";
 import { toImageTemplate } from "../provider/image-template/mapping";
 import { execChecked } from "../toolchain/exec";
 import { benchTemplateArgs, type Variant } from "./programs/template-args";
-import type { BenchProject, ProgramSettings } from "./project";
+import type { BenchProject, ProgramSettings, VariantStacks } from "./project";
 import type { RawTemplate } from "./raw-create";
 import { countRequests, lroMinimum, perResource, type LroKind, type RequestCounts } from "./requests";
 import { differences, interleaved, ratios, summarize, timed, type Summary } from "./stats";
@@ -68,6 +68,8 @@ export interface DeployResult {
   latencyMs: number;
   rows: UpRow[];
   requests: RequestRow[];
+  /** Per create-only case, the stacks its last run left holding N templates (preview measures them unchanged). */
+  kept: { templates: number; stacks: VariantStacks }[];
 }
 
 type Client = RequestRow["client"];
@@ -91,6 +93,7 @@ export async function deploySection(
   };
 
   const rows: UpRow[] = [];
+  const kept: DeployResult["kept"] = [];
   try {
     for (const c of opts.cases) {
       const n = c.templates;
@@ -107,6 +110,7 @@ export async function deploySection(
         imagebuilder: { create: [], update: [], delete: [] },
         noop: { create: [], update: [], delete: [] },
       };
+      const stacks: Partial<VariantStacks> = {};
       const variants = c.raw ? (["imagebuilder", "noop", "raw script"] as const) : (["imagebuilder", "noop"] as const);
       const samples = await interleaved<Variant | "raw script">(variants, c.runs, async (variant, run) => {
         await emulator.admin.reset();
@@ -133,8 +137,12 @@ export async function deploySection(
           );
           if (variant === "imagebuilder") await collect(operation, "provider", n);
         }
+        if (!destroys) stacks[variant] = { stack, settings: settings(variant, run, COMMANDS.create.tag) };
         return times[variant].create[run];
       });
+      if (stacks.imagebuilder && stacks.noop) {
+        kept.push({ templates: n, stacks: { imagebuilder: stacks.imagebuilder, noop: stacks.noop } });
+      }
       const ours = times.imagebuilder;
       const floor = n * opts.latencyMs;
       rows.push({
@@ -177,7 +185,7 @@ export async function deploySection(
       });
     }
   }
-  return { latencyMs: opts.latencyMs, rows, requests };
+  return { latencyMs: opts.latencyMs, rows, requests, kept };
 }
 
 /** The bodies the provider would PUT for the program's templates, for the raw SDK script. */

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { execChecked } from "../toolchain/exec";
 import { benchTemplateArgs } from "./programs/template-args";
-import type { BenchProject, ProgramSettings } from "./project";
+import type { BenchProject, VariantStacks } from "./project";
 import type { HostReport } from "./provider-host";
 import { loadInstalledCopy, noopProvider, serializedProvider, serializedProviderBytes } from "./provider-size";
 import { interleaved, ratios, summarize, type Summary } from "./stats";
@@ -76,10 +76,7 @@ interface CheckpointResource {
 }
 
 /** Reads both N-template stacks of the preview section and the serialized provider sizes. */
-export async function stateBytes(
-  project: BenchProject,
-  stacks: Record<"imagebuilder" | "noop", { stack: string; settings: ProgramSettings }>,
-): Promise<StateBytes> {
+export async function stateBytes(project: BenchProject, stacks: VariantStacks): Promise<StateBytes> {
   const perTemplate = async (variant: "imagebuilder" | "noop") => {
     const { stack, settings } = stacks[variant];
     const exported = JSON.parse(await project.pulumi(stack, settings, "stack", "export")) as {

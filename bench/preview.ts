@@ -4,7 +4,7 @@
  */
 import type { RunningEmulator } from "../emulator";
 import type { Variant } from "./programs/template-args";
-import type { BenchProject, ProgramSettings } from "./project";
+import type { BenchProject, VariantStacks } from "./project";
 import { countRequests } from "./requests";
 import { differences, interleaved, ratios, summarize, type Summary } from "./stats";
 
@@ -21,30 +21,41 @@ export interface PreviewRow {
 
 const VARIANTS: readonly Variant[] = ["imagebuilder", "noop"];
 
-export const previewStack = (variant: Variant, templates: number) => `preview-${variant}-${templates}`;
-export const previewSettings = (variant: Variant, templates: number): ProgramSettings => ({
-  count: templates,
-  variant,
-  prefix: `pv${templates}`,
-});
+export interface PreviewCase {
+  templates: number;
+  runs: number;
+  /** Stacks already holding the N templates (section 2's creates); unset: this section deploys its own first. */
+  stacks?: VariantStacks;
+}
+
+/** The stacks this section deploys for N templates when no earlier section left any. */
+export const previewStacks = (templates: number): VariantStacks => {
+  const of = (variant: Variant) => ({
+    stack: `preview-${variant}-${templates}`,
+    settings: { count: templates, variant, prefix: `pv${templates}` },
+  });
+  return { imagebuilder: of("imagebuilder"), noop: of("noop") };
+};
 
 export async function previewSection(
   project: BenchProject,
   emulator: RunningEmulator,
-  cases: readonly { templates: number; runs: number }[],
+  cases: readonly PreviewCase[],
 ): Promise<PreviewRow[]> {
-  // Creating the stacks is not measured: no LRO latency (later sections set their own), so 200 are quick to set up.
+  // Creating the stacks is not measured: no LRO latency (later sections set their own), so they are quick to set up.
   await emulator.admin.setTiming({ lroDurationMs: 0 });
   const rows: PreviewRow[] = [];
-  for (const { templates: n, runs } of cases) {
-    for (const variant of VARIANTS) {
-      await project.newStack(previewStack(variant, n));
-      await project.pulumi(previewStack(variant, n), previewSettings(variant, n), "up", "--yes", "--skip-preview");
+  for (const { templates: n, runs, stacks: given } of cases) {
+    const stacks = given ?? previewStacks(n);
+    for (const variant of given ? [] : VARIANTS) {
+      const { stack, settings } = stacks[variant];
+      await project.newStack(stack);
+      await project.pulumi(stack, settings, "up", "--yes", "--skip-preview");
     }
     const requests: number[] = [];
     const samples = await interleaved(VARIANTS, runs, async (variant) => {
       await emulator.admin.clearRequests();
-      const ms = await project.timedPulumi(previewStack(variant, n), previewSettings(variant, n), "preview");
+      const ms = await project.timedPulumi(stacks[variant].stack, stacks[variant].settings, "preview");
       if (variant === "imagebuilder") requests.push(countRequests(await emulator.admin.requests()).total);
       return ms;
     });

@@ -21,6 +21,9 @@ export interface ProgramSettings {
   noopLatencyMs?: number;
 }
 
+/** One stack per variant and the program settings it was deployed with (what a later `pulumi` command must reuse). */
+export type VariantStacks = Record<Variant, { stack: string; settings: ProgramSettings }>;
+
 export class BenchProject {
   readonly dir: string;
   private readonly engineEnv: Record<string, string>;

@@ -120,7 +120,8 @@ ${table(
 ## 1. \`pulumi preview\` of unchanged templates vs a no-op dynamic provider
 
 Command: \`pulumi preview\` on a stack already holding N templates (BENCH_VARIANT=imagebuilder|noop,
-BENCH_TEMPLATES=N); runs per size in the table. Goal: ratio ≤ 1.1, zero HTTP requests.
+BENCH_TEMPLATES=N): the stacks a create of section 2 left where it made N templates, else ones deployed for this
+section; runs per size in the table. Goal: ratio ≤ 1.1, zero HTTP requests.
 
 ${table(
   [

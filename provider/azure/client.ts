@@ -1,10 +1,14 @@
 // Types only at module level: the SDKs are loaded on the first connect, so `pulumi preview` (check and diff, which
 // never call Azure) does not pay for loading them.
-import type { ImageBuilderClient } from "@azure/arm-imagebuilder";
+import type {
+  ImageBuilderClient,
+  VirtualMachineImageTemplatesCreateOrUpdateOptionalParams as LroOptions,
+} from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import type { TokenCredential } from "@azure/identity";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
 import { explainTokenFailure } from "../errors";
 import {
   type Env,
@@ -246,4 +250,43 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
     connections.set(key, connection);
   }
   return connection;
+}
+
+/** What an SDK long-running operation call returns, as far as `untilDone` uses it (core-lro's PollerLike). */
+interface LongRunning<T> {
+  submitted(): Promise<void>;
+  readonly isDone: boolean;
+  pollUntilDone(): Promise<T>;
+}
+
+/** The initial response's Retry-After in milliseconds (seconds or an HTTP date), 0 when absent or unusable. */
+export function retryAfterMs(header: string | null | undefined, now = Date.now()): number {
+  if (!header) return 0;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
+  return ms > 0 ? ms : 0;
+}
+
+/**
+ * Starts a long-running operation and waits for its result. core-lro polls once right after the initial response and
+ * honours Retry-After only from the polls on, so every operation cost a round trip asking too early; this waits the
+ * initial response's Retry-After first, as ARM's async-operation contract asks. `accepted` runs once the service took
+ * the request (an error after that may have left the resource behind).
+ */
+export async function untilDone<T>(
+  c: Connection,
+  start: (options: LroOptions) => LongRunning<T>,
+  accepted?: () => void,
+): Promise<T> {
+  let firstPollMs = 0;
+  const poller = start({
+    ...c.pollOptions,
+    onResponse: (response) => {
+      firstPollMs = retryAfterMs(response.headers.get("retry-after"));
+    },
+  });
+  await poller.submitted();
+  accepted?.();
+  if (!poller.isDone && firstPollMs > 0) await sleep(firstPollMs);
+  return poller.pollUntilDone();
 }

@@ -1,6 +1,6 @@
 import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkEnv, configureFromStack, connect, type Connection } from "../azure/client";
+import { checkEnv, configureFromStack, connect, type Connection, untilDone } from "../azure/client";
 import {
   BuildProgress,
   cancelAndWait,
@@ -65,7 +65,9 @@ async function getOrUndefined(c: Connection, a: TemplateAddress): Promise<ImageT
 
 async function deleteAndWait(c: Connection, a: TemplateAddress): Promise<void> {
   try {
-    await c.client.virtualMachineImageTemplates.delete(a.resourceGroupName, a.imageTemplateName, c.pollOptions);
+    await untilDone(c, (options) =>
+      c.client.virtualMachineImageTemplates.delete(a.resourceGroupName, a.imageTemplateName, options),
+    );
   } catch (e) {
     if (!isNotFound(e)) throw e;
   }
@@ -222,7 +224,9 @@ async function patch(
       ? { ...patchBody, tags: withMarker(patchBody.tags, marker) }
       : patchBody;
   const send = () =>
-    c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, c.pollOptions);
+    untilDone(c, (options) =>
+      c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, options),
+    );
   try {
     return await afterRunningBuild(c, a, news, progressFor(news, a), `the change of ${keys.join(", ")}`, send);
   } catch (e) {
@@ -266,14 +270,14 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
 
   let accepted = false;
   try {
-    const poller = await c.client.virtualMachineImageTemplates.beginCreateOrUpdate(
-      a.resourceGroupName,
-      a.imageTemplateName,
-      body,
-      c.pollOptions,
+    const created = await untilDone(
+      c,
+      (options) =>
+        c.client.virtualMachineImageTemplates.createOrUpdate(a.resourceGroupName, a.imageTemplateName, body, options),
+      () => {
+        accepted = true;
+      },
     );
-    accepted = true;
-    const created = await poller.pollUntilDone();
     if (created.provisioningState !== "Failed") return built(c, a, templateId(a), marked, created);
   } catch (e) {
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template;
