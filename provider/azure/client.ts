@@ -6,9 +6,9 @@ import type {
 } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import type { TokenCredential } from "@azure/identity";
+import { delay } from "@azure/core-util";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { setTimeout as sleep } from "node:timers/promises";
 import { explainTokenFailure } from "../errors";
 import {
   type Env,
@@ -20,6 +20,7 @@ import {
   type StackConfig,
   withStackConfig,
 } from "./credentials";
+import { retryAfterMs } from "./wait";
 
 /** One place a token can come from, as listed in authentication errors; `credential` is unset when not configured. */
 export interface CredentialSource {
@@ -259,14 +260,6 @@ interface LongRunning<T> {
   pollUntilDone(): Promise<T>;
 }
 
-/** The initial response's Retry-After in milliseconds (seconds or an HTTP date), 0 when absent or unusable. */
-export function retryAfterMs(header: string | null | undefined, now = Date.now()): number {
-  if (!header) return 0;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
-  return ms > 0 ? ms : 0;
-}
-
 /**
  * Starts a long-running operation and waits for its result. core-lro polls once right after the initial response and
  * honours Retry-After only from the polls on, so every operation cost a round trip asking too early; this waits the
@@ -282,11 +275,11 @@ export async function untilDone<T>(
   const poller = start({
     ...c.pollOptions,
     onResponse: (response) => {
-      firstPollMs = retryAfterMs(response.headers.get("retry-after"));
+      firstPollMs = retryAfterMs(response.headers.get("retry-after")) ?? 0;
     },
   });
   await poller.submitted();
   accepted?.();
-  if (!poller.isDone && firstPollMs > 0) await sleep(firstPollMs);
+  if (!poller.isDone && firstPollMs > 0) await delay(firstPollMs);
   return poller.pollUntilDone();
 }
