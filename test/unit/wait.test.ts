@@ -89,6 +89,29 @@ describe("Wait", () => {
     assert.equal(await result, "done");
   });
 
+  it("pauses exactly its interval when a read asks for none, or for 0 s", async () => {
+    for (const retryAfter of [undefined, "0"]) {
+      mock.timers.enable({ apis: ["setTimeout"] });
+      const { reads, read } = statusReads(retryAfter);
+      const result = new Wait(1000).until(read, done);
+      await settle();
+      mock.timers.tick(999);
+      await settle();
+      assert.equal(reads.count, 1, `no read before the interval (Retry-After ${retryAfter})`);
+      mock.timers.tick(1);
+      assert.equal(await result, "done");
+      mock.timers.reset();
+    }
+  });
+
+  it("without transient failures to tolerate, fails with the read's own error", async () => {
+    const failure = new Error("the service is down");
+    await assert.rejects(
+      new Wait(1000).until(() => Promise.reject(failure), done),
+      (e) => e === failure,
+    );
+  });
+
   it("takes a pace from another call's response (the run that started what it waits for)", async () => {
     mock.timers.enable({ apis: ["setTimeout"] });
     const wait = new Wait(1000);
