@@ -62,21 +62,16 @@ func (h *languageHost) About(context.Context, *pulumirpc.AboutRequest) (*pulumir
 func (h *languageHost) GetRequiredPackages(
 	_ context.Context, req *pulumirpc.GetRequiredPackagesRequest,
 ) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	// gRPC sends only the error when there is one, so the response beside it is never seen.
 	packages, err := pluginPackages(req.GetInfo().GetProgramDirectory())
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.GetRequiredPackagesResponse{Packages: packages}, nil
+	return &pulumirpc.GetRequiredPackagesResponse{Packages: packages}, err
 }
 
 func (h *languageHost) GetProgramDependencies(
 	_ context.Context, req *pulumirpc.GetProgramDependenciesRequest,
 ) (*pulumirpc.GetProgramDependenciesResponse, error) {
 	deps, err := programDependencies(req.GetInfo().GetProgramDirectory())
-	if err != nil {
-		return nil, err
-	}
-	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, nil
+	return &pulumirpc.GetProgramDependenciesResponse{Dependencies: deps}, err
 }
 
 // InstallDependencies serves `pulumi install` (and Automation API `workspace.install()`) with a plain `npm install`
