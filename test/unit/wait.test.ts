@@ -107,7 +107,7 @@ describe("Wait", () => {
   it("without transient failures to tolerate, fails with the read's own error", async () => {
     const failure = new Error("the service is down");
     await assert.rejects(
-      new Wait(1000).until(() => Promise.reject(failure), done),
+      new Wait(1000).until(() => Promise.reject<string>(failure), done),
       (e) => e === failure,
     );
   });
