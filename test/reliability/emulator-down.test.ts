@@ -28,8 +28,9 @@ describe("reliability: the emulator down for 90 s during an up", function () {
     this.timeout(ENSURE_TIMEOUT_MS + OUTAGE_MS);
     await pulumiBinDir();
     for (const size of SIZES) {
-      // Creates last 1.5 s, so some are being polled when the emulator goes down.
-      fleets.set(size, await startFleet(`emulator-down-${size}`, size, { lroDurationMs: 1500 }));
+      // Creates last 6 s: the first four end together and the next PUTs follow at once, so the outage must come
+      // well before that wave completes even when this machine is slow to notice the sixth PUT.
+      fleets.set(size, await startFleet(`emulator-down-${size}`, size, { lroDurationMs: 6000 }));
     }
     const outages = [...fleets.values()].map(async (fleet) => {
       const run = fleet.start("up", ["--parallel", "4", "--skip-preview"]);
@@ -53,7 +54,10 @@ describe("reliability: the emulator down for 90 s during an up", function () {
     it(`N=${size}: one plain pulumi up converges: exactly N, 0 duplicated, 0 orphaned, 0 lost`, async () => {
       const fleet = fleets.get(size)!;
       const cut = afterOutage.get(size)!;
-      assert.ok(cut.held > 0 && cut.recorded < size, "the outage cut the up short after some creates");
+      assert.ok(
+        cut.held > 0 && cut.recorded < size,
+        `the outage cut the up short after some creates: ${JSON.stringify(cut)}`,
+      );
 
       await fleet.pulumi(["up", "--yes", "--skip-preview"]);
 
