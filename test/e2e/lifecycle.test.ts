@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { withoutMarker } from "../../provider/image-template/ownership";
 import * as pulumi from "@pulumi/pulumi";
-import type { EngineEvent, OpType, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpType, PulumiFn, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { ImageTemplate, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
 import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
 import { toImageTemplate } from "../../provider/image-template/mapping";
@@ -83,6 +83,17 @@ function program(subscriptionId: string, spec: Spec): PulumiFn {
   };
 }
 
+/** An up's change counts; on a mismatch the message carries what the engine printed, to tell why. */
+function assertChanges(result: UpResult, expected: Record<string, number>): void {
+  const actual = result.summary.resourceChanges;
+  const printed = `${result.stdout}\n${result.stderr}`;
+  assert.deepEqual(
+    actual,
+    expected,
+    `changes ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}:\n${printed}`,
+  );
+}
+
 /** The steps the engine announced, per resource name, in order. */
 function stepRecorder(): { onEvent: (e: EngineEvent) => void; steps: Map<string, OpType[]> } {
   const steps = new Map<string, OpType[]>();
@@ -130,7 +141,7 @@ describe("ImageTemplate lifecycle through the Pulumi engine", function () {
   it("up creates both templates with the documented outputs", async () => {
     const result = await stack.up();
     assert.equal(result.summary.result, "succeeded");
-    assert.deepEqual(result.summary.resourceChanges, { create: 3 });
+    assertChanges(result, { create: 3 });
     const { autoName, autoId, fixedId, provisioningState, sourceExactVersion } = result.outputs;
     assert.match(autoName.value, /^auto-[0-9a-z]+$/);
     assert.equal(autoId.value, templateId(autoName.value));
@@ -164,7 +175,7 @@ describe("ImageTemplate lifecycle through the Pulumi engine", function () {
     assert.match(preview.stdout, /\+ team\s*:\s*"images"/);
 
     const result = await stack.up();
-    assert.deepEqual(result.summary.resourceChanges, { same: 1, update: 2 });
+    assertChanges(result, { same: 1, update: 2 });
     const after = await byName(FIXED_NAME);
     assert.deepEqual(withoutMarker(after?.tags), { env: "prod", team: "images" });
     assert.equal(
@@ -183,7 +194,7 @@ describe("ImageTemplate lifecycle through the Pulumi engine", function () {
 
     const done = stepRecorder();
     const result = await stack.up({ onEvent: done.onEvent });
-    assert.deepEqual(result.summary.resourceChanges, { same: 1, replace: 2 });
+    assertChanges(result, { same: 1, replace: 2 });
     for (const steps of [planned.steps, done.steps]) {
       assert.deepEqual(steps.get("fixed"), ["delete-replaced", "replace", "create-replacement"]);
       assert.deepEqual(steps.get("auto"), ["create-replacement", "replace", "delete-replaced"]);
@@ -219,7 +230,7 @@ describe("ImageTemplate lifecycle through the Pulumi engine", function () {
     assert.deepEqual(urns, ["auto"]);
 
     const result = await stack.up();
-    assert.deepEqual(result.summary.resourceChanges, { same: 2, create: 1 });
+    assertChanges(result, { same: 2, create: 1 });
     assert.equal((await byName(FIXED_NAME))?.properties.provisioningState, "Succeeded");
   });
 
@@ -239,7 +250,7 @@ describe("ImageTemplate lifecycle through the Pulumi engine", function () {
       .virtualMachineImageTemplates.createOrUpdate(RG, ADOPTED_NAME, toImageTemplate(plain), suite.emulator.poll);
     deploy({ ...spec, adopt: true });
     const result = await stack.up();
-    assert.deepEqual(result.summary.resourceChanges, { same: 3, create: 1 });
+    assertChanges(result, { same: 3, create: 1 });
     const adopted = await byName(ADOPTED_NAME);
     assert.equal(adopted?.systemData?.createdAt, existing.systemData?.createdAt?.toISOString(), "not recreated");
     assert.deepEqual(withoutMarker(adopted?.tags), { adopted: "yes" });
