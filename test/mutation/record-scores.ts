@@ -1,10 +1,10 @@
 /**
  * Writes the mutation score of each mutated file into TESTING.md, from StrykerJS JSON reports (the mutation testing
  * report schema). Several reports (e.g. one per file, as run during development) merge, the newest winning per file;
- * rows of files those reports do not cover stay as TESTING.md had them, each with the command that measured it.
- * Usage: ts-node test/mutation/record-scores.ts "<command that produced them>" report.json [...]
+ * rows of files those reports do not cover stay as TESTING.md had them, each with the command that measured it, unless
+ * the file is gone (moved or deleted). Usage: ts-node test/mutation/record-scores.ts "<command that produced them>" report.json [...]
  */
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 
 interface Report {
@@ -84,19 +84,24 @@ function table(all: Row[]): string {
   return lines.join("\n");
 }
 
-function main(): void {
-  const [command, ...reports] = process.argv.slice(2);
-  if (!command || reports.length === 0) throw new Error('usage: record-scores.ts "<command>" report.json [...]');
+/** Merges the reports' scores into TESTING.md's table; returns the table. */
+export function recordScores(command: string, reports: string[]): string {
   const target = path.join(ROOT, "TESTING.md");
   const text = readFileSync(target, "utf8");
   const start = text.indexOf(START);
   const end = text.indexOf(END);
   if (start < 0 || end < start) throw new Error(`TESTING.md lacks the ${START} ... ${END} markers`);
   const fresh = rows(command, reports);
-  const kept = recorded(text.slice(start, end)).filter((r) => !fresh.some((f) => f.file === r.file));
+  const kept = recorded(text.slice(start, end)).filter(
+    (r) => !fresh.some((f) => f.file === r.file) && existsSync(path.join(ROOT, r.file)),
+  );
   const scores = table([...kept, ...fresh].sort((a, b) => a.file.localeCompare(b.file)));
   writeFileSync(target, `${text.slice(0, start + START.length)}\n${scores}\n${text.slice(end)}`);
-  console.log(scores);
+  return scores;
 }
 
-main();
+if (require.main === module) {
+  const [command, ...reports] = process.argv.slice(2);
+  if (!command || reports.length === 0) throw new Error('usage: record-scores.ts "<command>" report.json [...]');
+  console.log(recordScores(command, reports));
+}
