@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, mkdir } from "node:fs/promises";
+import { chmod, mkdtemp, mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { AddressInfo } from "node:net";
@@ -64,6 +64,7 @@ export interface RunningEmulator {
   /** An App Service style managed identity endpoint: IDENTITY_ENDPOINT and IDENTITY_HEADER (with ARM_USE_MSI). */
   identityEndpoint: string;
   identityHeader: string;
+  /** Where state, certificate and keys live; a temp dir the emulator made itself is removed by stop(). */
   dataDir: string;
   /** Sent as x-emulator-admin-token with every admin call (EmulatorAdmin does); new on every start. */
   adminToken: string;
@@ -76,7 +77,10 @@ export interface RunningEmulator {
 export const DEFAULT_TIMING: Timing = { lroDurationMs: 1000, buildDurationMs: 6000, retryAfterSeconds: 1 };
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  // A temp dir of its own (no dataDir given) holds keys and secrets no one will reuse: stop() removes it.
+  const ownDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), "imagebuilder-emulator-")));
+  const removeOwnDataDir = () => (ownDataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   // state.json holds customizer lines (secrets included) and the dir holds the keys: only the owner may read them.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
@@ -112,6 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
   }).catch(async (e: unknown) => {
     await stopStorage(ctx);
+    await removeOwnDataDir();
     throw e;
   });
   const { port } = server.address() as AddressInfo;
@@ -159,6 +164,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         });
         await stopStorage(ctx);
         await repository.drain();
+        await removeOwnDataDir();
         log("stopped");
       })();
       return stopped;

@@ -14,6 +14,7 @@ import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import {
   engineEnv,
   ENSURE_TIMEOUT_MS,
+  inlineWorkDir,
   newStateDir,
   pulumiBinDir,
   pulumiCommand,
@@ -75,7 +76,7 @@ describe("signing in with azure-native:* stack config only, through the engine",
           return { subscriptionId: template.subscriptionId, location: template.location };
         },
       },
-      { pulumiCommand: await pulumiCommand(), envVars },
+      { pulumiCommand: await pulumiCommand(), envVars, workDir: await inlineWorkDir(stateDir, PROJECT) },
     );
     await stack.setAllConfig({
       "azure-native:tenantId": { value: emulator.tenantId },

@@ -10,6 +10,7 @@ import { helloProgram } from "./fixtures/hello/program";
 import {
   ENSURE_TIMEOUT_MS,
   engineEnv,
+  inlineWorkDir,
   newStateDir,
   pulumiBinDir,
   pulumiCommand,
@@ -179,7 +180,11 @@ describe("Pulumi toolchain", function () {
     it("runs an inline program in this process", async () => {
       const stack = await LocalWorkspace.createOrSelectStack(
         { stackName: "inline", projectName: "hello-inline", program: async () => helloProgram() },
-        { pulumiCommand: await pulumiCommand(), envVars: await engineEnv(stateDir) },
+        {
+          pulumiCommand: await pulumiCommand(),
+          envVars: await engineEnv(stateDir),
+          workDir: await inlineWorkDir(stateDir, "hello-inline"),
+        },
       );
       await exercise(stack, "inline");
     });

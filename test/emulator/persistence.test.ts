@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { generateSchema } from "../../emulator/schema/generate";
@@ -62,6 +62,14 @@ describe("emulator: persistence across restarts", function () {
       (await b.request("GET", templatePath(second.subscriptionId, "rg", "kept", "/runOutputs"))).body.value.length,
       1,
     );
+  });
+
+  it("removes the data dir it made itself when stopped, keys and secrets with it", async () => {
+    const emu = await startTestEmulator({});
+    const made = emu.dataDir;
+    assert.ok((await readdir(made)).includes("key.pem"), "sanity: the signing key lives there while it runs");
+    await emu.stop();
+    await assert.rejects(stat(made), { code: "ENOENT" });
   });
 
   it("never loses an acknowledged write under concurrency and leaves a valid state file", async () => {

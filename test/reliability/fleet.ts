@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import * as os from "node:os";
 import { runPulumi } from "../../toolchain/run-pulumi";
 import { engineEnv, newStateDir, pulumiBinDir, removeStateDir } from "../e2e/helpers/engine";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
@@ -65,7 +66,9 @@ export async function startFleet(
   extraEnv: Record<string, string> = {},
 ): Promise<Fleet> {
   const binDir = await pulumiBinDir();
-  const emulator = await startTestEmulator(options);
+  // Its own data dir, so the emulator can stop and start again on the same state (stopEmulator, startEmulator).
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "fleet-emulator-"));
+  const emulator = await startTestEmulator({ ...options, dataDir });
   const stateDir = await newStateDir();
   const env = await engineEnv(stateDir, {
     ...emulator.env,
@@ -111,7 +114,7 @@ export async function startFleet(
     stopEmulator: () => fleet.emulator.stop(),
     async startEmulator() {
       const { port } = new URL(fleet.emulator.url);
-      fleet.emulator = await startTestEmulator({ ...options, port: Number(port), dataDir: fleet.emulator.dataDir });
+      fleet.emulator = await startTestEmulator({ ...options, port: Number(port), dataDir });
     },
     async tally(declared) {
       const names = (await fleet.emulator.admin.state()).templates.map((t) => String(t.name));
@@ -138,7 +141,7 @@ export async function startFleet(
       await pulumi(["stack", "rm", "--yes", "--force"], true);
       await fs.rm(path.join(FLEET_DIR, `Pulumi.${stack}.yaml`), { force: true });
       await fleet.emulator.stop();
-      await removeStateDir(stateDir);
+      await Promise.all([removeStateDir(stateDir), fs.rm(dataDir, { recursive: true, force: true })]);
     },
   };
   return fleet;

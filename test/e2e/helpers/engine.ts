@@ -31,6 +31,16 @@ export function newStateDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), "pulumi-e2e-"));
 }
 
+/**
+ * A folder under the state folder for an inline program's project files: without one, Automation API writes them into
+ * a temp folder of its own that nothing removes.
+ */
+export async function inlineWorkDir(stateDir: string, projectName: string): Promise<string> {
+  const dir = path.join(stateDir, "programs", projectName);
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
 export function removeStateDir(stateDir: string): Promise<void> {
   return fs.rm(stateDir, { recursive: true, force: true });
 }
