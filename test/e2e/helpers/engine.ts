@@ -23,7 +23,24 @@ export function pulumiBinDir(): Promise<string> {
 
 /** An Automation API command bound to the ensured CLI (`<root>/bin/pulumi`); the API also puts that bin dir on PATH. */
 export async function pulumiCommand(): Promise<PulumiCommand> {
+  isolateInlineRuns();
   return PulumiCommand.get({ root: path.dirname(await pulumiBinDir()) });
+}
+
+/**
+ * Inline programs run in this process, one engine after another, and the SDK (3.248) never closes a run's gRPC clients
+ * to its engine. grpc-js shares connections process-wide by address: when a later engine listens on a port an earlier
+ * one used, the new client is handed the dead connection and fails at once with "14 UNAVAILABLE: No connection
+ * established. Last error: null". On RegisterResource the SDK takes that for the engine shutting down and stops
+ * quietly: the program ends having registered nothing and the engine deletes what it declared (seen in CI: an up
+ * reporting {delete: 1, same: 1}). A connection pool per client avoids it. The options object is the SDK's internal,
+ * read each time it creates a client; if it moves, this throws rather than letting the flake back in.
+ */
+function isolateInlineRuns(): void {
+  const settings = require("@pulumi/pulumi/runtime/settings") as { grpcClientOptions?: Record<string, unknown> };
+  if (!settings.grpcClientOptions)
+    throw new Error("@pulumi/pulumi/runtime/settings no longer exports grpcClientOptions");
+  settings.grpcClientOptions["grpc.use_local_subchannel_pool"] = 1;
 }
 
 /** A fresh temporary folder for one suite's backend and PULUMI_HOME; remove it with removeStateDir. */
