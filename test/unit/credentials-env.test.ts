@@ -7,6 +7,7 @@ import {
   resolveCloud,
   retrySettings,
   setting,
+  withStackConfig,
 } from "../../provider/azure/credentials";
 
 // Which variable feeds which setting, one family at a time (the emulator's environment sets both families).
@@ -108,5 +109,33 @@ describe("settings from the environment: spelling and bounds", () => {
         message,
       });
     }
+  });
+});
+
+// The switches and pairs azure-native documents: ARM_USE_OIDC is true, 1 or yes (any case) and nothing else; an
+// OIDC token request needs both its URL and its bearer token; an empty stack config value sets nothing.
+describe("credential settings: switches, pairs and empty config", () => {
+  const oidcKinds = (useOidc: string) =>
+    resolveAzureSettings({ ARM_USE_OIDC: useOidc, ARM_OIDC_TOKEN: "jwt" }).proofs.map((p) => p.kind);
+
+  it("reads ARM_USE_OIDC as true only for the whole word true, 1 or yes", () => {
+    for (const on of ["true", "TRUE", "1", "Yes"]) assert.deepEqual(oidcKinds(on), ["oidcToken"], on);
+    for (const off of ["untrue", "10", "yes please", "false", "0", ""]) assert.deepEqual(oidcKinds(off), [], off);
+  });
+
+  it("requests an OIDC token only with both the request URL and its token", () => {
+    const url = "https://token.example/request";
+    const kinds = (env: Record<string, string>) =>
+      resolveAzureSettings({ ARM_USE_OIDC: "true", ...env }).proofs.map((p) => p.kind);
+    assert.deepEqual(kinds({ ARM_OIDC_REQUEST_URL: url, ARM_OIDC_REQUEST_TOKEN: "t" }), ["oidcRequest"]);
+    assert.deepEqual(kinds({ ARM_OIDC_REQUEST_URL: url }), []);
+    assert.deepEqual(kinds({ ARM_OIDC_REQUEST_TOKEN: "t" }), []);
+  });
+
+  it("keeps the environment's value when the stack config value is empty", () => {
+    const env = withStackConfig({ ARM_CLIENT_ID: "from-env" }, { "azure-native:clientId": "" });
+    assert.equal(setting(env, "clientId"), "from-env");
+    const unset = withStackConfig({}, { "azure-native:clientId": "" });
+    assert.ok(!("AZURE_CLIENT_ID" in unset) && !("ARM_CLIENT_ID" in unset), JSON.stringify(unset));
   });
 });
