@@ -17,6 +17,8 @@ interface Group {
   spec: string[];
   /** Run in Stryker's sandbox before the tests: for specs that load the built `dist/` (the mutants are compiled in). */
   buildCommand?: string;
+  /** Test runner processes: more than the two cores where the tests mostly wait on the emulator's timers. */
+  concurrency?: number;
 }
 
 const GROUPS: Record<string, Group> = {
@@ -56,6 +58,7 @@ const GROUPS: Record<string, Group> = {
     mutate: ["provider/image-template/operations.ts", "provider/azure/client.ts"],
     spec: ["test/unit/build.test.ts", "test/unit/credentials.test.ts", "test/provider/*.test.ts"],
     buildCommand: "npm run build",
+    concurrency: 4,
   },
   emulator: {
     mutate: ["emulator/auth.ts", "emulator/lro.ts", "emulator/persistence.ts"],
@@ -68,6 +71,7 @@ const GROUPS: Record<string, Group> = {
       "test/emulator/persistence-rules.test.ts",
       "test/emulator/persistence.test.ts",
     ],
+    concurrency: 4,
   },
 };
 
@@ -82,6 +86,7 @@ function configFor(name: string, group: Group): string {
     mutate: group.mutate,
     mochaOptions: { ...shared.mochaOptions, spec: group.spec },
     ...(group.buildCommand ? { buildCommand: group.buildCommand } : {}),
+    ...(group.concurrency ? { concurrency: group.concurrency } : {}),
     incrementalFile: `reports/stryker-incremental-${name}.json`,
     jsonReporter: { fileName: `reports/mutation/${name}.json` },
   };
