@@ -14,10 +14,9 @@ import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import {
   engineEnv,
   ENSURE_TIMEOUT_MS,
-  inlineWorkDir,
+  inlineOptions,
   newStateDir,
   pulumiBinDir,
-  pulumiCommand,
   removeStateDir,
 } from "./helpers/engine";
 import { templates } from "./helpers/stacks";
@@ -76,7 +75,7 @@ describe("signing in with azure-native:* stack config only, through the engine",
           return { subscriptionId: template.subscriptionId, location: template.location };
         },
       },
-      { pulumiCommand: await pulumiCommand(), envVars, workDir: await inlineWorkDir(stateDir, PROJECT) },
+      await inlineOptions(stateDir, PROJECT, envVars),
     );
     await stack.setAllConfig({
       "azure-native:tenantId": { value: emulator.tenantId },

@@ -10,7 +10,7 @@ import { helloProgram } from "./fixtures/hello/program";
 import {
   ENSURE_TIMEOUT_MS,
   engineEnv,
-  inlineWorkDir,
+  inlineOptions,
   newStateDir,
   pulumiBinDir,
   pulumiCommand,
@@ -180,11 +180,7 @@ describe("Pulumi toolchain", function () {
     it("runs an inline program in this process", async () => {
       const stack = await LocalWorkspace.createOrSelectStack(
         { stackName: "inline", projectName: "hello-inline", program: async () => helloProgram() },
-        {
-          pulumiCommand: await pulumiCommand(),
-          envVars: await engineEnv(stateDir),
-          workDir: await inlineWorkDir(stateDir, "hello-inline"),
-        },
+        await inlineOptions(stateDir, "hello-inline", await engineEnv(stateDir)),
       );
       await exercise(stack, "inline");
     });

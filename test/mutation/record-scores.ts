@@ -2,7 +2,8 @@
  * Writes the mutation score of each mutated file into TESTING.md, from StrykerJS JSON reports (the mutation testing
  * report schema). Several reports (e.g. one per file, as run during development) merge, the newest winning per file;
  * rows of files those reports do not cover stay as TESTING.md had them, each with the command that measured it, unless
- * the file is gone (moved or deleted). Usage: ts-node test/mutation/record-scores.ts "<command that produced them>" report.json [...]
+ * the file is gone (moved or deleted).
+ * Usage: ts-node test/mutation/record-scores.ts "<command that produced them>" report.json [...]
  */
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";

@@ -23,7 +23,6 @@ export function pulumiBinDir(): Promise<string> {
 
 /** An Automation API command bound to the ensured CLI (`<root>/bin/pulumi`); the API also puts that bin dir on PATH. */
 export async function pulumiCommand(): Promise<PulumiCommand> {
-  isolateInlineRuns();
   return PulumiCommand.get({ root: path.dirname(await pulumiBinDir()) });
 }
 
@@ -49,13 +48,18 @@ export function newStateDir(): Promise<string> {
 }
 
 /**
- * A folder under the state folder for an inline program's project files: without one, Automation API writes them into
- * a temp folder of its own that nothing removes.
+ * Automation API options for an inline program run in this process: the ensured CLI, `envVars`, and a work dir for the
+ * project files under the state folder (without one, Automation API writes them into a temp folder nothing removes).
  */
-export async function inlineWorkDir(stateDir: string, projectName: string): Promise<string> {
-  const dir = path.join(stateDir, "programs", projectName);
-  await fs.mkdir(dir, { recursive: true });
-  return dir;
+export async function inlineOptions(
+  stateDir: string,
+  projectName: string,
+  envVars: Record<string, string>,
+): Promise<{ pulumiCommand: PulumiCommand; envVars: Record<string, string>; workDir: string }> {
+  isolateInlineRuns();
+  const workDir = path.join(stateDir, "programs", projectName);
+  await fs.mkdir(workDir, { recursive: true });
+  return { pulumiCommand: await pulumiCommand(), envVars, workDir };
 }
 
 export function removeStateDir(stateDir: string): Promise<void> {

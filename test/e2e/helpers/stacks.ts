@@ -6,7 +6,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { LocalWorkspace, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
-import { engineEnv, inlineWorkDir, newStateDir, pulumiCommand, removeStateDir } from "./engine";
+import { engineEnv, inlineOptions, newStateDir, pulumiCommand, removeStateDir } from "./engine";
 
 export interface EngineSuite {
   emulator: TestEmulator;
@@ -35,7 +35,7 @@ export async function startEngineSuite(): Promise<EngineSuite> {
     inlineStack: async (projectName, stackName, program) =>
       LocalWorkspace.createOrSelectStack(
         { projectName, stackName, program },
-        { ...(await options()), workDir: await inlineWorkDir(stateDir, projectName) },
+        await inlineOptions(stateDir, projectName, envVars),
       ),
     async localStack(workDir, stackName) {
       const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, await options());
