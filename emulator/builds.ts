@@ -32,7 +32,17 @@ export function startRun(
     distribute: structuredClone((t.properties.distribute as JsonObject[] | undefined) ?? []),
   };
   if (fault?.kind === "failBuild") planFailure(ctx, t, t.run, fault);
+  if (fault?.kind === "partialBuild") planPartialFailure(t.run, fault);
   return t.run;
+}
+
+/** A build whose last distribution fails while the others succeed: it ends PartiallySucceeded, that output missing. */
+function planPartialFailure(run: RunRecord, fault: FaultRule): void {
+  const runOutputName = String(run.distribute[run.distribute.length - 1]?.runOutputName ?? "");
+  run.failedDistribution = {
+    runOutputName,
+    message: fault.message ?? `Distribution of run output "${runOutputName}" failed: the target could not be reached.`,
+  };
 }
 
 /**
@@ -63,7 +73,8 @@ export function startRunOperation(ctx: EmulatorContext, t: TemplateRecord, now: 
     resourceKey: t.id.toLowerCase(),
     now,
     durationMs: end.at - now,
-    outcome: end.state,
+    // The run action completes once the build has ended; a partly failed distribution shows in lastRunStatus only.
+    outcome: end.state === "Failed" ? "Failed" : "Succeeded",
   });
   run.operationId = op.id;
   if (fault?.kind === "failBuild") op.error = planFailure(ctx, t, run, fault);

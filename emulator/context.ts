@@ -37,6 +37,7 @@ export class EmulatorContext {
   /** The blob service holding staging accounts and build logs, and the writer of the logs (set at start). */
   storage!: StagingStorage;
   buildLogs!: BuildLogWriter;
+  timing: Timing;
   readonly faults = new FaultInjector();
   readonly requestLog: RequestLogEntry[] = [];
   /** Read through Date at each call, so tests that mock Date move it. */
@@ -46,10 +47,13 @@ export class EmulatorContext {
     readonly repository: Repository,
     readonly auth: TokenAuthority,
     readonly signIn: SignInMaterial,
-    public timing: Timing,
+    /** As started; admin setTiming changes `timing`, reset puts it back. */
+    readonly startTiming: Timing,
     readonly pageSize: number,
     readonly log: (message: string) => void,
-  ) {}
+  ) {
+    this.timing = { ...startTiming };
+  }
 
   recordRequest(entry: RequestLogEntry): void {
     if (this.requestLog.length >= REQUEST_LOG_LIMIT) this.requestLog.splice(0, REQUEST_LOG_LIMIT / 2);

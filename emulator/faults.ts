@@ -6,6 +6,7 @@ export const FAULT_KINDS = [
   "slow",
   "failProvisioning",
   "failBuild",
+  "partialBuild",
   "storageForbidden",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -28,7 +29,7 @@ export interface FaultRule {
   retryAfterSeconds?: number;
   /** `slow`: delay before the request is handled (default 1000). */
   delayMs?: number;
-  /** `failProvisioning` / `failBuild`: the error message the template reports. */
+  /** `failProvisioning` / `failBuild` / `partialBuild`: the error message the template reports. */
   message?: string;
   /** `failBuild`: the name of the customizer that fails (default: the last one). */
   customizer?: string;

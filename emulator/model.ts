@@ -37,6 +37,8 @@ export interface RunRecord {
   /** Index in `customize` of the step that fails, and what it prints (fault `failBuild`). */
   failStep?: number;
   failOutput?: string[];
+  /** Set when a distribution fails and the others succeed (fault `partialBuild`): the run ends PartiallySucceeded. */
+  failedDistribution?: { runOutputName: string; message: string };
   cancel?: { requestedAt: number; completesAt: number };
   /** Distribute targets as they were when the run started. */
   distribute: JsonObject[];
@@ -149,12 +151,12 @@ export function runPhases(properties: JsonObject): RunSubState[] {
 }
 
 /** When (and how) a run ends if nobody cancels it; a failing build stops at the end of Customizing. */
-export function runEnd(run: RunRecord): { at: number; state: "Succeeded" | "Failed" } {
+export function runEnd(run: RunRecord): { at: number; state: "Succeeded" | "PartiallySucceeded" | "Failed" } {
   const slice = run.durationMs / run.subStates.length;
   if (run.failMessage !== undefined) {
     return { at: run.startedAt + slice * (run.subStates.indexOf("Customizing") + 1), state: "Failed" };
   }
-  return { at: run.startedAt + run.durationMs, state: "Succeeded" };
+  return { at: run.startedAt + run.durationMs, state: run.failedDistribution ? "PartiallySucceeded" : "Succeeded" };
 }
 
 /** The run's `lastRunStatus` at `now`; undefined if it has not started yet (autoRun waits for provisioning). */
@@ -174,13 +176,15 @@ export function runStatusAt(run: RunRecord, now: number): RunStatus | undefined 
     if (now >= run.cancel.requestedAt) return { runState: "Canceling", startTime, message: "" };
   }
   if (now >= end.at) {
-    return end.state === "Succeeded"
-      ? { runState: "Succeeded", startTime, endTime: new Date(end.at).toISOString(), message: "" }
+    const endTime = new Date(end.at).toISOString();
+    if (end.state === "Succeeded") return { runState: "Succeeded", startTime, endTime, message: "" };
+    return end.state === "PartiallySucceeded"
+      ? { runState: "PartiallySucceeded", startTime, endTime, message: run.failedDistribution!.message }
       : {
           runState: "Failed",
           runSubState: "Customizing",
           startTime,
-          endTime: new Date(end.at).toISOString(),
+          endTime,
           message: run.failMessage ?? "",
         };
   }

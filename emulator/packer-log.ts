@@ -121,6 +121,9 @@ export function packerLog(t: TemplateRecord, run: RunRecord): LogLine[] {
     }
     for (const d of objects(run.distribute)) {
       out(phaseStart("Distributing"), `==> azure-arm: Distributing ${str(d.type)} "${str(d.runOutputName)}"`);
+      if (run.failedDistribution?.runOutputName === d.runOutputName) {
+        err(phaseStart("Distributing"), `ui error: ==> azure-arm: ${run.failedDistribution.message}`);
+      }
     }
     out(end.at, "==> Builds finished. The artifacts of successful builds are:");
     out(end.at, `--> azure-arm: Azure.ResourceManagement.VMImage: image template ${t.name}, run ${run.number}`);

@@ -20,6 +20,10 @@ import {
   RESOURCE_GROUP_NAME,
 } from "./limits";
 import { isAdminPath, router, type Route } from "./routes";
+import type { FaultKind } from "./faults";
+
+/** Faults the ARM handlers carry out (the rest are answered here, before any handler runs). */
+const HANDLER_FAULTS = new Set<FaultKind>(["failBuild", "partialBuild", "failProvisioning"]);
 
 /**
  * Before answering about a template (or its run's operation) whose build has ended, its build log gets every line
@@ -154,7 +158,7 @@ export async function handleRequest(
           ? await found.route.handler(ctx, { ...at(), params: found.params, fault })
           : await armReply(ctx, found, {
               ...at(),
-              fault: fault?.kind === "failBuild" || fault?.kind === "failProvisioning" ? fault : undefined,
+              fault: fault && HANDLER_FAULTS.has(fault.kind) ? fault : undefined,
             });
     } catch (e) {
       reply = errorReply(e, ctx.log);

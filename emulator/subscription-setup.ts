@@ -43,6 +43,12 @@ export function setRights(ctx: EmulatorContext, body: unknown): void {
   setMember(withoutRights, ctx, b.subscriptionId.toLowerCase(), !b.granted);
 }
 
+/** Every subscription registered and granted again, as at start. */
+export function resetSubscriptionSetup(ctx: EmulatorContext): void {
+  unregistered.delete(ctx);
+  withoutRights.delete(ctx);
+}
+
 export const hasRights = (ctx: EmulatorContext, subscriptionId: string): boolean =>
   !withoutRights.get(ctx)?.has(subscriptionId.toLowerCase());
 

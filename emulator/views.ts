@@ -78,20 +78,24 @@ export function renderTemplate(t: TemplateRecord, runStatus: RunStatus | undefin
 
 /** One run output per distributor, named by its runOutputName, once a run has succeeded. */
 export function renderRunOutputs(t: TemplateRecord, run: RunRecord, finishedAt: string): JsonObject[] {
-  return run.distribute.map((d) => {
-    const name = String(d.runOutputName);
-    const properties: JsonObject = { provisioningState: "Succeeded" };
-    if (d.type === "ManagedImage") properties.artifactId = d.imageId as Json;
-    else if (d.type === "SharedImage")
-      properties.artifactId = `${String(d.galleryImageId)}/versions/${galleryVersion(d, run)}`;
-    else properties.artifactUri = typeof d.uri === "string" && d.uri !== "" ? d.uri : defaultVhdUri(t, run, finishedAt);
-    return {
-      id: armId(`${t.id}/runOutputs/${name}`),
-      name,
-      type: "Microsoft.VirtualMachineImages/imageTemplates/runOutputs",
-      properties,
-    };
-  });
+  const failed = run.failedDistribution?.runOutputName;
+  return run.distribute
+    .filter((d) => d.runOutputName !== failed)
+    .map((d) => {
+      const name = String(d.runOutputName);
+      const properties: JsonObject = { provisioningState: "Succeeded" };
+      if (d.type === "ManagedImage") properties.artifactId = d.imageId as Json;
+      else if (d.type === "SharedImage")
+        properties.artifactId = `${String(d.galleryImageId)}/versions/${galleryVersion(d, run)}`;
+      else
+        properties.artifactUri = typeof d.uri === "string" && d.uri !== "" ? d.uri : defaultVhdUri(t, run, finishedAt);
+      return {
+        id: armId(`${t.id}/runOutputs/${name}`),
+        name,
+        type: "Microsoft.VirtualMachineImages/imageTemplates/runOutputs",
+        properties,
+      };
+    });
 }
 
 /** Versioning scheme "Latest" uses the given major (-1/unset = 0); the patch number counts runs. */

@@ -1,6 +1,6 @@
 import type { EmulatorContext } from "../context";
 import { validateFaultRule } from "../faults";
-import { setRegistration, setRights } from "../subscription-setup";
+import { resetSubscriptionSetup, setRegistration, setRights } from "../subscription-setup";
 import type { AdminRequest, Reply, RoutedRequest } from "../http";
 import { operationStatus } from "../lro";
 import { keyOf, runStatusOf, writableIdentity, writableProperties } from "../model";
@@ -45,10 +45,13 @@ function applying(apply: () => void): Reply {
   return ok();
 }
 
+/** Back to a fresh start's state: no resources, faults or logged requests, start timing, all subscriptions set up. */
 export async function reset(ctx: EmulatorContext): Promise<Reply> {
   ctx.repository.clear();
   ctx.faults.clear();
   ctx.requestLog.length = 0;
+  ctx.timing = { ...ctx.startTiming };
+  resetSubscriptionSetup(ctx);
   await ctx.repository.commit();
   return ok();
 }

@@ -5,10 +5,11 @@ import { runStatusOf, type JsonObject, type TemplateRecord } from "../model";
 import { renderRunOutputs } from "../views";
 import { page, requireTemplate } from "./common";
 
-/** Run outputs exist once the last run has succeeded: one per distributor. */
+/** Run outputs exist once the last run has (partially) succeeded: one per distributor that succeeded. */
 function outputsOf(t: TemplateRecord, now: number): JsonObject[] {
   const status = runStatusOf(t, now);
-  if (!t.run || status?.runState !== "Succeeded" || !status.endTime) return [];
+  const succeeded = status?.runState === "Succeeded" || status?.runState === "PartiallySucceeded";
+  if (!t.run || !succeeded || !status.endTime) return [];
   return renderRunOutputs(t, t.run, status.endTime);
 }
 

@@ -34,10 +34,7 @@ describe("provider: build logs against the emulator", function () {
     forgetConnections();
     await emu?.stop();
   });
-  beforeEach(async () => {
-    await emu.admin.reset();
-    await emu.admin.setTiming({ buildDurationMs: 600, lroDurationMs: 100, retryAfterSeconds: 0 });
-  });
+  beforeEach(() => emu.admin.reset());
 
   const steps = [
     {

@@ -30,10 +30,7 @@ describe("provider builds against the emulator", function () {
     restoreEnv?.();
     await emu?.stop();
   });
-  beforeEach(async () => {
-    await emu.admin.reset();
-    await emu.admin.setTiming({ buildDurationMs: 600, lroDurationMs: 100, retryAfterSeconds: 0 });
-  });
+  beforeEach(() => emu.admin.reset());
 
   const rgId = () => `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
   const args = (name: string, build: Bag, extra: Bag = {}): Bag =>
