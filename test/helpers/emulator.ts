@@ -16,7 +16,7 @@
  */
 // `import =` keeps the real module object: a namespace import would be a read-only copy we could not patch.
 import tls = require("node:tls");
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { ClientSecretCredential } from "@azure/identity";
 import { ImageBuilderClient } from "@azure/arm-imagebuilder";
 import { BlobClient, type StoragePipelineOptions } from "@azure/storage-blob";
@@ -35,9 +35,39 @@ export interface TestEmulator extends RunningEmulator {
   poll: { updateIntervalInMs: number };
 }
 
+/**
+ * Set by `npm run test:mutation` only (test/mutation/run.ts). Stryker reruns a suite's hooks for every mutant, and
+ * starting an emulator (three RSA keys, an Azurite process) was most of the run's CPU. With it, stopping a test
+ * emulator resets it to a fresh start's state (admin reset) and keeps it for the next start with the same options in
+ * this process. Stryker's dry run runs every suite this way before the first mutant, so a test that needed a fresh
+ * process would fail there, not count as a kill.
+ */
+const REUSE = process.env.IMAGEBUILDER_TEST_REUSE_EMULATORS === "1";
+const idle = new Map<string, RunningEmulator[]>();
+
+async function startOrReuse(options: EmulatorOptions): Promise<RunningEmulator> {
+  if (!REUSE || options.dataDir !== undefined || options.port !== undefined) return startEmulator(options);
+  const key = JSON.stringify(options);
+  const emu = idle.get(key)?.pop() ?? (await startKept(options));
+  return {
+    ...emu,
+    async stop() {
+      await emu.admin.reset();
+      idle.set(key, [...(idle.get(key) ?? []), emu]);
+    },
+  };
+}
+
+/** An emulator never stopped: its temp data dir goes with the process (Azurite already does). */
+async function startKept(options: EmulatorOptions): Promise<RunningEmulator> {
+  const emu = await startEmulator(options);
+  process.once("exit", () => rmSync(emu.dataDir, { recursive: true, force: true }));
+  return emu;
+}
+
 /** Fast defaults for tests: short LROs and builds, Retry-After 0 so the SDK polls at `poll.updateIntervalInMs`. */
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  const emu = await startEmulator({
+  const emu = await startOrReuse({
     quiet: true,
     lroDurationMs: 100,
     buildDurationMs: 600,
@@ -64,7 +94,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     blob: (url) => new BlobClient(url, credential(), sdkOptions() as StoragePipelineOptions),
     poll: { updateIntervalInMs: Number(emu.env.AZURE_IMAGEBUILDER_POLL_INTERVAL_MS) },
     async stop() {
-      emu.admin.close();
+      if (!REUSE) emu.admin.close();
       await stop();
     },
   };

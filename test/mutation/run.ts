@@ -56,7 +56,14 @@ const GROUPS: Record<string, Group> = {
   // The operations against Azure: the provider suites, most of which call the built provider.
   "provider-operations": {
     mutate: ["provider/image-template/operations.ts", "provider/azure/client.ts"],
-    spec: ["test/unit/build.test.ts", "test/unit/credentials.test.ts", "test/provider/*.test.ts"],
+    spec: [
+      "test/unit/build.test.ts",
+      "test/unit/credentials.test.ts",
+      "test/provider/*.test.ts",
+      // Creates that lose track of their template, first-run failures, the ownership marker: in process, from source.
+      "test/reliability/recovery.test.ts",
+      "test/reliability/ownership.test.ts",
+    ],
     buildCommand: "npm run build",
     concurrency: 4,
   },
@@ -105,7 +112,12 @@ function main(): void {
   const timings: string[] = [];
   for (const name of asked.length > 0 ? asked : Object.keys(GROUPS)) {
     const started = Date.now();
-    const run = spawnSync("npx", ["stryker", "run", configFor(name, GROUPS[name])], { cwd: ROOT, stdio: "inherit" });
+    const run = spawnSync("npx", ["stryker", "run", configFor(name, GROUPS[name])], {
+      cwd: ROOT,
+      stdio: "inherit",
+      // Test emulators are reset and kept between mutants instead of restarted (test/helpers/emulator.ts).
+      env: { ...process.env, IMAGEBUILDER_TEST_REUSE_EMULATORS: "1" },
+    });
     if (run.status !== 0) throw new Error(`stryker failed for group ${name} (exit ${run.status ?? run.signal})`);
     reports.push(path.join(REPORTS, "mutation", `${name}.json`));
     timings.push(`${name}: ${Math.round((Date.now() - started) / 1000)} s`);
