@@ -115,6 +115,51 @@ describe("emulator: fault injection", function () {
     assert.equal((await settle(a, await a.request("POST", templatePath(sub, "rg", "t", "/run")))).status, "Succeeded");
   });
 
+  it("partly fails builds: runState PartiallySucceeded with the message, the failed distribution has no output", async () => {
+    const distribute = [
+      {
+        type: "ManagedImage",
+        runOutputName: "mi",
+        imageId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/images/i",
+        location: "westus",
+      },
+      { type: "VHD", runOutputName: "vhd" },
+    ];
+    await settle(
+      a,
+      await a.request("PUT", templatePath(sub, "rg", "t"), templateBody(sub, { properties: { distribute } })),
+    );
+    await emu.admin.injectFault({ method: "POST", path: "/run$", kind: "partialBuild" });
+    const op = await settle(a, await a.request("POST", templatePath(sub, "rg", "t", "/run")));
+    assert.equal(op.status, "Succeeded", "the run action itself completes");
+    const status = (await a.request("GET", templatePath(sub, "rg", "t"))).body.properties.lastRunStatus;
+    assert.equal(status.runState, "PartiallySucceeded");
+    assert.equal(status.message, 'Distribution of run output "vhd" failed: the target could not be reached.');
+    assert.ok(status.endTime);
+    const outputs = (await a.request("GET", templatePath(sub, "rg", "t", "/runOutputs"))).body.value;
+    assert.deepEqual(
+      outputs.map((o: { name: string }) => o.name),
+      ["mi"],
+    );
+    const missing = await a.request("GET", templatePath(sub, "rg", "t", "/runOutputs/vhd"));
+    assert.equal(missing.status, 404);
+  });
+
+  it("reset brings back a fresh start: start timing, registrations and rights, no faults or resources", async () => {
+    await settle(a, await a.request("PUT", templatePath(sub, "rg", "t"), templateBody(sub)));
+    const started = await emu.admin.setTiming({});
+    await emu.admin.setTiming({ lroDurationMs: 5000, buildDurationMs: 5000 });
+    await emu.admin.setRegistration(sub, false);
+    await emu.admin.setRights(sub, false);
+    await emu.admin.injectFault({ path: "/run$", kind: "failBuild" });
+    await emu.admin.reset();
+    assert.deepEqual(await emu.admin.setTiming({}), started);
+    assert.deepEqual(await emu.admin.faults(), []);
+    assert.deepEqual((await emu.admin.state()).templates, []);
+    const created = await a.request("PUT", templatePath(sub, "rg", "t"), templateBody(sub));
+    assert.equal(created.status, 201, "registered and allowed again");
+  });
+
   it("lets the real SDK pollers ride out throttling and transient errors", async () => {
     const client = emu.client();
     await emu.admin.injectFault({ method: "GET", path: "/operations/", kind: "throttle", retryAfterSeconds: 0 });
