@@ -51,8 +51,9 @@ function addressOf(bag: PropertyBag, id?: string): TemplateAddress {
   return { subscriptionId, resourceGroupName, imageTemplateName };
 }
 
-const label = (a: TemplateAddress) =>
-  `image template "${a.imageTemplateName}" (resource group "${a.resourceGroupName}", subscription ${a.subscriptionId})`;
+function label(a: TemplateAddress): string {
+  return `image template "${a.imageTemplateName}" (resource group "${a.resourceGroupName}", subscription ${a.subscriptionId})`;
+}
 
 async function getOrUndefined(c: Connection, a: TemplateAddress): Promise<ImageTemplate | undefined> {
   try {
@@ -109,15 +110,19 @@ function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): Pr
 }
 
 /** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
-const computedOf = (olds: PropertyBag): PropertyBag =>
-  Object.fromEntries(
+function computedOf(olds: PropertyBag): PropertyBag {
+  return Object.fromEntries(
     [...OUTPUT_KEYS, ...Object.keys(BUILD_OUTPUTS).filter((k) => k !== "buildPending")]
       .filter((k) => olds[k] !== undefined)
       .map((k) => [k, olds[k]]),
   );
+}
 
-const progressFor = (bag: PropertyBag, a: TemplateAddress) =>
-  new BuildProgress(typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName);
+function progressFor(bag: PropertyBag, a: TemplateAddress): BuildProgress {
+  return new BuildProgress(
+    typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName,
+  );
+}
 
 const BUILD_FAILED: Record<string, string> = {
   Failed: "failed",

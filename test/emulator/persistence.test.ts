@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { startEmulator as startBareEmulator } from "../../emulator";
 import { generateSchema } from "../../emulator/schema/generate";
 import { startTestEmulator as startEmulator, type TestEmulator } from "../helpers/emulator";
 import { arm as armClient, settle, templateBody, templatePath, type Arm } from "./util";
@@ -65,7 +66,8 @@ describe("emulator: persistence across restarts", function () {
   });
 
   it("removes the data dir it made itself when stopped, keys and secrets with it", async () => {
-    const emu = await startTestEmulator({});
+    // The emulator itself (the test helper keeps emulators for reuse under mutation testing).
+    const emu = await startBareEmulator({ quiet: true });
     const made = emu.dataDir;
     assert.ok((await readdir(made)).includes("key.pem"), "sanity: the signing key lives there while it runs");
     await emu.stop();

@@ -21,6 +21,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import { ImageBuilderClient } from "@azure/arm-imagebuilder";
 import { BlobClient, type StoragePipelineOptions } from "@azure/storage-blob";
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
+import { forgetConnections } from "../../provider/azure/client";
 
 export interface TestEmulator extends RunningEmulator {
   caPem: string;
@@ -146,6 +147,11 @@ export function emulatorForProvider(options: EmulatorOptions = {}): () => TestEm
     restoreEnv?.();
     await emu?.stop();
   });
-  beforeEach(() => emu.admin.reset());
+  beforeEach(async () => {
+    await emu.admin.reset();
+    // Each test signs in as a fresh provider process would: no connection (client, credential, token) of an earlier
+    // test, or, under mutation testing, of an earlier mutant's run of this test.
+    forgetConnections();
+  });
   return () => emu;
 }

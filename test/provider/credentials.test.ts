@@ -47,7 +47,10 @@ describe("signing in: every credential source azure-native accepts, against the 
     await emu?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
-  beforeEach(() => emu.admin.reset());
+  beforeEach(async () => {
+    await emu.admin.reset();
+    forgetConnections(); // each case signs in as a fresh provider process would
+  });
 
   /** process.env with no credential variable but the emulator's endpoints and `variables`. */
   function signInWith(variables: Record<string, string>): void {

@@ -163,6 +163,11 @@ describe("provider operations at their edges (source operations against the emul
     const outs = created.value!.outs as Bag;
     assert.ok((outs.runOutputs as Bag).mi);
     assert.equal(outs.lastBuildLog, undefined);
+    assert.deepEqual(
+      created.lines.filter((l) => l.includes("partially")),
+      [],
+      "a full success says nothing of a partial one",
+    );
 
     // Built again out of band (the portal, a trigger): refresh lists the new build's outputs even though state has some.
     await emu().client().virtualMachineImageTemplates.beginRunAndWait(RG, "tpl-rerun", emu().poll);
@@ -241,17 +246,20 @@ describe("provider operations at their edges (source operations against the emul
     const created = await ops.create(await inputs("tpl-update"));
     const olds = created.outs as Bag;
     await assert.rejects(
-      ops.update(created.id, olds, await inputs("tpl-update", { location: "eastus" }, olds)),
+      ops.update(created.id, olds, await inputs("tpl-update", { location: "eastus", buildTimeoutInMinute: 60 }, olds)),
       (e: Error) => {
-        assert.equal(e.message, "Internal error: update called for a change that needs replacement (location)");
+        assert.equal(
+          e.message,
+          "Internal error: update called for a change that needs replacement (location, buildTimeoutInMinute)",
+        );
         return true;
       },
     );
 
-    const retagged = await inputs("tpl-update", { tag: { env: "prod" } }, olds);
+    const retagged = await inputs("tpl-update", { tag: { env: "prod" }, vmProfileVmsize: "Standard_D4s_v3" }, olds);
     await emu().admin.injectFault({ method: "PATCH", path: "/tpl-update$", kind: "error", status: 400 });
     await assert.rejects(ops.update(created.id, olds, retagged), (e: Error) => {
-      assert.ok(e.message.startsWith(`Updating ${label("tpl-update")} (tag) failed (`), e.message);
+      assert.ok(e.message.startsWith(`Updating ${label("tpl-update")} (tag, vmProfileVmsize) failed (`), e.message);
       return true;
     });
 
@@ -262,7 +270,9 @@ describe("provider operations at their edges (source operations against the emul
       assert.deepEqual((value!.outs as Bag).tag, { env: "prod" });
       assert.ok(
         progress(lines).some((l) =>
-          l.startsWith("[tpl-update] the service refuses the change of tag while a build runs: waiting for the build"),
+          l.startsWith(
+            "[tpl-update] the service refuses the change of tag, vmProfileVmsize while a build runs: waiting for the build",
+          ),
         ),
         lines.join("\n"),
       );
@@ -308,11 +318,21 @@ describe("provider operations at their edges (source operations against the emul
       const marker = (adopted.outs as Bag).__ownership;
       assert.deepEqual((await liveTemplates())[0].tags, { env: "test", [OWNER_TAG]: marker });
 
+      // A changed tag is named once.
       await emu().admin.injectFault({ method: "PATCH", path: "/tpl-same$", kind: "error", status: 400 });
-      await assert.rejects(ops.create(await inputs("tpl-same", { ...seed, adoptExisting: true })), (e: Error) => {
+      const retagged = await inputs("tpl-same", { ...seed, adoptExisting: true, tag: { env: "prod" } });
+      await assert.rejects(ops.create(retagged), (e: Error) => {
         assert.ok(e.message.startsWith(`Updating ${label("tpl-same")} (tag) failed (`), e.message);
         return true;
       });
+    });
+
+    it("without an owner to mark it, takes over an identical template without a request", async () => {
+      await ops.create(await inputs("tpl-plain"));
+      await emu().admin.clearRequests();
+      const adopted = await ops.create(await inputs("tpl-plain", { adoptExisting: true }));
+      assert.equal(adopted.outs.__ownership, undefined);
+      assert.deepEqual(await writes(), []);
     });
   });
 
@@ -334,6 +354,20 @@ describe("provider operations at their edges (source operations against the emul
       return true;
     });
     assert.equal((await liveTemplates()).length, 1, "the failed template is still there");
+  });
+
+  it("create: a failed provisioning that cannot be read back says it has no code or message", async () => {
+    await emu().admin.injectFault({ method: "PUT", path: "/tpl-mute$", kind: "failProvisioning" });
+    // The existence check and the poller's last read go through (no-op rules take them); the read after fails.
+    await emu().admin.injectFault({ method: "GET", path: "/tpl-mute$", kind: "slow", delayMs: 0, count: 2 });
+    await emu().admin.injectFault({ method: "GET", path: "/tpl-mute$", kind: "error", status: 400 });
+    await assert.rejects(ops.create(await inputs("tpl-mute")), (e: Error) => {
+      assert.equal(
+        e.message,
+        `Creating ${label("tpl-mute")} failed: provisioning error (no code): (no message). The failed template was deleted; fix the cause and run pulumi up again.`,
+      );
+      return true;
+    });
   });
 
   describe("delete", () => {

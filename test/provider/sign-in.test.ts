@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { forgetConnections } from "../../provider/azure/client";
 import * as ops from "../../provider/image-template/operations";
 import { templateArgs } from "../../bench/programs/template-args";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
@@ -42,7 +43,10 @@ describe("sign-in from the environment (provider against the emulator's token en
     if (cliDir) rmSync(cliDir, { recursive: true, force: true });
     await emu?.stop();
   });
-  beforeEach(() => emu.admin.reset());
+  beforeEach(async () => {
+    await emu.admin.reset();
+    forgetConnections(); // each case signs in as a fresh provider process would
+  });
   afterEach(() => {
     process.env = { ...saved };
   });

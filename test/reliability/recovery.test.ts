@@ -80,6 +80,7 @@ describe("reliability: creates that lose track of their template, and first-run 
     );
     assert.equal(error.id, idOf("poll-down"), error.message);
     assert.equal(error.properties?.imageTemplateName, "poll-down");
+    assert.equal(error.properties?.resourceId, idOf("poll-down"), "the id among the recorded outputs");
     assert.equal(error.properties?.__provider, "p", "destroy needs the provider in the recorded state");
     assert.match(error.message, /was accepted but could not be read back; Pulumi records it/);
     await emu.admin.clearFaults();
