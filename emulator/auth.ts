@@ -115,13 +115,13 @@ export class TokenAuthority {
    * A federated token the emulator's tenant trusts for its service principal (a federated identity credential), like
    * the OIDC token GitHub Actions or a Kubernetes cluster issue: audience api://AzureADTokenExchange.
    */
-  async issueFederated(issuer: string, lifetimeSeconds = 3600): Promise<string> {
+  async issueFederated(issuer: string, lifetimeSeconds = 3600, audience = FEDERATED_AUDIENCE): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({})
       .setProtectedHeader({ alg: "RS256", typ: "JWT", kid: FEDERATION_KID })
       .setIssuer(issuer)
       .setSubject(FEDERATED_SUBJECT)
-      .setAudience(FEDERATED_AUDIENCE)
+      .setAudience(audience)
       .setIssuedAt(now)
       .setNotBefore(now - 300)
       .setExpirationTime(now + lifetimeSeconds)

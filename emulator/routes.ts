@@ -99,7 +99,7 @@ export const ROUTES: readonly Route[] = [
   ),
   identity("GET", "/{tenant}/discovery/v2.0/keys", (ctx, r) => signingKeys(ctx, r.params.tenant)),
   identity("POST", "/{tenant}/oauth2/v2.0/token", (ctx, r) => token(ctx, r.params.tenant, r.rawBody, r.fault)),
-  identity("GET", OIDC_REQUEST_PATH, (ctx, r) => oidcTokenRequest(ctx, r.headers.authorization)),
+  identity("GET", OIDC_REQUEST_PATH, (ctx, r) => oidcTokenRequest(ctx, r.headers.authorization, r.query)),
   identity("GET", MANAGED_IDENTITY_PATH, (ctx, r) =>
     managedIdentityToken(ctx, r.headers["x-identity-header"], r.query),
   ),

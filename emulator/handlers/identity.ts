@@ -122,6 +122,8 @@ const federatedIssuer = (ctx: EmulatorContext) => `${ctx.url}/oidc`;
  * certificate (header names the certificate's thumbprint; audience the token endpoint; issuer and subject the client
  * id), or a federated token from an issuer the application trusts (here: the emulator's own OIDC issuer).
  */
+const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
 async function assertionRefusal(
   ctx: EmulatorContext,
   tenant: string,
@@ -133,6 +135,8 @@ async function assertionRefusal(
   }
   let certificateSigned: boolean;
   try {
+    // Entra ID takes the compact form only: a trailing newline (a token file read as is) is not a JWT.
+    if (!COMPACT_JWS.test(assertion)) throw new Error("not a compact JWS");
     const header = decodeProtectedHeader(assertion);
     certificateSigned = header.x5t !== undefined || header["x5t#S256"] !== undefined;
   } catch {
@@ -168,15 +172,27 @@ async function assertionRefusal(
   }
 }
 
+/** GitHub's `aud` when the request names no `audience`: the repository owner's URL, which Entra ID does not accept. */
+const GITHUB_DEFAULT_AUDIENCE = "https://github.com/emulator";
+
 /**
  * A GitHub-Actions-style OIDC token request (ACTIONS_ID_TOKEN_REQUEST_URL with its bearer token): answers
- * `{count, value}` with a federated token the token endpoint accepts as the service principal's client assertion.
+ * `{count, value}` with a federated token for the requested `audience`; the token endpoint accepts it as the service
+ * principal's client assertion when that audience is api://AzureADTokenExchange.
  */
-export async function oidcTokenRequest(ctx: EmulatorContext, authorization: string | undefined): Promise<Reply> {
+export async function oidcTokenRequest(
+  ctx: EmulatorContext,
+  authorization: string | undefined,
+  query: URLSearchParams,
+): Promise<Reply> {
   if (authorization !== `Bearer ${ctx.signIn.oidcRequestToken}`) {
     return { status: 401, body: { message: "Bad credentials: the request token (ARM_OIDC_REQUEST_TOKEN) is wrong" } };
   }
-  return { status: 200, body: { count: 1, value: await ctx.auth.issueFederated(federatedIssuer(ctx)) } };
+  const audience = query.get("audience") ?? GITHUB_DEFAULT_AUDIENCE;
+  return {
+    status: 200,
+    body: { count: 1, value: await ctx.auth.issueFederated(federatedIssuer(ctx), 3600, audience) },
+  };
 }
 
 /**

@@ -54,8 +54,8 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
       .sign(key);
   }
 
-  const oidcRequest = (bearer: string) =>
-    suite.a.request("GET", `${suite.emu.oidcRequestUrl}&audience=api://AzureADTokenExchange`, undefined, {
+  const oidcRequest = (bearer: string, query = "&audience=api://AzureADTokenExchange") =>
+    suite.a.request("GET", `${suite.emu.oidcRequestUrl}${query}`, undefined, {
       Authorization: `Bearer ${bearer}`,
     });
 
@@ -86,6 +86,22 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
     const r = await redeem(issued.body.value);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal((await listTemplates(r.body.access_token)).status, 200);
+  });
+
+  it("issues for the requested audience, by default GitHub's (the owner's URL), which Entra refuses (70021)", async () => {
+    const unasked = await oidcRequest(suite.emu.oidcRequestToken, "");
+    const claims = JSON.parse(Buffer.from(unasked.body.value.split(".")[1], "base64url").toString());
+    assert.equal(claims.aud, "https://github.com/emulator");
+    const r = await redeem(unasked.body.value);
+    assert.equal(r.status, 401);
+    assert.deepEqual(r.body.error_codes, [70021]);
+  });
+
+  it("refuses an assertion that is not a compact JWT, such as a token file's text with its newline (50027)", async () => {
+    const issued = await oidcRequest(suite.emu.oidcRequestToken);
+    const r = await redeem(`${issued.body.value}\n`);
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body.error_codes, [50027]);
   });
 
   it("refuses an ARM access token as client assertion (70021) and other assertion types (700023)", async () => {

@@ -104,6 +104,8 @@ describe("signing in: every credential source azure-native accepts, against the 
       IDENTITY_HEADER: emu.identityHeader,
     });
     assert.deepEqual(await createTemplate("msi", emu.subscriptionId), ["GET /msi/token"]);
+    const asked = (await emu.admin.requests()).find((e) => e.path === "/msi/token");
+    assert.equal(new URLSearchParams(asked?.query).get("client_id"), emu.clientId, "the user-assigned identity named");
   });
 
   it("client secret from the ARM_* variables", async () => {
@@ -183,6 +185,19 @@ describe("signing in: every credential source azure-native accepts, against the 
     assert.equal(requests.at(-1), TOKEN());
   });
 
+  it("OIDC: a request token the URL refuses fails sign-in naming the source and the answer", async () => {
+    signInWith({
+      ...principal(),
+      ARM_USE_OIDC: "true",
+      ARM_OIDC_REQUEST_TOKEN: "not-the-request-token",
+      ARM_OIDC_REQUEST_URL: emu.oidcRequestUrl,
+    });
+    await assert.rejects(
+      createTemplate("oidc-refused", emu.subscriptionId),
+      /1\. OIDC token request \(ARM_OIDC_REQUEST_URL \+ ARM_OIDC_REQUEST_TOKEN\): failed: .*the OIDC request URL answered HTTP 401/,
+    );
+  });
+
   it("OIDC: a federated token from an issuer the tenant does not trust is refused", async () => {
     const [header, , signature] = (await federatedToken()).split(".");
     const forged = Buffer.from(JSON.stringify({ iss: "https://evil.example", aud: "api://AzureADTokenExchange" }));
@@ -216,8 +231,11 @@ describe("signing in: every credential source azure-native accepts, against the 
     const script = `#!${process.execPath}
 const https = require("node:https");
 const login = ${JSON.stringify(login)};
-const [group, command] = process.argv.slice(2);
-if (group === "account" && command === "show") {
+const [group, command, ...rest] = process.argv.slice(2);
+if (group === "account" && command === "show" && rest.join(" ") !== "" && rest.join(" ") !== "--output json") {
+  console.error("ERROR: unrecognized arguments: " + rest.join(" "));
+  process.exit(2);
+} else if (group === "account" && command === "show") {
   console.log(JSON.stringify({ id: login.subscriptionId, tenantId: login.tenantId, isDefault: true }));
 } else if (group === "account" && command === "get-access-token") {
   const resource = process.argv[process.argv.indexOf("--resource") + 1];
@@ -255,6 +273,12 @@ if (group === "account" && command === "show") {
       assert.deepEqual(await createTemplate("azure-cli"), [TOKEN()]);
       const checked = await provider.check({}, linuxTemplateArgs(emu.subscriptionId, RG));
       assert.equal((checked.inputs as Bag).subscriptionId, emu.subscriptionId);
+      // A subscription the environment names wins over az's default.
+      const named = "00000000-0000-4000-8000-000000000001";
+      process.env.ARM_SUBSCRIPTION_ID = named;
+      const fromEnv = await provider.check({}, linuxTemplateArgs(emu.subscriptionId, RG));
+      assert.equal((fromEnv.inputs as Bag).subscriptionId, named);
+      delete process.env.ARM_SUBSCRIPTION_ID;
     } finally {
       process.env.PATH = savedPath;
       forgetConnections();
