@@ -185,6 +185,26 @@ describe("signing in: every credential source azure-native accepts, against the 
     assert.equal(requests.at(-1), TOKEN());
   });
 
+  it("OIDC: a token file that is not there fails sign-in naming the source", async () => {
+    signInWith({ ...principal(), ARM_USE_OIDC: "true", ARM_OIDC_TOKEN_FILE_PATH: path.join(dir, "no-such-token") });
+    await assert.rejects(
+      createTemplate("oidc-no-file", emu.subscriptionId),
+      /1\. OIDC token file \(ARM_OIDC_TOKEN_FILE_PATH \/ AZURE_FEDERATED_TOKEN_FILE\): failed: .*ENOENT/,
+    );
+  });
+
+  it("nothing configured at all: the error says what to set for each source", async () => {
+    signInWith({});
+    await assert.rejects(createTemplate("unconfigured", emu.subscriptionId), (e: Error) => {
+      assert.match(
+        e.message,
+        /1\. service principal: not configured: set ARM_TENANT_ID, ARM_CLIENT_ID and ARM_CLIENT_SECRET, ARM_CLIENT_CERTIFICATE_PATH or ARM_USE_OIDC with an OIDC token/,
+      );
+      assert.match(e.message, /2\. managed identity .*: not configured: set ARM_USE_MSI=true/);
+      return true;
+    });
+  });
+
   it("OIDC: a request token the URL refuses fails sign-in naming the source and the answer", async () => {
     signInWith({
       ...principal(),

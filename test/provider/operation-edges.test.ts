@@ -318,8 +318,12 @@ describe("provider operations at their edges (source operations against the emul
       const marker = (adopted.outs as Bag).__ownership;
       assert.deepEqual((await liveTemplates())[0].tags, { env: "test", [OWNER_TAG]: marker });
 
-      // A changed tag is named once.
-      await emu().admin.injectFault({ method: "PATCH", path: "/tpl-same$", kind: "error", status: 400 });
+      // The marker alone is a change of tag; a changed tag is named once.
+      await emu().admin.injectFault({ method: "PATCH", path: "/tpl-same$", kind: "error", status: 400, count: 2 });
+      await assert.rejects(ops.create(await inputs("tpl-same", { ...seed, adoptExisting: true })), (e: Error) => {
+        assert.ok(e.message.startsWith(`Updating ${label("tpl-same")} (tag) failed (`), e.message);
+        return true;
+      });
       const retagged = await inputs("tpl-same", { ...seed, adoptExisting: true, tag: { env: "prod" } });
       await assert.rejects(ops.create(retagged), (e: Error) => {
         assert.ok(e.message.startsWith(`Updating ${label("tpl-same")} (tag) failed (`), e.message);
