@@ -85,13 +85,21 @@ const GROUPS: Record<string, Group> = {
 const ROOT = path.resolve(__dirname, "../..");
 const REPORTS = path.join(ROOT, "reports");
 
+/**
+ * Left out of every group: the managed identity sign-in test. MSAL keeps a process's managed identity source and its
+ * tokens in static state, so run again in the same test runner (as Stryker does for each mutant) it gets its token
+ * from that cache, sends no request and fails whatever the mutant; its failures would count as kills. `npm test`
+ * runs it once per process, as a provider process signs in.
+ */
+const NOT_RERUNNABLE = "managed identity: ARM_USE_MSI";
+
 /** Stryker's config for one group: the shared options with the group's files, specs, build and report paths. */
 function configFor(name: string, group: Group): string {
   const shared = JSON.parse(readFileSync(path.join(ROOT, "stryker.config.json"), "utf8"));
   const config = {
     ...shared,
     mutate: group.mutate,
-    mochaOptions: { ...shared.mochaOptions, spec: group.spec },
+    mochaOptions: { ...shared.mochaOptions, spec: group.spec, grep: `^(?!.*${NOT_RERUNNABLE})` },
     ...(group.buildCommand ? { buildCommand: group.buildCommand } : {}),
     ...(group.concurrency ? { concurrency: group.concurrency } : {}),
     incrementalFile: `reports/stryker-incremental-${name}.json`,
