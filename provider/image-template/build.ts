@@ -137,6 +137,28 @@ export function awaitRunningBuild(
   return watch(c, a, progress, statusWait(c, progress), abortSignal);
 }
 
+/** Provisioning states a create or update is still working through. */
+const PROVISIONING = new Set(["Creating", "Updating"]);
+
+export const isProvisioning = (t: ImageTemplate): boolean => PROVISIONING.has(t.provisioningState ?? "");
+
+/**
+ * Waits for a template whose create or update another run started (a killed `pulumi up`) to settle: the service
+ * refuses every write until then. Its settled state, or undefined once `abortSignal` aborts.
+ */
+export async function awaitProvisioning(
+  c: Connection,
+  a: TemplateAddress,
+  progress: BuildProgress,
+  abortSignal: AbortSignal,
+): Promise<ImageTemplate | undefined> {
+  try {
+    return await statusWait(c, progress).until(getTemplate(c, a), (t) => !isProvisioning(t), { abortSignal });
+  } catch (e) {
+    throw describeFailure(`Reading image template "${a.imageTemplateName}"`, e);
+  }
+}
+
 /** Run outputs by runOutputName. */
 export async function listRunOutputs(c: Connection, a: TemplateAddress): Promise<RunOutputs> {
   const outputs: RunOutputs = {};

@@ -2,9 +2,11 @@ import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-im
 import type * as pulumi from "@pulumi/pulumi";
 import { checkEnv, configureFromStack, connect, type Connection, untilDone } from "../azure/client";
 import {
+  awaitProvisioning,
   BuildProgress,
   cancelAndWait,
   isBuildActive,
+  isProvisioning,
   listRunOutputs,
   runBuild,
   type BuildResult,
@@ -267,7 +269,8 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
         `${label(a)} already exists and is not marked as this resource's (its ${OWNER_TAG} tag names another resource or stack, or is missing). To manage it with Pulumi, set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName.`,
       );
     }
-    const adopted = await adopt(c, a, existing, inputs, marker);
+    const settledTemplate = isProvisioning(existing) ? await provisioned(c, a, existing, marked) : existing;
+    const adopted = await adopt(c, a, settledTemplate, inputs, marker);
     return built(c, a, templateId(a), marked, adopted);
   }
   const body = toImageTemplate(inputs);
@@ -301,6 +304,22 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
     }
   }
   return failProvisioning(c, a);
+}
+
+/** How long create waits for a template another run left Creating or Updating. */
+const PROVISIONING_WAIT_MINUTES = 30;
+
+/** The template a killed run left provisioning, once it has settled (the service refuses the adoption's PATCH before). */
+async function provisioned(c: Connection, a: TemplateAddress, existing: ImageTemplate, inputs: Inputs) {
+  const progress = progressFor(inputs, a);
+  progress.line(`the template is ${existing.provisioningState} (an earlier run's request): waiting for it to settle`);
+  const done = await awaitProvisioning(c, a, progress, AbortSignal.timeout(PROVISIONING_WAIT_MINUTES * 60_000));
+  if (!done) {
+    throw new Error(
+      `${label(a)} was still ${existing.provisioningState} after ${PROVISIONING_WAIT_MINUTES} minutes; run pulumi up again once it has settled.`,
+    );
+  }
+  return done;
 }
 
 /**

@@ -340,6 +340,31 @@ describe("provider operations at their edges (source operations against the emul
     });
   });
 
+  it("create takes back its own template a killed run left Creating once it has settled, not refused mid-way", async () => {
+    await withTiming({ lroDurationMs: 1500 }, async () => {
+      const args = await inputs("tpl-killed", { __autonameSeed: "proj/dev/killed" });
+      // The run that gets killed: its PUT is in, its template still Creating.
+      const killed = capture(() => ops.create(args));
+      for (;;) {
+        const live = (await liveTemplates())[0]?.properties as Bag | undefined;
+        if (live?.provisioningState === "Creating") break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const { value, error, lines } = await capture(() => ops.create(args));
+      assert.equal(error, undefined);
+      assert.equal((value!.outs as Bag).provisioningState, "Succeeded");
+      assert.ok(
+        progress(lines).includes(
+          "[tpl-killed] the template is Creating (an earlier run's request): waiting for it to settle",
+        ),
+        lines.join("\n"),
+      );
+      const tags = (await liveTemplates())[0].tags as Bag;
+      assert.equal(tags[OWNER_TAG], (value!.outs as Bag).__ownership, "the later run's marker");
+      await killed;
+    });
+  });
+
   it("create: a failed provisioning whose clean-up delete fails says so and how to delete it by hand", async () => {
     await emu().admin.injectFault({
       method: "PUT",
