@@ -6,7 +6,8 @@
  * Usage: ts-node test/mutation/run.ts [group ...]   (no group: all of them)
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { recordScores } from "./record-scores";
 
@@ -120,12 +121,16 @@ function main(): void {
   const timings: string[] = [];
   for (const name of asked.length > 0 ? asked : Object.keys(GROUPS)) {
     const started = Date.now();
+    // Stryker ends its runners with a signal, so kept emulators never remove their data dirs (keys, secrets): give
+    // the run a temp dir of its own and remove it afterwards.
+    const scratch = mkdtempSync(path.join(tmpdir(), `stryker-${name}-`));
     const run = spawnSync("npx", ["stryker", "run", configFor(name, GROUPS[name])], {
       cwd: ROOT,
       stdio: "inherit",
       // Test emulators are reset and kept between mutants instead of restarted (test/helpers/emulator.ts).
-      env: { ...process.env, IMAGEBUILDER_TEST_REUSE_EMULATORS: "1" },
+      env: { ...process.env, IMAGEBUILDER_TEST_REUSE_EMULATORS: "1", TMPDIR: scratch },
     });
+    rmSync(scratch, { recursive: true, force: true });
     if (run.status !== 0) throw new Error(`stryker failed for group ${name} (exit ${run.status ?? run.signal})`);
     reports.push(path.join(REPORTS, "mutation", `${name}.json`));
     timings.push(`${name}: ${Math.round((Date.now() - started) / 1000)} s`);
