@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as ops from "../../provider/image-template/operations";
 import { OWNER_TAG } from "../../provider/image-template/ownership";
 import { templateArgs } from "../../bench/programs/template-args";
-import { emulatorForProvider } from "../helpers/emulator";
+import { sourceOperationsSuite } from "../helpers/source-operations";
 import { capture, type PartialStateError } from "../helpers/capture";
 
 type Bag = Record<string, unknown>;
@@ -18,22 +18,12 @@ const RG = "rg-edges";
 
 describe("provider operations at their edges (source operations against the emulator)", function () {
   this.timeout(60_000);
-  const emu = emulatorForProvider();
+  const { emu, inputs, armRequests, writes, liveTemplates, buildReaches, withTiming } = sourceOperationsSuite(RG);
 
   const label = (name: string) =>
     `image template "${name}" (resource group "${RG}", subscription ${emu().subscriptionId})`;
 
-  /** Checked inputs as the engine hands them to create/update (with __provider put back). */
-  async function inputs(name: string, extra: Bag = {}, olds: Bag = {}): Promise<Bag> {
-    const news = { ...templateArgs(emu().subscriptionId, RG, { imageTemplateName: name, ...extra }) };
-    const r = await ops.check(olds, news);
-    assert.deepEqual(r.failures ?? [], []);
-    return { ...r.inputs, __provider: "serialized" };
-  }
-  const armRequests = async () => (await emu().admin.requests()).filter((r) => r.kind === "arm");
-  const writes = async () => (await armRequests()).filter((r) => r.method !== "GET").map((r) => r.method);
   const runOutputReads = async () => (await armRequests()).filter((r) => r.path.endsWith("/runOutputs")).length;
-  const liveTemplates = async () => (await emu().admin.state()).templates as Bag[];
   /** Progress lines without the elapsed time each ends with. */
   const progress = (lines: string[]) => lines.map((l) => l.replace(/ \(\d+m\d\ds\)$/, ""));
 
@@ -44,26 +34,6 @@ describe("provider operations at their edges (source operations against the emul
     assert.ok(e, "the operation succeeded");
     assert.equal(typeof e.id, "string", `a partial-state error, got: ${e.message}`);
     return { e, lines: progress(lines) };
-  }
-
-  /** Runs `fn` with slower emulator timing, restoring the suite's afterwards. */
-  async function withTiming<T>(timing: { lroDurationMs?: number; buildDurationMs?: number }, fn: () => Promise<T>) {
-    const before = await emu().admin.setTiming({});
-    await emu().admin.setTiming(timing);
-    try {
-      return await fn();
-    } finally {
-      await emu().admin.setTiming(before);
-    }
-  }
-
-  /** Waits (bounded by the test's timeout) until the emulator reports the template's build in `runState`. */
-  async function buildReaches(name: string, runState: string): Promise<void> {
-    for (;;) {
-      const live = (await liveTemplates()).find((t) => t.name === name)?.properties as Bag | undefined;
-      if ((live?.lastRunStatus as Bag | undefined)?.runState === runState) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   describe("the error of each build outcome", () => {

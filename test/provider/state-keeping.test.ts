@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import * as ops from "../../provider/image-template/operations";
 import { templateArgs } from "../../bench/programs/template-args";
-import { emulatorForProvider } from "../helpers/emulator";
+import { sourceOperationsSuite } from "../helpers/source-operations";
 import { OWNER_TAG } from "../../provider/image-template/ownership";
 
 type Bag = Record<string, unknown>;
@@ -42,26 +42,7 @@ async function partialState(operation: () => Promise<unknown>): Promise<PartialS
 
 describe("provider state across operations (source operations against the emulator)", function () {
   this.timeout(60_000);
-  const emu = emulatorForProvider();
-
-  /** Checked inputs as the engine hands them to create/update (with __provider put back). */
-  async function inputs(name: string, extra: Bag = {}, olds: Bag = {}): Promise<Bag> {
-    const news = { ...templateArgs(emu().subscriptionId, RG, { imageTemplateName: name, ...extra }) };
-    const r = await ops.check(olds, news);
-    assert.deepEqual(r.failures ?? [], []);
-    return { ...r.inputs, __provider: "serialized" };
-  }
-  const armRequests = async () => (await emu().admin.requests()).filter((r) => r.kind === "arm");
-  const writes = async () => (await armRequests()).filter((r) => r.method !== "GET").map((r) => r.method);
-  const liveTemplates = async () => (await emu().admin.state()).templates as Bag[];
-  /** Waits (bounded by the test's timeout) until the emulator reports the template's build in `runState`. */
-  async function buildReaches(runState: string): Promise<void> {
-    for (;;) {
-      const live = (await liveTemplates())[0]?.properties as Bag | undefined;
-      if ((live?.lastRunStatus as Bag | undefined)?.runState === runState) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  const { emu, inputs, armRequests, writes, liveTemplates, buildReaches, withTiming } = sourceOperationsSuite(RG);
 
   it("refresh after a failed build keeps build, adoptExisting and buildPending, so the next up still builds", async () => {
     const build = { when: "onCreate", trigger: { release: "1" }, cancelOnTimeout: true };
@@ -212,7 +193,7 @@ describe("provider state across operations (source operations against the emulat
     const outs = created.outs as Bag;
     assert.equal(outs.runOutputs, undefined, "not waited for: nothing to show yet");
     assert.equal(outs.buildPending, undefined, "a started build owes nothing");
-    await buildReaches("Succeeded");
+    await buildReaches("tpl-later", "Succeeded");
 
     await emu().admin.clearRequests();
     const refreshed = (await ops.read(created.id, outs)).props as Bag;
@@ -296,9 +277,7 @@ describe("provider state across operations (source operations against the emulat
     await ops.$delete(replacement.id, replacement.outs as Bag);
     assert.deepEqual(await liveTemplates(), []);
 
-    const timing = await emu().admin.setTiming({});
-    await emu().admin.setTiming({ buildDurationMs: 60_000 });
-    try {
+    await withTiming({ buildDurationMs: 60_000 }, async () => {
       const busy = await quietly(async () =>
         ops.create(await inputs("tpl-busy", { build: { when: "onCreate", waitForCompletion: false } })),
       );
@@ -308,9 +287,7 @@ describe("provider state across operations (source operations against the emulat
       const cancel = log.indexOf("POST cancel");
       assert.ok(cancel >= 0 && log.indexOf("DELETE tpl-busy") > cancel, log.join(", "));
       assert.deepEqual(await liveTemplates(), []);
-    } finally {
-      await emu().admin.setTiming(timing);
-    }
+    });
   });
 
   it("create refuses a template another resource holds, and names each immutable difference when adopting", async () => {
