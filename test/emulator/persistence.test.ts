@@ -75,7 +75,10 @@ describe("emulator: persistence across restarts", function () {
     assert.equal((await a.request("GET", monitor)).body.status, "InProgress");
     const advanced = await first.admin.advanceClock(hour);
     assert.equal(advanced.offsetMs, hour);
-    assert.ok(Date.parse(advanced.now) >= Date.now() + hour - 1000, `the emulator's now is an hour ahead: ${advanced.now}`);
+    assert.ok(
+      Date.parse(advanced.now) >= Date.now() + hour - 1000,
+      `the emulator's now is an hour ahead: ${advanced.now}`,
+    );
     assert.equal((await a.request("GET", monitor)).body.status, "Succeeded");
     assert.equal((await a.request("GET", path1)).body.properties.provisioningState, "Succeeded");
     // A build started now ends an hour of emulator time later, whatever the machine's clock does meanwhile.
@@ -87,7 +90,11 @@ describe("emulator: persistence across restarts", function () {
     const second = await startTestEmulator({ dataDir, lroDurationMs: hour, buildDurationMs: hour });
     const b = await arm(second);
     const run = async () => (await b.request("GET", path1)).body.properties.lastRunStatus.runState;
-    assert.equal(await run(), "Running", "the restart kept the advanced time: the build is not over, nor run backwards");
+    assert.equal(
+      await run(),
+      "Running",
+      "the restart kept the advanced time: the build is not over, nor run backwards",
+    );
     assert.equal((await second.admin.advanceClock(hour)).offsetMs, 2 * hour);
     assert.equal(await run(), "Succeeded");
     await assert.rejects(second.admin.advanceClock(-1), /advanceMs must be a number of ms >= 0/);
