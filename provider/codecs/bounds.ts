@@ -83,7 +83,8 @@ export const BOUNDS = {
   depth: {
     max: 32,
     unit: "levels",
-    applies: "every argument (objects and lists inside objects and lists), `build.trigger` included",
+    applies:
+      "every argument (objects and lists inside objects and lists), `build.trigger` included; one more in a resource given to `argsFromArmTemplate` (for `properties`)",
     source:
       "chosen: the API's deepest member is 4 levels down (`distribute[].targetRegions[].name`); .NET's JSON readers refuse more than 64",
   },
