@@ -40,8 +40,9 @@ export function shapeFailures(bag: Record<string, unknown>, maxDepth: number = B
     unexamined.add(top);
   };
   const forbidden = (property: string): Failure => ({ property, reason: "is not allowed as a property name" });
+  // The path names where; the name itself is left out (it may be part of a secret value).
   const longName = (key: string): string =>
-    `member name "${key.slice(0, 20)}…" is ${key.length} characters; at most ${BOUNDS.memberName.max} are allowed`;
+    `has a member name of ${key.length} characters; at most ${BOUNDS.memberName.max} are allowed`;
   const prototypeOf = (value: object, path: string) => {
     const proto = Object.getPrototypeOf(value) as unknown;
     if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {

@@ -161,14 +161,14 @@ function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolea
   return failures;
 }
 
+const argumentOf = (property: string) => /^[^.[]*/.exec(property)![0];
+
 /**
  * The engine prints a failing property's value next to the failure, decrypted even when it is a secret. A failure in
  * a secret argument (named by the resource in SECRET_KEYS_KEY) is therefore thrown as an error of our own instead,
- * naming the property and "[secret]", with every string of the secret value masked in the reasons too.
+ * naming the property and "[secret]", with every string of the secret value masked in the reasons too. `args` are
+ * the arguments shape.ts let through: one it refused is not walked again, and its reason quotes none of its strings.
  */
-const argumentOf = (property: string) => /^[^.[]*/.exec(property)![0];
-
-/** `args`: the arguments shape.ts let through (a secret refused for its shape has no strings to mask). */
 function refuseSecretFailures(failures: Failure[], news: PropertyBag, args: PropertyBag): void {
   const secretKeys = Array.isArray(news[SECRET_KEYS_KEY]) ? (news[SECRET_KEYS_KEY] as unknown[]) : [];
   const secret = failures.filter((f) => secretKeys.includes(argumentOf(f.property)));
@@ -190,7 +190,7 @@ function refuseSecretFailures(failures: Failure[], news: PropertyBag, args: Prop
  */
 export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: CheckEnvironment): CheckOutcome {
   const user: PropertyBag = {};
-  // First, and without recursion: the checks after this one recurse, and may, since no member nests too deep.
+  // First, without recursion: every check after it recurses, which is safe once no argument nests too deep.
   const shape = shapeFailures(news);
   // Read-only members of a pasted template are dropped here (the resource class warns about them).
   for (const [key, value] of Object.entries(withoutReadOnly(news))) {
