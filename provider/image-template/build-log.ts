@@ -277,9 +277,15 @@ async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promis
   return Buffer.concat(chunks);
 }
 
-/** The failing step as the error names it: `customizer 2/3 "install-nginx" (Shell)`. */
-export function stepLabel(s: Pick<LogSummary, "step" | "phase">): string | undefined {
-  if (s.step) return `${s.step.kind} ${s.step.number}/${s.step.count} "${s.step.name}" (${s.step.type})`;
+/**
+ * The failing step as the error names it, `customizer 2/3 "install-nginx" (Shell)`; without its number for
+ * lastBuildError, whose documented form is `customizer "install-nginx" (Shell): …`.
+ */
+export function stepLabel(s: Pick<LogSummary, "step" | "phase">, numbered = true): string | undefined {
+  if (s.step) {
+    const number = numbered ? ` ${s.step.number}/${s.step.count}` : "";
+    return `${s.step.kind}${number} "${s.step.name}" (${s.step.type})`;
+  }
   if (s.phase === "deprovisioning") return "the service's deprovisioning step, after every customizer";
   return undefined;
 }
@@ -291,7 +297,7 @@ export function failureDetails(
 ): { text: string; outputs: { lastBuildLog?: string; lastBuildError: string } } {
   const s = report.summary;
   const step = s ? stepLabel(s) : undefined;
-  const lastBuildError = [step, s?.error ?? statusMessage].filter(Boolean).join(": ");
+  const lastBuildError = [s && stepLabel(s, false), s?.error ?? statusMessage].filter(Boolean).join(": ");
   const parts: string[] = [];
   if (step) parts.push(`Failing step: ${step}.`);
   if (s && s.lines.length > 0) {

@@ -104,7 +104,7 @@ describe("provider: build logs against the emulator", function () {
     assert.ok(!shown.some((l) => l.includes("(telemetry)")), "Packer's debug log is not shown");
     assert.equal(
       e.properties.lastBuildError,
-      'customizer 1/2 "install-nginx" (Shell): Script exited with non-zero exit status: 1. Allowed exit codes are: [0]',
+      'customizer "install-nginx" (Shell): Script exited with non-zero exit status: 1. Allowed exit codes are: [0]',
     );
     assert.equal(e.properties.buildPending, true, "the build result is unchanged");
     assert.ok(!lines.some((l) => l.includes("| ")), "onFailure prints no log lines while the build runs");
@@ -238,7 +238,7 @@ describe("provider: build logs in the older shape against the emulator", functio
     assert.equal(shown.filter((l) => l.includes("Build 'azure-arm' errored after")).length, 1);
     assert.equal(
       e.properties.lastBuildError,
-      'customizer 2/2 "configure" (Shell): Script exited with non-zero exit status: 1. Allowed exit codes are: [0]',
+      'customizer "configure" (Shell): Script exited with non-zero exit status: 1. Allowed exit codes are: [0]',
     );
   });
 });

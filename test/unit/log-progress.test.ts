@@ -186,7 +186,7 @@ describe("build log: the failing step, from a log with no per-step header", () =
     assert.match(text, /\n {4}PACKER OUT ==> azure-arm: Restarting Machine\n/);
     assert.equal(
       outputs.lastBuildError,
-      'customizer 2/3 "reboot" (WindowsRestart): Timeout waiting for machine to restart.',
+      'customizer "reboot" (WindowsRestart): Timeout waiting for machine to restart.',
     );
   });
 
