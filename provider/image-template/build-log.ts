@@ -26,6 +26,8 @@ export type LogMode = "onFailure" | "stream" | "off";
 
 const STORAGE_API_VERSION = "2023-05-01";
 const CONTAINER = "packerlogs";
+/** Run states after which no status read (and so no poll) follows. */
+const ENDED = new Set(["Succeeded", "PartiallySucceeded", "Failed", "Canceled"]);
 /** At most this many log lines in a failed up's error. */
 export const MAX_FAILURE_LINES = 40;
 
@@ -150,8 +152,13 @@ export class BuildLog {
   async poll(template: ImageTemplate): Promise<void> {
     if (this.mode !== "stream" || this.stopped) return;
     try {
-      if (!this.blob) await this.findRunningLog(template);
-      else await this.readNew();
+      if (!this.blob) {
+        await this.findRunningLog(template);
+        // Found on the build's last status read (a short build): nothing would read it after this one.
+        if (this.blob && ENDED.has(template.lastRunStatus?.runState ?? "")) await this.readNew();
+      } else {
+        await this.readNew();
+      }
     } catch (e) {
       this.stopped = true;
       this.print(unreadableAdvice(e, this.url ?? "the build log", template.exactStagingResourceGroup));
