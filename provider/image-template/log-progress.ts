@@ -147,7 +147,7 @@ export function logProgress(text: string, customize: PlannedStep[], validate: Pl
     ...validate.map((s, i) => ({ s, kind: "validation" as const, number: i + 1, count: validate.length })),
   ];
   let next = 0;
-  let current: { step?: LogStep; line: number; type: string } | undefined;
+  let current: (Marker & { step?: LogStep }) | undefined;
   for (const m of starts) {
     const p = planned[next];
     if (p && PACKER_TYPE[p.s.type] === m.type) {
@@ -160,10 +160,10 @@ export function logProgress(text: string, customize: PlannedStep[], validate: Pl
   }
   const provisioningFailed = failedAt >= 0;
   const done = lines.some((l) => DONE.test(l.message));
-  const ended = (m: { line: number; type: string }) =>
+  const ended = (m: Marker) =>
     lines.slice(m.line + 1).some((l) => l.kind === "log" && TELEMETRY_END.exec(l.message)?.[1] === m.type);
   const phase = ((): LogPhase => {
-    // A failed build's log: the phase it failed in.
+    // A log where a step failed stays in that step's phase: the failure report names it.
     if (done && !provisioningFailed) return "done";
     if (!current) return "starting";
     if (current.step) return current.step.kind === "customizer" ? "customizing" : "validating";
