@@ -7,7 +7,6 @@ import { serviceError } from "../errors";
 import {
   type LogLine,
   type LogPhase,
-  type LogProgress,
   type LogStep,
   type PlannedStep,
   logProgress,
@@ -189,13 +188,6 @@ export class BuildLog {
         advice: unreadableAdvice(e, this.url ?? "the build log", staging),
       };
     }
-  }
-
-  /** Where the running build is, from the log lines streamed so far (undefined until its log is found). */
-  progress(template: ImageTemplate): LogProgress | undefined {
-    if (!this.blob || this.stopped) return undefined;
-    const { customize, validate } = plannedSteps(template);
-    return logProgress(this.text, customize, validate);
   }
 
   private open(url: string): void {
