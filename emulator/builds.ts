@@ -30,6 +30,7 @@ export function startRun(
     durationMs: ctx.timing.buildDurationMs,
     subStates: runPhases(t.properties),
     distribute: structuredClone((t.properties.distribute as JsonObject[] | undefined) ?? []),
+    ...(ctx.logShape === "older" ? { logShape: ctx.logShape } : {}),
   };
   if (fault?.kind === "failBuild") planFailure(ctx, t, t.run, fault);
   if (fault?.kind === "partialBuild") planPartialFailure(t.run, fault);

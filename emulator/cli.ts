@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { startEmulator, DEFAULT_TIMING, type EmulatorOptions } from "./index";
+import { LOG_SHAPES, type LogShape } from "./packer-log";
 
 const HELP = `imagebuilder-emulator: a local HTTPS emulator of the Azure VM Image Builder ARM API (2025-10-01)
 and of the Entra ID token endpoint.
@@ -18,6 +19,7 @@ Options:
   --token-lifetime-seconds <n> Lifetime of issued access tokens (default 3600)
   --page-size <n>              Items per list page before a nextLink (default 50)
   --poll-interval-ms <n>       AZURE_IMAGEBUILDER_POLL_INTERVAL_MS in the printed env (default 50)
+  --log-shape <recent|older>   Shape of build logs: "PACKER {date} ui: …" (recent, default) or "PACKER OUT/ERR …"
   --quiet                      No log output on stderr
   -h, --help                   Show this help
 
@@ -48,6 +50,7 @@ function parseOptions(argv: string[]): EmulatorOptions | "help" {
       ...Object.fromEntries(Object.keys(INTEGER_FLAGS).map((k) => [k, { type: "string" as const }])),
       host: { type: "string" },
       "data-dir": { type: "string" },
+      "log-shape": { type: "string" },
       quiet: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -56,6 +59,11 @@ function parseOptions(argv: string[]): EmulatorOptions | "help" {
   const options: EmulatorOptions = { quiet: values.quiet === true };
   if (typeof values.host === "string") options.host = values.host;
   if (typeof values["data-dir"] === "string") options.dataDir = values["data-dir"];
+  const shape = values["log-shape"];
+  if (typeof shape === "string") {
+    if (!LOG_SHAPES.includes(shape as LogShape)) throw new Error(`--log-shape must be recent or older, got '${shape}'`);
+    options.logShape = shape as LogShape;
+  }
   for (const [flag, key] of Object.entries(INTEGER_FLAGS)) {
     const raw = (values as Record<string, unknown>)[flag];
     if (typeof raw !== "string") continue;

@@ -38,6 +38,8 @@ export class EmulatorContext {
   storage!: StagingStorage;
   buildLogs!: BuildLogWriter;
   timing: Timing;
+  /** The shape builds write their customization.log in (option `logShape`). */
+  logShape: "recent" | "older" = "recent";
   readonly faults = new FaultInjector();
   readonly requestLog: RequestLogEntry[] = [];
   /**

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { EmulatorAdmin } from "./admin-client";
 import { TokenAuthority } from "./auth";
 import { EmulatorContext, type Timing } from "./context";
-import { BuildLogWriter } from "./packer-log";
+import { BuildLogWriter, type LogShape } from "./packer-log";
 import { StateRepository } from "./store/state-repository";
 import { MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./routes";
 import { createServer } from "./server";
@@ -18,6 +18,7 @@ import { loadOrCreateTls } from "./tls";
 export { EmulatorAdmin } from "./admin-client";
 export type { AdminState, IssuedToken, TokenRequest } from "./admin-client";
 export type { FaultRule, FaultKind } from "./faults";
+export type { LogShape } from "./packer-log";
 export type { RequestLogEntry, Timing } from "./context";
 export { API_VERSION } from "./errors";
 export type { ConnectionLimits } from "./limits";
@@ -43,6 +44,8 @@ export interface EmulatorOptions {
   pollIntervalMs?: number;
   /** Suppress log lines (default false; logs go to stderr). */
   quiet?: boolean;
+  /** The shape of build logs: "recent" (default; `PACKER {date} ui: …`) or "older" (`PACKER OUT …` / `PACKER ERR …`). */
+  logShape?: LogShape;
   /** Connection timeouts and cap (defaults: DEFAULT_CONNECTION_LIMITS in limits.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -97,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
   };
   const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log);
+  ctx.logShape = options.logShape ?? "recent";
   ctx.storage = await StagingStorage.start(dataDir, tls);
   ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log, ctx.clock);
   const adminToken = randomBytes(32).toString("hex");

@@ -42,6 +42,8 @@ export interface RunRecord {
   cancel?: { requestedAt: number; completesAt: number };
   /** Distribute targets as they were when the run started. */
   distribute: JsonObject[];
+  /** The shape of the run's customization.log (absent: "recent"). */
+  logShape?: "recent" | "older";
 }
 
 export interface TemplateRecord {

@@ -54,6 +54,7 @@ describe("emulator: CLI and SDK walkthrough", function () {
       "--token-lifetime-seconds",
       "--page-size",
       "--poll-interval-ms",
+      "--log-shape",
       "--quiet",
       "--help",
     ]) {
@@ -61,6 +62,9 @@ describe("emulator: CLI and SDK walkthrough", function () {
     }
     const bad = spawnSync(process.execPath, [CLI, "--port", "abc"], { encoding: "utf8" });
     assert.equal(bad.status, 2);
+    const shape = spawnSync(process.execPath, [CLI, "--log-shape", "newest"], { encoding: "utf8" });
+    assert.equal(shape.status, 2);
+    assert.match(shape.stderr, /^--log-shape must be recent or older, got 'newest'\n/);
   });
 
   it("prints exactly one ready JSON line, serves HTTPS, and stops on SIGTERM; the walkthrough runs with its env", async () => {
