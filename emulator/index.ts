@@ -34,8 +34,12 @@ export interface EmulatorOptions {
   lroDurationMs?: number;
   /** How long a build runs from Queued to Succeeded (default 6000). */
   buildDurationMs?: number;
-  /** Retry-After on LRO responses, in seconds (default 1; 0 lets clients use their own interval). */
+  /** Retry-After on LRO responses and in-progress polls, in seconds (default 0: none, as the real service). */
   retryAfterSeconds?: number;
+  /** PATCH answers 200 with the template at once, as API 2022-07-01 did (default false: 202 and an LRO). */
+  syncPatch?: boolean;
+  /** A trigger's DELETE answers 204 at once (default true, as recorded 2023 and 2025; false: 202 and an LRO). */
+  syncTriggerDelete?: boolean;
   /** Lifetime of issued access tokens (default 3600). */
   tokenLifetimeSeconds?: number;
   /** Items per page in list responses before a nextLink (default 50). */
@@ -77,7 +81,13 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_TIMING: Timing = { lroDurationMs: 1000, buildDurationMs: 6000, retryAfterSeconds: 1 };
+export const DEFAULT_TIMING: Timing = {
+  lroDurationMs: 1000,
+  buildDurationMs: 6000,
+  retryAfterSeconds: 0,
+  syncPatch: false,
+  syncTriggerDelete: true,
+};
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   // A temp dir of its own (no dataDir given) holds keys and secrets no one will reuse: stop() removes it.
@@ -98,6 +108,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     lroDurationMs: options.lroDurationMs ?? DEFAULT_TIMING.lroDurationMs,
     buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
+    syncPatch: options.syncPatch ?? DEFAULT_TIMING.syncPatch,
+    syncTriggerDelete: options.syncTriggerDelete ?? DEFAULT_TIMING.syncTriggerDelete,
   };
   const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log);
   ctx.logShape = options.logShape ?? "recent";
