@@ -1,6 +1,7 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkEnv, configureFromStack, connect } from "../azure/client";
+import { scaled } from "../azure/pace";
 import { Wait } from "../azure/wait";
 import { describeFailure, isNotFound } from "../errors";
 import type { PropertyBag } from "../property-bag";
@@ -11,8 +12,8 @@ import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, ty
 function addressOf(bag: PropertyBag): TriggerAddress {
   return bag as unknown as TriggerAddress;
 }
-/** How many reads, at the client's pace, a deleted trigger gets to stop reading back. */
-const GONE_READS = 30;
+/** How long, at the default pace (scaled like it), a deleted trigger gets to stop reading back. */
+const GONE_WITHIN_MS = 60_000;
 
 const label = (a: TriggerAddress) => `trigger "${a.triggerName}" of image template "${a.imageTemplateName}"`;
 
@@ -73,7 +74,7 @@ export async function $delete(_id: string, props: PropertyBag): Promise<void> {
           (e) => (isNotFound(e) ? true : Promise.reject(e)),
         ),
       (isGone) => isGone,
-      { abortSignal: AbortSignal.timeout(GONE_READS * interval) },
+      { abortSignal: AbortSignal.timeout(scaled(GONE_WITHIN_MS, interval)) },
     );
     if (!gone) throw new Error(`${label(a)} still exists after its delete completed`);
   } catch (e) {
