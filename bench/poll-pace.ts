@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { RunningEmulator } from "../emulator";
-import { DEFAULT_POLL_INTERVAL_MS, nextPauseMs } from "../provider/azure/pace";
+import { DEFAULT_POLL_INTERVAL_MS, nextPauseMs, SCHEDULE } from "../provider/azure/pace";
 import { childScript, waitRequests } from "./build-requests";
 import { onEmulator } from "./case-emulator";
 import { runWhenMain } from "./run";
@@ -99,12 +99,15 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(ms % 1000 ? 1 : 0)} s`;
 /** The section BENCHMARKS.md gets from `npm run bench`. */
 export function renderPollPace(measured: MeasuredBuild[]): string {
   const rows = PLAYED_DURATIONS.map((d) => [play(FIXED_INTERVAL, d), play(SCHEDULED, d)]);
+  const schedule = SCHEDULE.map((s) =>
+    s.untilMs === Infinity ? `then ${seconds(s.pauseMs)}` : `${seconds(s.pauseMs)} to ${span(s.untilMs)}`,
+  ).join(", ");
   const lines = [
     "## Status reads while a build runs (the service sends no Retry-After)",
     "",
     "The real service sends no Retry-After, so the provider's own pace sets how many ARM reads a build costs (ARM " +
       "throttles reads per principal). Before: one read every 2 s for the whole build. After: the schedule of " +
-      "provider/azure/pace.ts (2 s for the first 30 s, 5 s to 2 min, 8 s to 5 min, then 30 s). Goals for the default " +
+      `provider/azure/pace.ts (${schedule}). Goals for the default ` +
       "pace: a state change shown within 10 s during the first 5 minutes and within 60 s after; ≤ 150 ARM reads per " +
       "build-hour over a 4-hour build.",
     "",

@@ -11,7 +11,7 @@ export const DEFAULT_POLL_INTERVAL_MS = 2000;
 
 /** Pauses at the default pace: `pauseMs` until `elapsedMs` (since the wait began) reaches `untilMs`. */
 export const SCHEDULE: readonly { untilMs: number; pauseMs: number }[] = [
-  // A template create (10-40 s), a run's Queued -> Building and most deletes end here.
+  // Most template creates (10-40 s) and a run's first change of sub-state (Queued -> Building) fall in here.
   { untilMs: 30_000, pauseMs: 2000 },
   { untilMs: 2 * 60_000, pauseMs: 5000 },
   // 8 s, not 10: the read itself and a retried blip fit in the 10 s goal.
