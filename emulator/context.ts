@@ -1,5 +1,6 @@
 import type { TokenAuthority } from "./auth";
 import { FaultInjector } from "./faults";
+import { DownloadableFiles } from "./downloads";
 import type { BuildLogWriter } from "./packer-log";
 import type { SignInMaterial } from "./sign-in";
 import type { StagingStorage } from "./staging-storage";
@@ -39,6 +40,8 @@ export class EmulatorContext {
   buildLogs!: BuildLogWriter;
   timing: Timing;
   readonly faults = new FaultInjector();
+  /** The contents of the files templates' steps download, as tests registered them. */
+  readonly downloads: DownloadableFiles;
   readonly requestLog: RequestLogEntry[] = [];
   /** Read through Date at each call, so tests that mock Date move it. */
   readonly clock = (): number => Date.now();
@@ -51,8 +54,10 @@ export class EmulatorContext {
     readonly startTiming: Timing,
     readonly pageSize: number,
     readonly log: (message: string) => void,
+    files: Record<string, string | Buffer> = {},
   ) {
     this.timing = { ...startTiming };
+    this.downloads = new DownloadableFiles(files);
   }
 
   recordRequest(entry: RequestLogEntry): void {

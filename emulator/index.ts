@@ -43,6 +43,11 @@ export interface EmulatorOptions {
   pollIntervalMs?: number;
   /** Suppress log lines (default false; logs go to stderr). */
   quiet?: boolean;
+  /**
+   * Contents of the files templates' steps download, by URL: the checksums the service computes (and checks a given
+   * one against) are theirs. Admin `registerFile` adds more; `reset` goes back to these.
+   */
+  files?: Record<string, string | Buffer>;
   /** Connection timeouts and cap (defaults: DEFAULT_CONNECTION_LIMITS in limits.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -96,7 +101,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
   };
-  const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log);
+  const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log, options.files);
   ctx.storage = await StagingStorage.start(dataDir, tls);
   ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log);
   const adminToken = randomBytes(32).toString("hex");

@@ -116,6 +116,7 @@ export const ROUTES: readonly Route[] = [
   adminRoute("GET", "timing", admin.timing),
   adminRoute("PATCH", "timing", admin.setTiming),
   adminRoute("POST", "token", admin.issueToken),
+  adminRoute("PUT", "files", admin.registerFile),
   adminRoute("PUT", "resources/{*resourceId}", admin.putResource),
   adminRoute("DELETE", "resources/{*resourceId}", admin.deleteResource),
 ];
