@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { templateArgs } from "../../bench/programs/template-args";
+import { capture, type PartialStateError } from "../helpers/capture";
 import { providerSuite } from "../helpers/provider-suite";
 
 type Bag = Record<string, unknown>;
@@ -147,6 +148,32 @@ describe("provider on the service's own answers", function () {
     assert.deepEqual(writes, ["PATCH"]);
     const [live] = (await suite.emu().admin.state()).templates as { properties: Record<string, Bag[] & Bag> }[];
     assert.deepEqual(live.properties.vmProfile, { vmSize: "Standard_D4s_v5", osDiskSizeGB: 0 });
+  });
+
+  it("a checksum the program gave that is not the file's fails the build at that step, shown like any failed step", async () => {
+    await suite.emu().admin.registerFile(SCRIPT, SCRIPT_TEXT);
+    const wrong = "0".repeat(64);
+    const inputs = await checked(
+      args({
+        imageTemplateName: "tpl-checksum",
+        customize: [
+          { type: "Shell", name: "prepare", inline: ["echo ready"] },
+          { type: "Shell", name: "install", scriptUri: SCRIPT, sha256Checksum: wrong },
+          { type: "Shell", name: "after", inline: ["echo never"] },
+        ],
+        build: { when: "onCreate" },
+      }),
+    );
+    const { error } = await capture(() => provider.create(inputs));
+    const e = error as PartialStateError;
+    assert.ok(e?.properties, `the build fails: ${String(error)}`);
+    assert.equal(e.properties.lastRunStatusRunState, "Failed");
+    assert.match(String(e.properties.lastBuildError), /^customizer "install" \(Shell\)/);
+    const actual = createHash("sha256").update(SCRIPT_TEXT).digest("hex");
+    assert.ok(
+      e.message.includes(`Checksum verification failed for ${SCRIPT}: expected ${wrong}, got ${actual}`),
+      e.message,
+    );
   });
 
   it("reads a template by id in either casing (ImageTemplate.get)", async () => {
