@@ -60,8 +60,9 @@ const isRecord = (v: unknown): v is PropertyBag => typeof v === "object" && v !=
 
 /**
  * `value` (the service's side) without the answers the service gives where `reference` (the program's side) leaves a
- * member out (absent or at its default): a computed member whatever its value (the checksum of a downloaded file), a member at its default or
- * empty (restartCommand "", artifactTags {}). Lists are matched item by item; a member the program set stays.
+ * member out (absent or at its default): a computed member whatever its value (the checksum of a downloaded file), a
+ * member at its default or empty (a restart command "", empty artifact tags). Lists are matched item by item; a
+ * member the program set stays, so a value the service changed is still drift.
  */
 export function withoutAnswers(value: unknown, reference: unknown, path: string): unknown {
   if (isUnknown(value) || isUnknown(reference) || memberAt(path)?.compare === "json") return value;
@@ -72,7 +73,7 @@ export function withoutAnswers(value: unknown, reference: unknown, path: string)
   const kept: PropertyBag = {};
   for (const [k, v] of Object.entries(value)) {
     const at = `${path}.${k}`;
-    // Left out: absent, or at its default (sha256Checksum "" asks the service to compute it as absent does).
+    // Left out: absent, or at its default (an empty checksum asks the service to compute it, as absent does).
     if (canonical(reference[k], at) !== undefined) kept[k] = withoutAnswers(v, reference[k], at);
     else if (!memberAt(at)?.computed && canonical(v, at) !== undefined) kept[k] = v;
   }
