@@ -49,6 +49,7 @@ const GROUPS: Record<string, Group> = {
       "test/unit/mapping.test.ts",
       "test/unit/patch-body.test.ts",
       "test/unit/properties.test.ts",
+      "test/unit/service-answers.test.ts",
       "test/unit/wait.test.ts",
       "test/provider/credentials.test.ts",
       "test/provider/sign-in.test.ts",
