@@ -58,11 +58,17 @@ function authorizationParts(message: string) {
   };
 }
 
+/** The resource group an ARM id lies in, or the id itself when it names none (a subscription). */
+const resourceGroupScope = (scope: string) =>
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(scope)?.[0] ?? scope;
+
 function authorizationAdvice(message: string): string {
   const { objectId, action, scope } = authorizationParts(message);
   if (!action || !scope) return ADVICE.AuthorizationFailed;
   const assignee = objectId ?? "<deploying identity's object id>";
-  return `The deploying identity${objectId ? ` (object id ${objectId})` : ""} lacks a role allowing ${action} on ${scope}: grant one, e.g. az role assignment create --assignee ${assignee} --role Contributor --scope ${scope}`;
+  // The scope ARM names is often the template itself, which a create has not made yet: a role assignment there
+  // fails, so the advice assigns at its resource group.
+  return `The deploying identity${objectId ? ` (object id ${objectId})` : ""} lacks a role allowing ${action} on ${scope}: grant one on its resource group, e.g. az role assignment create --assignee ${assignee} --role Contributor --scope ${resourceGroupScope(scope)}`;
 }
 
 /**
@@ -74,7 +80,7 @@ export function identityRightsAdvice(buildMessage: string, identityId: string | 
   const { action, scope } = authorizationParts(buildMessage);
   const who = identityId ? `the template's identity ${identityId}` : "the template's user-assigned identity";
   const what = action && scope ? `a role allowing ${action} on ${scope}` : "its roles";
-  return `Grant ${who} ${what} (Image Builder's identity needs read on the source image, Contributor on the staging resource group and write on each distribution target), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identityId ?? "<identity id>"} --query principalId -o tsv) --role Contributor --scope ${scope ?? "<scope>"}; then run pulumi up again.`;
+  return `Grant ${who} ${what} (Image Builder's identity needs read on the source image, Contributor on the staging resource group and write on each distribution target), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identityId ?? "<identity id>"} --query principalId -o tsv) --role Contributor --scope ${scope ? resourceGroupScope(scope) : "<resource group id>"}; then run pulumi up again.`;
 }
 
 /**
