@@ -370,7 +370,7 @@ describe("provider operations at their edges (source operations against the emul
   });
 
   describe("delete", () => {
-    it("deletes its template whether the marker is missing from state or from the template", async () => {
+    it("deletes its template when state predates the marker; refuses, sending nothing, one whose marker was removed", async () => {
       const old = await ops.create(await inputs("tpl-premarker", { __autonameSeed: "proj/dev/premarker" }));
       assert.ok(((await liveTemplates())[0].tags as Bag)[OWNER_TAG], "marked");
       const stored = { ...(old.outs as Bag) };
@@ -379,11 +379,31 @@ describe("provider operations at their edges (source operations against the emul
       assert.deepEqual(await liveTemplates(), []);
 
       const unmarked = await ops.create(await inputs("tpl-unmarked", { __autonameSeed: "proj/dev/unmarked" }));
-      assert.ok((unmarked.outs as Bag).__ownership, "state holds the marker");
+      const marker = (unmarked.outs as Bag).__ownership;
+      assert.ok(marker, "state holds the marker");
       const live = (await liveTemplates())[0];
       await emu().admin.putRaw(unmarked.id, { ...live, tags: { env: "test" } });
-      await ops.$delete(unmarked.id, unmarked.outs as Bag);
-      assert.deepEqual(await liveTemplates(), []);
+      await emu().admin.clearRequests();
+      await assert.rejects(ops.$delete(unmarked.id, unmarked.outs as Bag), (e: Error) => {
+        assert.ok(e.message.startsWith(`Deleting ${label("tpl-unmarked")}: it no longer carries`), e.message);
+        assert.ok(e.message.includes(`--tags ${OWNER_TAG}=${String(marker)}`), e.message);
+        return true;
+      });
+      assert.deepEqual(await writes(), []);
+      assert.equal((await liveTemplates()).length, 1, "kept");
+    });
+
+    it("leaves a template another stack created or adopted since, and says so", async () => {
+      const ours = await ops.create(await inputs("tpl-foreign", { __autonameSeed: "proj/dev/foreign" }));
+      await ops.$delete(ours.id, ours.outs as Bag);
+      await ops.create(await inputs("tpl-foreign", { __autonameSeed: "proj/prod/foreign" }));
+      await emu().admin.clearRequests();
+      const { lines } = await capture(() => ops.$delete(ours.id, ours.outs as Bag));
+      assert.deepEqual(progress(lines), [
+        `[tpl-foreign] left in place: another stack or program owns the template now (its ${OWNER_TAG} tag is not this resource's); nothing was deleted`,
+      ]);
+      assert.deepEqual(await writes(), []);
+      assert.equal((await liveTemplates()).length, 1, "kept");
     });
 
     it("leaves a template a replacement took over, and says so", async () => {
