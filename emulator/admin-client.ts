@@ -85,6 +85,14 @@ export class EmulatorAdmin {
     return this.call("PATCH", "/timing", timing);
   }
 
+  /**
+   * Moves the emulator's clock forward (kept across restarts; reset puts it back): long-running operations and
+   * builds due by then are done, so a test decides when the service finishes instead of waiting for it.
+   */
+  advanceClock(ms: number): Promise<{ now: string; offsetMs: number }> {
+    return this.call("POST", "/clock", { advanceMs: ms });
+  }
+
   /** Mints an ARM access token directly (e.g. expired, or for another subscription), for auth tests. */
   issueToken(request: TokenRequest = {}): Promise<IssuedToken> {
     return this.call("POST", "/token", request);

@@ -40,8 +40,11 @@ export class EmulatorContext {
   timing: Timing;
   readonly faults = new FaultInjector();
   readonly requestLog: RequestLogEntry[] = [];
-  /** Read through Date at each call, so tests that mock Date move it. */
-  readonly clock = (): number => Date.now();
+  /**
+   * The time resources live by: the machine's (read through Date at each call, so tests that mock Date move it) plus
+   * the admin API's advance. Tokens and TLS keep the machine's time.
+   */
+  readonly clock = (): number => Date.now() + this.repository.clockOffsetMs();
 
   constructor(
     readonly repository: Repository,

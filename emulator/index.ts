@@ -98,7 +98,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
   const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log);
   ctx.storage = await StagingStorage.start(dataDir, tls);
-  ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log);
+  ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log, ctx.clock);
   const adminToken = randomBytes(32).toString("hex");
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
   const server = createServer(ctx, tls, adminToken, limits);

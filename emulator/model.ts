@@ -87,6 +87,8 @@ export interface EmulatorState {
   templates: Record<string, TemplateRecord>;
   triggers: Record<string, TriggerRecord>;
   operations: Record<string, OperationRecord>;
+  /** How far the emulator's clock runs ahead of the machine's (admin `POST /clock`); kept so a restart keeps its time. */
+  clockOffsetMs?: number;
 }
 
 export const emptyState = (): EmulatorState => ({ version: 1, templates: {}, triggers: {}, operations: {} });
@@ -96,7 +98,14 @@ export function parseState(raw: unknown): EmulatorState {
   if (s?.version !== 1 || typeof s.templates !== "object" || typeof s.operations !== "object") {
     throw new Error("unrecognised state file format");
   }
-  return { version: 1, templates: s.templates, triggers: s.triggers ?? {}, operations: s.operations };
+  const clockOffsetMs = typeof s.clockOffsetMs === "number" && s.clockOffsetMs > 0 ? s.clockOffsetMs : undefined;
+  return {
+    version: 1,
+    templates: s.templates,
+    triggers: s.triggers ?? {},
+    operations: s.operations,
+    ...(clockOffsetMs ? { clockOffsetMs } : {}),
+  };
 }
 
 /** What the service reports but ignores when a client echoes it back from a GET. */

@@ -151,9 +151,10 @@ export class BuildLogWriter {
     repository: Repository,
     private readonly storage: StagingStorage,
     private readonly log: (message: string) => void,
+    clock: () => number,
   ) {
     this.timer = setInterval(() => {
-      const now = Date.now();
+      const now = clock();
       for (const t of repository.templatesUnder("", now)) if (t.run) void this.sync(t, now);
     }, 250);
     this.timer.unref();

@@ -115,6 +115,7 @@ export const ROUTES: readonly Route[] = [
   adminRoute("PUT", "rights", admin.rights),
   adminRoute("GET", "timing", admin.timing),
   adminRoute("PATCH", "timing", admin.setTiming),
+  adminRoute("POST", "clock", admin.advanceClock),
   adminRoute("POST", "token", admin.issueToken),
   adminRoute("PUT", "resources/{*resourceId}", admin.putResource),
   adminRoute("DELETE", "resources/{*resourceId}", admin.deleteResource),

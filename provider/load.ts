@@ -3,6 +3,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as path from "node:path";
 
 export const PACKAGE = "pulumi-azure-imagebuilder";
+/** How to install it (README, Install): from the registry once released, from git until then. */
+const INSTALL_HINT = `npm install ${PACKAGE} once it is released; until then npm install github:${PACKAGE}/${PACKAGE}`;
 
 /**
  * The nearest folder at or above `from` whose package.json names this package (a checkout or an installed copy), or
@@ -50,7 +52,8 @@ export function loadImplementation<T>(entry: string, local: string): T {
   const fallback = attempt(local);
   if (fallback) return fallback;
   throw new Error(
-    `Cannot load the image builder provider from ${process.cwd()}: add ${PACKAGE} to this Pulumi project's dependencies (npm install ${PACKAGE}).`,
+    `Cannot load the image builder provider from ${process.cwd()}: add ${PACKAGE} to this Pulumi project's dependencies ` +
+      `and run the command from there (${INSTALL_HINT}).`,
   );
 }
 

@@ -77,6 +77,14 @@ export function setTiming(ctx: EmulatorContext, r: AdminRequest): Reply {
   ctx.timing = { ...ctx.timing, ...pickNumbers(r.body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"]) };
   return ok(ctx.timing);
 }
+/** Moves the resources' clock forward by `advanceMs`: operations and builds due by then are done. */
+export async function advanceClock(ctx: EmulatorContext, r: AdminRequest): Promise<Reply> {
+  const ms = (r.body as { advanceMs?: unknown } | undefined)?.advanceMs;
+  if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) return bad("advanceMs must be a number of ms >= 0");
+  ctx.repository.advanceClock(ms);
+  await ctx.repository.commit();
+  return ok({ now: new Date(ctx.clock()).toISOString(), offsetMs: ctx.repository.clockOffsetMs() });
+}
 export const issueToken = async (ctx: EmulatorContext, r: AdminRequest): Promise<Reply> =>
   ok(await ctx.auth.issue((r.body ?? {}) as Parameters<typeof ctx.auth.issue>[0]));
 

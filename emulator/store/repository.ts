@@ -30,7 +30,12 @@ export interface Repository {
   /** Records a new long-running operation (pruning long-finished ones). */
   startOperation(o: NewOperation): OperationRecord;
 
-  /** Forgets every resource and operation. */
+  /** How far the emulator's clock runs ahead of the machine's. */
+  clockOffsetMs(): number;
+  /** Moves the emulator's clock forward: what was due by then (operations, builds) is done. */
+  advanceClock(ms: number): void;
+
+  /** Forgets every resource and operation, and the clock's advance. */
   clear(): void;
   /** Resolves once every write so far is durable. */
   commit(): Promise<void>;

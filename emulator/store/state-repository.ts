@@ -91,7 +91,16 @@ export class StateRepository implements Repository {
     return startOperation(this.state, o);
   }
 
+  clockOffsetMs(): number {
+    return this.state.clockOffsetMs ?? 0;
+  }
+
+  advanceClock(ms: number): void {
+    this.state.clockOffsetMs = this.clockOffsetMs() + ms;
+  }
+
   clear(): void {
+    delete this.state.clockOffsetMs;
     Object.assign(this.state, emptyState());
   }
 

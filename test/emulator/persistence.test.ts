@@ -65,6 +65,43 @@ describe("emulator: persistence across restarts", function () {
     );
   });
 
+  it("finishes what is due when its clock is advanced, keeps that time across a restart, and reset undoes it", async () => {
+    const hour = 3600_000;
+    const first = await startTestEmulator({ dataDir, lroDurationMs: hour, buildDurationMs: hour });
+    const a = await arm(first);
+    const path1 = templatePath(first.subscriptionId, "rg", "clocked");
+    const put = await a.request("PUT", path1, templateBody(first.subscriptionId));
+    const monitor = String(put.headers["azure-asyncoperation"]);
+    assert.equal((await a.request("GET", monitor)).body.status, "InProgress");
+    const advanced = await first.admin.advanceClock(hour);
+    assert.equal(advanced.offsetMs, hour);
+    assert.ok(
+      Date.parse(advanced.now) >= Date.now() + hour - 1000,
+      `the emulator's now is an hour ahead: ${advanced.now}`,
+    );
+    assert.equal((await a.request("GET", monitor)).body.status, "Succeeded");
+    assert.equal((await a.request("GET", path1)).body.properties.provisioningState, "Succeeded");
+    // A build started now ends an hour of emulator time later, whatever the machine's clock does meanwhile.
+    await a.request("POST", templatePath(first.subscriptionId, "rg", "clocked", "/run"));
+    assert.equal((await a.request("GET", path1)).body.properties.lastRunStatus.runState, "Running");
+    a.close();
+    await first.stop();
+
+    const second = await startTestEmulator({ dataDir, lroDurationMs: hour, buildDurationMs: hour });
+    const b = await arm(second);
+    const run = async () => (await b.request("GET", path1)).body.properties.lastRunStatus.runState;
+    assert.equal(
+      await run(),
+      "Running",
+      "the restart kept the advanced time: the build is not over, nor run backwards",
+    );
+    assert.equal((await second.admin.advanceClock(hour)).offsetMs, 2 * hour);
+    assert.equal(await run(), "Succeeded");
+    await assert.rejects(second.admin.advanceClock(-1), /advanceMs must be a number of ms >= 0/);
+    await second.admin.reset();
+    assert.equal((await second.admin.advanceClock(0)).offsetMs, 0, "reset puts the clock back");
+  });
+
   it("removes the data dir it made itself when stopped, keys and secrets with it", async () => {
     // The emulator itself (the test helper keeps emulators for reuse under mutation testing).
     const emu = await startBareEmulator({ quiet: true });

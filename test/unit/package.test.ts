@@ -59,4 +59,25 @@ describe("the packed package", function () {
       }
     }
   });
+
+  it("ships no file that points at one it lacks: no source maps, no sourceMappingURL (both packages)", () => {
+    for (const cwd of [ROOT, path.join(ROOT, "emulator")]) {
+      const [pack] = JSON.parse(
+        execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd, encoding: "utf8" }),
+      ) as [{ files: { path: string }[] }];
+      const shipped = pack.files.map((f) => f.path);
+      assert.ok(
+        shipped.some((f) => f.endsWith(".js")),
+        `${cwd} ships its build`,
+      );
+      assert.deepEqual(
+        shipped.filter((f) => f.endsWith(".map")),
+        [],
+      );
+      const pointing = shipped.filter(
+        (f) => /\.(js|d\.ts)$/.test(f) && readFileSync(path.join(cwd, f), "utf8").includes("sourceMappingURL"),
+      );
+      assert.deepEqual(pointing, [], `files naming a source map the package lacks (in ${cwd})`);
+    }
+  });
 });
