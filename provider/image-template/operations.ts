@@ -112,8 +112,14 @@ export interface BuildOutputs {
   lastBuildError?: string;
 }
 
-/** Keys next to the arguments that state keeps: defaults, resource name, and the ownership marker's parts. */
-const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY];
+/**
+ * In state: the start of the run whose result create or update last recorded as the build it owed. A run started
+ * later is the next owed build (an interrupted update's, or one the service started); refresh never moves it.
+ */
+const BUILT_KEY = "__builtRunStart";
+
+/** Keys next to the arguments that state keeps: defaults, resource name, the ownership marker's parts, the last build. */
+const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY, BUILT_KEY];
 
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
@@ -190,6 +196,8 @@ async function buildAndRecord(
   } catch (e) {
     return fail((e as Error).message, computedBefore);
   }
+  const start = result.template.lastRunStatus?.startTime;
+  if (start instanceof Date) inputs = { ...inputs, [BUILT_KEY]: start.toISOString() };
   const failed = BUILD_FAILED[result.outcome];
   if (failed) {
     const status = result.template.lastRunStatus;
@@ -447,7 +455,7 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
     throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
-  if (olds[OWNERSHIP_KEY] !== undefined) news = { ...news, [OWNERSHIP_KEY]: olds[OWNERSHIP_KEY] };
+  for (const key of [OWNERSHIP_KEY, BUILT_KEY]) if (olds[key] !== undefined) news = { ...news, [key]: olds[key] };
   if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs, unless a create
     // recorded them before the template settled (its partial state makes the engine call update): read it again.
@@ -487,8 +495,8 @@ function changeApplied(template: ImageTemplate, news: PropertyBag): boolean {
  * this resource started it, or the service did), once the change it builds is on the template.
  */
 function runAfter(olds: PropertyBag, applied: boolean): RunRules["counts"] {
-  const recorded =
-    typeof olds.lastRunStatusStartTime === "string" ? Date.parse(olds.lastRunStatusStartTime) : -Infinity;
+  const since = olds[BUILT_KEY] ?? olds.lastRunStatusStartTime;
+  const recorded = typeof since === "string" ? Date.parse(since) : -Infinity;
   return (t) => applied && (t.lastRunStatus?.startTime?.getTime() ?? -Infinity) > recorded;
 }
 
