@@ -15,7 +15,7 @@ Options:
   --lro-duration-ms <n>        How long create/update/delete operations stay InProgress (default ${DEFAULT_TIMING.lroDurationMs})
   --build-duration-ms <n>      How long a build runs from Queued to Succeeded (default ${DEFAULT_TIMING.buildDurationMs})
   --retry-after-seconds <n>    Retry-After sent with long-running operations; 0 allowed (default ${DEFAULT_TIMING.retryAfterSeconds})
-  --token-lifetime-seconds <n> Lifetime of issued access tokens (default 3600)
+  --token-lifetime-seconds <n> Lifetime of issued access and OIDC tokens (default 3600)
   --page-size <n>              Items per list page before a nextLink (default 50)
   --poll-interval-ms <n>       AZURE_IMAGEBUILDER_POLL_INTERVAL_MS in the printed env (default 50)
   --quiet                      No log output on stderr

@@ -35,7 +35,7 @@ export interface EmulatorOptions {
   buildDurationMs?: number;
   /** Retry-After on LRO responses, in seconds (default 1; 0 lets clients use their own interval). */
   retryAfterSeconds?: number;
-  /** Lifetime of issued access tokens (default 3600). */
+  /** Lifetime of issued access tokens and OIDC request URL tokens (default 3600). */
   tokenLifetimeSeconds?: number;
   /** Items per page in list responses before a nextLink (default 50). */
   pageSize?: number;

@@ -23,7 +23,7 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs } from "./diff";
 import { plan } from "./plan";
 import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./properties";
-import { describeFailure, identityRightsAdvice, isNotFound, serviceError } from "../errors";
+import { describeFailure, expiredStaticToken, identityRightsAdvice, isNotFound, serviceError } from "../errors";
 import { argsOf, DEFAULTS_KEY, PULUMI_NAME_KEY } from "./inputs";
 import type { PropertyBag } from "../property-bag";
 import {
@@ -194,7 +194,12 @@ async function buildAndRecord(
     const guard = ownershipGuard(a, inputs[OWNERSHIP_KEY], "the build's run");
     result = await runBuild(c, a, settings, progress, log && ((t) => log.poll(t)), { guard, counts });
   } catch (e) {
-    return fail((e as Error).message, computedBefore);
+    const expired = expiredStaticToken(e);
+    if (!expired) return fail((e as Error).message, computedBefore);
+    return fail(
+      `Waiting for the image build of ${label(a)} stopped: ${expired.message}. The build goes on in Azure and the template is recorded: run pulumi up again with a fresh token (a new azure-login session) and it waits for this build and records its result; a token request URL, token file, managed identity, certificate or secret renews itself for builds that outlast a token.`,
+      computedBefore,
+    );
   }
   const start = result.template.lastRunStatus?.startTime;
   if (start instanceof Date) inputs = { ...inputs, [BUILT_KEY]: start.toISOString() };
