@@ -9,7 +9,7 @@ import { ADMIN_TOKEN_HEADER } from "./limits";
 export interface AdminState {
   templates: Record<string, unknown>[];
   triggers: Record<string, unknown>[];
-  operations: { id: string; name: string; status: string; startTime: string; endTime?: string; error?: unknown }[];
+  operations: { name: string; status: string; startTime: string; endTime?: string; error?: unknown }[];
 }
 
 /** What a minted token claims (the admin API takes the token issuer's own options). */
@@ -78,6 +78,15 @@ export class EmulatorAdmin {
   /** Grants or takes away the emulator principal's role on a subscription: without it, ARM calls answer 403 AuthorizationFailed. */
   setRights(subscriptionId: string, granted: boolean): Promise<void> {
     return this.call("PUT", "/rights", { subscriptionId, granted });
+  }
+
+  /**
+   * Whether a user-assigned identity may read a resource (or every resource under a scope): a template whose identity
+   * may not read a resource it names fails provisioning as the service's does (PUT 201, operation Failed with
+   * Unauthorized, template Failed). Everything is readable until told otherwise.
+   */
+  setIdentityAccess(identityId: string, resourceId: string, canRead: boolean): Promise<void> {
+    return this.call("PUT", "/identity-access", { identityId, resourceId, canRead });
   }
 
   /** Changes timing knobs at run time; affects operations started afterwards. */

@@ -8,7 +8,6 @@ import {
   runStatusAt,
   type ErrorInfo,
   type JsonObject,
-  type OperationRecord,
   type RunRecord,
   type TemplateRecord,
 } from "./model";
@@ -30,6 +29,7 @@ export function startRun(
     durationMs: ctx.timing.buildDurationMs,
     subStates: runPhases(t.properties),
     distribute: structuredClone((t.properties.distribute as JsonObject[] | undefined) ?? []),
+    ...(ctx.logShape === "older" ? { logShape: ctx.logShape } : {}),
   };
   if (fault?.kind === "failBuild") planFailure(ctx, t, t.run, fault);
   if (fault?.kind === "partialBuild") planPartialFailure(t.run, fault);
@@ -81,8 +81,11 @@ export function startRunOperation(ctx: EmulatorContext, t: TemplateRecord, now: 
   return op;
 }
 
-/** Cancel: Canceling now, Canceled once the LRO duration has passed; the run's own LRO ends Canceled then too. */
-export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number): OperationRecord {
+/**
+ * Cancel: Canceling now, Canceled once the LRO duration has passed; the run's own LRO ends Canceled then too. The
+ * cancel itself is no operation to follow: the service answers it 204 without LRO headers.
+ */
+export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number): void {
   const status = t.run ? runStatusAt(t.run, now) : undefined;
   if (!t.run || status?.runState !== "Running") {
     throw errors.operationNotAllowed("cancel/action", t.provisioning.state, status?.runState);
@@ -95,11 +98,4 @@ export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number):
     runOp.outcome = "Canceled";
     delete runOp.error;
   }
-  return ctx.repository.startOperation({
-    subscriptionId: t.subscriptionId,
-    location: t.location,
-    resourceKey: t.id.toLowerCase(),
-    now,
-    durationMs: ctx.timing.lroDurationMs,
-  });
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
 import { startEmulator, DEFAULT_TIMING, type EmulatorOptions } from "./index";
+import { LOG_SHAPES, type LogShape } from "./packer-log";
 
 const HELP = `imagebuilder-emulator: a local HTTPS emulator of the Azure VM Image Builder ARM API (2025-10-01)
 and of the Entra ID token endpoint.
@@ -14,10 +15,13 @@ Options:
                                (default: a fresh temporary directory)
   --lro-duration-ms <n>        How long create/update/delete operations stay InProgress (default ${DEFAULT_TIMING.lroDurationMs})
   --build-duration-ms <n>      How long a build runs from Queued to Succeeded (default ${DEFAULT_TIMING.buildDurationMs})
-  --retry-after-seconds <n>    Retry-After sent with long-running operations; 0 allowed (default ${DEFAULT_TIMING.retryAfterSeconds})
+  --retry-after-seconds <n>    Retry-After sent with long-running operations; 0: none, as the service (default ${DEFAULT_TIMING.retryAfterSeconds})
+  --sync-patch                 PATCH answers 200 with the template at once, as API 2022-07-01 did (default: 202 + LRO)
+  --async-trigger-delete       A trigger's DELETE answers 202 + LRO, as recorded in 2024 (default: 204, 2023/2025)
   --token-lifetime-seconds <n> Lifetime of issued access and OIDC tokens (default 3600)
   --page-size <n>              Items per list page before a nextLink (default 50)
   --poll-interval-ms <n>       AZURE_IMAGEBUILDER_POLL_INTERVAL_MS in the printed env (default 50)
+  --log-shape <recent|older>   Shape of build logs: "PACKER {date} ui: …" (recent, default) or "PACKER OUT/ERR …"
   --quiet                      No log output on stderr
   -h, --help                   Show this help
 
@@ -48,14 +52,24 @@ function parseOptions(argv: string[]): EmulatorOptions | "help" {
       ...Object.fromEntries(Object.keys(INTEGER_FLAGS).map((k) => [k, { type: "string" as const }])),
       host: { type: "string" },
       "data-dir": { type: "string" },
+      "log-shape": { type: "string" },
       quiet: { type: "boolean" },
+      "sync-patch": { type: "boolean" },
+      "async-trigger-delete": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help";
   const options: EmulatorOptions = { quiet: values.quiet === true };
+  if (values["sync-patch"]) options.syncPatch = true;
+  if (values["async-trigger-delete"]) options.syncTriggerDelete = false;
   if (typeof values.host === "string") options.host = values.host;
   if (typeof values["data-dir"] === "string") options.dataDir = values["data-dir"];
+  const shape = values["log-shape"];
+  if (typeof shape === "string") {
+    if (!LOG_SHAPES.includes(shape as LogShape)) throw new Error(`--log-shape must be recent or older, got '${shape}'`);
+    options.logShape = shape as LogShape;
+  }
   for (const [flag, key] of Object.entries(INTEGER_FLAGS)) {
     const raw = (values as Record<string, unknown>)[flag];
     if (typeof raw !== "string") continue;

@@ -10,8 +10,12 @@ export interface Timing {
   lroDurationMs: number;
   /** How long a build takes from Queued to Succeeded. */
   buildDurationMs: number;
-  /** Retry-After sent with LRO responses (0 allowed: the SDK then uses its own interval). */
+  /** Retry-After sent with LRO responses and in-progress polls; 0 (the default, as the service): none. */
   retryAfterSeconds: number;
+  /** PATCH answers 200 with the updated template at once, as API 2022-07-01 did (default: 202 and an LRO). */
+  syncPatch: boolean;
+  /** A trigger's DELETE answers 204 at once, as recorded in 2023 and 2025 (false: 202 and an LRO, as in 2024). */
+  syncTriggerDelete: boolean;
 }
 
 export interface RequestLogEntry {
@@ -38,6 +42,8 @@ export class EmulatorContext {
   storage!: StagingStorage;
   buildLogs!: BuildLogWriter;
   timing: Timing;
+  /** The shape builds write their customization.log in (option `logShape`). */
+  logShape: "recent" | "older" = "recent";
   readonly faults = new FaultInjector();
   readonly requestLog: RequestLogEntry[] = [];
   /**

@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { EmulatorAdmin } from "./admin-client";
 import { TokenAuthority } from "./auth";
 import { EmulatorContext, type Timing } from "./context";
-import { BuildLogWriter } from "./packer-log";
+import { BuildLogWriter, type LogShape } from "./packer-log";
 import { StateRepository } from "./store/state-repository";
 import { MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./routes";
 import { createServer } from "./server";
@@ -18,6 +18,7 @@ import { loadOrCreateTls } from "./tls";
 export { EmulatorAdmin } from "./admin-client";
 export type { AdminState, IssuedToken, TokenRequest } from "./admin-client";
 export type { FaultRule, FaultKind } from "./faults";
+export type { LogShape } from "./packer-log";
 export type { RequestLogEntry, Timing } from "./context";
 export { API_VERSION } from "./errors";
 export type { ConnectionLimits } from "./limits";
@@ -33,8 +34,12 @@ export interface EmulatorOptions {
   lroDurationMs?: number;
   /** How long a build runs from Queued to Succeeded (default 6000). */
   buildDurationMs?: number;
-  /** Retry-After on LRO responses, in seconds (default 1; 0 lets clients use their own interval). */
+  /** Retry-After on LRO responses and in-progress polls, in seconds (default 0: none, as the real service). */
   retryAfterSeconds?: number;
+  /** PATCH answers 200 with the template at once, as API 2022-07-01 did (default false: 202 and an LRO). */
+  syncPatch?: boolean;
+  /** A trigger's DELETE answers 204 at once (default true, as recorded 2023 and 2025; false: 202 and an LRO). */
+  syncTriggerDelete?: boolean;
   /** Lifetime of issued access tokens and OIDC request URL tokens (default 3600). */
   tokenLifetimeSeconds?: number;
   /** Items per page in list responses before a nextLink (default 50). */
@@ -43,6 +48,8 @@ export interface EmulatorOptions {
   pollIntervalMs?: number;
   /** Suppress log lines (default false; logs go to stderr). */
   quiet?: boolean;
+  /** The shape of build logs: "recent" (default; `PACKER {date} ui: …`) or "older" (`PACKER OUT …` / `PACKER ERR …`). */
+  logShape?: LogShape;
   /** Connection timeouts and cap (defaults: DEFAULT_CONNECTION_LIMITS in limits.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -74,7 +81,13 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_TIMING: Timing = { lroDurationMs: 1000, buildDurationMs: 6000, retryAfterSeconds: 1 };
+export const DEFAULT_TIMING: Timing = {
+  lroDurationMs: 1000,
+  buildDurationMs: 6000,
+  retryAfterSeconds: 0,
+  syncPatch: false,
+  syncTriggerDelete: true,
+};
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   // A temp dir of its own (no dataDir given) holds keys and secrets no one will reuse: stop() removes it.
@@ -95,8 +108,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     lroDurationMs: options.lroDurationMs ?? DEFAULT_TIMING.lroDurationMs,
     buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
+    syncPatch: options.syncPatch ?? DEFAULT_TIMING.syncPatch,
+    syncTriggerDelete: options.syncTriggerDelete ?? DEFAULT_TIMING.syncTriggerDelete,
   };
   const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log);
+  ctx.logShape = options.logShape ?? "recent";
   ctx.storage = await StagingStorage.start(dataDir, tls);
   ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log, ctx.clock);
   const adminToken = randomBytes(32).toString("hex");

@@ -7,13 +7,25 @@ import { resourceId } from "./resource-ids";
 
 /*
  * A build's `customization.log`, as the service's Packer writes it into the staging storage account while the build
- * runs: every line starts with the run's operation id, Packer's UI output is `PACKER OUT`, its stderr `PACKER ERR`
- * with a timestamp. Each customizer gets a header with its number, name and type. The log is derived from the run's
- * timeline (like everything the emulator reports), and written to the blob as its lines fall due.
+ * runs, in one of the service's two shapes (every line starts with the run's operation id in brackets):
+ * - "recent" (the default): `PACKER yyyy/mm/dd hh:mm:ss ui: <UI line>` for Packer's UI echoed into its log,
+ *   `PACKER yyyy/mm/dd hh:mm:ss <log line>` for its debug log, `PACKER <line>` for what it prints straight out, and the
+ *   service's closing `PACKER Done exporting Packer logs to Azure Storage.`;
+ * - "older" (2019 to mid 2023): `PACKER OUT <UI line>`, `PACKER ERR <UI error line>` and
+ *   `PACKER ERR yyyy/mm/dd hh:mm:ss <log line>`.
+ * There is no per-step header: each customizer shows as Packer's `(telemetry) Starting provisioner <type>` log line
+ * and the line its provisioner prints first, then the step's own output. Inline commands are not echoed (Packer runs
+ * them from a temporary script), so a secret command line never reaches the log. The service adds a last hidden
+ * step (the deprovisioning script) and exports the log when Packer exits, before distributing: the log never shows
+ * a distribution. The log is derived from the run's timeline (like everything the emulator reports), and written to
+ * the blob as its lines fall due.
  */
 
 export const LOG_CONTAINER = "packerlogs";
 const TROUBLESHOOTING = "https://aka.ms/azvmimagebuilderts";
+
+export type LogShape = "recent" | "older";
+export const LOG_SHAPES: readonly LogShape[] = ["recent", "older"];
 
 export interface LogLine {
   /** When the line is written (epoch ms). */
@@ -34,35 +46,42 @@ export function packerFailureMessage(t: TemplateRecord, run: RunRecord, account:
 }
 
 const str = (v: Json | undefined) => (typeof v === "string" ? v : "");
-const strings = (v: Json | undefined) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+const objects = (v: Json | undefined) =>
+  Array.isArray(v) ? v.filter((x): x is JsonObject => typeof x === "object" && x !== null && !Array.isArray(x)) : [];
 
-/** What a step prints when it starts: its provisioner line and, for inline steps, each command. */
-function stepBody(step: JsonObject): string[] {
+/** Packer's provisioner type for each step type of the service. */
+const PROVISIONER: Record<string, string> = {
+  Shell: "shell",
+  PowerShell: "powershell",
+  File: "file",
+  WindowsRestart: "windows-restart",
+  WindowsUpdate: "windows-update",
+};
+const WINDOWS_STEPS = new Set(["PowerShell", "WindowsRestart", "WindowsUpdate"]);
+
+/** A number Packer would put in a temporary file's name, stable for the step. */
+const tempSuffix = (seed: string) => String(parseInt(stableGuid(seed).replace(/-/g, "").slice(0, 8), 16));
+
+/** What a step's provisioner prints when it starts (Packer UI lines). */
+function stepStart(step: JsonObject, seed: string): string[] {
   switch (step.type) {
     case "Shell":
-      return step.scriptUri
-        ? [`==> azure-arm: Provisioning with shell script: ${str(step.scriptUri)}`]
-        : [
-            "==> azure-arm: Provisioning with shell script: inline",
-            ...strings(step.inline).map((c) => `    azure-arm: + ${c}`),
-          ];
+      return [`==> azure-arm: Provisioning with shell script: /tmp/packer-shell${tempSuffix(seed)}`];
     case "PowerShell":
-      return step.scriptUri
-        ? [`==> azure-arm: Provisioning with powershell script: ${str(step.scriptUri)}`]
-        : [
-            "==> azure-arm: Provisioning with powershell script: inline",
-            ...strings(step.inline).map((c) => `    azure-arm: PS> ${c}`),
-          ];
-    case "File":
-      return [`==> azure-arm: Uploading ${str(step.sourceUri)} => ${str(step.destination)}`];
+      return [`==> azure-arm: Provisioning with powershell script: /tmp/powershell-provisioner${tempSuffix(seed)}`];
+    case "File": {
+      const source = str(step.sourceUri).split(/[?#]/)[0].split("/").pop() || "file";
+      return [`==> azure-arm: Uploading ${source} => ${str(step.destination)}`];
+    }
     case "WindowsRestart":
-      return ["==> azure-arm: Restarting Machine", "    azure-arm: Waiting for machine to restart..."];
+      return ["==> azure-arm: Restarting Machine", "==> azure-arm: Waiting for machine to restart..."];
     case "WindowsUpdate":
       return [
-        `==> azure-arm: Searching for Windows updates (${str(step.searchCriteria) || "BrowseOnly=0 and IsInstalled=0"})`,
+        "==> azure-arm: Uploading the Windows update elevated script...",
+        "==> azure-arm: Running Windows update...",
       ];
     default:
-      return [`==> azure-arm: Running ${str(step.type)} step`];
+      return [];
   }
 }
 
@@ -73,67 +92,136 @@ function defaultFailureOutput(step: JsonObject | undefined): string[] {
   return ["E: Unable to locate package nginx-custom", "E: Could not find the package the script asked for"];
 }
 
-const objects = (v: Json | undefined) =>
-  Array.isArray(v) ? v.filter((x): x is JsonObject => typeof x === "object" && x !== null && !Array.isArray(x)) : [];
+/** The error Packer ends a build with when the step fails. */
+const failureReason = (step: JsonObject | undefined) =>
+  step?.type === "WindowsRestart"
+    ? "Timeout waiting for machine to restart."
+    : "Script exited with non-zero exit status: 1. Allowed exit codes are: [0]";
+
+/** Packer's way of saying how long something took: "4 minutes 2 seconds". */
+function packerDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m} minutes ${s % 60} seconds` : `${s} seconds`;
+}
+
+/** How each kind of Packer output is written in each shape. */
+function writer(shape: LogShape, id: string, lines: LogLine[]) {
+  const stamp = (at: number) => new Date(at).toISOString().slice(0, 19).replace("T", " ").replace(/-/g, "/");
+  const put = (at: number, text: string) => lines.push({ at, text: `[${id}] PACKER ${text}` });
+  const older = shape === "older";
+  return {
+    /** A UI line (ui.Say / ui.Message). */
+    say: (at: number, m: string) => put(at, older ? `OUT ${m}` : `${stamp(at)} ui: ${m}`),
+    /** A UI error (ui.Error): the older shape has it on stdout and in the log. */
+    error: (at: number, m: string) => {
+      if (older) put(at, `OUT ${m}`);
+      put(at, `${older ? "ERR " : ""}${stamp(at)} ui error: ${m}`);
+    },
+    /** A line Packer prints straight out, with no copy in its log (its closing summary). */
+    out: (at: number, m: string) => put(at, older ? `OUT ${m}` : m),
+    /** A cleanup message the builder writes to stderr, with no copy in its log. */
+    err: (at: number, m: string) => put(at, older ? `ERR ${m}` : m),
+    /** Packer's debug log. */
+    log: (at: number, m: string) => put(at, `${older ? "ERR " : ""}${stamp(at)} ${m}`),
+    /** The service's own closing line (recent shape only). */
+    exported: (at: number) => {
+      if (!older) put(at, "Done exporting Packer logs to Azure Storage.");
+    },
+  };
+}
 
 /** Every line of the run's log with the time it is written; a canceled run's log stops at the cancel. */
 export function packerLog(t: TemplateRecord, run: RunRecord): LogLine[] {
   const id = operationIdOf(t, run);
   const lines: LogLine[] = [];
-  const stamp = (at: number) => new Date(at).toISOString().slice(0, 19).replace("T", " ").replace(/-/g, "/");
-  const out = (at: number, text: string) => lines.push({ at, text: `[${id}] PACKER OUT ${text}` });
-  const err = (at: number, text: string) => lines.push({ at, text: `[${id}] PACKER ERR ${stamp(at)} ${text}` });
+  const w = writer(run.logShape ?? "recent", id, lines);
   const slice = run.durationMs / run.subStates.length;
   const phaseStart = (name: string) => run.startedAt + slice * Math.max(0, run.subStates.indexOf(name as never));
   const end = runEnd(run);
-
-  out(run.startedAt, `azure-arm: output will be in this color. Build of image template ${t.name}, run ${run.number}`);
-  out(phaseStart("Building"), "==> azure-arm: Creating temporary resource group and build VM ...");
-  out(
-    phaseStart("Building"),
-    `==> azure-arm: Build VM size: ${str((t.properties.vmProfile as JsonObject | undefined)?.vmSize) || "Standard_D2ds_v4"}`,
-  );
-
   const steps = objects(t.properties.customize);
+  const validations = objects((t.properties.validate as JsonObject | undefined)?.inVMValidations);
+  const windows = steps.some((s) => WINDOWS_STEPS.has(str(s.type)));
+
+  const building = phaseStart("Building");
+  w.log(building, "[INFO] Packer version: 1.10.0 [go1.21.6 linux amd64]");
+  w.say(building, "==> azure-arm: Running builder ...");
+  w.say(building, "==> azure-arm: Deploying deployment template ...");
+  if (windows) {
+    w.say(building, "==> azure-arm: Waiting for WinRM to become available...");
+    w.log(building, "packer-plugin-azure plugin: Waiting for WinRM, up to timeout: 10m0s");
+    w.say(building, "    azure-arm: WinRM connected.");
+    w.say(building, "==> azure-arm: Connected to WinRM!");
+  } else {
+    w.say(building, "==> azure-arm: Waiting for SSH to become available...");
+    w.log(building, "packer-plugin-azure plugin: [INFO] Waiting for SSH, up to timeout: 20m0s");
+    w.say(building, "==> azure-arm: Connected to SSH!");
+  }
+
+  /** One provisioner: its telemetry line, what it prints first, its output, and (unless it fails) its end. */
+  const provision = (at: number, length: number, step: JsonObject, seed: string, fails?: string[]) => {
+    const type = PROVISIONER[str(step.type)] ?? str(step.type).toLowerCase();
+    w.log(at, `[INFO] (telemetry) Starting provisioner ${type}`);
+    for (const line of stepStart(step, seed)) w.say(at, line);
+    if (fails) {
+      for (const line of fails) w.say(at + length * 0.6, `    azure-arm: ${line}`);
+      return;
+    }
+    w.log(at + length * 0.9, `[INFO] (telemetry) ending ${type}`);
+  };
+
   const failing = run.failMessage === undefined ? -1 : (run.failStep ?? steps.length - 1);
-  const stepSlice = slice / Math.max(1, steps.length);
   const customizing = phaseStart("Customizing");
+  // Each phase's steps share it with the hidden last step, which runs once they all have.
+  const stepSlice = slice / (steps.length + 1);
   for (const [i, step] of steps.entries()) {
     if (failing >= 0 && i > failing) break;
-    const at = customizing + i * stepSlice;
-    out(at, `==> azure-arm: Customizer ${i + 1}/${steps.length}: "${str(step.name)}" (${str(step.type)})`);
-    for (const line of stepBody(step)) out(at + stepSlice * 0.25, line);
+    const fails = i === failing ? (run.failOutput ?? defaultFailureOutput(step)) : undefined;
+    provision(customizing + i * stepSlice, stepSlice, step, `${id}:customize:${i}`, fails);
   }
+  const took = (at: number) => packerDuration(at - building);
+  // Packer exits when the build fails, or once the build VM is captured (before the service optimizes, distributes).
+  const exit = failing >= 0 ? end.at : phaseStart(run.subStates.includes("Optimizing") ? "Optimizing" : "Distributing");
   if (failing >= 0) {
-    const at = Math.min(customizing + (failing + 0.6) * stepSlice, end.at - 1);
-    for (const line of run.failOutput ?? defaultFailureOutput(steps[failing])) out(at, `    azure-arm: ${line}`);
-    const reason = "Script exited with non-zero exit status: 1. Allowed exit codes are: [0]";
-    err(at, `ui error: ==> azure-arm: ${reason}`);
-    err(end.at, `ui error: Build 'azure-arm' errored after ${Math.round((end.at - run.startedAt) / 1000)}s: ${reason}`);
-    out(end.at, "==> Some builds didn't complete successfully and had errors:");
-    out(end.at, `--> azure-arm: ${reason}`);
+    const at = Math.min(customizing + (failing + 0.8) * stepSlice, end.at - 1);
+    const reason = failureReason(steps[failing]);
+    w.say(at, "==> azure-arm: Provisioning step had errors: Running the cleanup provisioner, if present...");
+    w.err(at, "==> azure-arm: Deleting individual resources ...");
+    w.error(exit, `Build 'azure-arm' errored after ${took(exit)}: ${reason}`);
+    w.out(exit, `==> Wait completed after ${took(exit)}`);
+    w.out(exit, "==> Some builds didn't complete successfully and had errors:");
+    w.out(exit, `--> azure-arm: ${reason}`);
   } else {
-    const validations = objects((t.properties.validate as JsonObject | undefined)?.inVMValidations);
+    const validating = run.subStates.includes("Validating");
+    const validationSlice = slice / (validations.length + 1);
     for (const [i, step] of validations.entries()) {
-      const at = phaseStart("Validating");
-      out(at, `==> azure-arm: Validation ${i + 1}/${validations.length}: "${str(step.name)}" (${str(step.type)})`);
-      for (const line of stepBody(step)) out(at, line);
+      provision(phaseStart("Validating") + i * validationSlice, validationSlice, step, `${id}:validate:${i}`);
     }
-    for (const d of objects(run.distribute)) {
-      out(phaseStart("Distributing"), `==> azure-arm: Distributing ${str(d.type)} "${str(d.runOutputName)}"`);
-      if (run.failedDistribution?.runOutputName === d.runOutputName) {
-        err(phaseStart("Distributing"), `ui error: ==> azure-arm: ${run.failedDistribution.message}`);
-      }
-    }
-    out(end.at, "==> Builds finished. The artifacts of successful builds are:");
-    out(end.at, `--> azure-arm: Azure.ResourceManagement.VMImage: image template ${t.name}, run ${run.number}`);
+    const [lastAt, lastSlice] = validating
+      ? [phaseStart("Validating") + validations.length * validationSlice, validationSlice]
+      : [customizing + steps.length * stepSlice, stepSlice];
+    provision(lastAt, lastSlice, { type: windows ? "PowerShell" : "Shell" }, `${id}:deprovision`);
+    w.say(exit, "==> azure-arm: Skipping image creation...");
+    w.err(exit, "==> azure-arm: Deleting individual resources ...");
+    w.say(exit, `Build 'azure-arm' finished after ${took(exit)}.`);
+    w.out(exit, `==> Wait completed after ${took(exit)}`);
   }
+  w.out(exit, "==> Builds finished but no artifacts were created.");
+  w.log(exit, "[INFO] (telemetry) Finalizing.");
+  w.exported(exit);
+  const ordered = lines.sort((a, b) => a.at - b.at);
   if (run.cancel && run.cancel.requestedAt < end.at) {
-    const kept = lines.filter((l) => l.at <= run.cancel!.requestedAt);
-    kept.push({ at: run.cancel.completesAt, text: `[${id}] PACKER OUT ==> azure-arm: Build was canceled.` });
+    const { requestedAt, completesAt } = run.cancel;
+    const kept = ordered.filter((l) => l.at <= requestedAt);
+    const cancel = writer(run.logShape ?? "recent", id, kept);
+    cancel.out(requestedAt, "Cancelling build after receiving terminated");
+    cancel.log(requestedAt, "Cancelling builder after context cancellation context canceled");
+    cancel.err(completesAt, "==> azure-arm: Deleting individual resources ...");
+    cancel.log(completesAt, "[INFO] (telemetry) Finalizing.");
+    cancel.exported(completesAt);
     return kept;
   }
-  return lines.sort((a, b) => a.at - b.at);
+  return ordered;
 }
 
 /**

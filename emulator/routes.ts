@@ -113,6 +113,7 @@ export const ROUTES: readonly Route[] = [
   adminRoute("DELETE", "faults", admin.clearFaults),
   adminRoute("PUT", "registrations", admin.registration),
   adminRoute("PUT", "rights", admin.rights),
+  adminRoute("PUT", "identity-access", admin.identityAccess),
   adminRoute("GET", "timing", admin.timing),
   adminRoute("PATCH", "timing", admin.setTiming),
   adminRoute("POST", "clock", admin.advanceClock),

@@ -63,7 +63,8 @@ export function renderTemplate(t: TemplateRecord, runStatus: RunStatus | undefin
   props.provisioningState = t.provisioning.state;
   if (t.provisioning.state === "Failed" && t.provisioning.error) props.provisioningError = t.provisioning.error;
   if (runStatus) props.lastRunStatus = runStatus as unknown as JsonObject;
-  props.exactStagingResourceGroup = t.exactStagingResourceGroup;
+  // "" in every PUT response (even with stagingResourceGroup given) until provisioning has ended, then the group id.
+  props.exactStagingResourceGroup = t.provisioning.state === "Creating" ? "" : t.exactStagingResourceGroup;
   return {
     id: armId(t.id),
     name: t.name,
@@ -110,7 +111,11 @@ function defaultVhdUri(t: TemplateRecord, run: RunRecord, finishedAt: string): s
   return `https://${account}.blob.core.windows.net/vhds/${t.name}_${run.number}_${finishedAt.replace(/[-:.]/g, "")}.vhd`;
 }
 
-export function renderTrigger(tr: TriggerRecord): JsonObject {
+/**
+ * A trigger as GET and list answer it: with `status` (Healthy, "Trigger is active"). The PUT response has only `kind`
+ * and `provisioningState` under properties (`withStatus` false), as recorded.
+ */
+export function renderTrigger(tr: TriggerRecord, withStatus = true): JsonObject {
   return {
     id: armId(tr.id),
     name: tr.name,
@@ -118,7 +123,7 @@ export function renderTrigger(tr: TriggerRecord): JsonObject {
     properties: {
       ...tr.properties,
       provisioningState: tr.provisioning.state,
-      status: { code: "Healthy", message: "", time: tr.createdAt },
+      ...(withStatus ? { status: { code: "Healthy", message: "Trigger is active", time: tr.createdAt } } : {}),
     },
     systemData: tr.systemData,
   };

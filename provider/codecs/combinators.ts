@@ -40,12 +40,14 @@ export function suggest(key: string, known: readonly string[]): string | undefin
   if (sameCase) return sameCase;
   const prefix = lower.length >= 3 ? known.find((k) => k.toLowerCase().startsWith(lower)) : undefined;
   if (prefix) return prefix;
+  const within = Math.max(2, Math.floor(key.length / 3));
   let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
+  // The distance is at least the difference in length: names too far apart are not compared (a long key costs nothing).
+  for (const name of known.filter((k) => Math.abs(k.length - key.length) <= within)) {
     const distance = levenshtein(lower, name.toLowerCase());
     if (!best || distance < best.distance) best = { name, distance };
   }
-  return best && best.distance <= Math.max(2, Math.floor(key.length / 3)) ? best.name : undefined;
+  return best && best.distance <= within ? best.name : undefined;
 }
 
 function unknownKeyMessage(key: string, known: readonly string[]): string {
@@ -103,7 +105,11 @@ export interface ArrayC<C extends t.Mixed> extends t.Type<t.TypeOf<C>[], unknown
   readonly item: C;
 }
 
-export function array<C extends t.Mixed>(item: C, options: { minItems?: number } = {}): ArrayC<C> {
+/**
+ * A list of `item`s. `maxItems` (from BOUNDS) is checked before any item, so an oversized list costs one failure, not
+ * one validation per item.
+ */
+export function array<C extends t.Mixed>(item: C, options: { minItems?: number; maxItems: number }): ArrayC<C> {
   const codec: t.Type<t.TypeOf<C>[], unknown> = new t.Type<t.TypeOf<C>[], unknown, unknown>(
     `Array<${item.name}>`,
     (u): u is t.TypeOf<C>[] => codec.validate(u, [])._tag === "Right",
@@ -111,6 +117,9 @@ export function array<C extends t.Mixed>(item: C, options: { minItems?: number }
       if (!Array.isArray(u)) return t.failure(u, c, "must be a list");
       if (options.minItems !== undefined && u.length < options.minItems) {
         return t.failure(u, c, `must have at least ${options.minItems} item(s)`);
+      }
+      if (u.length > options.maxItems) {
+        return t.failure(u, c, `must have at most ${options.maxItems} items (got ${u.length})`);
       }
       const errors: t.Errors = [];
       u.forEach((value, i) => validateMember(item, value, c, String(i), errors));
@@ -171,6 +180,22 @@ export function matching(re: RegExp, rule = `match ${re.source}`): t.Type<string
 }
 
 export const nonEmptyString = matching(/\S/, "be a non-empty string");
+
+/**
+ * A string of at most `max` characters (from BOUNDS) that `codec` accepts; the length is checked first, so a
+ * megabyte never reaches a pattern and its failure names the bound.
+ */
+export function atMost(max: number, codec: t.Type<string, unknown> = t.string): t.Type<string, unknown> {
+  return new t.Type<string, unknown, unknown>(
+    `${codec.name} (at most ${max} characters)`,
+    (u): u is string => typeof u === "string" && u.length <= max && codec.is(u),
+    (u, c) =>
+      typeof u === "string" && u.length > max
+        ? t.failure(u, c, `must be at most ${max} characters (got ${u.length})`)
+        : codec.validate(u, c),
+    t.identity,
+  );
+}
 
 const isHttpUrl = (u: unknown): u is string => typeof u === "string" && /^https?:\/\//i.test(u) && URL.canParse(u);
 

@@ -1,29 +1,35 @@
 import { matching, RESOURCE_GROUP, RESOURCE_GROUP_ID_PATTERN, resourceId } from "./combinators";
+import { ID_NAME_LENGTHS as N } from "./bounds";
+
+/** A name segment of at most `max` characters (Azure's naming rules for that resource type). */
+const name = (max: number) => `[^/\\s]{1,${max}}`;
 
 // Resource-id shapes the service checks before it accepts a template (ARM ids are case-insensitive).
 export const userAssignedIdentityId = resourceId(
-  "Microsoft.ManagedIdentity/userAssignedIdentities/[^/\\s]+",
-  "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}",
+  `Microsoft.ManagedIdentity/userAssignedIdentities/${name(N.userAssignedIdentity)}`,
+  `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}, the name at most ${N.userAssignedIdentity} characters`,
 );
 export const subnetId = resourceId(
-  "Microsoft.Network/virtualNetworks/[^/\\s]+/subnets/[^/\\s]+",
-  "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}",
+  `Microsoft.Network/virtualNetworks/${name(N.virtualNetwork)}/subnets/${name(N.subnet)}`,
+  `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet}, vnet at most ${N.virtualNetwork} characters and subnet at most ${N.subnet}`,
 );
 export const managedImageId = resourceId(
-  "Microsoft.Compute/images/[^/\\s]+",
-  "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/images/{image}",
+  `Microsoft.Compute/images/${name(N.image)}`,
+  `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/images/{image}, the image name at most ${N.image} characters`,
 );
+const version = `/versions/${name(N.galleryImageVersion)}`;
+const galleryImage = `${name(N.gallery)}/images/${name(N.galleryImage)}`;
 export const galleryImageId = resourceId(
-  "Microsoft.Compute/galleries/[^/\\s]+/images/[^/\\s]+(/versions/[^/\\s]+)?",
-  "/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}",
+  `Microsoft.Compute/galleries/${galleryImage}(${version})?`,
+  `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}, gallery and image names at most ${N.gallery} characters`,
 );
 // A version in a gallery of this tenant, or in a direct-shared/community gallery (which have no subscription part).
 export const imageVersionId = matching(
   new RegExp(
-    `^(${RESOURCE_GROUP_ID_PATTERN}/providers/Microsoft\\.Compute/galleries/[^/\\s]+|/(sharedGalleries|communityGalleries)/[^/\\s]+)/images/[^/\\s]+/versions/[^/\\s]+$`,
+    `^(${RESOURCE_GROUP_ID_PATTERN}/providers/Microsoft\\.Compute/galleries/${galleryImage}|/(sharedGalleries|communityGalleries)/${name(N.sharedGallery)}/images/${name(N.galleryImage)})${version}$`,
     "i",
   ),
-  "be an image version id like /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{version}",
+  `be an image version id like /subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Compute/galleries/{gallery}/images/{image}/versions/{version}, gallery and image names at most ${N.gallery} characters, the version at most ${N.galleryImageVersion}`,
 );
 export const resourceGroupId = matching(
   new RegExp(`^${RESOURCE_GROUP_ID_PATTERN}$`, "i"),

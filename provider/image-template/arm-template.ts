@@ -2,6 +2,8 @@ import type { ImageTemplateInputs } from "./codecs/args";
 import { ARG_ENTRIES, ARGUMENTS } from "./properties";
 import type { PropertyBag } from "../property-bag";
 import { READ_ONLY_ENVELOPE, READ_ONLY_IDENTITY_VALUE, READ_ONLY_PROPERTIES, type ReadOnlyMembers } from "./read-only";
+import { BOUNDS } from "../codecs/bounds";
+import { shapeFailures } from "../codecs/shape";
 
 /*
  * ARM/Bicep `Microsoft.VirtualMachineImages/imageTemplates` resources (API 2020-02-14 through 2025-10-01, the shape
@@ -197,6 +199,14 @@ export function argsFromArmTemplate(resourceOrTemplate: unknown): ArmTemplateArg
     resourceOrTemplate.resources !== undefined
       ? pickResource(resourceOrTemplate)
       : { resource: resourceOrTemplate, path: "" };
+  // The converter recurses: a resource nested deeper than an argument may be (one level more, for `properties`), or
+  // with over-long member names, is refused first. check bounds the arguments' strings and lists.
+  const shape = shapeFailures(resource, BOUNDS.depth.max + 1);
+  if (shape.failures.length > 0) {
+    throw new ArmTemplateError(
+      shape.failures.map((f) => ({ path: path ? `${path}.${f.property}` : f.property, reason: f.reason })),
+    );
+  }
   const problems: ArmTemplateProblem[] = [];
   const json = evaluated(resource, "", problems) as PropertyBag;
   const args: PropertyBag = {};

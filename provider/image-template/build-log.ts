@@ -4,6 +4,15 @@ import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { BlobClient } from "@azure/storage-blob";
 import type { Connection } from "../azure/client";
 import { serviceError } from "../errors";
+import {
+  type LogLine,
+  type LogPhase,
+  type LogStep,
+  type PlannedStep,
+  logProgress,
+  parseLogLine,
+  withoutOperationId,
+} from "./log-progress";
 
 /*
  * The build's customization.log, which the service's Packer writes into the staging resource group's storage account:
@@ -16,6 +25,8 @@ export type LogMode = "onFailure" | "stream" | "off";
 
 const STORAGE_API_VERSION = "2023-05-01";
 const CONTAINER = "packerlogs";
+/** Run states after which no status read (and so no poll) follows. */
+const ENDED = new Set(["Succeeded", "PartiallySucceeded", "Failed", "Canceled"]);
 /** At most this many log lines in a failed up's error. */
 export const MAX_FAILURE_LINES = 40;
 
@@ -28,31 +39,70 @@ export function logLocationIn(message: string): { account: string; blob: string 
   return m ? { account: m[1], blob: m[2] } : undefined;
 }
 
-const CUSTOMIZER_HEADER = /Customizer \d+\/\d+: "(.*)" \((\w+)\)/;
-/** The `[operationId] ` every line starts with: the same on every line, so shown once, not per line. */
-const withoutOperationId = (line: string) => line.replace(/^\[[^\]]*\] /, "");
-
 export interface LogSummary {
-  customizer?: { name: string; type: string };
-  /** The failing step's lines and the PACKER ERR lines, the last MAX_FAILURE_LINES of them. */
+  /** The step that failed (none when the build failed before the first step, or in a step of the service's own). */
+  step?: LogStep;
+  /** The phase the build failed in. */
+  phase: LogPhase;
+  /** Packer's UI lines from the failing step's start (each once), the last MAX_FAILURE_LINES of them. */
   lines: string[];
-  /** The first error Packer reported (`ui error: ...`), if any. */
+  /** The error Packer reported for the build, if it says. */
   error?: string;
 }
 
-/** What a failed build's log says: the last customizer that started, its lines, and the error lines. */
-export function summarizeLog(text: string): LogSummary {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  let header = lines.length - 1;
-  while (header >= 0 && !CUSTOMIZER_HEADER.test(lines[header])) header--;
-  const m = header >= 0 ? CUSTOMIZER_HEADER.exec(lines[header]) : null;
-  const relevant = lines.filter((l, i) => i >= Math.max(0, header) || / PACKER ERR /.test(l));
-  const firstError = lines.find((l) => / PACKER ERR .*ui error: /.test(l));
+/** The steps a template runs, in order: its customizers, then its in-VM validations. */
+export function plannedSteps(template: Pick<ImageTemplate, "customize" | "validate">): {
+  customize: PlannedStep[];
+  validate: PlannedStep[];
+} {
+  return { customize: template.customize ?? [], validate: template.validate?.inVMValidations ?? [] };
+}
+
+const BUILD_ERRORS = /^==> Some builds didn't complete successfully/;
+const BUILD_ERROR = /^--> [\w.-]+: (.*)$/;
+const BUILD_ERRORED = /^Build '[^']+' errored(?: after [^:]+)?: (.*)$/;
+/** How far apart the stdout and the log copy of one UI line may be. */
+const COPY_DISTANCE = 6;
+
+/** UI lines from `from` on, each once: a line Packer printed and also echoed into its log is shown once. */
+function uiLines(lines: LogLine[], from: number): LogLine[] {
+  const kept: LogLine[] = [];
+  for (const l of lines.slice(from)) {
+    if (l.kind !== "ui" || /^(==> [\w.-]+:)?\s*$/.test(l.message)) continue;
+    const copy = kept.slice(-COPY_DISTANCE).some((k) => k.message === l.message && k.timestamped !== l.timestamped);
+    if (!copy) kept.push(l);
+  }
+  return kept;
+}
+
+/** The error a failed build's log ends with: Packer's per-build summary, else its first UI error. */
+function buildError(lines: LogLine[]): string | undefined {
+  const summary = lines.findIndex((l) => BUILD_ERRORS.test(l.message));
+  const listed = summary >= 0 ? lines.slice(summary + 1).find((l) => BUILD_ERROR.test(l.message)) : undefined;
+  if (listed) return BUILD_ERROR.exec(listed.message)![1];
+  const errored = lines.find((l) => l.kind === "ui" && BUILD_ERRORED.test(l.message));
+  if (errored) return BUILD_ERRORED.exec(errored.message)![1];
+  return lines.find((l) => l.kind === "ui" && l.error)?.message.replace(/^==> [\w.-]+: /, "");
+}
+
+/** What a failed build's log says: the step that failed, its lines, and Packer's error. */
+export function summarizeLog(text: string, customize: PlannedStep[], validate: PlannedStep[] = []): LogSummary {
+  const lines = text.split("\n").map(parseLogLine);
+  const progress = logProgress(text, customize, validate);
+  const error = buildError(lines);
   return {
-    ...(m ? { customizer: { name: m[1], type: m[2] } } : {}),
-    lines: relevant.slice(-MAX_FAILURE_LINES).map(withoutOperationId),
-    ...(firstError ? { error: firstError.replace(/^.*ui error: (==> azure-arm: )?/, "") } : {}),
+    ...(progress.step ? { step: progress.step } : {}),
+    phase: progress.phase,
+    lines: uiLines(lines, progress.stepStartLine ?? 0)
+      .slice(-MAX_FAILURE_LINES)
+      .map((l) => l.text),
+    ...(error ? { error } : {}),
   };
+}
+
+function summarize(text: string, template: ImageTemplate): LogSummary {
+  const { customize, validate } = plannedSteps(template);
+  return summarizeLog(text, customize, validate);
 }
 
 /** One line saying why the log could not be read, and what would make it readable. */
@@ -101,8 +151,13 @@ export class BuildLog {
   async poll(template: ImageTemplate): Promise<void> {
     if (this.mode !== "stream" || this.stopped) return;
     try {
-      if (!this.blob) await this.findRunningLog(template);
-      else await this.readNew();
+      if (!this.blob) {
+        await this.findRunningLog(template);
+        // Found on the build's last status read (a short build): nothing would read it after this one.
+        if (this.blob && ENDED.has(template.lastRunStatus?.runState ?? "")) await this.readNew();
+      } else {
+        await this.readNew();
+      }
     } catch (e) {
       this.stopped = true;
       this.print(unreadableAdvice(e, this.url ?? "the build log", template.exactStagingResourceGroup));
@@ -115,7 +170,7 @@ export class BuildLog {
     try {
       if (this.blob && !this.stopped) {
         await this.readNew();
-        return { url: this.url, summary: summarizeLog(this.text + this.partial) };
+        return { url: this.url, summary: summarize(this.text + this.partial, template) };
       }
       const location = logLocationIn(template.lastRunStatus?.message ?? "");
       if (!location) return { advice: "The build's status names no build log location." };
@@ -126,7 +181,7 @@ export class BuildLog {
       this.blobRequests += 1;
       const buffer = await this.blob!.downloadToBuffer();
       this.bytesRead += buffer.length;
-      return { url: this.url, summary: summarizeLog(buffer.toString("utf8")) };
+      return { url: this.url, summary: summarize(buffer.toString("utf8"), template) };
     } catch (e) {
       return {
         ...(this.url ? { url: this.url } : {}),
@@ -221,14 +276,27 @@ async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promis
   return Buffer.concat(chunks);
 }
 
+/**
+ * The failing step as the error names it, `customizer 2/3 "install-nginx" (Shell)`; without its number for
+ * lastBuildError, whose documented form is `customizer "install-nginx" (Shell): …`.
+ */
+export function stepLabel(s: Pick<LogSummary, "step" | "phase">, numbered = true): string | undefined {
+  if (s.step) {
+    const number = numbered ? ` ${s.step.number}/${s.step.count}` : "";
+    return `${s.step.kind}${number} "${s.step.name}" (${s.step.type})`;
+  }
+  if (s.phase === "deprovisioning") return "the service's deprovisioning step, after every customizer";
+  return undefined;
+}
+
 /** The outputs a failed build records (lastBuildLog, lastBuildError) and the text its error adds. */
 export function failureDetails(
   report: FailureReport,
   statusMessage: string,
 ): { text: string; outputs: { lastBuildLog?: string; lastBuildError: string } } {
   const s = report.summary;
-  const step = s?.customizer ? `customizer "${s.customizer.name}" (${s.customizer.type})` : undefined;
-  const lastBuildError = [step, s?.error ?? statusMessage].filter(Boolean).join(": ");
+  const step = s ? stepLabel(s) : undefined;
+  const lastBuildError = [s && stepLabel(s, false), s?.error ?? statusMessage].filter(Boolean).join(": ");
   const parts: string[] = [];
   if (step) parts.push(`Failing step: ${step}.`);
   if (s && s.lines.length > 0) {

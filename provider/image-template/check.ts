@@ -7,7 +7,8 @@ import { withoutReadOnly } from "./read-only";
 import { subscriptionFromEnv } from "../azure/client";
 import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, PULUMI_NAME_KEY, SECRET_KEYS_KEY } from "./inputs";
 import type { PropertyBag } from "../property-bag";
-import { azureLimitFailures, forbiddenKeyFailures } from "./limits";
+import { azureLimitFailures } from "./limits";
+import { shapeFailures } from "../codecs/shape";
 import { OWNER_KEY, ownerOf } from "./ownership";
 
 export interface CheckEnvironment {
@@ -160,21 +161,24 @@ function crossFieldFailures(args: Partial<ImageTemplateInputs>, creating: boolea
   return failures;
 }
 
+const argumentOf = (property: string) => /^[^.[]*/.exec(property)![0];
+
 /**
  * The engine prints a failing property's value next to the failure, decrypted even when it is a secret. A failure in
  * a secret argument (named by the resource in SECRET_KEYS_KEY) is therefore thrown as an error of our own instead,
- * naming the property and "[secret]", with every string of the secret value masked in the reasons too.
+ * naming the property and "[secret]", with every string of the secret value masked in the reasons too. `args` are
+ * the arguments shape.ts let through: one it refused is not walked again, and its reason quotes none of its strings.
  */
-function refuseSecretFailures(failures: Failure[], news: PropertyBag): void {
+function refuseSecretFailures(failures: Failure[], news: PropertyBag, args: PropertyBag): void {
   const secretKeys = Array.isArray(news[SECRET_KEYS_KEY]) ? (news[SECRET_KEYS_KEY] as unknown[]) : [];
-  const secret = failures.filter((f) => secretKeys.includes(/^[^.[]*/.exec(f.property)![0]));
+  const secret = failures.filter((f) => secretKeys.includes(argumentOf(f.property)));
   if (secret.length === 0) return;
   const strings: string[] = [];
   const collect = (v: unknown): void => {
     if (typeof v === "string" && v !== "") strings.push(v);
     else if (typeof v === "object" && v !== null) Object.values(v).forEach(collect);
   };
-  secretKeys.forEach((k) => collect(news[String(k)]));
+  secretKeys.forEach((k) => collect(args[String(k)]));
   const mask = (text: string) => strings.reduce((t, s) => t.split(s).join("[secret]"), text);
   const lines = secret.map((f) => `  property ${f.property} value [secret] has a problem: ${mask(f.reason)}`);
   throw new Error(`Invalid arguments (the values are secret and not shown):\n${lines.join("\n")}`);
@@ -186,11 +190,12 @@ function refuseSecretFailures(failures: Failure[], news: PropertyBag): void {
  */
 export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: CheckEnvironment): CheckOutcome {
   const user: PropertyBag = {};
-  const forbidden = forbiddenKeyFailures(news);
+  // First, without recursion: every check after it recurses, which is safe once no argument nests too deep.
+  const shape = shapeFailures(news);
   // Read-only members of a pasted template are dropped here (the resource class warns about them).
   for (const [key, value] of Object.entries(withoutReadOnly(news))) {
     if (
-      !forbidden.some((f) => f.property === key) &&
+      !shape.unexamined.has(key) &&
       key !== "__provider" &&
       key !== DEFAULTS_KEY &&
       key !== PULUMI_NAME_KEY &&
@@ -204,7 +209,7 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   }
   const inputs: PropertyBag = { ...user };
   const defaults: string[] = [];
-  const failures: Failure[] = [...forbidden];
+  const failures: Failure[] = [...shape.failures];
   if (user.subscriptionId === undefined) {
     const fromEnv = subscriptionFromEnv(environment.env);
     if (fromEnv) inputs.subscriptionId = fromEnv;
@@ -231,15 +236,16 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
     defaults.push("imageTemplateName");
   }
   const decoded = ImageTemplateArgsCodec.validate(inputs, []);
-  // A forbidden key is reported once, by name, not again as an unknown property.
-  if (decoded._tag === "Left")
-    failures.push(...failuresOf(decoded.left).filter((f) => !forbidden.some((x) => x.property === f.property)));
+  // What shape.ts refused is reported once, not again as an unknown or a missing property.
+  const refused = (f: Failure) =>
+    shape.unexamined.has(argumentOf(f.property)) || shape.failures.some((x) => x.property === f.property);
+  if (decoded._tag === "Left") failures.push(...failuresOf(decoded.left).filter((f) => !refused(f)));
   // Olds without a name: a create, or the engine re-checking for a replacement (which creates too).
   const creating = typeof olds.imageTemplateName !== "string";
-  failures.push(...crossFieldFailures(argsOf(inputs), creating));
+  failures.push(...crossFieldFailures(argsOf(inputs), creating).filter((f) => !refused(f)));
   const reported = new Set(failures.map((f) => f.property));
   failures.push(...azureLimitFailures(argsOf(inputs)).filter((f) => !reported.has(f.property)));
-  refuseSecretFailures(failures, news);
+  refuseSecretFailures(failures, news, user);
   if (defaults.length > 0) inputs[DEFAULTS_KEY] = defaults;
   // Kept so create/update can name the resource in their progress lines.
   if (pulumiName !== undefined) inputs[PULUMI_NAME_KEY] = pulumiName;

@@ -1,48 +1,26 @@
 /**
- * Azure's own limits, checked in `check` so the PUT never carries what ARM or the service would refuse (or what
- * would cost seven uploads of 5 MB before failing): tag limits, int32 integers, the 4 MiB request body, region
- * names, and keys that would reach JavaScript's prototype machinery.
+ * Azure's own limits across members, checked in `check` so the PUT never carries what ARM or the service would
+ * refuse (or what would cost seven uploads of 5 MB before failing): tag limits, int32 integers, the 4 MiB request
+ * body and region names. Lengths of single members are the codecs' (provider/codecs/bounds.ts); depth, member names
+ * and prototype keys are shape.ts's, checked before anything here.
  */
 import { type Failure, isUnknown } from "../codecs/combinators";
+import { INT32, MAX_BODY_BYTES, TAG_LIMITS } from "../codecs/bounds";
 import type { ImageTemplateInputs } from "./codecs/args";
 import type { PropertyBag } from "../property-bag";
 import { toImageTemplate } from "./mapping";
 
-/** ARM's per-resource tag limits (docs: "Tag resources, resource groups, and subscriptions", Limitations). */
-export const TAG_LIMITS = { count: 50, nameLength: 512, valueLength: 256, forbidden: /[<>%&\\?/]/ };
-export const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 };
-/** ARM refuses request bodies over 4 MiB (RequestEntityTooLarge). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Region names as ARM accepts them for a resource's location: letters, digits and spaces ("westus2", "West US 2"). */
 export const REGION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ]*$/;
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
 const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u);
 const child = (path: string, key: string | number) =>
   typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
 
 /**
- * Own keys `__proto__`, `constructor`, `prototype` anywhere. The engine's struct decoding assigns keys one by one, so
- * a `__proto__` member arrives as the object's prototype rather than as a key (and its members would be read as
- * arguments): an object whose prototype is not Object.prototype is refused under that name too.
+ * `count`: the template's own tags leave one place to the ownership marker (provider/ownership.ts). Tag names longer
+ * than TAG_LIMITS.nameLength never get here: shape.ts refuses every member name beyond it.
  */
-export function forbiddenKeyFailures(value: unknown, path = ""): Failure[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => forbiddenKeyFailures(v, child(path, i)));
-  if (typeof value !== "object" || value === null) return [];
-  const failures: Failure[] = [];
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto !== Object.prototype && proto !== null) {
-    failures.push({ property: child(path, "__proto__"), reason: "is not allowed as a property name" });
-  }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.has(key))
-      failures.push({ property: child(path, key), reason: "is not allowed as a property name" });
-    else failures.push(...forbiddenKeyFailures((value as Record<string, unknown>)[key], child(path, key)));
-  }
-  return failures;
-}
-
-/** `count`: the template's own tags leave one place to the ownership marker (provider/ownership.ts). */
 function tagFailures(tags: unknown, path: string, count = TAG_LIMITS.count): Failure[] {
   if (!isRecord(tags)) return [];
   const failures: Failure[] = [];
@@ -52,12 +30,7 @@ function tagFailures(tags: unknown, path: string, count = TAG_LIMITS.count): Fai
     failures.push({ property: path, reason: `must hold at most ${count} tags${why} (got ${names.length})` });
   }
   for (const name of names) {
-    if (name.length > TAG_LIMITS.nameLength) {
-      failures.push({
-        property: path,
-        reason: `tag name "${name.slice(0, 20)}…" is ${name.length} characters; at most ${TAG_LIMITS.nameLength} are allowed`,
-      });
-    } else if (TAG_LIMITS.forbidden.test(name)) {
+    if (TAG_LIMITS.forbidden.test(name)) {
       failures.push({ property: child(path, name), reason: "tag names must not contain any of < > % & \\ ? /" });
     }
     const value = tags[name];

@@ -117,11 +117,15 @@ export function argsFromImageTemplate(template: ImageTemplate): Args {
 export type ComputedOutputs = { [K in OutputKey]?: string };
 
 /** Read-only state of a template, as the resource's computed outputs (cmdlet's read-only parameters included). */
+/** The service's `endTime` while a build runs or cancels: .NET's DateTime.MinValue, meaning "not ended yet". */
+const NOT_ENDED = Date.parse("0001-01-01T00:00:00Z");
+
 export function outputsFromImageTemplate(template: Partial<ImageTemplate>): ComputedOutputs {
   const wire = nest(template as Json);
   const outputs: Json = {};
   for (const [key, output] of Object.entries(OUTPUTS as Record<string, Output>)) {
     const value = getAt(wire, output.arm);
+    if (value instanceof Date && value.getTime() === NOT_ENDED) continue;
     if (value !== undefined) outputs[key] = output.date && value instanceof Date ? value.toISOString() : value;
   }
   return outputs as ComputedOutputs;

@@ -23,7 +23,14 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { canonicalArgs } from "./diff";
 import { plan } from "./plan";
 import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./properties";
-import { describeFailure, expiredStaticToken, identityRightsAdvice, isNotFound, serviceError } from "../errors";
+import {
+  describeFailure,
+  expiredStaticToken,
+  identityRightsAdvice,
+  isNotFound,
+  provisioningRightsAdvice,
+  serviceError,
+} from "../errors";
 import { argsOf, DEFAULTS_KEY, PULUMI_NAME_KEY } from "./inputs";
 import type { PropertyBag } from "../property-bag";
 import {
@@ -346,7 +353,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       );
     }
   }
-  return failProvisioning(c, a);
+  return failProvisioning(c, a, argsOf(inputs).identityUserAssignedIdentity?.[0]);
 }
 
 /** How long create waits for a template another run left Creating or Updating. */
@@ -389,20 +396,22 @@ async function built(
   return { id, outs };
 }
 
-/** A Failed template blocks its name (the service refuses a new PUT): delete it, then report the service's error. */
-async function failProvisioning(c: Connection, a: TemplateAddress): Promise<never> {
+/**
+ * A Failed template blocks its name (the service refuses a new PUT): delete it, then report the service's error, and
+ * for an identity that may not read a resource the template names, what to grant.
+ */
+async function failProvisioning(c: Connection, a: TemplateAddress, identityId: string | undefined): Promise<never> {
   const failed = await getOrUndefined(c, a).catch(() => undefined);
   const code = failed?.provisioningError?.provisioningErrorCode ?? "(no code)";
   const message = (failed?.provisioningError?.message ?? "(no message)").replace(/\.$/, "");
+  const next = provisioningRightsAdvice(message, identityId) ?? "fix the cause and run pulumi up again.";
   let cleanup = "The failed template was deleted";
   try {
     await deleteAndWait(c, a);
   } catch (e) {
     cleanup = `Deleting the failed template also failed (${serviceError(e).message}); delete it by hand (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName})`;
   }
-  throw new Error(
-    `Creating ${label(a)} failed: provisioning error ${code}: ${message}. ${cleanup}; fix the cause and run pulumi up again.`,
-  );
+  throw new Error(`Creating ${label(a)} failed: provisioning error ${code}: ${message}. ${cleanup}; ${next}`);
 }
 
 export async function read(id: string, props: PropertyBag): Promise<pulumi.dynamic.ReadResult> {

@@ -3,6 +3,7 @@ import { subscriptionFromEnv } from "../azure/client";
 import { type Failure, failuresOf, isUnknown } from "../codecs/combinators";
 import { TRIGGER_ARG_KEYS, TriggerArgsCodec, type TriggerArgKey } from "./codecs";
 import { compact, type PropertyBag } from "../property-bag";
+import { shapeFailures } from "../codecs/shape";
 
 /** Pure logic of the ImageTemplateTrigger resource: check, diff, outputs. */
 
@@ -24,20 +25,24 @@ export function checkTrigger(
   news: PropertyBag,
   env: Record<string, string | undefined>,
 ): { inputs: PropertyBag; failures: Failure[] } {
-  const inputs = triggerArgsOf(news);
-  const failures: Failure[] = [];
-  for (const key of Object.keys(news)) {
+  const shape = shapeFailures(news);
+  const examined = Object.fromEntries(Object.entries(news).filter(([k]) => !shape.unexamined.has(k)));
+  const inputs = triggerArgsOf(examined);
+  const failures: Failure[] = [...shape.failures];
+  for (const key of Object.keys(examined)) {
     if (!key.startsWith("__") && !(TRIGGER_ARG_KEYS as string[]).includes(key) && news[key] !== undefined) {
       failures.push({ property: key, reason: `unknown property; allowed: ${TRIGGER_ARG_KEYS.join(", ")}` });
     }
   }
-  if (inputs.subscriptionId === undefined) {
+  if (inputs.subscriptionId === undefined && !shape.unexamined.has("subscriptionId")) {
     const fromEnv = subscriptionFromEnv(env);
     if (fromEnv) inputs.subscriptionId = fromEnv;
     else failures.push({ property: "subscriptionId", reason: "is required: set it or AZURE_SUBSCRIPTION_ID" });
   }
   const decoded = TriggerArgsCodec.validate(inputs, []);
-  if (decoded._tag === "Left") failures.push(...failuresOf(decoded.left));
+  // A member refused for its shape is not reported again as missing.
+  if (decoded._tag === "Left")
+    failures.push(...failuresOf(decoded.left).filter((f) => !shape.unexamined.has(f.property)));
   return { inputs, failures };
 }
 

@@ -243,9 +243,12 @@ describe("image builds through the Pulumi engine", function () {
     deploy({ build: { when: "onCreate", logs: "stream" } });
     const { error, lines } = await upWithOutput();
     assert.ok(error, "the up must fail");
-    assert.match(error.message, /Failing step: customizer "nginx" \(Shell\)\./);
+    assert.match(error.message, /Failing step: customizer 1\/1 "nginx" \(Shell\)\./);
     assert.match(error.message, /azure-arm: E: Unable to locate package nginx/);
-    assert.match(error.message, /PACKER ERR .* ui error: ==> azure-arm: Script exited with non-zero exit status: 1/);
+    assert.match(
+      error.message,
+      / ui error: Build 'azure-arm' errored after .*: Script exited with non-zero exit status: 1/,
+    );
     const url = (await templateInState()).outputs.lastBuildLog as string;
     assert.match(url, /^https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log$/);
     assert.ok(error.message.includes(`Last lines of the build log (${url}):`));
@@ -261,7 +264,7 @@ describe("image builds through the Pulumi engine", function () {
       .split("\n")
       .map((l) => l.replace(/^\[[^\]]+\] /, ""));
     assert.deepEqual(streamed, log, "every line of the log, once, in order");
-    assert.equal(streamed.filter((l) => l.includes('Customizer 1/1: "nginx" (Shell)')).length, 1);
+    assert.equal(streamed.filter((l) => l.endsWith("(telemetry) Starting provisioner shell")).length, 1);
     await stack.destroy();
     assert.deepEqual(await templates(suite.emulator), []);
   });

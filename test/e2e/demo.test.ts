@@ -49,13 +49,13 @@ describe("npm run demo", function () {
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stdout,
-      /\[ubuntu-web\] \| PACKER OUT ==> azure-arm: Customizer 2\/2: "install-nginx" \(Shell\)/,
+      /\[ubuntu-web\] \| PACKER \S+ \S+ ui: ==> azure-arm: Provisioning with shell script: \/tmp\/packer-shell\d+\n/,
     );
-    assert.match(result.stdout, /\[ubuntu-web\] \| PACKER OUT {5}azure-arm: E: Unable to locate package nginx/);
-    assert.match(result.stdout, /Failing step: customizer "install-nginx" \(Shell\)\./);
+    assert.match(result.stdout, /\[ubuntu-web\] \| PACKER \S+ \S+ ui: {5}azure-arm: E: Unable to locate package nginx/);
+    assert.match(result.stdout, /Failing step: customizer 2\/2 "install-nginx" \(Shell\)\./);
     assert.match(
       result.stdout,
-      /Last lines of the build log \(https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log\):\n {8}PACKER OUT ==> azure-arm: Customizer 2\/2: "install-nginx" \(Shell\)/,
+      /Last lines of the build log \(https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log\):\n {8}PACKER \S+ \S+ ui: ==> azure-arm: Provisioning with shell script: \/tmp\/packer-shell\d+\n/,
     );
     assert.match(result.stdout, /Stack 'demo-fail' has been removed/);
     assert.match(result.stderr, /failed on purpose/);

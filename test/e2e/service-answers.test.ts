@@ -1,6 +1,8 @@
 /**
  * Through the real engine: a template pasted back from `az image builder show` (read-only members included) deploys
- * with one warning naming them, and a tag change while its autoRun build runs waits for the build instead of failing.
+ * with one warning naming them, a tag change while its autoRun build runs waits for the build instead of failing, and
+ * a provisioning the service fails (the identity may not read the source) fails the up with what to grant, leaves
+ * nothing behind, and converges on the next up once granted.
  */
 import * as assert from "node:assert/strict";
 import { withoutMarker } from "../../provider/image-template/ownership";
@@ -8,6 +10,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { argsFromArmTemplate, ImageTemplate } from "pulumi-azure-imagebuilder";
+import { templateArgs } from "../../bench/programs/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
@@ -99,5 +102,44 @@ describe("the service's answers through the Pulumi engine", function () {
     const destroyed = await stack.destroy();
     assert.equal(destroyed.summary.result, "succeeded");
     assert.deepEqual(await templates(suite.emulator), []);
+  });
+
+  it("an identity that may not read the source image: the up fails saying what to grant, nothing is left; granted, the next up converges", async () => {
+    const emu = suite.emulator;
+    const args = templateArgs(emu.subscriptionId, RG, { imageTemplateName: "denied" });
+    const image = `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/images/base`;
+    const identity = args.identityUserAssignedIdentity![0];
+    const denied = await suite.inlineStack("e2e-answers-denied", "dev", async () => {
+      const template = new ImageTemplate("denied", { ...args, source: { type: "ManagedImage", imageId: image } });
+      return { state: template.provisioningState };
+    });
+    await emu.admin.setIdentityAccess(identity, image, false);
+    const output: string[] = [];
+    await assert.rejects(denied.up({ onOutput: (chunk) => output.push(chunk) }));
+    const shown = output.join("");
+    assert.ok(shown.includes(`Not authorized to access the resource: ${image}.`), shown);
+    assert.ok(
+      shown.includes(
+        `The failed template was deleted; grant the template's identity ${identity} read on ${image} (the Reader role), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identity} --query principalId -o tsv) --role Reader --scope ${image}; then run pulumi up again.`,
+      ),
+      shown,
+    );
+    const recorded = (await denied.exportStack()).deployment.resources as { type: string }[] | undefined;
+    assert.deepEqual(
+      (recorded ?? []).filter((r) => r.type.endsWith(":ImageTemplate")),
+      [],
+      "nothing recorded: nothing exists",
+    );
+    assert.deepEqual(
+      (await templates(emu)).filter((t) => t.name === "denied"),
+      [],
+    );
+
+    await emu.admin.setIdentityAccess(identity, image, true);
+    const granted = await denied.up();
+    assert.deepEqual(granted.summary.resourceChanges, { create: 1, same: 1 });
+    assert.equal(granted.outputs.state.value, "Succeeded");
+    assert.equal((await denied.preview()).changeSummary?.update ?? 0, 0);
+    assert.equal((await denied.destroy()).summary.result, "succeeded");
   });
 });

@@ -7,6 +7,25 @@ import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { arm, frozenClock, settle, templateBody, templatePath, waitFor, type AnyJson, type Arm } from "./util";
 
 const STORAGE_API = "api-version=2023-05-01";
+const STAMP = String.raw`\d{4}/\d\d/\d\d \d\d:\d\d:\d\d`;
+/** The line shapes of the service's customization.log (build-logs.md): recent, and older with stdout/stderr apart. */
+const SHAPES = {
+  recent: new RegExp(
+    String.raw`^PACKER (${STAMP} (ui: .*|ui error: .*|\[INFO\] .+|packer-plugin-azure plugin: .+|Cancelling .+)|==> .+|--> .+|Done exporting Packer logs to Azure Storage\.|Cancelling build after receiving terminated)$`,
+  ),
+  older: new RegExp(String.raw`^PACKER (OUT .*|ERR ${STAMP} .+|ERR ==> .+)$`),
+};
+
+/** Every line is the run's, in one real shape, with no invented per-step header. */
+function assertRealShape(lines: string[], operationId: string | undefined, shape: keyof typeof SHAPES): void {
+  for (const line of lines) {
+    const m = /^\[([0-9a-f-]{36})\] (.*)$/.exec(line);
+    assert.ok(m, `no operation id: ${line}`);
+    if (operationId) assert.equal(m[1], operationId, line);
+    assert.match(m[2], SHAPES[shape]);
+    assert.doesNotMatch(m[2], /Customizer \d+\/\d+|Validation \d+\/\d+|Distributing /, "no invented header");
+  }
+}
 
 describe("emulator: staging storage and build logs (Azurite)", function () {
   let emu: TestEmulator;
@@ -96,21 +115,30 @@ describe("emulator: staging storage and build logs (Azurite)", function () {
       await emu.blob(await logUrl(t.properties.exactStagingResourceGroup, status.message)).downloadToBuffer()
     ).toString();
     const lines = text.trimEnd().split("\n");
-    assert.ok(
-      lines.every((l) => l.startsWith(`[${operationId}] PACKER `)),
-      "every line carries the operation id",
-    );
+    assertRealShape(lines, operationId!, "recent");
     const index = (needle: string) => lines.findIndex((l) => l.includes(needle));
-    assert.ok(index('Customizer 1/3: "install-nginx" (Shell)') >= 0);
-    assert.ok(index("azure-arm: + sudo apt-get install -y nginx") > index('Customizer 1/3: "install-nginx"'));
-    assert.ok(index('Customizer 2/3: "site" (File)') > index("apt-get install"));
-    assert.ok(index("curl: (22) The requested URL returned error: 404") > index('Customizer 2/3: "site"'));
-    assert.equal(index('"configure"'), -1, "the build stops at the failing customizer");
-    assert.match(lines.at(-1)!, /PACKER OUT --> azure-arm: Script exited with non-zero exit status/);
-    assert.ok(lines.some((l) => / PACKER ERR \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d ui error: /.test(l)));
+    // No header per step: each shows as Packer's telemetry line and its provisioner's first line, in order.
+    assert.deepEqual(
+      lines.flatMap((l) => /\(telemetry\) Starting provisioner (\S+)$/.exec(l)?.[1] ?? []),
+      ["shell", "file"],
+      "the build stops at the failing customizer",
+    );
+    assert.ok(
+      index("ui: ==> azure-arm: Provisioning with shell script: /tmp/packer-shell") > index("Connected to SSH!"),
+    );
+    assert.ok(index("ui: ==> azure-arm: Uploading index.html => /tmp/index.html") > index("(telemetry) ending shell"));
+    assert.ok(
+      index("ui:     azure-arm: curl: (22) The requested URL returned error: 404") > index("Uploading index.html"),
+    );
+    assert.ok(!text.includes("apt-get"), "inline commands are not echoed");
+    assert.match(
+      text,
+      / ui error: Build 'azure-arm' errored after \d+ seconds: Script exited with non-zero exit status/,
+    );
+    assert.match(lines.at(-1)!, /\] PACKER Done exporting Packer logs to Azure Storage\.$/);
   });
 
-  it("appends to the log while the build runs, and a succeeded build logs validation and distribution", async () => {
+  it("appends to the log while the build runs; a succeeded build's log ends with Packer's and shows no distribution", async () => {
     await emu.admin.setTiming({ buildDurationMs: 2000 });
     const t = await created("growing");
     // The emulator's clock (Date, mocked) stands still mid-build while the log is read, so a slow machine cannot let
@@ -144,10 +172,88 @@ describe("emulator: staging storage and build logs (Azurite)", function () {
       assert.equal(status.message, "");
       const full = (await blob.downloadToBuffer()).toString();
       assert.ok(full.length > early.length && full.startsWith(early), "the log only grows");
-      assert.match(full, /Distributing ManagedImage "managed"/);
-      assert.match(full, /Builds finished/);
+      assertRealShape(full.trimEnd().split("\n"), undefined, "recent");
+      assert.match(
+        full,
+        /\(telemetry\) Starting provisioner shell\n(.*\n)*.*\(telemetry\) Starting provisioner file\n/,
+      );
+      assert.match(full, /==> Builds finished but no artifacts were created\./);
+      assert.doesNotMatch(full, /[Dd]istribut/, "the log is exported before the distribution");
     } finally {
       await clock.release();
+      await emu.admin.setTiming({ buildDurationMs: 600 });
+    }
+  });
+});
+
+describe("emulator: build logs in the older shape (option logShape)", function () {
+  let emu: TestEmulator;
+  let a: Arm;
+  before(async () => {
+    emu = await startTestEmulator({ lroDurationMs: 30, buildDurationMs: 600, logShape: "older" });
+    a = await arm(emu);
+  });
+  after(async () => {
+    a.close();
+    await emu.stop();
+  });
+
+  /** The run's whole log once the run has ended (its blob, found through the staging account). */
+  async function runLog(name: string, properties: Record<string, unknown>, until: string[]) {
+    const sub = emu.subscriptionId;
+    await settle(a, await a.request("PUT", templatePath(sub, "rg", name), templateBody(sub, { properties })));
+    const staging = (await a.request("GET", templatePath(sub, "rg", name))).body.properties.exactStagingResourceGroup;
+    const run = await a.request("POST", templatePath(sub, "rg", name, "/run"));
+    const operationId = String(run.headers["azure-asyncoperation"]).split("?")[0].split("/").pop()!;
+    if (until.includes("Canceled")) await a.request("POST", templatePath(sub, "rg", name, "/cancel"));
+    await waitFor(
+      async () => (await a.request("GET", templatePath(sub, "rg", name))).body.properties.lastRunStatus?.runState,
+      (s) => until.includes(s),
+    );
+    const [account] = (await a.request("GET", `${staging}/providers/Microsoft.Storage/storageAccounts?${STORAGE_API}`))
+      .body.value;
+    const logs = new ContainerClient(
+      `${account.properties.primaryEndpoints.blob}packerlogs`,
+      emu.credential(),
+      emu.sdkOptions() as StoragePipelineOptions,
+    );
+    for await (const b of logs.listBlobsFlat()) {
+      const text = (await logs.getBlobClient(b.name).downloadToBuffer()).toString("utf8");
+      return { operationId, lines: text.trimEnd().split("\n") };
+    }
+    throw new Error("no log");
+  }
+
+  it("a Windows build: stdout and stderr apart, WinRM, each provisioner in order, the hidden deprovisioning last", async () => {
+    const customize = [
+      { type: "PowerShell", name: "tools", inline: ["Install-Tools -Token s3cr3t"] },
+      { type: "WindowsRestart", name: "reboot" },
+      { type: "WindowsUpdate", name: "updates" },
+    ];
+    const { operationId, lines } = await runLog("win", { customize }, ["Succeeded"]);
+    assertRealShape(lines, operationId, "older");
+    assert.deepEqual(
+      lines.flatMap((l) => /\(telemetry\) Starting provisioner (\S+)$/.exec(l)?.[1] ?? []),
+      ["powershell", "windows-restart", "windows-update", "powershell"],
+    );
+    const index = (needle: string) => lines.findIndex((l) => l.includes(needle));
+    assert.ok(index("PACKER OUT     azure-arm: WinRM connected.") >= 0);
+    assert.ok(index("PACKER OUT ==> azure-arm: Provisioning with powershell script: /tmp/powershell-provisioner") > 0);
+    assert.ok(index("PACKER OUT ==> azure-arm: Restarting Machine") > index("(telemetry) ending powershell"));
+    assert.ok(index("PACKER OUT ==> azure-arm: Uploading the Windows update elevated script...") > index("Restarting"));
+    assert.ok(!lines.some((l) => l.includes("s3cr3t")), "inline commands (secrets among them) are not echoed");
+    assert.match(lines.at(-1)!, /PACKER ERR \S+ \S+ \[INFO\] \(telemetry\) Finalizing\.$/);
+    assert.ok(!lines.some((l) => l.includes("Done exporting")), "the older service wrote no closing line");
+  });
+
+  it("a canceled build's log ends with Packer's cancel and cleanup", async () => {
+    await emu.admin.setTiming({ buildDurationMs: 4000 });
+    try {
+      const { operationId, lines } = await runLog("stopped", {}, ["Canceled"]);
+      assertRealShape(lines, operationId, "older");
+      assert.ok(lines.some((l) => l.endsWith("PACKER OUT Cancelling build after receiving terminated")));
+      assert.ok(!lines.some((l) => l.includes("Builds finished")), "Packer did not finish the build");
+    } finally {
       await emu.admin.setTiming({ buildDurationMs: 600 });
     }
   });
@@ -197,9 +303,15 @@ describe("emulator: build logs across a restart", function () {
       for await (const blob of logs.listBlobsFlat()) names.push(blob.name);
       assert.equal(names.length, 1);
       const lines = (await logs.getBlobClient(names[0]).downloadToBuffer()).toString("utf8").trimEnd().split("\n");
-      assert.equal(new Set(lines).size, lines.length, "no line written twice");
-      assert.match(lines[0], /output will be in this color/);
-      assert.match(lines.at(-1)!, /Azure\.ResourceManagement\.VMImage/);
+      // Each line once (lines may repeat within a second, so counted by what they mark): one customizer and the
+      // service's deprovisioning step, each started and ended once; Packer started and ended once.
+      const count = (re: RegExp) => lines.filter((l) => re.test(l)).length;
+      assert.equal(count(/\(telemetry\) Starting provisioner shell$/), 2);
+      assert.equal(count(/\(telemetry\) ending shell$/), 2);
+      assert.equal(count(/Connected to SSH!$/), 1);
+      assert.equal(count(/\(telemetry\) Finalizing\.$/), 1);
+      assert.match(lines[0], /\[INFO\] Packer version: /);
+      assert.match(lines.at(-1)!, /PACKER Done exporting Packer logs to Azure Storage\.$/);
     } finally {
       await second.stop();
     }

@@ -51,9 +51,12 @@ describe("emulator: CLI and SDK walkthrough", function () {
       "--lro-duration-ms",
       "--build-duration-ms",
       "--retry-after-seconds",
+      "--sync-patch",
+      "--async-trigger-delete",
       "--token-lifetime-seconds",
       "--page-size",
       "--poll-interval-ms",
+      "--log-shape",
       "--quiet",
       "--help",
     ]) {
@@ -61,6 +64,9 @@ describe("emulator: CLI and SDK walkthrough", function () {
     }
     const bad = spawnSync(process.execPath, [CLI, "--port", "abc"], { encoding: "utf8" });
     assert.equal(bad.status, 2);
+    const shape = spawnSync(process.execPath, [CLI, "--log-shape", "newest"], { encoding: "utf8" });
+    assert.equal(shape.status, 2);
+    assert.match(shape.stderr, /^--log-shape must be recent or older, got 'newest'\n/);
   });
 
   it("prints exactly one ready JSON line, serves HTTPS, and stops on SIGTERM; the walkthrough runs with its env", async () => {
@@ -77,7 +83,9 @@ describe("emulator: CLI and SDK walkthrough", function () {
         "--build-duration-ms",
         "300",
         "--retry-after-seconds",
-        "0",
+        "1",
+        "--sync-patch",
+        "--async-trigger-delete",
       ],
       {
         stdio: ["ignore", "pipe", "pipe"],
@@ -133,6 +141,13 @@ describe("emulator: CLI and SDK walkthrough", function () {
     assert.match(ready.adminToken, /^[0-9a-f]{64}$/);
     const admin = new EmulatorAdmin(ready.url, readFileSync(ready.caCertPath), ready.adminToken);
     assert.deepEqual((await admin.state()).templates, [], "the ready line's admin token opens the admin API");
+    assert.deepEqual(await admin.setTiming({}), {
+      lroDurationMs: 50,
+      buildDurationMs: 300,
+      retryAfterSeconds: 1,
+      syncPatch: true,
+      syncTriggerDelete: false,
+    });
     admin.close();
 
     const walk = spawnSync(process.execPath, [path.join(DIST, "examples", "sdk-walkthrough.js")], {

@@ -168,7 +168,7 @@ describe("emulator: service error rules", function () {
         "OperationNotAllowed",
         /run state: running\.$/,
       );
-      assert.equal((await a.request("POST", templatePath(sub, "rg", "t", "/cancel"))).status, 202);
+      assert.equal((await a.request("POST", templatePath(sub, "rg", "t", "/cancel"))).status, 204);
       await expectError(
         a.request("POST", templatePath(sub, "rg", "t", "/cancel")),
         409,

@@ -72,26 +72,36 @@ describe("provider: build logs against the emulator", function () {
     const { error, lines } = await create("tpl-fail", { when: "onCreate" });
     const e = error as PartialStateError;
     assert.match(e.message, /build of image template "tpl-fail".* failed \(runState Failed: PackerBuildFailed: /);
-    assert.match(e.message, /\nFailing step: customizer "install-nginx" \(Shell\)\.\n/);
+    assert.match(e.message, /\nFailing step: customizer 1\/2 "install-nginx" \(Shell\)\.\n/);
     const url = e.properties.lastBuildLog as string;
     assert.match(url, LOG_URL);
     assert.ok(e.message.includes(`Last lines of the build log (${url}):`));
     const shown = e.message.split("\n").filter((l) => l.startsWith("    "));
     assert.ok(shown.length > 0 && shown.length <= 40);
-    assert.match(shown[0], /PACKER OUT ==> azure-arm: Customizer 1\/2: "install-nginx" \(Shell\)$/);
-    assert.ok(shown.some((l) => l.endsWith("azure-arm: + sudo apt-get install -y nginx-full")));
-    assert.ok(shown.some((l) => l.endsWith("azure-arm: E: Unable to locate package nginx-full")));
-    assert.ok(shown.some((l) => / PACKER ERR .* ui error: /.test(l)));
-    assert.ok(!e.message.includes('"configure"'), "the step after the failing one never ran");
-    // The lines shown are the log's own, in its order.
+    // From the failing step's first line (the service's log has no header per step), in the recent shape.
+    assert.match(
+      shown[0],
+      /^ {4}PACKER \S+ \S+ ui: ==> azure-arm: Provisioning with shell script: \/tmp\/packer-shell\d+$/,
+    );
+    assert.ok(shown.some((l) => l.endsWith(" ui:     azure-arm: E: Unable to locate package nginx-full")));
+    assert.ok(shown.some((l) => / ui error: Build 'azure-arm' errored after /.test(l)));
+    assert.equal(
+      shown.filter((l) => l.includes("Provisioning with shell script")).length,
+      1,
+      "the next step never ran",
+    );
+    // The lines shown are the log's own (its UI lines, not Packer's debug log), in its order, to its end.
     const log = (await blobText(url))
       .trimEnd()
       .split("\n")
       .map((l) => l.replace(/^\[[^\]]+\] /, ""));
-    assert.deepEqual(
-      shown.map((l) => l.slice(4)),
-      log.slice(log.length - shown.length),
-    );
+    let at = -1;
+    for (const l of shown) {
+      at = log.indexOf(l.slice(4), at + 1);
+      assert.ok(at >= 0, `not in the log, or out of order: ${l}`);
+    }
+    assert.equal(shown.at(-1)!.slice(4), log.at(-1));
+    assert.ok(!shown.some((l) => l.includes("(telemetry)")), "Packer's debug log is not shown");
     assert.equal(
       e.properties.lastBuildError,
       'customizer "install-nginx" (Shell): Script exited with non-zero exit status: 1. Allowed exit codes are: [0]',
@@ -114,9 +124,8 @@ describe("provider: build logs against the emulator", function () {
       .map((l) => l.replace(/^\[[^\]]+\] /, ""));
     // The log is found on the first poll after it exists and read from the start: nothing is missed or repeated.
     assert.deepEqual(streamed, log);
-    assert.ok(
-      streamed.findIndex((l) => l.includes('"install-nginx"')) < streamed.findIndex((l) => l.includes('"configure"')),
-    );
+    // Both customizers, then the service's deprovisioning step.
+    assert.equal(streamed.filter((l) => l.endsWith("(telemetry) Starting provisioner shell")).length, 3);
     // Streamed while running: a log line comes before the last progress line that still says Running (on a loaded
     // machine a poll may miss the short Distributing stage, so not that line by name).
     const firstLog = lines.findIndex((l) => l.startsWith("[web] | "));
@@ -176,5 +185,60 @@ describe("provider: build logs against the emulator", function () {
     );
     assert.equal(e.properties.lastBuildLog, undefined);
     assert.ok(!(await emu.admin.requests()).some((r) => r.path.includes("Microsoft.Storage")));
+  });
+});
+
+describe("provider: build logs in the older shape against the emulator", function () {
+  this.timeout(60_000);
+  let emu: TestEmulator;
+  let restoreEnv: () => void;
+
+  before(async () => {
+    emu = await startTestEmulator({ buildDurationMs: 600, logShape: "older" });
+    trustEmulatorCertificate(emu.caPem);
+    restoreEnv = applyEmulatorEnv(emu);
+    forgetConnections();
+  });
+  after(async () => {
+    restoreEnv?.();
+    forgetConnections();
+    await emu?.stop();
+  });
+
+  it("names the failing step from PACKER OUT/ERR lines and shows each of its UI lines once", async () => {
+    await emu.admin.injectFault({
+      method: "POST",
+      path: "/imageTemplates/tpl-older/run$",
+      kind: "failBuild",
+      customizer: "configure",
+      output: ["Failed to enable unit: Unit file nginx.service does not exist."],
+    });
+    const news = templateArgs(emu.subscriptionId, RG, {
+      imageTemplateName: "tpl-older",
+      customize: [
+        { type: "Shell", name: "install-nginx", inline: ["sudo apt-get install -y nginx"] },
+        { type: "Shell", name: "configure", inline: ["sudo systemctl enable nginx"] },
+      ],
+      build: { when: "onCreate" },
+      __pulumiName: "web",
+      __provider: "serialized-provider-text",
+    });
+    const checked = await provider.check({}, news);
+    const { error } = await capture(() =>
+      provider.create({ ...checked.inputs, __provider: "serialized-provider-text" }),
+    );
+    const e = error as PartialStateError;
+    assert.match(e.message, /\nFailing step: customizer 2\/2 "configure" \(Shell\)\.\n/);
+    const shown = e.message.split("\n").filter((l) => l.startsWith("    "));
+    assert.match(shown[0], /^ {4}PACKER OUT ==> azure-arm: Provisioning with shell script: \/tmp\/packer-shell\d+$/);
+    assert.ok(
+      shown.includes("    PACKER OUT     azure-arm: Failed to enable unit: Unit file nginx.service does not exist."),
+    );
+    // Packer's error is on stdout and in its log (ui error:): shown once.
+    assert.equal(shown.filter((l) => l.includes("Build 'azure-arm' errored after")).length, 1);
+    assert.equal(
+      e.properties.lastBuildError,
+      'customizer "configure" (Shell): Script exited with non-zero exit status: 1. Allowed exit codes are: [0]',
+    );
   });
 });

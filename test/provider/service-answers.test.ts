@@ -1,7 +1,9 @@
 /**
  * The provider on the answers the real service gives (the emulator reproduces them, see its conformance tests): ids
  * with a lower-case `/resourcegroups/` segment, bodies with tags {}, buildTimeoutInMinutes 0 and stagingResourceGroup
- * "" filled in, and 409 OperationNotAllowed for a change while a build runs.
+ * "" filled in, 409 OperationNotAllowed for a change while a build runs, PATCH answered 202 or (older API versions)
+ * 200, cancel answered 204 with nothing to follow, the zero endTime of a running build, and a provisioning that fails
+ * because the template's identity may not read a resource it names.
  */
 import assert from "node:assert/strict";
 import { templateArgs } from "../../bench/programs/template-args";
@@ -49,6 +51,88 @@ describe("provider on the service's own answers", function () {
         deleteBeforeReplace: false,
       });
     }
+  });
+
+  it("an identity that may not read the source: the service's message and the role to grant, nothing left; after the grant the next up converges", async () => {
+    const emu = suite.emu();
+    const image = `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/images/base`;
+    const inputs = await checked(
+      args({ imageTemplateName: "denied", source: { type: "ManagedImage", imageId: image } }),
+    );
+    const identity = (inputs.identityUserAssignedIdentity as string[])[0];
+    await emu.admin.setIdentityAccess(identity, image, false);
+    const error = await provider.create(inputs).then(
+      () => assert.fail("the create must fail"),
+      (e: Error & { id?: string }) => e,
+    );
+    const label = `image template "denied" (resource group "${RG}", subscription ${emu.subscriptionId})`;
+    assert.equal(
+      error.message,
+      `Creating ${label} failed: provisioning error Other: Not authorized to access the resource: ${image}. Please check the user assigned identity has the correct permissions. For more details, go to https://aka.ms/azvmimagebuilderts. The failed template was deleted; grant the template's identity ${identity} read on ${image} (the Reader role), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identity} --query principalId -o tsv) --role Reader --scope ${image}; then run pulumi up again.`,
+    );
+    assert.equal(error.id, undefined, "nothing to record: the failed template was deleted");
+    assert.deepEqual((await emu.admin.state()).templates, []);
+    const writes = (await emu.admin.requests())
+      .filter((r) => r.kind === "arm" && r.method !== "GET")
+      .map((r) => [r.method, r.status]);
+    assert.deepEqual(writes, [
+      ["PUT", 201],
+      ["DELETE", 202],
+    ]);
+    await emu.admin.setIdentityAccess(identity, image, true);
+    const created = await provider.create(inputs);
+    assert.equal((created.outs as Bag).provisioningState, "Succeeded");
+    assert.deepEqual(await provider.diff(created.id, created.outs as Bag, inputs), {
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+    });
+  });
+
+  it("applies an in-place change whether PATCH answers 202 with both monitors or, as API 2022-07-01 did, 200 at once", async () => {
+    const emu = suite.emu();
+    const inputs = await checked(args());
+    const created = await provider.create(inputs);
+    let olds = created.outs as Bag;
+    for (const [syncPatch, status] of [
+      [false, 202],
+      [true, 200],
+    ] as const) {
+      await emu.admin.setTiming({ syncPatch });
+      await emu.admin.clearRequests();
+      const news = await checked(args({ tag: { answer: String(status) } }), inputs);
+      const updated = await provider.update(created.id, olds, news);
+      olds = updated.outs as Bag;
+      const patches = (await emu.admin.requests()).filter((r) => r.method === "PATCH").map((r) => r.status);
+      assert.deepEqual(patches, [status]);
+      assert.deepEqual(olds.tag, { answer: String(status) });
+      assert.equal(olds.provisioningState, "Succeeded");
+      const [live] = (await emu.admin.state()).templates as { tags: Bag }[];
+      assert.deepEqual(live.tags, { answer: String(status) });
+    }
+  });
+
+  it("records no end time for a build still running (the service's 0001-01-01), and deletes through a cancel answered 204", async () => {
+    const emu = suite.emu();
+    await emu.admin.setTiming({ buildDurationMs: 60_000 });
+    const inputs = await checked(args({ build: { when: "onCreate", waitForCompletion: false } }));
+    const log = console.log;
+    console.log = () => undefined;
+    try {
+      const created = await provider.create(inputs);
+      const outs = created.outs as Bag;
+      assert.equal(outs.lastRunStatusRunState, "Running");
+      assert.equal(typeof outs.lastRunStatusStartTime, "string");
+      assert.equal("lastRunStatusEndTime" in outs, false, JSON.stringify(outs.lastRunStatusEndTime));
+      await emu.admin.clearRequests();
+      await provider.delete(created.id, outs);
+    } finally {
+      console.log = log;
+    }
+    const calls = (await emu.admin.requests()).filter((r) => r.kind === "arm").map((r) => `${r.method} ${r.status}`);
+    assert.equal(calls.filter((c) => c.startsWith("POST")).join(), "POST 204", calls.join("\n"));
+    assert.ok(calls.indexOf("DELETE 202") > calls.indexOf("POST 204"), calls.join("\n"));
+    assert.deepEqual((await emu.admin.state()).templates, []);
   });
 
   it("reads a template by id in either casing (ImageTemplate.get)", async () => {

@@ -28,6 +28,8 @@ function validArgs(subscriptionId: string): Bag {
 interface Case {
   path: string;
   args: Bag;
+  /** The rule the failure must state, where the category has one. */
+  rule?: RegExp;
 }
 
 const notA = {
@@ -51,6 +53,48 @@ const badName = fc
     fc.constantFrom("", "has space", "slash/name", "naïve", "名前", "emoji-😀", "tab\tname"),
   )
   .filter((s) => !NAME_PATTERN.test(s));
+
+/** A value `levels` objects (or lists) deep. */
+function nested(levels: number, list: boolean): unknown {
+  let value: unknown = "leaf";
+  for (let i = 0; i < levels; i++) value = list ? [value] : { a: value };
+  return value;
+}
+
+/** [path, its bound, the valid arguments' patch with a value of n characters or items there]. */
+function oversized(valid: Bag): [string, number, (n: number) => Bag][] {
+  const source = valid.source as Bag;
+  const distribute = valid.distribute as Bag[];
+  const step = (extra: Bag) => ({ customize: [{ type: "Shell", name: "s", inline: ["x"], ...extra }] });
+  // A function: categories({}) is built once just for the names.
+  const identity = () => (valid.identityUserAssignedIdentity as string[])[0];
+  return [
+    ["location", 64, (n) => ({ location: "a".repeat(n) })],
+    ["vmProfileVmsize", 256, (n) => ({ vmProfileVmsize: "S".repeat(n) })],
+    ["vnetConfigProxyVmSize", 256, (n) => ({ vnetConfigProxyVmSize: "S".repeat(n) })],
+    ["source.offer", 256, (n) => ({ source: { ...source, offer: "o".repeat(n) } })],
+    ["source.version", 256, (n) => ({ source: { ...source, version: "1".repeat(n) } })],
+    ["customize[0].name", 256, (n) => step({ name: "n".repeat(n) })],
+    ["customize[0].scriptUri", 8192, (n) => step({ inline: undefined, scriptUri: `https://a/${"x".repeat(n - 10)}` })],
+    ["distribute[0].location", 64, (n) => ({ distribute: [{ ...distribute[0], location: "w".repeat(n) }] })],
+    [
+      "identityUserAssignedIdentity[0]",
+      128,
+      (n) => ({ identityUserAssignedIdentity: [`${identity().replace(/[^/]+$/, "")}${"i".repeat(n)}`] }),
+    ],
+    [
+      "distribute",
+      100,
+      (n) => ({ distribute: Array.from({ length: n }, (_, i) => ({ ...distribute[0], runOutputName: `r${i}` })) }),
+    ],
+    [
+      "customize",
+      1000,
+      (n) => ({ customize: Array.from({ length: n }, (_, i) => ({ type: "Shell", name: `s${i}`, inline: ["x"] })) }),
+    ],
+    ["additionalDataDisks", 64, (n) => ({ additionalDataDisks: Array.from({ length: n }, () => ({ sizeGB: 1 })) })],
+  ];
+}
 
 /** Each category: a generator of cases built from the valid arguments. */
 function categories(valid: Bag): Record<string, fc.Arbitrary<Case>> {
@@ -115,6 +159,32 @@ function categories(valid: Bag): Record<string, fc.Arbitrary<Case>> {
         .constantFrom("\u0000", "\u202e", "\ud800", "ﬁ", "İ")
         .map((s) => with_("resourceGroupName", { resourceGroupName: `rg${s}` })),
     ),
+    // Issue 23: every string, list and depth is bounded (README, "Limits check enforces").
+    "oversized strings and lists": fc.oneof(
+      ...oversized(valid).map(([path, max, patch]) =>
+        fc.integer({ min: max + 1, max: max * 8 }).map((n) => ({
+          ...with_(path, patch(n)),
+          rule: new RegExp(`at most ${max} (characters|items) \\(got ${n}\\)|at most ${max} characters`),
+        })),
+      ),
+    ),
+    "values nested too deep": fc
+      .record({
+        levels: fc.integer({ min: 33, max: 20_000 }),
+        list: fc.boolean(),
+        at: fc.constantFrom("build.trigger", "source.planInfo", "tag", "customize", "extra"),
+      })
+      .map(({ levels, list, at }) => {
+        const deep = nested(levels, list);
+        const patches: Record<string, Bag> = {
+          "build.trigger": { build: { when: "onCreate", trigger: deep } },
+          "source.planInfo": { source: { ...source, planInfo: deep } },
+          tag: { tag: deep },
+          customize: { customize: deep },
+          extra: { extra: deep },
+        };
+        return { ...with_(at, patches[at]), rule: /nests deeper than 32 levels of objects and lists/ };
+      }),
     "unknown members": fc
       .string({ minLength: 1 })
       .filter(
@@ -166,10 +236,10 @@ describe("reliability: malformed arguments are rejected by check, before any req
   for (const category of Object.keys(categories({}))) {
     it(`${category}: every case fails check at its path`, async () => {
       await fc.assert(
-        fc.asyncProperty(categories(validArgs(emu.subscriptionId))[category], async ({ path, args }) => {
+        fc.asyncProperty(categories(validArgs(emu.subscriptionId))[category], async ({ path, args, rule }) => {
           tally.tried++;
           const { failures } = await provider.check({}, { ...args, __provider: "p" });
-          const hit = (failures ?? []).some((f) => names(f.property, path) && f.reason.length > 0);
+          const hit = (failures ?? []).some((f) => names(f.property, path) && (rule ?? /./).test(f.reason));
           assert.ok(hit, `expected a failure at ${path}, got ${JSON.stringify(failures)}`);
           tally.rejected++;
           tally.byCategory[category] = (tally.byCategory[category] ?? 0) + 1;
@@ -201,10 +271,13 @@ describe("reliability: malformed arguments through the real engine", function ()
 
   it("preview and up fail naming each path, and the emulator receives nothing", async () => {
     const valid = validArgs(suite.emulator.subscriptionId);
-    const identity = (valid.identityUserAssignedIdentity as string[])[0];
+    // A function: categories({}) is built once just for the names.
+    const identity = () => (valid.identityUserAssignedIdentity as string[])[0];
     const cases: [string, Bag, RegExp][] = [
       ["bad-name", { imageTemplateName: "not a valid name" }, /property imageTemplateName value .* must match/],
       ["bad-discriminator", { source: { type: "Floppy" } }, /property source\.type value .* must be one of/],
+      // Issue 23: this passed check, then failed create and delete with HPE_HEADER_OVERFLOW.
+      ["long-location", { location: "a".repeat(20_000) }, /property location value .* must be at most 64 characters/],
       [
         "two-identities",
         { identityUserAssignedIdentity: [identity, `${identity}2`] },
@@ -224,8 +297,8 @@ describe("reliability: malformed arguments through the real engine", function ()
     assert.deepEqual(await suite.emulator.admin.requests(), []);
     recordFigure("bad-input-engine", {
       label: "Malformed resources through the real engine (preview + up) / requests reaching the emulator",
-      value: "3 rejected / 0 requests",
-      expected: "3 rejected / 0 requests",
+      value: `${cases.length} rejected / 0 requests`,
+      expected: `${cases.length} rejected / 0 requests`,
       command: suiteCommand("bad-input.test.ts"),
     });
   });

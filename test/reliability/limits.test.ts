@@ -20,9 +20,18 @@ const SECRET_NAME = "bad name! SecretName-42";
 const tags = (count: number, name = (i: number) => `k${i}`, value = "v") =>
   Object.fromEntries(Array.from({ length: count }, (_, i) => [name(i), value]));
 
+const MB = 1024 * 1024;
+/** { a: { a: ... } }, `levels` objects deep. */
+function nested(levels: number): unknown {
+  let value: unknown = "leaf";
+  for (let i = 0; i < levels; i++) value = { a: value };
+  return value;
+}
+
 /** [what, patch of the valid arguments (or a function of them), path, rule]. */
 function limitCases(valid: Bag): [string, Bag, string, RegExp][] {
   const distribute = valid.distribute as Bag[];
+  const source = valid.source as Bag;
   const withDistributor = (patch: Bag): Bag => ({ distribute: [{ ...distribute[0], ...patch }] });
   return [
     ["50 tags (one place kept for the ownership marker)", { tag: tags(50) }, "tag", /at most 49 tags .*\(got 50\)/],
@@ -64,6 +73,29 @@ function limitCases(valid: Bag): [string, Bag, string, RegExp][] {
       /not allowed/,
     ],
     ["a prototype key", { tag: { prototype: "x" } }, "tag.prototype", /not allowed/],
+    // Issue 23: strings, lists and depth without a bound were accepted, or threw.
+    ["a 1 MB location", { location: "a".repeat(MB) }, "location", /at most 64 characters \(got 1048576\)/],
+    ["a 20,000-character location", { location: "a".repeat(20_000) }, "location", /at most 64 characters/],
+    ["a 1 MB vmProfileVmsize", { vmProfileVmsize: "S".repeat(MB) }, "vmProfileVmsize", /at most 256 characters/],
+    ["a 1 MB source.offer", { source: { ...source, offer: "o".repeat(MB) } }, "source.offer", /at most 256/],
+    [
+      "a 10,000-character customizer name",
+      { customize: [{ type: "Shell", name: "n".repeat(10_000), inline: ["x"] }] },
+      "customize[0].name",
+      /at most 256 characters \(got 10000\)/,
+    ],
+    [
+      "10,000 distributors",
+      { distribute: Array.from({ length: 10_000 }, (_, i) => ({ ...distribute[0], runOutputName: `r${i}` })) },
+      "distribute",
+      /at most 100 items \(got 10000\)/,
+    ],
+    [
+      "a 10,000-deep object",
+      { build: { when: "onCreate", trigger: nested(10_000) } },
+      `build.trigger${".a".repeat(31)}`,
+      /nests deeper than 32 levels/,
+    ],
   ];
 }
 
@@ -86,7 +118,7 @@ describe("reliability: Azure's limits are refused by check, before any request",
     await emu?.stop();
     recordFigure("limits", {
       label:
-        "Arguments over Azure's limits (tags, int32, 4 MiB body, region names, prototype keys) / rejected naming path and rule / requests sent",
+        "Arguments over Azure's limits or the documented bounds (tags, int32, 4 MiB body, regions, string lengths, list lengths, depth, prototype keys) / rejected naming path and rule / requests sent",
       value: `${tried} / ${rejected} / ${requests}`,
       expected: "all rejected / 0 requests",
       command: suiteCommand("limits.test.ts"),

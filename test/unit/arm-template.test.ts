@@ -223,4 +223,21 @@ describe("argsFromArmTemplate", () => {
     assert.equal(inputs.provisioningState, undefined);
     assert.equal(inputs.lastRunStatus, undefined);
   });
+
+  it("refuses a 10,000-deep resource by the path and the rule instead of exhausting the stack (issue 23)", () => {
+    let deep: unknown = "leaf";
+    for (let i = 0; i < 10_000; i++) deep = { a: deep };
+    assert.deepEqual(problems(resource({ source: deep })), [
+      `properties.source${".a".repeat(32)}: nests deeper than 33 levels of objects and lists`,
+    ]);
+    assert.deepEqual(problems({ resources: [resource({ customize: [deep] })] }), [
+      `resources[0].properties.customize[0]${".a".repeat(31)}: nests deeper than 33 levels of objects and lists`,
+    ]);
+  });
+
+  it("leaves long strings to check, which refuses them at the argument's path (issue 23)", () => {
+    const args = argsFromArmTemplate(resource({}, { location: "a".repeat(1024 * 1024) })) as Json;
+    const { failures } = checkInputs({}, { ...args, resourceGroupName: "rg1", subscriptionId: SUB }, { env: {} });
+    assert.deepEqual(failures, [{ property: "location", reason: "must be at most 64 characters (got 1048576)" }]);
+  });
 });

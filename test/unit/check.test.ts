@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { autoname, autonameSuffix, checkInputs, type CheckEnvironment } from "../../provider/image-template/check";
 import { UNKNOWN } from "../../provider/codecs/combinators";
+import { checkTrigger } from "../../provider/trigger/trigger";
 import {
   GALLERY_IMAGE,
   maximalArgs,
@@ -537,4 +538,189 @@ describe("check: rules across members, secrets and what check adds", () => {
     assert.equal(autonameSuffix("seed", { ...minimalArgs(), adoptExisting: true }), base);
     assert.equal(autonameSuffix("seed", { ...minimalArgs(), build: { when: "onCreate" } }), base);
   });
+});
+
+/** A value `levels` objects (or lists) deep: { a: { a: ... } }. */
+function nested(levels: number, list = false): unknown {
+  let value: unknown = "leaf";
+  for (let i = 0; i < levels; i++) value = list ? [value] : { a: value };
+  return value;
+}
+const deepPath = (base: string, levels: number) => `${base}${".a".repeat(levels)}`;
+
+describe("check: bounds on every string, list and depth (issue 23)", () => {
+  const MB = 1024 * 1024;
+  const base = minimalArgs();
+  const source = base.source as Record<string, unknown>;
+  const distributor = (base.distribute as Record<string, unknown>[])[0];
+  const distributors = (n: number) => Array.from({ length: n }, (_, i) => ({ ...distributor, runOutputName: `r${i}` }));
+  const step = (extra: Record<string, unknown>) => [{ type: "Shell", name: "s", inline: ["x"], ...extra }];
+
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ["1 MB location", { ...base, location: "a".repeat(MB) }, "location", /at most 64 characters \(got 1048576\)/],
+    ["20,000-character location", { ...base, location: "a".repeat(20_000) }, "location", /at most 64 characters/],
+    ["1 MB vmProfileVmsize", { ...base, vmProfileVmsize: "S".repeat(MB) }, "vmProfileVmsize", /at most 256/],
+    ["1 MB source.offer", withPath(["source", "offer"], "o".repeat(MB)), "source.offer", /at most 256 characters/],
+    [
+      "10,000-character customizer name",
+      { ...base, customize: step({ name: "n".repeat(10_000) }) },
+      "customize[0].name",
+      /at most 256/,
+    ],
+    [
+      "10,000 distributors",
+      { ...base, distribute: distributors(10_000) },
+      "distribute",
+      /at most 100 items \(got 10000\)/,
+    ],
+    [
+      "a 1 MB distributor region",
+      withPath(["distribute", 0, "location"], "w".repeat(MB)),
+      "distribute[0].location",
+      /at most 64/,
+    ],
+    [
+      "a 1 MB scriptUri",
+      { ...base, customize: [{ type: "Shell", name: "s", scriptUri: `https://a/${"x".repeat(MB)}` }] },
+      "customize[0].scriptUri",
+      /at most 8192 characters/,
+    ],
+    [
+      "a 1 MB identity name",
+      { ...base, identityUserAssignedIdentity: [`${UAI}${"x".repeat(MB)}`] },
+      "identityUserAssignedIdentity[0]",
+      /at most 128 characters/,
+    ],
+    [
+      "10,000 customize steps",
+      { ...base, customize: Array.from({ length: 10_000 }, () => step({})[0]) },
+      "customize",
+      /at most 1000 items/,
+    ],
+    [
+      "65 data disks",
+      { ...base, additionalDataDisks: Array.from({ length: 65 }, () => ({ sizeGB: 1 })) },
+      "additionalDataDisks",
+      /at most 64 items/,
+    ],
+    [
+      "a 100 KB build trigger",
+      { ...base, build: { when: "onCreate", trigger: "t".repeat(100_000) } },
+      "build.trigger",
+      /at most 65536 bytes of JSON/,
+    ],
+    [
+      "a 1 MB member name",
+      withPath(["source", "k".repeat(MB)], "x"),
+      "source",
+      /has a member name of 1048576 characters; at most 512/,
+    ],
+    [
+      "a 10,000-deep build trigger",
+      { ...base, build: { when: "onCreate", trigger: nested(10_000) } },
+      deepPath("build.trigger", 31),
+      /nests deeper than 32 levels/,
+    ],
+    [
+      "a 10,000-deep list in customize",
+      { ...base, customize: nested(10_000, true) },
+      `customize${"[0]".repeat(32)}`,
+      /nests deeper than 32 levels/,
+    ],
+    [
+      "a 10,000-deep source",
+      { ...base, source: { ...source, planInfo: nested(10_000) } },
+      deepPath("source.planInfo", 31),
+      /nests deeper than 32 levels/,
+    ],
+    [
+      "a 10,000-deep unknown member",
+      { ...base, extra: nested(10_000) },
+      deepPath("extra", 32),
+      /nests deeper than 32 levels/,
+    ],
+    ["a 10,000-deep tag map", { ...base, tag: nested(10_000) }, deepPath("tag", 32), /nests deeper than 32 levels/],
+  ];
+  for (const [name, args, property, reason] of cases) {
+    it(`refuses ${name}, naming its path and rule, without throwing`, () => expectFailure(args, property, reason));
+  }
+
+  it("accepts every bound's largest value", () => {
+    const atLimit = {
+      ...base,
+      location: "a".repeat(64),
+      vmProfileVmsize: "S".repeat(256),
+      source: { ...source, offer: "o".repeat(256) },
+      customize: step({ name: "n".repeat(256) }),
+      distribute: distributors(100),
+      additionalDataDisks: Array.from({ length: 64 }, () => ({ sizeGB: 1 })),
+      // build is the first level, the trigger the second.
+      build: { when: "onCreate", trigger: nested(31) },
+    };
+    assert.deepEqual(failures(atLimit), []);
+  });
+
+  it("a required argument refused for its shape is reported once, not again as missing", () => {
+    const found = failures({ ...base, source: nested(40) });
+    assert.deepEqual(
+      found.map((f) => f.property),
+      [deepPath("source", 32)],
+    );
+  });
+
+  it("a secret argument too deep or with an over-long member name fails with the provider's own error, quoting none of it", () => {
+    const deep = { ...base, build: { trigger: nested(10_000) }, __secretKeys: ["build"] };
+    assert.throws(
+      () => checkInputs({}, deep, env()),
+      (e: Error) =>
+        /property build\.trigger(\.a)+ value \[secret\] has a problem: nests deeper than 32/.test(e.message),
+    );
+    const longName = { ...base, tag: { ["s3cr3t".repeat(100)]: "v" }, __secretKeys: ["tag"] };
+    assert.throws(
+      () => checkInputs({}, longName, env()),
+      (e: Error) =>
+        /property tag value \[secret\] has a problem: has a member name of 600 characters/.test(e.message) &&
+        !e.message.includes("s3cr3t"),
+    );
+  });
+});
+
+describe("ImageTemplateTrigger check: bounds and depth (issue 23)", () => {
+  const trigger = () => ({
+    resourceGroupName: "rg1",
+    imageTemplateName: "tpl-1",
+    triggerName: "source-image",
+    kind: "SourceImage",
+    subscriptionId: SUB,
+  });
+  const cases: [string, Record<string, unknown>, string, RegExp][] = [
+    ["a 1 MB trigger name", { ...trigger(), triggerName: "t".repeat(1024 * 1024) }, "triggerName", /\{1,64\}/],
+    [
+      "a 1 MB resource group",
+      { ...trigger(), resourceGroupName: "r".repeat(1024 * 1024) },
+      "resourceGroupName",
+      /1-90/,
+    ],
+    [
+      "a 10,000-deep member",
+      { ...trigger(), kind: nested(10_000) },
+      deepPath("kind", 32),
+      /nests deeper than 32 levels/,
+    ],
+    [
+      "a 10,000-deep unknown member",
+      { ...trigger(), extra: nested(10_000) },
+      deepPath("extra", 32),
+      /nests deeper than 32/,
+    ],
+    ["a 1 MB member name", { ...trigger(), ["k".repeat(1024 * 1024)]: 1 }, "k".repeat(20) + "…", /at most 512/],
+  ];
+  for (const [name, news, property, reason] of cases) {
+    it(`refuses ${name}, naming its path and rule, without throwing`, () => {
+      const found = checkTrigger(news, {}).failures;
+      assert.equal(found.length, 1, JSON.stringify(found).slice(0, 500));
+      assert.equal(found[0].property, property);
+      assert.match(found[0].reason, reason);
+    });
+  }
 });

@@ -1,5 +1,6 @@
 import * as t from "io-ts";
-import { array, integer, nonEmptyString, object, oneOf, stringMap } from "../../codecs/combinators";
+import { array, atMost, integer, nonEmptyString, object, oneOf, stringMap } from "../../codecs/combinators";
+import { BOUNDS } from "../../codecs/bounds";
 import { Customizer } from "./customizers";
 import { Distributor } from "./distributors";
 import {
@@ -25,29 +26,29 @@ export const ImageTemplateArgsCodec = object(
   "ImageTemplateArgs",
   {
     resourceGroupName,
-    location: nonEmptyString,
+    location: atMost(BOUNDS.region.max, nonEmptyString),
     source: Source,
-    distribute: array(Distributor, { minItems: 1 }),
+    distribute: array(Distributor, { minItems: 1, maxItems: BOUNDS.list.max }),
   },
   {
     imageTemplateName: templateName,
     subscriptionId,
     buildTimeoutInMinute: integer(0, 960),
-    customize: array(Customizer),
+    customize: array(Customizer, { maxItems: BOUNDS.steps.max }),
     identityType: oneOf("UserAssigned", "None"),
-    identityUserAssignedIdentity: array(userAssignedIdentityId),
+    identityUserAssignedIdentity: array(userAssignedIdentityId, { maxItems: BOUNDS.list.max }),
     tag: stringMap,
     vmProfileOsdiskSizeGb: integer(0),
-    vmProfileVmsize: t.string,
-    vmProfileUserAssignedIdentities: array(userAssignedIdentityId),
+    vmProfileVmsize: atMost(BOUNDS.name.max),
+    vmProfileUserAssignedIdentities: array(userAssignedIdentityId, { maxItems: BOUNDS.list.max }),
     vnetConfigSubnetId: subnetId,
     vnetConfigContainerInstanceSubnetId: subnetId,
-    vnetConfigProxyVmSize: t.string,
+    vnetConfigProxyVmSize: atMost(BOUNDS.name.max),
     validate: Validate,
     optimize: Optimize,
     errorHandling: ErrorHandling,
     stagingResourceGroup: resourceGroupId,
-    additionalDataDisks: array(DataDisk),
+    additionalDataDisks: array(DataDisk, { maxItems: BOUNDS.dataDisks.max }),
     autoRun: AutoRun,
     managedResourceTags: stringMap,
     adoptExisting: t.boolean,

@@ -1,16 +1,27 @@
 import * as t from "io-ts";
 import { object, oneOf } from "../../codecs/combinators";
+import { BOUNDS } from "../../codecs/bounds";
 
-/** A JSON value of any shape (the build trigger): only its canonical JSON text matters. */
+/** A JSON value of any shape (the build trigger) within BOUNDS.trigger: only its canonical JSON text matters. */
 const json = new t.Type<unknown, unknown, unknown>(
   "JSON value",
   (u): u is unknown => u !== undefined,
   (u, c) => {
+    let text: string | undefined;
     try {
-      return JSON.stringify(u) === undefined ? t.failure(u, c, "must be a JSON value") : t.success(u);
+      text = JSON.stringify(u);
     } catch {
       return t.failure(u, c, "must be a JSON value");
     }
+    if (text === undefined) return t.failure(u, c, "must be a JSON value");
+    const bytes = Buffer.byteLength(text);
+    return bytes > BOUNDS.trigger.max
+      ? t.failure(
+          u,
+          c,
+          `must be at most ${BOUNDS.trigger.max} bytes of JSON (got ${bytes}); use a hash of large contents`,
+        )
+      : t.success(u);
   },
   t.identity,
 );

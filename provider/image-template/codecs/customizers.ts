@@ -1,42 +1,47 @@
 import * as t from "io-ts";
-import { array, httpUrl, integer, nonEmptyString, object, sha256, taggedUnion } from "../../codecs/combinators";
+import { array, atMost, httpUrl, integer, nonEmptyString, object, sha256, taggedUnion } from "../../codecs/combinators";
+import { BOUNDS } from "../../codecs/bounds";
+
+const name = atMost(BOUNDS.name.max);
+const url = atMost(BOUNDS.url.max, httpUrl);
+const command = atMost(BOUNDS.command.max);
 
 // Script steps (Shell/PowerShell customizers and validators) share these members.
-const script = { scriptUri: httpUrl, sha256Checksum: sha256, inline: array(t.string) };
+const script = {
+  scriptUri: url,
+  sha256Checksum: sha256,
+  inline: array(t.string, { maxItems: BOUNDS.inline.max }),
+};
 const powerShell = {
   ...script,
   runElevated: t.boolean,
   runAsSystem: t.boolean,
-  validExitCodes: array(integer(Number.MIN_SAFE_INTEGER)),
+  validExitCodes: array(integer(Number.MIN_SAFE_INTEGER), { maxItems: BOUNDS.list.max }),
 };
 
-export const ShellStep = object("Shell", { type: t.literal("Shell") }, { name: t.string, ...script });
-export const PowerShellStep = object(
-  "PowerShell",
-  { type: t.literal("PowerShell") },
-  { name: t.string, ...powerShell },
-);
+export const ShellStep = object("Shell", { type: t.literal("Shell") }, { name, ...script });
+export const PowerShellStep = object("PowerShell", { type: t.literal("PowerShell") }, { name, ...powerShell });
 export const FileStep = object(
   "File",
-  { type: t.literal("File"), sourceUri: httpUrl, destination: nonEmptyString },
-  { name: t.string, sha256Checksum: sha256 },
+  { type: t.literal("File"), sourceUri: url, destination: atMost(BOUNDS.path.max, nonEmptyString) },
+  { name, sha256Checksum: sha256 },
 );
 
 export const WindowsRestartCustomizer = object(
   "WindowsRestart",
   { type: t.literal("WindowsRestart") },
-  {
-    name: t.string,
-    restartCommand: t.string,
-    restartCheckCommand: t.string,
-    restartTimeout: t.string,
-  },
+  { name, restartCommand: command, restartCheckCommand: command, restartTimeout: name },
 );
 
 export const WindowsUpdateCustomizer = object(
   "WindowsUpdate",
   { type: t.literal("WindowsUpdate") },
-  { name: t.string, searchCriteria: t.string, filters: array(t.string), updateLimit: integer(0) },
+  {
+    name,
+    searchCriteria: command,
+    filters: array(command, { maxItems: BOUNDS.list.max }),
+    updateLimit: integer(0),
+  },
 );
 
 export const Customizer = taggedUnion("Customizer", "type", {

@@ -1,6 +1,7 @@
 import * as t from "io-ts";
 import {
   array,
+  atMost,
   httpUrlOrEmpty,
   integer,
   nonEmptyString,
@@ -10,12 +11,14 @@ import {
   taggedUnion,
 } from "../../codecs/combinators";
 import { galleryImageId, managedImageId, templateName } from "../../codecs/ids";
+import { BOUNDS } from "../../codecs/bounds";
 
 const StorageAccountType = oneOf("Standard_LRS", "Standard_ZRS", "Premium_LRS");
+const region = atMost(BOUNDS.region.max, nonEmptyString);
 
 export const TargetRegion = object(
   "TargetRegion",
-  { name: nonEmptyString },
+  { name: region },
   { replicaCount: integer(1), storageAccountType: StorageAccountType },
 );
 
@@ -29,7 +32,7 @@ const commonOptional = { artifactTags: stringMap };
 
 export const ManagedImageDistributor = object(
   "ManagedImageDistributor",
-  { type: t.literal("ManagedImage"), ...common, imageId: managedImageId, location: nonEmptyString },
+  { type: t.literal("ManagedImage"), ...common, imageId: managedImageId, location: region },
   commonOptional,
 );
 
@@ -38,10 +41,10 @@ export const SharedImageDistributor = object(
   { type: t.literal("SharedImage"), ...common, galleryImageId },
   {
     ...commonOptional,
-    replicationRegions: array(nonEmptyString),
+    replicationRegions: array(region, { maxItems: BOUNDS.list.max }),
     excludeFromLatest: t.boolean,
     storageAccountType: StorageAccountType,
-    targetRegions: array(TargetRegion),
+    targetRegions: array(TargetRegion, { maxItems: BOUNDS.list.max }),
     versioning: DistributeVersioner,
     replicationMode: oneOf("Full", "Shallow"),
   },
@@ -50,7 +53,7 @@ export const SharedImageDistributor = object(
 export const VhdDistributor = object(
   "VhdDistributor",
   { type: t.literal("VHD"), ...common },
-  { ...commonOptional, uri: httpUrlOrEmpty },
+  { ...commonOptional, uri: atMost(BOUNDS.url.max, httpUrlOrEmpty) },
 );
 
 export const Distributor = taggedUnion("Distributor", "type", {

@@ -1,5 +1,6 @@
 import * as t from "io-ts";
-import { httpUrl, object, oneOf, sha256 } from "../../codecs/combinators";
+import { atMost, httpUrl, object, oneOf, sha256 } from "../../codecs/combinators";
+import { BOUNDS } from "../../codecs/bounds";
 
 const State = oneOf("Enabled", "Disabled");
 
@@ -8,7 +9,11 @@ export const Optimize = object(
   {},
   {
     vmBoot: object("OptimizeVmBoot", {}, { state: State }),
-    workload: object("OptimizeWorkload", {}, { state: State, scriptUri: httpUrl, sha256Checksum: sha256 }),
+    workload: object(
+      "OptimizeWorkload",
+      {},
+      { state: State, scriptUri: atMost(BOUNDS.url.max, httpUrl), sha256Checksum: sha256 },
+    ),
   },
 );
 export type Optimize = t.TypeOf<typeof Optimize>;

@@ -1,10 +1,13 @@
 import * as t from "io-ts";
-import { nonEmptyString, object, taggedUnion } from "../../codecs/combinators";
+import { atMost, nonEmptyString, object, taggedUnion } from "../../codecs/combinators";
 import { imageVersionId, managedImageId } from "../../codecs/ids";
+import { BOUNDS } from "../../codecs/bounds";
+
+const name = atMost(BOUNDS.name.max, nonEmptyString);
 
 export const PlatformImagePurchasePlan = object(
   "PlatformImagePurchasePlan",
-  { planName: nonEmptyString, planProduct: nonEmptyString, planPublisher: nonEmptyString },
+  { planName: name, planProduct: name, planPublisher: name },
   {},
 );
 
@@ -12,10 +15,10 @@ export const PlatformImageSource = object(
   "PlatformImageSource",
   {
     type: t.literal("PlatformImage"),
-    publisher: nonEmptyString,
-    offer: nonEmptyString,
-    sku: nonEmptyString,
-    version: nonEmptyString,
+    publisher: name,
+    offer: name,
+    sku: name,
+    version: name,
   },
   { planInfo: PlatformImagePurchasePlan },
 );
