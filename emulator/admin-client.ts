@@ -107,6 +107,14 @@ export class EmulatorAdmin {
     return this.call("POST", "/token", request);
   }
 
+  /**
+   * Registers what `uri` serves: a step downloading it gets the SHA-256 of `contents` as its computed checksum, and a
+   * build whose step gives another checksum fails at that step.
+   */
+  registerFile(uri: string, contents: string | Buffer): Promise<void> {
+    return this.call("PUT", "/files", { uri, base64: Buffer.from(contents).toString("base64") });
+  }
+
   /** Writes a template (GET shape: location, identity, tags, properties incl. provisioningState) or trigger as-is. */
   putRaw(resourceId: string, body: Record<string, unknown>): Promise<void> {
     return this.call("PUT", `/resources${resourceId}`, body);

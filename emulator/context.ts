@@ -1,5 +1,6 @@
 import type { TokenAuthority } from "./auth";
 import { FaultInjector } from "./faults";
+import { DownloadableFiles } from "./downloads";
 import type { BuildLogWriter } from "./packer-log";
 import type { SignInMaterial } from "./sign-in";
 import type { StagingStorage } from "./staging-storage";
@@ -45,6 +46,8 @@ export class EmulatorContext {
   /** The shape builds write their customization.log in (option `logShape`). */
   logShape: "recent" | "older" = "recent";
   readonly faults = new FaultInjector();
+  /** The contents of the files templates' steps download, as tests registered them. */
+  readonly downloads: DownloadableFiles;
   readonly requestLog: RequestLogEntry[] = [];
   /**
    * The time resources live by: the machine's (read through Date at each call, so tests that mock Date move it) plus
@@ -60,8 +63,10 @@ export class EmulatorContext {
     readonly startTiming: Timing,
     readonly pageSize: number,
     readonly log: (message: string) => void,
+    files: Record<string, string | Buffer> = {},
   ) {
     this.timing = { ...startTiming };
+    this.downloads = new DownloadableFiles(files);
   }
 
   recordRequest(entry: RequestLogEntry): void {

@@ -50,6 +50,11 @@ export interface EmulatorOptions {
   quiet?: boolean;
   /** The shape of build logs: "recent" (default; `PACKER {date} ui: …`) or "older" (`PACKER OUT …` / `PACKER ERR …`). */
   logShape?: LogShape;
+  /**
+   * Contents of the files templates' steps download, by URL: the checksums the service computes (and checks a given
+   * one against) are theirs. Admin `registerFile` adds more; `reset` goes back to these.
+   */
+  files?: Record<string, string | Buffer>;
   /** Connection timeouts and cap (defaults: DEFAULT_CONNECTION_LIMITS in limits.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -111,7 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     syncPatch: options.syncPatch ?? DEFAULT_TIMING.syncPatch,
     syncTriggerDelete: options.syncTriggerDelete ?? DEFAULT_TIMING.syncTriggerDelete,
   };
-  const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log);
+  const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log, options.files);
   ctx.logShape = options.logShape ?? "recent";
   ctx.storage = await StagingStorage.start(dataDir, tls);
   ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log, ctx.clock);

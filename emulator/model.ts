@@ -59,6 +59,11 @@ export interface TemplateRecord {
   systemData: JsonObject;
   provisioning: Provisioning;
   exactStagingResourceGroup: string;
+  /**
+   * The SHA-256 the service computed at creation for each step that downloads a file and gave no checksum, by step
+   * ("customize/0", "validate.inVMValidations/1"); reported once provisioned.
+   */
+  checksums?: Record<string, string>;
   run?: RunRecord;
   runCount: number;
 }

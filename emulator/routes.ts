@@ -118,6 +118,7 @@ export const ROUTES: readonly Route[] = [
   adminRoute("PATCH", "timing", admin.setTiming),
   adminRoute("POST", "clock", admin.advanceClock),
   adminRoute("POST", "token", admin.issueToken),
+  adminRoute("PUT", "files", admin.registerFile),
   adminRoute("PUT", "resources/{*resourceId}", admin.putResource),
   adminRoute("DELETE", "resources/{*resourceId}", admin.deleteResource),
 ];

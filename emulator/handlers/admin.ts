@@ -53,6 +53,7 @@ function applying(apply: () => void): Reply {
 export async function reset(ctx: EmulatorContext): Promise<Reply> {
   ctx.repository.clear();
   ctx.faults.clear();
+  ctx.downloads.reset();
   ctx.requestLog.length = 0;
   ctx.timing = { ...ctx.startTiming };
   resetSubscriptionSetup(ctx);
@@ -96,6 +97,14 @@ export async function advanceClock(ctx: EmulatorContext, r: AdminRequest): Promi
   await ctx.repository.commit();
   return ok({ now: new Date(ctx.clock()).toISOString(), offsetMs: ctx.repository.clockOffsetMs() });
 }
+/** Registers the contents a URL serves (`{uri, contents}`, contents as text or `{base64}`) for steps downloading it. */
+export const registerFile = (ctx: EmulatorContext, r: AdminRequest): Reply =>
+  applying(() => {
+    const { uri, contents, base64 } = (r.body ?? {}) as { uri?: unknown; contents?: unknown; base64?: unknown };
+    if (typeof base64 === "string") ctx.downloads.register(String(uri), Buffer.from(base64, "base64"));
+    else if (typeof contents === "string") ctx.downloads.register(String(uri), contents);
+    else throw new Error("a file needs 'contents' (text) or 'base64'");
+  });
 export const issueToken = async (ctx: EmulatorContext, r: AdminRequest): Promise<Reply> =>
   ok(await ctx.auth.issue((r.body ?? {}) as Parameters<typeof ctx.auth.issue>[0]));
 

@@ -80,6 +80,7 @@ export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<
     systemData: systemDataFor(r),
     provisioning,
     exactStagingResourceGroup: staging,
+    checksums: ctx.downloads.computedFor(properties),
     runCount: 0,
   };
   if (b.tags) t.tags = b.tags as JsonObject;
@@ -98,10 +99,12 @@ export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<
   if (!failure && (properties.autoRun as JsonObject | undefined)?.state === "Enabled") {
     startRun(ctx, t, ready, undefined);
   }
+  // Rendered before the commit's wait: a reader may settle the record meanwhile, the response is the PUT's own.
+  const created = renderTemplate(t, undefined);
   await ctx.repository.commit();
   return {
     status: 201,
-    body: renderTemplate(t, undefined),
+    body: created,
     headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false),
   };
 }

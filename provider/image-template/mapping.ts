@@ -139,8 +139,9 @@ const patchGroup = (arm: string) =>
 
 /**
  * The PATCH body for the changed in-place arguments. Each changed part (tags, identity, properties.vmProfile,
- * properties.distribute) is sent whole as desired, with the table's reset value for members present before and
- * removed now (PATCH merges, so omitting them would keep the old values); a part left empty is sent as {}.
+ * properties.distribute) is sent whole as desired, with the table's reset value for members set before and removed
+ * now (PATCH merges, so omitting them would keep the old values); a part left empty is sent as {}. Only the program's
+ * values and resets are sent: never what the service filled in.
  */
 export function toUpdateParameters(
   olds: Args,
@@ -150,9 +151,9 @@ export function toUpdateParameters(
   const groups = new Set(ARM_ARGS.filter(([k]) => changed.has(k)).map(([, a]) => patchGroup(a.arm)));
   const desired: Json = { ...news };
   for (const [key, { arm, reset }] of ARM_ARGS) {
-    if (groups.has(patchGroup(arm)) && news[key] === undefined && olds[key] !== undefined && reset !== undefined) {
-      desired[key] = reset;
-    }
+    // A member already at its reset value (the service's own answer, osDiskSizeGB 0) has nothing to reset.
+    const set = olds[key] !== undefined && JSON.stringify(olds[key]) !== JSON.stringify(reset);
+    if (groups.has(patchGroup(arm)) && news[key] === undefined && set && reset !== undefined) desired[key] = reset;
   }
   const whole = armBody(desired as Args);
   const body: Json = {};

@@ -20,7 +20,7 @@ import { buildOnCreate, resolveBuild } from "./build-plan";
 import { afterRunningBuild } from "./busy";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
-import { canonicalArgs } from "./diff";
+import { argsWithoutAnswers, canonicalArgs } from "./diff";
 import { plan } from "./plan";
 import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./properties";
 import {
@@ -419,8 +419,9 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   const a = addressOf(stored, id);
   const template = await getOrUndefined(connect(a.subscriptionId), a);
   if (!template) return {};
-  const live: PropertyBag = { ...argsFromImageTemplate(template), ...a };
-  // Keep the stored spelling of every argument the service still agrees with, so refresh shows only real drift.
+  // What the service fills in where the program left a member out (a computed checksum, restartCommand "", ...) is
+  // its answer, not drift; the stored spelling is kept for every argument the service still agrees with.
+  const live = argsWithoutAnswers({ ...argsFromImageTemplate(template), ...a }, stored);
   const before = canonicalArgs(stored);
   const now = canonicalArgs(live);
   const inputs: PropertyBag = {};

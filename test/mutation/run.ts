@@ -50,6 +50,7 @@ const GROUPS: Record<string, Group> = {
       "test/unit/mapping.test.ts",
       "test/unit/patch-body.test.ts",
       "test/unit/properties.test.ts",
+      "test/unit/service-answers.test.ts",
       "test/unit/wait.test.ts",
       "test/unit/pace.test.ts",
       "test/provider/credentials.test.ts",
