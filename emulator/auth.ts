@@ -60,7 +60,8 @@ export class TokenAuthority {
     readonly principal: Principal,
     private readonly privateKey: KeyObject,
     readonly publicJwk: JWK,
-    private readonly defaultLifetimeSeconds: number,
+    /** Of access tokens and of the OIDC request URL's federated tokens (a CI job's token expires too). */
+    readonly defaultLifetimeSeconds: number,
   ) {}
 
   static async load(dataDir: string, tokenLifetimeSeconds: number): Promise<TokenAuthority> {

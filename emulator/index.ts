@@ -40,7 +40,7 @@ export interface EmulatorOptions {
   syncPatch?: boolean;
   /** A trigger's DELETE answers 204 at once (default true, as recorded 2023 and 2025; false: 202 and an LRO). */
   syncTriggerDelete?: boolean;
-  /** Lifetime of issued access tokens (default 3600). */
+  /** Lifetime of issued access tokens and OIDC request URL tokens (default 3600). */
   tokenLifetimeSeconds?: number;
   /** Items per page in list responses before a nextLink (default 50). */
   pageSize?: number;

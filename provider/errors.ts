@@ -109,7 +109,43 @@ export function describeFailure(what: string, e: unknown): Error {
       : code === "AuthorizationFailed" || (status === 403 && !code)
         ? authorizationAdvice(message)
         : (code && ADVICE[code]) || (status === 401 ? ADVICE.AuthenticationFailed : "");
-  return new Error(`${what} failed${head ? ` (${head})` : ""}: ${message}${advice ? ` ${advice}` : ""}`);
+  return new Error(`${what} failed${head ? ` (${head})` : ""}: ${message}${advice ? ` ${advice}` : ""}`, { cause: e });
+}
+
+/**
+ * A static OIDC token (ARM_OIDC_TOKEN, what Pulumi ESC's azure-login provides) past its expiry: unlike a token
+ * request URL, a token file, a managed identity, a certificate or a secret, it cannot be renewed, only replaced.
+ */
+export class StaticTokenExpiredError extends Error {
+  constructor(token: string | undefined) {
+    const exp = expiryOf(token);
+    super(
+      `the OIDC token in ARM_OIDC_TOKEN (azure-native:oidcToken) expired${exp ? ` at ${exp}` : ""}, and a static token cannot be renewed`,
+    );
+    this.name = "StaticTokenExpiredError";
+  }
+}
+
+/** The `exp` of a JWT, ISO 8601 (read, not verified: it only says when). */
+function expiryOf(token: string | undefined): string | undefined {
+  try {
+    const { exp } = JSON.parse(Buffer.from(String(token).split(".")[1], "base64url").toString("utf8"));
+    return typeof exp === "number" ? new Date(exp * 1000).toISOString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a token endpoint refused an assertion for its time range (Entra ID's AADSTS700024). */
+export const isExpiredAssertion = (e: unknown): boolean =>
+  /AADSTS700024/.test(
+    `${(e as { errorResponse?: { errorDescription?: string } })?.errorResponse?.errorDescription ?? ""} ${(e as Error)?.message ?? ""}`,
+  );
+
+/** The StaticTokenExpiredError behind `e` (itself, or along its causes). */
+export function expiredStaticToken(e: unknown): StaticTokenExpiredError | undefined {
+  for (let c = e; c instanceof Error; c = c.cause) if (c instanceof StaticTokenExpiredError) return c;
+  return undefined;
 }
 
 /** One line of an @azure/identity error: without its troubleshooting link and MSAL's empty placeholders. */

@@ -191,7 +191,10 @@ export async function oidcTokenRequest(
   const audience = query.get("audience") ?? GITHUB_DEFAULT_AUDIENCE;
   return {
     status: 200,
-    body: { count: 1, value: await ctx.auth.issueFederated(federatedIssuer(ctx), 3600, audience) },
+    body: {
+      count: 1,
+      value: await ctx.auth.issueFederated(federatedIssuer(ctx), ctx.auth.defaultLifetimeSeconds, audience),
+    },
   };
 }
 
