@@ -191,7 +191,12 @@ export class JournaledStore<T extends object> {
     replay(snapshot.data, entries);
     await fs.chmod(journalPath, 0o600).catch(absentAsEmpty);
     const store = new JournaledStore(snapshot, journalPath, collections, 0);
-    if (entries.length > 0) await store.compact();
+    // A first start writes the empty snapshot, so state.json (0600) is there from the start, as before.
+    const hasSnapshot = await fs.stat(filePath).then(
+      () => true,
+      () => false,
+    );
+    if (entries.length > 0 || !hasSnapshot) await store.compact();
     else {
       store.snapshotBytes = await fs.stat(filePath).then(
         (s) => s.size,

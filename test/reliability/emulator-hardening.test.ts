@@ -242,11 +242,11 @@ describe("reliability: the emulator holds against hostile input", function () {
   });
 
   it("keeps state, keys and identity 0600 and its data dir 0700", async () => {
-    const label = "Files: state.json, key.pem, identity.json 0600 and the data dir 0700 / checked";
+    const label = "Files: state.json, its journal, key.pem, identity.json 0600 and the data dir 0700 / checked";
     await client.request("PUT", templatePath(emu.subscriptionId, "rg", "modes"), templateBody(emu.subscriptionId));
     const mode = async (p: string) => (await fs.stat(p)).mode & 0o777;
     assert.ok(held("files", label, (await mode(emu.dataDir)) === 0o700));
-    for (const f of ["state.json", "key.pem", "identity.json"]) {
+    for (const f of ["state.json", "state.json.journal", "key.pem", "identity.json"]) {
       assert.ok(held("files", label, (await mode(path.join(emu.dataDir, f))) === 0o600), f);
     }
   });
@@ -381,7 +381,7 @@ describe("reliability: the emulator's connection limits and what an anonymous co
       }
       recordFigure("emulator-connection-limits", {
         label:
-          "Connections: silent after TLS closed at the idle limit (README 60 s), trickling headers cut at the headers limit (README 20 s; checked every 1 s), ARM and blob endpoints",
+          "Connections: a connection silent after TLS and one trickling its headers closed at their limits (README: headers 20 s, checked every 1 s; silence 60 s), ARM and blob endpoints, tested with small limits",
         value: "as stated",
         expected: "as stated",
         command: suiteCommand("emulator-hardening.test.ts"),
@@ -431,11 +431,11 @@ describe("reliability: the emulator's connection limits and what an anonymous co
         label:
           "Memory: peak RSS growth per anonymous connection sending a 4 MiB body (100 at once; ARM PUT and token POST), KiB",
         value: perConnectionKb,
-        expected: "< 1024 (a body is not read before its token is checked)",
+        expected: "< 2048 (a kept 4 MiB body would be 4096)",
         command: suiteCommand("emulator-hardening.test.ts"),
       });
-      // A bound on memory, not time: a kept 4 MiB body per connection would be 4096 KiB each.
-      assert.ok(perConnectionKb < 1024, `${perConnectionKb} KiB per anonymous connection`);
+      // A bound on memory, not time, with room for the allocator: a kept 4 MiB body per connection is 4096 KiB each.
+      assert.ok(perConnectionKb < 2048, `${perConnectionKb} KiB per anonymous connection`);
     } finally {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
