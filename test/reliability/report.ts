@@ -44,6 +44,12 @@ const ORDER = [
   "emulator-faults",
   "emulator-files",
   "emulator-tls",
+  "emulator-connection-limits",
+  "emulator-memory-per-anonymous-connection",
+  "emulator-arm-input-limits",
+  "build-log-store-forged-tokens",
+  "build-log-store-stray-after-kill",
+  "build-log-store-modes",
 ];
 
 const cell = (v: unknown) => String(v).replace(/\|/g, "\\|");
