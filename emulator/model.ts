@@ -94,24 +94,32 @@ export interface EmulatorState {
   templates: Record<string, TemplateRecord>;
   triggers: Record<string, TriggerRecord>;
   operations: Record<string, OperationRecord>;
-  /** How far the emulator's clock runs ahead of the machine's (admin `POST /clock`); kept so a restart keeps its time. */
-  clockOffsetMs?: number;
+  /**
+   * Document-wide settings, kept as records so the journal writes them like any other: `clock.offsetMs` is how far the
+   * emulator's clock runs ahead of the machine's (admin `POST /clock`), kept so a restart keeps its time.
+   */
+  settings: { clock?: { offsetMs: number } };
 }
 
-export const emptyState = (): EmulatorState => ({ version: 1, templates: {}, triggers: {}, operations: {} });
+export const emptyState = (): EmulatorState => ({
+  version: 1,
+  templates: {},
+  triggers: {},
+  operations: {},
+  settings: {},
+});
 
 export function parseState(raw: unknown): EmulatorState {
   const s = raw as Partial<EmulatorState>;
   if (s?.version !== 1 || typeof s.templates !== "object" || typeof s.operations !== "object") {
     throw new Error("unrecognised state file format");
   }
-  const clockOffsetMs = typeof s.clockOffsetMs === "number" && s.clockOffsetMs > 0 ? s.clockOffsetMs : undefined;
   return {
     version: 1,
     templates: s.templates,
     triggers: s.triggers ?? {},
     operations: s.operations,
-    ...(clockOffsetMs ? { clockOffsetMs } : {}),
+    settings: s.settings ?? {},
   };
 }
 

@@ -25,7 +25,7 @@ export class StateRepository implements Repository {
   private constructor(private readonly store: JournaledStore<EmulatorState>) {}
 
   static async open(filePath: string): Promise<StateRepository> {
-    const collections = ["templates", "triggers", "operations"] as const;
+    const collections = ["templates", "triggers", "operations", "settings"] as const;
     return new StateRepository(await JournaledStore.open(filePath, emptyState, parseState, [...collections]));
   }
 
@@ -93,15 +93,14 @@ export class StateRepository implements Repository {
   }
 
   clockOffsetMs(): number {
-    return this.state.clockOffsetMs ?? 0;
+    return this.state.settings.clock?.offsetMs ?? 0;
   }
 
   advanceClock(ms: number): void {
-    this.state.clockOffsetMs = this.clockOffsetMs() + ms;
+    this.state.settings.clock = { offsetMs: this.clockOffsetMs() + ms };
   }
 
   clear(): void {
-    delete this.state.clockOffsetMs;
     Object.assign(this.state, emptyState());
   }
 

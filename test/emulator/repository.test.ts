@@ -132,6 +132,7 @@ describe("emulator: repository", () => {
       templates: { [keyOf(t.id)]: t },
       triggers: { [keyOf(tr.id)]: tr },
       operations: { [op.id]: op },
+      settings: {},
     });
     const reopened = await StateRepository.open(file);
     assert.deepEqual(reopened.template(keyOf(t.id), NOW), t);
