@@ -20,7 +20,9 @@ import {
   type StackConfig,
   withStackConfig,
 } from "./credentials";
+import { userAgentOptions } from "./user-agent";
 import { retryAfterMs } from "./wait";
+import { subscriptionGuid } from "../codecs/ids";
 
 /** One place a token can come from, as listed in authentication errors; `credential` is unset when not configured. */
 export interface CredentialSource {
@@ -60,6 +62,9 @@ export function credentialSources(env: Env): CredentialSource[] {
     authorityHost: s.authorityHost,
     disableInstanceDiscovery: s.disableInstanceDiscovery,
     retryOptions: retrySettings(env),
+    userAgentOptions: userAgentOptions(),
+    // Tokens for the auxiliary tenants come from the same credentials (createCredential's tenant-bound views).
+    additionallyAllowedTenants: s.auxiliaryTenantIds,
   };
   const sources: CredentialSource[] = [];
   const principal = (label: string, make: (tenantId: string, clientId: string) => TokenCredential) =>
@@ -114,13 +119,17 @@ export function credentialSources(env: Env): CredentialSource[] {
           credential: new identity.ManagedIdentityCredential({
             ...(s.useMsi && s.clientId ? { clientId: s.clientId } : {}),
             retryOptions: options.retryOptions,
+            userAgentOptions: options.userAgentOptions,
           }),
         }
       : { label: msi, missing: "set ARM_USE_MSI=true (with ARM_CLIENT_ID for a user-assigned identity)" },
   );
   sources.push({
     label: "Azure CLI (az login)",
-    credential: new identity.AzureCliCredential({ tenantId: s.tenantId }),
+    credential: new identity.AzureCliCredential({
+      tenantId: s.tenantId,
+      additionallyAllowedTenants: s.auxiliaryTenantIds,
+    }),
   });
   return sources;
 }
@@ -189,7 +198,8 @@ function azureCliSubscription(): Promise<string | undefined> {
 
 /** The subscription the cmdlet would use from "the current context": the ARM/Azure CLI environment variables. */
 export function subscriptionFromEnv(env: Record<string, string | undefined>): string | undefined {
-  return env.AZURE_SUBSCRIPTION_ID || env.ARM_SUBSCRIPTION_ID || undefined;
+  const subscription = env.AZURE_SUBSCRIPTION_ID || env.ARM_SUBSCRIPTION_ID;
+  return subscription ? subscriptionGuid(subscription) : undefined;
 }
 
 /**
@@ -206,7 +216,8 @@ export async function checkEnv(needsSubscription: boolean): Promise<Env> {
 
 /** The subscription a resource without `subscriptionId` deploys to: the config or environment, else az's default. */
 export async function defaultSubscription(env: Env): Promise<string | undefined> {
-  return setting(env, "subscriptionId") ?? (await azureCliSubscription());
+  const configured = setting(env, "subscriptionId");
+  return configured ? subscriptionGuid(configured) : await azureCliSubscription();
 }
 
 let stackConfig: StackConfig = {};
@@ -240,12 +251,27 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
   let connection = connections.get(key);
   if (!connection) {
     const { ImageBuilderClient } = require("@azure/arm-imagebuilder") as typeof import("@azure/arm-imagebuilder");
+    const { auxiliaryAuthenticationHeaderPolicy } =
+      require("@azure/core-rest-pipeline") as typeof import("@azure/core-rest-pipeline");
     const s = resolveAzureSettings(env);
     const credential = createCredential(env);
+    // One credential per auxiliary tenant: the same sources, asked for that tenant's token.
+    const auxiliary = s.auxiliaryTenantIds.map((tenantId): TokenCredential => ({
+      getToken: (scopes, o) => credential.getToken(scopes, { ...o, tenantId }),
+    }));
     const client = new ImageBuilderClient(credential, subscriptionId, {
       endpoint: s.endpoint,
       credentials: { scopes: [s.scope] },
       retryOptions: retrySettings(env),
+      userAgentOptions: userAgentOptions(),
+      additionalPolicies: auxiliary.length
+        ? [
+            {
+              policy: auxiliaryAuthenticationHeaderPolicy({ credentials: auxiliary, scopes: [s.scope] }),
+              position: "perRetry",
+            },
+          ]
+        : [],
     });
     connection = { client, credential, endpoint: s.endpoint, pollOptions: { updateIntervalInMs: pollIntervalMs(env) } };
     connections.set(key, connection);
