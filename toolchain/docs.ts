@@ -12,6 +12,7 @@ import {
   OUTPUTS,
 } from "../provider/image-template/properties";
 import { packageRoot } from "../provider/load";
+import { TUNING_VARIABLES } from "../provider/azure/variables";
 import { BOUNDS, ID_NAME_LENGTHS, INT32, MAX_BODY_BYTES, TAG_LIMITS } from "../provider/codecs/bounds";
 
 /*
@@ -157,6 +158,15 @@ export function limitsTable(): string {
   ].join("\n");
 }
 
+/** README: the variables that tune the provider and the Azure SDK (provider/azure/variables.ts). */
+export function environmentTable(): string {
+  return [
+    row(["Variable", "Default", "What it sets"]),
+    "|---|---|---|",
+    ...TUNING_VARIABLES.map((v) => row([code(v.name), v.default, v.doc])),
+  ].join("\n");
+}
+
 const tsdoc = (doc: string, indent: string) => `${indent}/** ${doc.replace(/\*\//g, "*\\/")} */`;
 
 /** provider/image-template/args.ts: the arguments' interface, each member with its TSDoc. */
@@ -198,6 +208,13 @@ const line = (indent: string) => (text: string) => `${indent}// ${text}`;
 export const REGIONS: readonly Region[] = [
   { file: "README.md", name: "change table", from: PROPERTY_TABLE, marker: html, render: changeTable },
   { file: "README.md", name: "cmdlet tables", from: PROPERTY_TABLE, marker: html, render: readmeTables },
+  {
+    file: "README.md",
+    name: "environment table",
+    from: "provider/azure/variables.ts",
+    marker: html,
+    render: environmentTable,
+  },
   { file: "README.md", name: "limits table", from: "provider/codecs/bounds.ts", marker: html, render: limitsTable },
   {
     file: "provider/image-template/args.ts",
