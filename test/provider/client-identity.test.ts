@@ -10,7 +10,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
-import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import { type ImageTemplate, ImageBuilderClient } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { decodeJwt } from "jose";
 import { imageTemplateProvider } from "../../provider";
@@ -160,6 +160,10 @@ describe("provider: what Azure sees of the client", function () {
         const m = /^Bearer (\S+)$/.exec(auxiliary);
         assert.ok(m, `x-ms-authorization-auxiliary: "${auxiliary}"`);
         assert.equal(decodeJwt(m[1]).tid, emu.tenantId);
+        // A token the emulator issued: it accepts it as an ARM caller's (signature, issuer, tenant, audience).
+        const aux = { getToken: async () => ({ token: m[1], expiresOnTimestamp: Date.now() + 60_000 }) };
+        const asAuxiliary = new ImageBuilderClient(aux, emu.subscriptionId, { endpoint: emu.url, ...emu.sdkOptions() });
+        for await (const template of asAuxiliary.virtualMachineImageTemplates.list()) void template;
       } finally {
         stand.server.close();
       }
