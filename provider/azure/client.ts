@@ -257,7 +257,11 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
     const credential = createCredential(env);
     // One credential per auxiliary tenant: the same sources, asked for that tenant's token.
     const auxiliary = s.auxiliaryTenantIds.map((tenantId): TokenCredential => ({
-      getToken: (scopes, o) => credential.getToken(scopes, { ...o, tenantId }),
+      getToken: (scopes, o) =>
+        credential.getToken(scopes, { ...o, tenantId }).catch((e: unknown) => {
+          const why = e instanceof Error ? e.message : String(e);
+          throw new Error(`No token for auxiliary tenant ${tenantId} (auxiliaryTenantIds): ${why}`, { cause: e });
+        }),
     }));
     const client = new ImageBuilderClient(credential, subscriptionId, {
       endpoint: s.endpoint,

@@ -176,7 +176,10 @@ describe("provider: what Azure sees of the client", function () {
       try {
         const news = templateArgs(emu.subscriptionId, RG, { imageTemplateName: "aux", __provider: "serialized" });
         const checked = await provider.check({}, news);
-        await assert.rejects(provider.create({ ...checked.inputs, __provider: "serialized" }));
+        await assert.rejects(
+          provider.create({ ...checked.inputs, __provider: "serialized" }),
+          new RegExp(`auxiliary tenant ${other}`),
+        );
         const log = await emu.admin.requests();
         // The emulator has no such tenant: the provider asked it for that tenant's token, and sent no ARM request.
         assert.ok(
