@@ -30,7 +30,8 @@ const CASES: { durationMs: number; retryAfterS: number }[] = [
 
 const OPERATIONS = path.resolve(__dirname, "..", "provider", "image-template", "operations.js");
 
-function childScript(subscriptionId: string): string {
+/** A node -e script creating a template with `build: { when: "onCreate" }` through the built provider. */
+export function childScript(subscriptionId: string): string {
   const inputs = templateArgs(subscriptionId, "rg-bench", {
     imageTemplateName: "bench-build",
     distribute: [{ type: "VHD", runOutputName: "vhd" }],

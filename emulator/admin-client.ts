@@ -9,7 +9,7 @@ import { ADMIN_TOKEN_HEADER } from "./limits";
 export interface AdminState {
   templates: Record<string, unknown>[];
   triggers: Record<string, unknown>[];
-  operations: { id: string; name: string; status: string; startTime: string; endTime?: string; error?: unknown }[];
+  operations: { name: string; status: string; startTime: string; endTime?: string; error?: unknown }[];
 }
 
 /** What a minted token claims (the admin API takes the token issuer's own options). */
@@ -80,6 +80,15 @@ export class EmulatorAdmin {
     return this.call("PUT", "/rights", { subscriptionId, granted });
   }
 
+  /**
+   * Whether a user-assigned identity may read a resource (or every resource under a scope): a template whose identity
+   * may not read a resource it names fails provisioning as the service's does (PUT 201, operation Failed with
+   * Unauthorized, template Failed). Everything is readable until told otherwise.
+   */
+  setIdentityAccess(identityId: string, resourceId: string, canRead: boolean): Promise<void> {
+    return this.call("PUT", "/identity-access", { identityId, resourceId, canRead });
+  }
+
   /** Changes timing knobs at run time; affects operations started afterwards. */
   setTiming(timing: Partial<Timing>): Promise<Timing> {
     return this.call("PATCH", "/timing", timing);
@@ -96,6 +105,14 @@ export class EmulatorAdmin {
   /** Mints an ARM access token directly (e.g. expired, or for another subscription), for auth tests. */
   issueToken(request: TokenRequest = {}): Promise<IssuedToken> {
     return this.call("POST", "/token", request);
+  }
+
+  /**
+   * Registers what `uri` serves: a step downloading it gets the SHA-256 of `contents` as its computed checksum, and a
+   * build whose step gives another checksum fails at that step.
+   */
+  registerFile(uri: string, contents: string | Buffer): Promise<void> {
+    return this.call("PUT", "/files", { uri, base64: Buffer.from(contents).toString("base64") });
   }
 
   /** Writes a template (GET shape: location, identity, tags, properties incl. provisioningState) or trigger as-is. */

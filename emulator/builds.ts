@@ -1,4 +1,5 @@
 import type { EmulatorContext } from "./context";
+import { downloadsOf } from "./downloads";
 import { errors } from "./errors";
 import type { FaultRule } from "./faults";
 import { packerFailureMessage } from "./packer-log";
@@ -8,7 +9,6 @@ import {
   runStatusAt,
   type ErrorInfo,
   type JsonObject,
-  type OperationRecord,
   type RunRecord,
   type TemplateRecord,
 } from "./model";
@@ -32,9 +32,43 @@ export function startRun(
     distribute: structuredClone((t.properties.distribute as JsonObject[] | undefined) ?? []),
     ...(ctx.logShape === "older" ? { logShape: ctx.logShape } : {}),
   };
-  if (fault?.kind === "failBuild") planFailure(ctx, t, t.run, fault);
+  const failure = plannedFailure(ctx, t, fault);
+  if (failure) planFailure(ctx, t, t.run, failure);
   if (fault?.kind === "partialBuild") planPartialFailure(t.run, fault);
   return t.run;
+}
+
+/** How a build fails at one customizer: which, what it prints, and the message the template reports (if given). */
+interface StepFailure {
+  step: number;
+  output?: string[];
+  message?: string;
+}
+
+/**
+ * The failure a build is meant to have: the `failBuild` fault's, else the first customizer whose own checksum is not
+ * the downloaded file's (an assumption: no recording shows where the service refuses it; emulator/README.md).
+ */
+function plannedFailure(
+  ctx: EmulatorContext,
+  t: TemplateRecord,
+  fault: FaultRule | undefined,
+): StepFailure | undefined {
+  const steps = Array.isArray(t.properties.customize) ? (t.properties.customize as JsonObject[]) : [];
+  if (fault?.kind === "failBuild") {
+    const named = fault.customizer === undefined ? -1 : steps.findIndex((s) => s.name === fault.customizer);
+    return { step: named >= 0 ? named : steps.length - 1, output: fault.output, message: fault.message };
+  }
+  for (const d of downloadsOf(t.properties).filter((d) => d.list === "customize")) {
+    const actual = ctx.downloads.mismatchOf(d);
+    if (actual !== undefined) {
+      return {
+        step: d.index,
+        output: [`Checksum verification failed for ${d.uri}: expected ${d.given}, got ${actual}`],
+      };
+    }
+  }
+  return undefined;
 }
 
 /** A build whose last distribution fails while the others succeed: it ends PartiallySucceeded, that output missing. */
@@ -47,20 +81,18 @@ function planPartialFailure(run: RunRecord, fault: FaultRule): void {
 }
 
 /**
- * A build meant to fail: which customizer fails (by name, default the last), what it prints, and the service's
- * PackerBuildFailed message pointing at the run's log (set again once the run's operation id is known).
+ * A build meant to fail: the customizer that fails, what it prints, and the service's PackerBuildFailed message
+ * pointing at the run's log (set again once the run's operation id is known).
  */
-function planFailure(ctx: EmulatorContext, t: TemplateRecord, run: RunRecord, fault: FaultRule): ErrorInfo {
-  const steps = Array.isArray(t.properties.customize) ? (t.properties.customize as JsonObject[]) : [];
-  const named = fault.customizer === undefined ? -1 : steps.findIndex((s) => s.name === fault.customizer);
-  run.failStep = named >= 0 ? named : steps.length - 1;
-  if (fault.output) run.failOutput = fault.output;
+function planFailure(ctx: EmulatorContext, t: TemplateRecord, run: RunRecord, failure: StepFailure): ErrorInfo {
+  run.failStep = failure.step;
+  if (failure.output) run.failOutput = failure.output;
   const error = {
     code: "PackerBuildFailed",
-    message: fault.message ?? packerFailureMessage(t, run, ctx.storage.accountFor(t.exactStagingResourceGroup).name),
+    message: failure.message ?? packerFailureMessage(t, run, ctx.storage.accountFor(t.exactStagingResourceGroup).name),
   };
   // lastRunStatus.message carries the code too, as the service's does; a message given by the fault is shown as is.
-  run.failMessage = fault.message ?? `${error.code}: ${error.message}`;
+  run.failMessage = failure.message ?? `${error.code}: ${error.message}`;
   return error;
 }
 
@@ -78,12 +110,16 @@ export function startRunOperation(ctx: EmulatorContext, t: TemplateRecord, now: 
     outcome: end.state === "Failed" ? "Failed" : "Succeeded",
   });
   run.operationId = op.id;
-  if (fault?.kind === "failBuild") op.error = planFailure(ctx, t, run, fault);
+  const failure = plannedFailure(ctx, t, fault);
+  if (failure) op.error = planFailure(ctx, t, run, failure);
   return op;
 }
 
-/** Cancel: Canceling now, Canceled once the LRO duration has passed; the run's own LRO ends Canceled then too. */
-export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number): OperationRecord {
+/**
+ * Cancel: Canceling now, Canceled once the LRO duration has passed; the run's own LRO ends Canceled then too. The
+ * cancel itself is no operation to follow: the service answers it 204 without LRO headers.
+ */
+export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number): void {
   const status = t.run ? runStatusAt(t.run, now) : undefined;
   if (!t.run || status?.runState !== "Running") {
     throw errors.operationNotAllowed("cancel/action", t.provisioning.state, status?.runState);
@@ -96,11 +132,4 @@ export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number):
     runOp.outcome = "Canceled";
     delete runOp.error;
   }
-  return ctx.repository.startOperation({
-    subscriptionId: t.subscriptionId,
-    location: t.location,
-    resourceKey: t.id.toLowerCase(),
-    now,
-    durationMs: ctx.timing.lroDurationMs,
-  });
 }

@@ -15,7 +15,9 @@ Options:
                                (default: a fresh temporary directory)
   --lro-duration-ms <n>        How long create/update/delete operations stay InProgress (default ${DEFAULT_TIMING.lroDurationMs})
   --build-duration-ms <n>      How long a build runs from Queued to Succeeded (default ${DEFAULT_TIMING.buildDurationMs})
-  --retry-after-seconds <n>    Retry-After sent with long-running operations; 0 allowed (default ${DEFAULT_TIMING.retryAfterSeconds})
+  --retry-after-seconds <n>    Retry-After sent with long-running operations; 0: none, as the service (default ${DEFAULT_TIMING.retryAfterSeconds})
+  --sync-patch                 PATCH answers 200 with the template at once, as API 2022-07-01 did (default: 202 + LRO)
+  --async-trigger-delete       A trigger's DELETE answers 202 + LRO, as recorded in 2024 (default: 204, 2023/2025)
   --token-lifetime-seconds <n> Lifetime of issued access tokens (default 3600)
   --page-size <n>              Items per list page before a nextLink (default 50)
   --poll-interval-ms <n>       AZURE_IMAGEBUILDER_POLL_INTERVAL_MS in the printed env (default 50)
@@ -52,11 +54,15 @@ function parseOptions(argv: string[]): EmulatorOptions | "help" {
       "data-dir": { type: "string" },
       "log-shape": { type: "string" },
       quiet: { type: "boolean" },
+      "sync-patch": { type: "boolean" },
+      "async-trigger-delete": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help";
   const options: EmulatorOptions = { quiet: values.quiet === true };
+  if (values["sync-patch"]) options.syncPatch = true;
+  if (values["async-trigger-delete"]) options.syncTriggerDelete = false;
   if (typeof values.host === "string") options.host = values.host;
   if (typeof values["data-dir"] === "string") options.dataDir = values["data-dir"];
   const shape = values["log-shape"];

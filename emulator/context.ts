@@ -1,5 +1,6 @@
 import type { TokenAuthority } from "./auth";
 import { FaultInjector } from "./faults";
+import { DownloadableFiles } from "./downloads";
 import type { BuildLogWriter } from "./packer-log";
 import type { SignInMaterial } from "./sign-in";
 import type { StagingStorage } from "./staging-storage";
@@ -10,8 +11,12 @@ export interface Timing {
   lroDurationMs: number;
   /** How long a build takes from Queued to Succeeded. */
   buildDurationMs: number;
-  /** Retry-After sent with LRO responses (0 allowed: the SDK then uses its own interval). */
+  /** Retry-After sent with LRO responses and in-progress polls; 0 (the default, as the service): none. */
   retryAfterSeconds: number;
+  /** PATCH answers 200 with the updated template at once, as API 2022-07-01 did (default: 202 and an LRO). */
+  syncPatch: boolean;
+  /** A trigger's DELETE answers 204 at once, as recorded in 2023 and 2025 (false: 202 and an LRO, as in 2024). */
+  syncTriggerDelete: boolean;
 }
 
 export interface RequestLogEntry {
@@ -43,6 +48,8 @@ export class EmulatorContext {
   /** The shape builds write their customization.log in (option `logShape`). */
   logShape: "recent" | "older" = "recent";
   readonly faults = new FaultInjector();
+  /** The contents of the files templates' steps download, as tests registered them. */
+  readonly downloads: DownloadableFiles;
   readonly requestLog: RequestLogEntry[] = [];
   /**
    * The time resources live by: the machine's (read through Date at each call, so tests that mock Date move it) plus
@@ -58,8 +65,10 @@ export class EmulatorContext {
     readonly startTiming: Timing,
     readonly pageSize: number,
     readonly log: (message: string) => void,
+    files: Record<string, string | Buffer> = {},
   ) {
     this.timing = { ...startTiming };
+    this.downloads = new DownloadableFiles(files);
   }
 
   recordRequest(entry: RequestLogEntry): void {

@@ -34,8 +34,12 @@ export interface EmulatorOptions {
   lroDurationMs?: number;
   /** How long a build runs from Queued to Succeeded (default 6000). */
   buildDurationMs?: number;
-  /** Retry-After on LRO responses, in seconds (default 1; 0 lets clients use their own interval). */
+  /** Retry-After on LRO responses and in-progress polls, in seconds (default 0: none, as the real service). */
   retryAfterSeconds?: number;
+  /** PATCH answers 200 with the template at once, as API 2022-07-01 did (default false: 202 and an LRO). */
+  syncPatch?: boolean;
+  /** A trigger's DELETE answers 204 at once (default true, as recorded 2023 and 2025; false: 202 and an LRO). */
+  syncTriggerDelete?: boolean;
   /** Lifetime of issued access tokens (default 3600). */
   tokenLifetimeSeconds?: number;
   /** Items per page in list responses before a nextLink (default 50). */
@@ -46,6 +50,11 @@ export interface EmulatorOptions {
   quiet?: boolean;
   /** The shape of build logs: "recent" (default; `PACKER {date} ui: …`) or "older" (`PACKER OUT …` / `PACKER ERR …`). */
   logShape?: LogShape;
+  /**
+   * Contents of the files templates' steps download, by URL: the checksums the service computes (and checks a given
+   * one against) are theirs. Admin `registerFile` adds more; `reset` goes back to these.
+   */
+  files?: Record<string, string | Buffer>;
   /** Connection timeouts and cap (defaults: DEFAULT_CONNECTION_LIMITS in limits.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
 }
@@ -77,7 +86,13 @@ export interface RunningEmulator {
   stop(): Promise<void>;
 }
 
-export const DEFAULT_TIMING: Timing = { lroDurationMs: 1000, buildDurationMs: 6000, retryAfterSeconds: 1 };
+export const DEFAULT_TIMING: Timing = {
+  lroDurationMs: 1000,
+  buildDurationMs: 6000,
+  retryAfterSeconds: 0,
+  syncPatch: false,
+  syncTriggerDelete: true,
+};
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   // A temp dir of its own (no dataDir given) holds keys and secrets no one will reuse: stop() removes it.
@@ -98,8 +113,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     lroDurationMs: options.lroDurationMs ?? DEFAULT_TIMING.lroDurationMs,
     buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
     retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
+    syncPatch: options.syncPatch ?? DEFAULT_TIMING.syncPatch,
+    syncTriggerDelete: options.syncTriggerDelete ?? DEFAULT_TIMING.syncTriggerDelete,
   };
-  const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log);
+  const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log, options.files);
   ctx.logShape = options.logShape ?? "recent";
   ctx.storage = await StagingStorage.start(dataDir, tls);
   ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log, ctx.clock);

@@ -47,8 +47,9 @@ export function operationPath(op: OperationRecord): string {
 }
 
 /**
- * ARM LRO headers: the status monitor in `Azure-AsyncOperation` (and in `Location` for deletes, as the service's
- * examples show, and runs, as its recorded answers do), plus `Retry-After`.
+ * ARM LRO headers: the status monitor in `Azure-AsyncOperation`, and in `Location` too where the service sends both
+ * (PATCH, DELETE, run: the same URL). No `Retry-After` unless the emulator is told to send one (`retryAfterSeconds`
+ * > 0): none of the service's recorded answers (2020-2025) carries it.
  */
 export function lroHeaders(
   baseUrl: string,
@@ -57,20 +58,28 @@ export function lroHeaders(
   withLocation: boolean,
 ): Record<string, string> {
   const monitor = `${baseUrl}${operationPath(op)}?api-version=${API_VERSION}`;
-  const headers: Record<string, string> = { "Azure-AsyncOperation": monitor, "Retry-After": String(retryAfterSeconds) };
-  if (withLocation) headers.Location = monitor;
-  return headers;
+  return {
+    "Azure-AsyncOperation": monitor,
+    ...(withLocation ? { Location: monitor } : {}),
+    ...retryAfter(retryAfterSeconds),
+  };
 }
 
-/** The operation-status resource: InProgress until its completion time, then its outcome. */
+/** The `Retry-After` header the emulator was told to send (none by default, as the service). */
+export const retryAfter = (seconds: number): Record<string, string> =>
+  seconds > 0 ? { "Retry-After": String(seconds) } : {};
+
+/**
+ * The operation-status resource as the service answers it: exactly `name` (the operation GUID in upper case),
+ * `status`, `startTime`, `endTime` once finished and, on failure, `error` with only `code` and `message`; no `id`.
+ */
 export function operationStatus(op: OperationRecord, now: number) {
   const done = now >= op.completesAt;
   return {
-    id: operationPath(op),
-    name: op.id,
+    name: op.id.toUpperCase(),
     status: done ? op.outcome : "InProgress",
     startTime: op.startTime,
     ...(done ? { endTime: new Date(op.completesAt).toISOString() } : {}),
-    ...(done && op.error ? { error: op.error } : {}),
+    ...(done && op.error ? { error: { code: op.error.code, message: op.error.message } } : {}),
   };
 }

@@ -59,6 +59,11 @@ export interface TemplateRecord {
   systemData: JsonObject;
   provisioning: Provisioning;
   exactStagingResourceGroup: string;
+  /**
+   * The SHA-256 the service computed at creation for each step that downloads a file and gave no checksum, by step
+   * ("customize/0", "validate.inVMValidations/1"); reported once provisioned.
+   */
+  checksums?: Record<string, string>;
   run?: RunRecord;
   runCount: number;
 }
@@ -148,9 +153,12 @@ export interface RunStatus {
   runState: RunState;
   runSubState?: RunSubState;
   startTime: string;
-  endTime?: string;
+  endTime: string;
   message: string;
 }
+
+/** The `endTime` the service reports while a run is Running or Canceling: .NET's DateTime.MinValue. */
+export const NOT_ENDED = "0001-01-01T00:00:00Z";
 
 /** Sub-states a run goes through, per the template's optional phases. */
 export function runPhases(properties: JsonObject): RunSubState[] {
@@ -184,7 +192,10 @@ export function runStatusAt(run: RunRecord, now: number): RunStatus | undefined 
         message: "The build was canceled by the user.",
       };
     }
-    if (now >= run.cancel.requestedAt) return { runState: "Canceling", startTime, message: "" };
+    // As recorded right after a cancel: no runSubState, the zero endTime and the service's text.
+    if (now >= run.cancel.requestedAt) {
+      return { runState: "Canceling", startTime, endTime: NOT_ENDED, message: "Canceling image build" };
+    }
   }
   if (now >= end.at) {
     const endTime = new Date(end.at).toISOString();
@@ -201,7 +212,7 @@ export function runStatusAt(run: RunRecord, now: number): RunStatus | undefined 
   }
   const slice = run.durationMs / run.subStates.length;
   const index = Math.min(run.subStates.length - 1, Math.floor((now - run.startedAt) / slice));
-  return { runState: "Running", runSubState: run.subStates[index], startTime, message: "" };
+  return { runState: "Running", runSubState: run.subStates[index], startTime, endTime: NOT_ENDED, message: "" };
 }
 
 export const isRunActive = (status: RunStatus | undefined) =>

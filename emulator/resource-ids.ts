@@ -19,6 +19,9 @@ export const imageTemplateId = (subscriptionId: string, resourceGroup: string, n
 export const operationResourceId = (subscriptionId: string, location: string, id: string) =>
   resourceId(scopeId(subscriptionId), PROVIDER, "locations", location, "operations", id);
 
-/** The staging resource group the service creates for a template that names none: IT_{group}_{name}_{guid}. */
+/**
+ * The staging resource group the service creates for a template that names none: `IT_`, the first 40 characters of
+ * `{group}_{name}`, `_{guid}`: at most 80 characters, within ARM's 90.
+ */
 export const stagingResourceGroupId = (subscriptionId: string, resourceGroup: string, name: string, guid: string) =>
-  scopeId(subscriptionId, `IT_${resourceGroup}_${name}_${guid}`);
+  scopeId(subscriptionId, `IT_${`${resourceGroup}_${name}`.slice(0, 40)}_${guid}`);

@@ -113,10 +113,12 @@ export const ROUTES: readonly Route[] = [
   adminRoute("DELETE", "faults", admin.clearFaults),
   adminRoute("PUT", "registrations", admin.registration),
   adminRoute("PUT", "rights", admin.rights),
+  adminRoute("PUT", "identity-access", admin.identityAccess),
   adminRoute("GET", "timing", admin.timing),
   adminRoute("PATCH", "timing", admin.setTiming),
   adminRoute("POST", "clock", admin.advanceClock),
   adminRoute("POST", "token", admin.issueToken),
+  adminRoute("PUT", "files", admin.registerFile),
   adminRoute("PUT", "resources/{*resourceId}", admin.putResource),
   adminRoute("DELETE", "resources/{*resourceId}", admin.deleteResource),
 ];

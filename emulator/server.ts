@@ -34,7 +34,7 @@ async function syncBuildLog(ctx: EmulatorContext, params: Record<string, string>
   const key = params.imageTemplateName
     ? templateKeyOf(params)
     : params.operationId
-      ? ctx.repository.operation(params.operationId)?.resourceKey
+      ? ctx.repository.operation(params.operationId.toLowerCase())?.resourceKey
       : undefined;
   const t = key ? ctx.repository.template(key, now) : undefined;
   if (t && !isBuilding(t, now)) await ctx.buildLogs.sync(t, now);

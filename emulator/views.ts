@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { withFilledMembers } from "./filled-members";
 import type { Json, JsonObject, RunRecord, RunStatus, TemplateRecord, TriggerRecord } from "./model";
 
 /** A stable GUID derived from a string, so server-filled ids do not change between reads or restarts. */
@@ -26,36 +27,25 @@ function renderIdentity(identity: JsonObject): JsonObject {
   return { ...identity, userAssignedIdentities: filled };
 }
 
-/** `source.exactVersion`: the concrete version a "latest" source resolves to (echoes pinned versions). */
-function renderSource(source: JsonObject, createdAt: string): JsonObject {
+/**
+ * `source.exactVersion`: while the template is Creating, the version as given ("latest" stays "latest") or the
+ * gallery image version id; once provisioned, the concrete version a "latest" source resolved to.
+ */
+function renderSource(source: JsonObject, createdAt: string, resolved: boolean): JsonObject {
+  const latest = resolved ? latestVersionFor(createdAt) : "latest";
   if (source.type === "PlatformImage" && typeof source.version === "string") {
-    return { ...source, exactVersion: source.version === "latest" ? latestVersionFor(createdAt) : source.version };
+    return { ...source, exactVersion: source.version === "latest" ? latest : source.version };
   }
   if (source.type === "SharedImageVersion" && typeof source.imageVersionId === "string") {
-    const exact = source.imageVersionId.replace(/\/versions\/latest$/i, `/versions/${latestVersionFor(createdAt)}`);
-    return { ...source, exactVersion: exact };
+    return { ...source, exactVersion: source.imageVersionId.replace(/\/versions\/latest$/i, `/versions/${latest}`) };
   }
   return source;
 }
 
-/** The service reports PowerShell steps' runElevated/runAsSystem even when omitted (as false), per its examples. */
-function withPowerShellDefaults(steps: Json | undefined): Json | undefined {
-  if (!Array.isArray(steps)) return steps;
-  return steps.map((s) =>
-    s !== null && typeof s === "object" && !Array.isArray(s) && s.type === "PowerShell"
-      ? { ...s, runAsSystem: s.runAsSystem ?? false, runElevated: s.runElevated ?? false }
-      : s,
-  );
-}
-
 export function renderTemplate(t: TemplateRecord, runStatus: RunStatus | undefined): JsonObject {
-  const props: JsonObject = { ...t.properties };
-  if (props.source) props.source = renderSource(props.source as JsonObject, String(t.systemData.createdAt));
-  if (props.customize) props.customize = withPowerShellDefaults(props.customize) as Json;
-  const validate = props.validate as JsonObject | undefined;
-  if (validate?.inVMValidations) {
-    props.validate = { ...validate, inVMValidations: withPowerShellDefaults(validate.inVMValidations) as Json };
-  }
+  const props = withFilledMembers(t, t.properties);
+  const resolved = t.provisioning.state !== "Creating";
+  if (props.source) props.source = renderSource(props.source as JsonObject, String(t.systemData.createdAt), resolved);
   // Omitted buildTimeoutInMinutes means 0 (= the 4 h default), an omitted staging resource group "": the service
   // reports both, and tags as {} when none were sent.
   props.buildTimeoutInMinutes ??= 0;
@@ -63,7 +53,8 @@ export function renderTemplate(t: TemplateRecord, runStatus: RunStatus | undefin
   props.provisioningState = t.provisioning.state;
   if (t.provisioning.state === "Failed" && t.provisioning.error) props.provisioningError = t.provisioning.error;
   if (runStatus) props.lastRunStatus = runStatus as unknown as JsonObject;
-  props.exactStagingResourceGroup = t.exactStagingResourceGroup;
+  // "" in every PUT response (even with stagingResourceGroup given) until provisioning has ended, then the group id.
+  props.exactStagingResourceGroup = t.provisioning.state === "Creating" ? "" : t.exactStagingResourceGroup;
   return {
     id: armId(t.id),
     name: t.name,
@@ -110,7 +101,11 @@ function defaultVhdUri(t: TemplateRecord, run: RunRecord, finishedAt: string): s
   return `https://${account}.blob.core.windows.net/vhds/${t.name}_${run.number}_${finishedAt.replace(/[-:.]/g, "")}.vhd`;
 }
 
-export function renderTrigger(tr: TriggerRecord): JsonObject {
+/**
+ * A trigger as GET and list answer it: with `status` (Healthy, "Trigger is active"). The PUT response has only `kind`
+ * and `provisioningState` under properties (`withStatus` false), as recorded.
+ */
+export function renderTrigger(tr: TriggerRecord, withStatus = true): JsonObject {
   return {
     id: armId(tr.id),
     name: tr.name,
@@ -118,7 +113,7 @@ export function renderTrigger(tr: TriggerRecord): JsonObject {
     properties: {
       ...tr.properties,
       provisioningState: tr.provisioning.state,
-      status: { code: "Healthy", message: "", time: tr.createdAt },
+      ...(withStatus ? { status: { code: "Healthy", message: "Trigger is active", time: tr.createdAt } } : {}),
     },
     systemData: tr.systemData,
   };

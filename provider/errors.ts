@@ -77,6 +77,18 @@ export function identityRightsAdvice(buildMessage: string, identityId: string | 
   return `Grant ${who} ${what} (Image Builder's identity needs read on the source image, Contributor on the staging resource group and write on each distribution target), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identityId ?? "<identity id>"} --query principalId -o tsv) --role Contributor --scope ${scope ?? "<scope>"}; then run pulumi up again.`;
 }
 
+/**
+ * A provisioning the service failed because the template's identity may not read a resource the template names (its
+ * text: "Not authorized to access the resource: <id>. Please check the user assigned identity has the correct
+ * permissions…"): which identity needs which role on what. Reader is the built-in role that grants read.
+ */
+export function provisioningRightsAdvice(message: string, identityId: string | undefined): string | undefined {
+  const resource = /Not authorized to access the resource: (\S+?)\.? Please check/.exec(message)?.[1];
+  if (!resource) return undefined;
+  const who = identityId ? `the template's identity ${identityId}` : "the template's user-assigned identity";
+  return `grant ${who} read on ${resource} (the Reader role), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identityId ?? "<identity id>"} --query principalId -o tsv) --role Reader --scope ${resource}; then run pulumi up again.`;
+}
+
 /** "<what> failed: <code> (HTTP <status>): <message> <advice>" */
 export function describeFailure(what: string, e: unknown): Error {
   const { status, code, message } = serviceError(e);

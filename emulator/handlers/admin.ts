@@ -1,5 +1,6 @@
 import type { EmulatorContext } from "../context";
 import { validateFaultRule } from "../faults";
+import { resetIdentityAccess, setIdentityAccess } from "../identity-access";
 import { resetSubscriptionSetup, setRegistration, setRights } from "../subscription-setup";
 import type { AdminRequest, Reply, RoutedRequest } from "../http";
 import { operationStatus } from "../lro";
@@ -45,13 +46,18 @@ function applying(apply: () => void): Reply {
   return ok();
 }
 
-/** Back to a fresh start's state: no resources, faults or logged requests, start timing, all subscriptions set up. */
+/**
+ * Back to a fresh start's state: no resources, faults or logged requests, start timing, all subscriptions set up,
+ * every identity allowed to read everything.
+ */
 export async function reset(ctx: EmulatorContext): Promise<Reply> {
   ctx.repository.clear();
   ctx.faults.clear();
+  ctx.downloads.reset();
   ctx.requestLog.length = 0;
   ctx.timing = { ...ctx.startTiming };
   resetSubscriptionSetup(ctx);
+  resetIdentityAccess(ctx);
   await ctx.repository.commit();
   return ok();
 }
@@ -72,9 +78,15 @@ export function clearFaults(ctx: EmulatorContext): Reply {
 export const registration = (ctx: EmulatorContext, r: AdminRequest): Reply =>
   applying(() => setRegistration(ctx, r.body));
 export const rights = (ctx: EmulatorContext, r: AdminRequest): Reply => applying(() => setRights(ctx, r.body));
+export const identityAccess = (ctx: EmulatorContext, r: AdminRequest): Reply =>
+  applying(() => setIdentityAccess(ctx, r.body));
 export const timing = (ctx: EmulatorContext): Reply => ok(ctx.timing);
 export function setTiming(ctx: EmulatorContext, r: AdminRequest): Reply {
-  ctx.timing = { ...ctx.timing, ...pickNumbers(r.body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"]) };
+  ctx.timing = {
+    ...ctx.timing,
+    ...pick(r.body, ["lroDurationMs", "buildDurationMs", "retryAfterSeconds"], (v) => typeof v === "number" && v >= 0),
+    ...pick(r.body, ["syncPatch", "syncTriggerDelete"], (v) => typeof v === "boolean"),
+  };
   return ok(ctx.timing);
 }
 /** Moves the resources' clock forward by `advanceMs`: operations and builds due by then are done. */
@@ -85,14 +97,23 @@ export async function advanceClock(ctx: EmulatorContext, r: AdminRequest): Promi
   await ctx.repository.commit();
   return ok({ now: new Date(ctx.clock()).toISOString(), offsetMs: ctx.repository.clockOffsetMs() });
 }
+/** Registers the contents a URL serves (`{uri, contents}`, contents as text or `{base64}`) for steps downloading it. */
+export const registerFile = (ctx: EmulatorContext, r: AdminRequest): Reply =>
+  applying(() => {
+    const { uri, contents, base64 } = (r.body ?? {}) as { uri?: unknown; contents?: unknown; base64?: unknown };
+    if (typeof base64 === "string") ctx.downloads.register(String(uri), Buffer.from(base64, "base64"));
+    else if (typeof contents === "string") ctx.downloads.register(String(uri), contents);
+    else throw new Error("a file needs 'contents' (text) or 'base64'");
+  });
 export const issueToken = async (ctx: EmulatorContext, r: AdminRequest): Promise<Reply> =>
   ok(await ctx.auth.issue((r.body ?? {}) as Parameters<typeof ctx.auth.issue>[0]));
 
-function pickNumbers(body: unknown, keys: string[]): Record<string, number> {
-  const out: Record<string, number> = {};
+/** The members of `body` among `keys` whose values `valid` accepts (others are ignored). */
+function pick(body: unknown, keys: string[], valid: (v: unknown) => boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const k of keys) {
     const v = (body as Record<string, unknown> | undefined)?.[k];
-    if (typeof v === "number" && v >= 0) out[k] = v;
+    if (valid(v)) out[k] = v;
   }
   return out;
 }
@@ -101,7 +122,7 @@ function snapshot(ctx: EmulatorContext, now: number) {
   const { repository } = ctx;
   return {
     templates: repository.templatesUnder("", now).map((t) => renderTemplate(t, runStatusOf(t, now))),
-    triggers: repository.triggers(now).map(renderTrigger),
+    triggers: repository.triggers(now).map((tr) => renderTrigger(tr)),
     operations: repository.operations().map((op) => operationStatus(op, now)),
   };
 }

@@ -6,6 +6,7 @@ import type { ArmRequest, Reply } from "../http";
 import { lroHeaders } from "../lro";
 import { isBuilding, keyOf, runStatusOf, writableIdentity, writableProperties } from "../model";
 import type { JsonObject, Provisioning, TemplateRecord } from "../model";
+import { firstNamedResource, notAuthorizedMessage, unreadableResource } from "../identity-access";
 import { imageTemplateId, scopeId, stagingResourceGroupId } from "../resource-ids";
 import { validateBody } from "../schema/validate";
 import schema from "../schema/imagebuilder-2025-10-01.schema.json";
@@ -20,10 +21,6 @@ import {
   systemDataFor,
   templateKeyOf,
 } from "./common";
-
-/** Default provisioning failure for fault `failProvisioning`. */
-export const DEFAULT_PROVISIONING_FAILURE =
-  "Provisioning of the image template failed: the source image could not be accessed by the template's identity.";
 
 const TEMPLATE_FIELDS = Object.keys(schema.definitions.ImageTemplate.properties);
 const TEMPLATE_PROPERTY_FIELDS = Object.keys(schema.definitions.ImageTemplateProperties.properties);
@@ -61,19 +58,17 @@ export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<
 
   const now = r.now;
   const ready = now + ctx.timing.lroDurationMs;
-  const failing = r.fault?.kind === "failProvisioning";
-  const provisioningError = {
-    provisioningErrorCode: "Other",
-    message: r.fault?.message ?? DEFAULT_PROVISIONING_FAILURE,
-  };
-  const provisioning: Provisioning = failing
-    ? { state: "Creating", until: ready, then: "Failed", error: provisioningError }
-    : { state: "Creating", until: ready, then: "Succeeded" };
   const id = imageTemplateId(subscriptionId, resourceGroupName, imageTemplateName);
+  const given = properties.stagingResourceGroup;
+  // The service adds the leading "/" a caller's group id lacked (and echoes stagingResourceGroup as sent).
   const staging =
-    typeof properties.stagingResourceGroup === "string" && properties.stagingResourceGroup !== ""
-      ? properties.stagingResourceGroup
+    typeof given === "string" && given !== ""
+      ? `/${given.replace(/^\//, "")}`
       : stagingResourceGroupId(subscriptionId, resourceGroupName, imageTemplateName, stableGuid(`${id}:${now}`));
+  const failure = provisioningFailure(ctx, r, identity, properties, staging);
+  const provisioning: Provisioning = failure
+    ? { state: "Creating", until: ready, then: "Failed", error: { provisioningErrorCode: "Other", message: failure } }
+    : { state: "Creating", until: ready, then: "Succeeded" };
   const t: TemplateRecord = {
     id,
     name: imageTemplateName,
@@ -85,6 +80,7 @@ export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<
     systemData: systemDataFor(r),
     provisioning,
     exactStagingResourceGroup: staging,
+    checksums: ctx.downloads.computedFor(properties),
     runCount: 0,
   };
   if (b.tags) t.tags = b.tags as JsonObject;
@@ -95,21 +91,40 @@ export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<
     resourceKey: key,
     now,
     durationMs: ctx.timing.lroDurationMs,
-    outcome: failing ? "Failed" : "Succeeded",
-    ...(failing
-      ? { error: { code: provisioningError.provisioningErrorCode, message: provisioningError.message } }
-      : {}),
+    // The operation's code is not the template's provisioningErrorCode ("Other"), as recorded.
+    outcome: failure ? "Failed" : "Succeeded",
+    ...(failure ? { error: { code: "Unauthorized", message: failure } } : {}),
   });
   // autoRun builds once, as soon as provisioning has succeeded.
-  if (!failing && (properties.autoRun as JsonObject | undefined)?.state === "Enabled") {
+  if (!failure && (properties.autoRun as JsonObject | undefined)?.state === "Enabled") {
     startRun(ctx, t, ready, undefined);
   }
+  // Rendered before the commit's wait: a reader may settle the record meanwhile, the response is the PUT's own.
+  const created = renderTemplate(t, undefined);
   await ctx.repository.commit();
   return {
     status: 201,
-    body: renderTemplate(t, undefined),
+    body: created,
     headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false),
   };
+}
+
+/**
+ * Why provisioning will fail, found (as the service finds it) only after the PUT was accepted: a resource the template
+ * names that its identity may not read (admin identity access), or the `failProvisioning` fault (its `message`, else
+ * the service's text for the first resource the template names).
+ */
+function provisioningFailure(
+  ctx: EmulatorContext,
+  r: ArmRequest,
+  identity: JsonObject,
+  properties: JsonObject,
+  staging: string,
+): string | undefined {
+  const unreadable = unreadableResource(ctx, identity, properties);
+  if (unreadable) return notAuthorizedMessage(unreadable);
+  if (r.fault?.kind !== "failProvisioning") return undefined;
+  return r.fault.message ?? notAuthorizedMessage(firstNamedResource(properties) ?? staging);
 }
 
 /** Rejects (with a clear code) fields PATCH cannot change, before schema validation reports them as unknown. */
@@ -152,6 +167,12 @@ export async function patchTemplate(ctx: EmulatorContext, r: ArmRequest): Promis
   if (props.vmProfile) t.properties.vmProfile = props.vmProfile;
   if (props.distribute) t.properties.distribute = props.distribute;
   t.systemData = systemDataFor(r, t.systemData);
+  // API 2022-07-01 answered PATCH synchronously with the template; 2023-07-01 on: 202, no body, both monitors.
+  if (ctx.timing.syncPatch) {
+    t.provisioning = { state: "Succeeded" };
+    await ctx.repository.commit();
+    return reply(t, r.now);
+  }
   t.provisioning = { state: "Updating", until: r.now + ctx.timing.lroDurationMs, then: "Succeeded" };
   const op = ctx.repository.startOperation({
     subscriptionId: t.subscriptionId,
@@ -161,7 +182,7 @@ export async function patchTemplate(ctx: EmulatorContext, r: ArmRequest): Promis
     durationMs: ctx.timing.lroDurationMs,
   });
   await ctx.repository.commit();
-  return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false) };
+  return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, true) };
 }
 
 export async function deleteTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
@@ -194,13 +215,14 @@ export async function runTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<
   }
   const op = startRunOperation(ctx, t, r.now, r.fault);
   await ctx.repository.commit();
-  // The service answers run with both monitors (recorded traffic 2022-2025).
+  // The service answers run with both monitors, byte-identical (recorded traffic 2022-2025).
   return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, true) };
 }
 
+/** Cancel: 204 with no body, no Content-Type and no LRO headers, as every recorded cancel (2020-2025). */
 export async function cancelTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
   const t = requireTemplate(ctx, r);
-  const op = cancelRun(ctx, t, r.now);
+  cancelRun(ctx, t, r.now);
   await ctx.repository.commit();
-  return { status: 202, headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false) };
+  return { status: 204 };
 }

@@ -36,7 +36,11 @@ export function getTrigger(ctx: EmulatorContext, r: ArmRequest): Reply {
 
 export function listTriggers(ctx: EmulatorContext, r: ArmRequest): Reply {
   const t = requireTemplate(ctx, r);
-  return page(ctx, r, ctx.repository.triggersOf(keyOf(t.id), r.now).map(renderTrigger));
+  return page(
+    ctx,
+    r,
+    ctx.repository.triggersOf(keyOf(t.id), r.now).map((tr) => renderTrigger(tr)),
+  );
 }
 
 export async function putTrigger(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
@@ -76,7 +80,7 @@ export async function putTrigger(ctx: EmulatorContext, r: ArmRequest): Promise<R
   await ctx.repository.commit();
   return {
     status: existing ? 200 : 201,
-    body: renderTrigger(trigger),
+    body: renderTrigger(trigger, false),
     headers: lroHeaders(ctx.url, op, ctx.timing.retryAfterSeconds, false),
   };
 }
@@ -87,6 +91,12 @@ export async function deleteTrigger(ctx: EmulatorContext, r: ArmRequest): Promis
   const key = keyOf(triggerId(t, r.params.triggerName));
   const tr = ctx.repository.trigger(key, r.now);
   if (!tr) return { status: 204 };
+  // Both answers are recorded: 204 with no headers (2023, 2025; the default) and 202 with both monitors (2024).
+  if (ctx.timing.syncTriggerDelete) {
+    ctx.repository.deleteTrigger(key);
+    await ctx.repository.commit();
+    return { status: 204 };
+  }
   tr.provisioning = { state: "Deleting", until: r.now + ctx.timing.lroDurationMs, then: "Gone" };
   const op = ctx.repository.startOperation({
     subscriptionId: t.subscriptionId,

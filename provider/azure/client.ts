@@ -1,12 +1,10 @@
 // Types only at module level: the SDKs are loaded on the first connect, so `pulumi preview` (check and diff, which
 // never call Azure) does not pay for loading them.
-import type {
-  ImageBuilderClient,
-  VirtualMachineImageTemplatesCreateOrUpdateOptionalParams as LroOptions,
-} from "@azure/arm-imagebuilder";
+import type { ImageBuilderClient } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import type { TokenCredential } from "@azure/identity";
-import { delay } from "@azure/core-util";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { AsyncLocalStorage } from "node:async_hooks";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { explainTokenFailure } from "../errors";
@@ -21,7 +19,7 @@ import {
   withStackConfig,
 } from "./credentials";
 import { userAgentOptions } from "./user-agent";
-import { retryAfterMs } from "./wait";
+import { type ResponseHeaders, Wait } from "./wait";
 import { subscriptionGuid } from "../codecs/ids";
 
 /** One place a token can come from, as listed in authentication errors; `credential` is unset when not configured. */
@@ -166,8 +164,25 @@ export interface Connection {
   /** The client's credential and ARM endpoint, for the other services a build involves (its log in storage). */
   credential: TokenCredential;
   endpoint: string;
-  pollOptions: { updateIntervalInMs: number };
+  /** AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: the poll schedule's first pause, which scales all of it (pace.ts). */
+  pollIntervalMs: number;
 }
+
+/** Who wants to see the responses to the requests made in the current async context: the wait of an LRO's polls. */
+const responseObserver = new AsyncLocalStorage<(response: ResponseHeaders) => void>();
+
+/**
+ * Hands every response to the current context's observer. core-lro sends an operation's polls with no `onResponse`
+ * of ours, so this is how their Retry-After reaches the wait that paces them (untilDone).
+ */
+const observeResponses: PipelinePolicy = {
+  name: "imagebuilderObserveResponses",
+  async sendRequest(request, next) {
+    const response = await next(request);
+    responseObserver.getStore()?.(response);
+    return response;
+  },
+};
 
 // Connections live for the provider process (this module is never serialized into state), so one token and one
 // authority discovery serve every operation. Keyed by everything they were made from: a changed variable gets a new one.
@@ -277,7 +292,8 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
           ]
         : [],
     });
-    connection = { client, credential, endpoint: s.endpoint, pollOptions: { updateIntervalInMs: pollIntervalMs(env) } };
+    client.pipeline.addPolicy(observeResponses);
+    connection = { client, credential, endpoint: s.endpoint, pollIntervalMs: pollIntervalMs(env) };
     connections.set(key, connection);
   }
   return connection;
@@ -287,29 +303,29 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
 interface LongRunning<T> {
   submitted(): Promise<void>;
   readonly isDone: boolean;
+  poll(): Promise<unknown>;
   pollUntilDone(): Promise<T>;
 }
 
 /**
- * Starts a long-running operation and waits for its result. core-lro polls once right after the initial response and
- * honours Retry-After only from the polls on, so every operation cost a round trip asking too early; this waits the
- * initial response's Retry-After first, as ARM's async-operation contract asks. `accepted` runs once the service took
- * the request (an error after that may have left the resource behind).
+ * Starts a long-running operation (a template's create, update or delete, a trigger's) and waits for its result,
+ * polling at the pace of the provider's other waits (a Wait: the service's Retry-After, else the schedule) rather than
+ * core-lro's fixed interval; core-lro alone also polls once right after the initial response, a request too early.
+ * `accepted` runs once the service took the request (an error after that may have left the resource behind).
  */
 export async function untilDone<T>(
   c: Connection,
-  start: (options: LroOptions) => LongRunning<T>,
+  start: (options: { onResponse: (response: ResponseHeaders) => void }) => LongRunning<T>,
   accepted?: () => void,
 ): Promise<T> {
-  let firstPollMs = 0;
-  const poller = start({
-    ...c.pollOptions,
-    onResponse: (response) => {
-      firstPollMs = retryAfterMs(response.headers.get("retry-after")) ?? 0;
-    },
-  });
+  const wait = new Wait(c.pollIntervalMs);
+  const poller = start({ onResponse: wait.onResponse });
   await poller.submitted();
   accepted?.();
-  if (!poller.isDone && firstPollMs > 0) await delay(firstPollMs);
+  while (!poller.isDone) {
+    await wait.pause();
+    await responseObserver.run(wait.onResponse, () => poller.poll());
+  }
+  // Done: the result, or the operation's error, without another request.
   return poller.pollUntilDone();
 }

@@ -2,6 +2,8 @@
  * Where to authenticate and which ARM endpoint to call, derived from the environment at call time. Pure: the
  * credential objects are built in client.ts. Nothing here is ever captured into the serialized provider.
  */
+import { DEFAULT_POLL_INTERVAL_MS } from "./pace";
+
 export type Env = Record<string, string | undefined>;
 
 export interface Cloud {
@@ -204,8 +206,6 @@ export function resolveAzureSettings(env: Env): AzureSettings {
   };
 }
 
-const DEFAULT_POLL_INTERVAL_MS = 2000;
-
 function nonNegativeNumber(env: Env, name: string, fallback: number, unit: string, integer = false): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
@@ -216,7 +216,10 @@ function nonNegativeNumber(env: Env, name: string, fallback: number, unit: strin
   return value;
 }
 
-/** LRO poll interval used when the service sends no usable Retry-After. */
+/**
+ * The quickest pause of the poll schedule (pace.ts), which scales every time of it, used when the service sends no
+ * usable Retry-After.
+ */
 export function pollIntervalMs(env: Env): number {
   return nonNegativeNumber(env, "AZURE_IMAGEBUILDER_POLL_INTERVAL_MS", DEFAULT_POLL_INTERVAL_MS, " of milliseconds");
 }

@@ -9,7 +9,7 @@ export const TUNING_VARIABLES: readonly { name: string; default: string; doc: st
   {
     name: "AZURE_IMAGEBUILDER_POLL_INTERVAL_MS",
     default: String(pollIntervalMs({})),
-    doc: "How often a long-running operation is polled, in milliseconds, when the service sends no `Retry-After`.",
+    doc: "The first pause of the poll schedule (builds and long-running operations without a `Retry-After`), in milliseconds; it scales the whole schedule (Poll pace above).",
   },
   {
     name: "AZURE_IMAGEBUILDER_MAX_RETRIES",

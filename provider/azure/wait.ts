@@ -1,9 +1,10 @@
 import { delay } from "@azure/core-util";
+import { nextPauseMs } from "./pace";
 
 /*
  * The one wait of the provider for things the service does in the background (a build, a cancel, a delete): read, and
- * until the answer says it is over, pause at the pace the service asks for and read again. An AbortSignal ends it (a
- * deadline is AbortSignal.timeout), without another read.
+ * until the answer says it is over, pause at the pace the service asks for (else at the schedule's pace for the time
+ * waited so far) and read again. An AbortSignal ends it (a deadline is AbortSignal.timeout), without another read.
  */
 
 /** A response as the SDK's `onResponse` callback passes it. */
@@ -37,29 +38,34 @@ export interface Transient {
 }
 
 /**
- * One wait: its pace is the client's interval until a response (a read's, or one of an SDK call given `onResponse`,
- * such as the run or cancel that started what is waited for) carries a positive Retry-After.
+ * One wait: its pace is the schedule's (nextPauseMs, counted from the wait's creation, just before the run, cancel or
+ * delete it follows) until a response (a read's, or one of an SDK call given `onResponse`, such as the run or cancel
+ * that started what is waited for) carries a positive Retry-After: the service's pace then holds for the later reads.
  */
 export class Wait {
-  private paceMs: number;
+  private readonly began = Date.now();
+  private askedMs: number | undefined;
 
-  /** `intervalMs`: the pause between reads until the service asks for another. */
+  /** `intervalMs`: the schedule's quickest pause (the poll interval setting), which scales all of it. */
   constructor(
-    intervalMs: number,
+    private readonly intervalMs: number,
     private readonly transient?: Transient,
-  ) {
-    this.paceMs = intervalMs;
-  }
+  ) {}
 
   /** The SDK's `onResponse` option: adopts the response's Retry-After. */
   readonly onResponse = (response: ResponseHeaders): void => {
     const ms = retryAfterMs(response.headers.get("retry-after"));
-    if (ms !== undefined && ms > 0) this.paceMs = ms;
+    if (ms !== undefined && ms > 0) this.askedMs = ms;
   };
+
+  /** The pause before the next read: the service's, else the schedule's for the time waited so far. */
+  private paceMs(): number {
+    return this.askedMs ?? nextPauseMs(Date.now() - this.began, this.intervalMs);
+  }
 
   /** Pauses for the current pace; rejects with an AbortError once `abortSignal` aborts. */
   pause(abortSignal?: AbortSignal): Promise<void> {
-    return delay(this.paceMs, { abortSignal });
+    return delay(this.paceMs(), { abortSignal });
   }
 
   /** One read (given this wait's `onResponse`), retrying the transient failures at the current pace. */

@@ -20,7 +20,7 @@ export interface CustomizeShellArgs {
   name?: DeepInput<string> | pulumi.Input<undefined>;
   /** Script to download and run. */
   scriptUri?: DeepInput<string> | pulumi.Input<undefined>;
-  /** SHA-256 of the downloaded file. */
+  /** SHA-256 of the downloaded file; omitted = the service computes it from the file when the template is created. */
   sha256Checksum?: DeepInput<string> | pulumi.Input<undefined>;
   /** Commands to run. */
   inline?: pulumi.Input<DeepInput<string>[]> | pulumi.Input<undefined>;
@@ -34,7 +34,7 @@ export interface CustomizePowerShellArgs {
   name?: DeepInput<string> | pulumi.Input<undefined>;
   /** Script to download and run. */
   scriptUri?: DeepInput<string> | pulumi.Input<undefined>;
-  /** SHA-256 of the downloaded file. */
+  /** SHA-256 of the downloaded file; omitted = the service computes it from the file when the template is created. */
   sha256Checksum?: DeepInput<string> | pulumi.Input<undefined>;
   /** Commands to run. */
   inline?: pulumi.Input<DeepInput<string>[]> | pulumi.Input<undefined>;
@@ -52,7 +52,7 @@ export interface CustomizeWindowsRestartArgs {
   type: DeepInput<"WindowsRestart">;
   /** Step name in the build log. */
   name?: DeepInput<string> | pulumi.Input<undefined>;
-  /** Command that restarts Windows. */
+  /** Command that restarts Windows; empty = the service's default. */
   restartCommand?: DeepInput<string> | pulumi.Input<undefined>;
   /** Command that checks the restart succeeded. */
   restartCheckCommand?: DeepInput<string> | pulumi.Input<undefined>;
@@ -84,7 +84,7 @@ export interface CustomizeFileArgs {
   destination: DeepInput<string>;
   /** Step name in the build log. */
   name?: DeepInput<string> | pulumi.Input<undefined>;
-  /** SHA-256 of the downloaded file. */
+  /** SHA-256 of the downloaded file; omitted = the service computes it from the file when the template is created. */
   sha256Checksum?: DeepInput<string> | pulumi.Input<undefined>;
 }
 
@@ -197,7 +197,7 @@ export interface ValidateInVMValidationsShellArgs {
   name?: DeepInput<string> | pulumi.Input<undefined>;
   /** Script to download and run. */
   scriptUri?: DeepInput<string> | pulumi.Input<undefined>;
-  /** SHA-256 of the downloaded file. */
+  /** SHA-256 of the downloaded file; omitted = the service computes it from the file when the template is created. */
   sha256Checksum?: DeepInput<string> | pulumi.Input<undefined>;
   /** Commands to run. */
   inline?: pulumi.Input<DeepInput<string>[]> | pulumi.Input<undefined>;
@@ -211,7 +211,7 @@ export interface ValidateInVMValidationsPowerShellArgs {
   name?: DeepInput<string> | pulumi.Input<undefined>;
   /** Script to download and run. */
   scriptUri?: DeepInput<string> | pulumi.Input<undefined>;
-  /** SHA-256 of the downloaded file. */
+  /** SHA-256 of the downloaded file; omitted = the service computes it from the file when the template is created. */
   sha256Checksum?: DeepInput<string> | pulumi.Input<undefined>;
   /** Commands to run. */
   inline?: pulumi.Input<DeepInput<string>[]> | pulumi.Input<undefined>;
@@ -233,7 +233,7 @@ export interface ValidateInVMValidationsFileArgs {
   destination: DeepInput<string>;
   /** Step name in the build log. */
   name?: DeepInput<string> | pulumi.Input<undefined>;
-  /** SHA-256 of the downloaded file. */
+  /** SHA-256 of the downloaded file; omitted = the service computes it from the file when the template is created. */
   sha256Checksum?: DeepInput<string> | pulumi.Input<undefined>;
 }
 

@@ -67,7 +67,7 @@ export class BuildProgress {
 
 /** A wait on the template's lastRunStatus: at the service's pace, riding out a build's many blips in status reads. */
 function statusWait(c: Connection, progress: BuildProgress): Wait {
-  return new Wait(c.pollOptions.updateIntervalInMs, {
+  return new Wait(c.pollIntervalMs, {
     is: isTransient,
     max: MAX_TRANSIENT_FAILURES,
     onRetry: (e) =>
@@ -192,7 +192,7 @@ export async function cancelAndWait(
     try {
       // The cancel action completes before the run has stopped (it can sit in Canceling for long): watch the run.
       await c.client.virtualMachineImageTemplates
-        .cancel(a.resourceGroupName, a.imageTemplateName, { ...c.pollOptions, onResponse: wait.onResponse })
+        .cancel(a.resourceGroupName, a.imageTemplateName, { onResponse: wait.onResponse })
         .submitted();
     } catch (e) {
       // Another cancel got there first (or the build just ended): the wait below sees which.
@@ -224,7 +224,7 @@ export async function runBuild(
     progress.line(`starting an image build of template "${a.imageTemplateName}"`);
     try {
       await c.client.virtualMachineImageTemplates
-        .run(a.resourceGroupName, a.imageTemplateName, { ...c.pollOptions, onResponse: wait.onResponse })
+        .run(a.resourceGroupName, a.imageTemplateName, { onResponse: wait.onResponse })
         .submitted();
     } catch (e) {
       throw describeFailure(`Starting a build of image template "${a.imageTemplateName}"`, e);

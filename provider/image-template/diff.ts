@@ -56,6 +56,42 @@ export function canonical(value: unknown, path: string): unknown {
   return typeof value === "string" ? fold(value, compare) : value;
 }
 
+const isRecord = (v: unknown): v is PropertyBag => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * `value` (the service's side) without the answers the service gives where `reference` (the program's side) leaves a
+ * member out (absent or at its default): a computed member whatever its value (the checksum of a downloaded file), a
+ * member at its default or empty (a restart command "", empty artifact tags). Lists are matched item by item; a
+ * member the program set stays, so a value the service changed is still drift.
+ */
+export function withoutAnswers(value: unknown, reference: unknown, path: string): unknown {
+  if (isUnknown(value) || isUnknown(reference) || memberAt(path)?.compare === "json") return value;
+  if (Array.isArray(value)) {
+    return Array.isArray(reference) ? value.map((v, i) => withoutAnswers(v, reference[i], `${path}[]`)) : value;
+  }
+  if (!isRecord(value) || !isRecord(reference)) return value;
+  const kept: PropertyBag = {};
+  for (const [k, v] of Object.entries(value)) {
+    const at = `${path}.${k}`;
+    // Left out: absent, or at its default (an empty checksum asks the service to compute it, as absent does).
+    if (canonical(reference[k], at) !== undefined) kept[k] = withoutAnswers(v, reference[k], at);
+    else if (!memberAt(at)?.computed && canonical(v, at) !== undefined) kept[k] = v;
+  }
+  return kept;
+}
+
+/** The arguments of `bag` without the service's answers to what `reference` leaves out (see withoutAnswers). */
+export function argsWithoutAnswers(bag: PropertyBag, reference: PropertyBag): PropertyBag {
+  const args: PropertyBag = argsOf(bag);
+  const program: PropertyBag = argsOf(reference);
+  const kept: PropertyBag = {};
+  for (const [k, v] of Object.entries(args)) {
+    if (program[k] !== undefined) kept[k] = withoutAnswers(v, program[k], k);
+    else if (canonical(v, k) !== undefined) kept[k] = v;
+  }
+  return kept;
+}
+
 /** Canonical form of each argument; the identity type is the effective one (derived when omitted). */
 export function canonicalArgs(bag: PropertyBag): Partial<Record<ArgKey, unknown>> {
   const args = argsOf(bag);
@@ -70,9 +106,12 @@ const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.str
 export const containsUnknown = (v: unknown): boolean =>
   isUnknown(v) || (typeof v === "object" && v !== null && Object.values(v).some(containsUnknown));
 
-/** Argument keys whose value differs between two property bags (unknown new values always differ). */
+/**
+ * Argument keys whose value differs between two property bags (unknown new values always differ). What the service
+ * filled in where the program leaves a member out is no difference.
+ */
 export function changedKeys(olds: PropertyBag, news: PropertyBag): ArgKey[] {
-  const a = canonicalArgs(olds);
+  const a = canonicalArgs(argsWithoutAnswers(olds, news));
   const b = canonicalArgs(news);
   return ARG_KEYS.filter((k) => containsUnknown(b[k]) || !same(a[k], b[k]));
 }

@@ -117,11 +117,15 @@ export function argsFromImageTemplate(template: ImageTemplate): Args {
 export type ComputedOutputs = { [K in OutputKey]?: string };
 
 /** Read-only state of a template, as the resource's computed outputs (cmdlet's read-only parameters included). */
+/** The service's `endTime` while a build runs or cancels: .NET's DateTime.MinValue, meaning "not ended yet". */
+const NOT_ENDED = Date.parse("0001-01-01T00:00:00Z");
+
 export function outputsFromImageTemplate(template: Partial<ImageTemplate>): ComputedOutputs {
   const wire = nest(template as Json);
   const outputs: Json = {};
   for (const [key, output] of Object.entries(OUTPUTS as Record<string, Output>)) {
     const value = getAt(wire, output.arm);
+    if (value instanceof Date && value.getTime() === NOT_ENDED) continue;
     if (value !== undefined) outputs[key] = output.date && value instanceof Date ? value.toISOString() : value;
   }
   return outputs as ComputedOutputs;
@@ -135,8 +139,9 @@ const patchGroup = (arm: string) =>
 
 /**
  * The PATCH body for the changed in-place arguments. Each changed part (tags, identity, properties.vmProfile,
- * properties.distribute) is sent whole as desired, with the table's reset value for members present before and
- * removed now (PATCH merges, so omitting them would keep the old values); a part left empty is sent as {}.
+ * properties.distribute) is sent whole as desired, with the table's reset value for members set before and removed
+ * now (PATCH merges, so omitting them would keep the old values); a part left empty is sent as {}. Only the program's
+ * values and resets are sent: never what the service filled in.
  */
 export function toUpdateParameters(
   olds: Args,
@@ -146,9 +151,9 @@ export function toUpdateParameters(
   const groups = new Set(ARM_ARGS.filter(([k]) => changed.has(k)).map(([, a]) => patchGroup(a.arm)));
   const desired: Json = { ...news };
   for (const [key, { arm, reset }] of ARM_ARGS) {
-    if (groups.has(patchGroup(arm)) && news[key] === undefined && olds[key] !== undefined && reset !== undefined) {
-      desired[key] = reset;
-    }
+    // A member already at its reset value (the service's own answer, osDiskSizeGB 0) has nothing to reset.
+    const set = olds[key] !== undefined && JSON.stringify(olds[key]) !== JSON.stringify(reset);
+    if (groups.has(patchGroup(arm)) && news[key] === undefined && set && reset !== undefined) desired[key] = reset;
   }
   const whole = armBody(desired as Args);
   const body: Json = {};

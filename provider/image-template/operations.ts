@@ -17,10 +17,10 @@ import { buildOnCreate, resolveBuild } from "./build-plan";
 import { afterRunningBuild } from "./busy";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
-import { canonicalArgs } from "./diff";
+import { argsWithoutAnswers, canonicalArgs } from "./diff";
 import { plan } from "./plan";
 import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./properties";
-import { describeFailure, identityRightsAdvice, isNotFound, serviceError } from "../errors";
+import { describeFailure, identityRightsAdvice, isNotFound, provisioningRightsAdvice, serviceError } from "../errors";
 import { argsOf, DEFAULTS_KEY, PULUMI_NAME_KEY } from "./inputs";
 import type { PropertyBag } from "../property-bag";
 import { markerOf, newMarker, OWNER_KEY, OWNER_TAG, ownedBy, OWNERSHIP_KEY, withMarker } from "./ownership";
@@ -303,7 +303,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       );
     }
   }
-  return failProvisioning(c, a);
+  return failProvisioning(c, a, argsOf(inputs).identityUserAssignedIdentity?.[0]);
 }
 
 /** How long create waits for a template another run left Creating or Updating. */
@@ -339,20 +339,22 @@ async function built(c: Connection, a: TemplateAddress, id: string, inputs: Inpu
   return { id, outs };
 }
 
-/** A Failed template blocks its name (the service refuses a new PUT): delete it, then report the service's error. */
-async function failProvisioning(c: Connection, a: TemplateAddress): Promise<never> {
+/**
+ * A Failed template blocks its name (the service refuses a new PUT): delete it, then report the service's error, and
+ * for an identity that may not read a resource the template names, what to grant.
+ */
+async function failProvisioning(c: Connection, a: TemplateAddress, identityId: string | undefined): Promise<never> {
   const failed = await getOrUndefined(c, a).catch(() => undefined);
   const code = failed?.provisioningError?.provisioningErrorCode ?? "(no code)";
   const message = (failed?.provisioningError?.message ?? "(no message)").replace(/\.$/, "");
+  const next = provisioningRightsAdvice(message, identityId) ?? "fix the cause and run pulumi up again.";
   let cleanup = "The failed template was deleted";
   try {
     await deleteAndWait(c, a);
   } catch (e) {
     cleanup = `Deleting the failed template also failed (${serviceError(e).message}); delete it by hand (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName})`;
   }
-  throw new Error(
-    `Creating ${label(a)} failed: provisioning error ${code}: ${message}. ${cleanup}; fix the cause and run pulumi up again.`,
-  );
+  throw new Error(`Creating ${label(a)} failed: provisioning error ${code}: ${message}. ${cleanup}; ${next}`);
 }
 
 export async function read(id: string, props: PropertyBag): Promise<pulumi.dynamic.ReadResult> {
@@ -360,8 +362,9 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   const a = addressOf(stored, id);
   const template = await getOrUndefined(connect(a.subscriptionId), a);
   if (!template) return {};
-  const live: PropertyBag = { ...argsFromImageTemplate(template), ...a };
-  // Keep the stored spelling of every argument the service still agrees with, so refresh shows only real drift.
+  // What the service fills in where the program left a member out (a computed checksum, restartCommand "", ...) is
+  // its answer, not drift; the stored spelling is kept for every argument the service still agrees with.
+  const live = argsWithoutAnswers({ ...argsFromImageTemplate(template), ...a }, stored);
   const before = canonicalArgs(stored);
   const now = canonicalArgs(live);
   const inputs: PropertyBag = {};

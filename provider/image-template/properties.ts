@@ -29,6 +29,12 @@ export interface Member {
   doc: string;
   /** What "absent" equals: the service fills it in its answers, so it compares equal to an omitted value. */
   default?: unknown;
+  /**
+   * The service computes a value when the program leaves the member out (the SHA-256 of the file a step downloads):
+   * whatever it answers then matches the omitted value. A value the program gives is compared as usual.
+   */
+  computed?: true;
+  /** How the service's answer may spell the same value (armId: it echoes ids in another casing). */
   compare?: Comparison;
   /** A list whose order carries no meaning. */
   set?: true;
@@ -229,7 +235,11 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
 const STEP_MEMBERS: Record<string, Member> = {
   name: { doc: "Step name in the build log." },
   scriptUri: { doc: "Script to download and run." },
-  sha256Checksum: { default: "", doc: "SHA-256 of the downloaded file." },
+  sha256Checksum: {
+    default: "",
+    computed: true,
+    doc: "SHA-256 of the downloaded file; omitted = the service computes it from the file when the template is created.",
+  },
   inline: { doc: "Commands to run." },
   runElevated: { default: false, doc: "Run with elevated privileges." },
   runAsSystem: { default: false, doc: "Run as the SYSTEM user (needs runElevated)." },
@@ -277,7 +287,7 @@ export const MEMBERS: Record<string, Member> = {
   "distribute[].uri": { default: "", doc: "Blob URI of the VHD; empty = the service's storage account." },
   "customize[].type": { doc: "`Shell`, `PowerShell`, `WindowsRestart`, `WindowsUpdate` or `File`." },
   ...stepMembers("customize[]"),
-  "customize[].restartCommand": { doc: "Command that restarts Windows." },
+  "customize[].restartCommand": { default: "", doc: "Command that restarts Windows; empty = the service's default." },
   "customize[].restartCheckCommand": { default: "", doc: "Command that checks the restart succeeded." },
   "customize[].restartTimeout": { doc: "How long to wait for the restart (e.g. `5m`)." },
   "customize[].searchCriteria": { default: "", doc: "Windows Update search criteria." },

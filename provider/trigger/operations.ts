@@ -1,6 +1,7 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkEnv, configureFromStack, connect } from "../azure/client";
+import { checkEnv, configureFromStack, connect, untilDone } from "../azure/client";
+import { scaled } from "../azure/pace";
 import { Wait } from "../azure/wait";
 import { describeFailure, isNotFound } from "../errors";
 import type { PropertyBag } from "../property-bag";
@@ -11,8 +12,8 @@ import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, ty
 function addressOf(bag: PropertyBag): TriggerAddress {
   return bag as unknown as TriggerAddress;
 }
-/** How many reads, at the client's pace, a deleted trigger gets to stop reading back. */
-const GONE_READS = 30;
+/** How long, at the default pace (scaled like it), a deleted trigger gets to stop reading back. */
+const GONE_WITHIN_MS = 60_000;
 
 const label = (a: TriggerAddress) => `trigger "${a.triggerName}" of image template "${a.imageTemplateName}"`;
 
@@ -31,12 +32,14 @@ export async function create(inputs: PropertyBag): Promise<pulumi.dynamic.Create
   const c = connect(a.subscriptionId);
   let created: Trigger;
   try {
-    created = await c.client.triggers.createOrUpdate(
-      a.resourceGroupName,
-      a.imageTemplateName,
-      a.triggerName,
-      { properties: { kind: inputs.kind as string } },
-      c.pollOptions,
+    created = await untilDone(c, (options) =>
+      c.client.triggers.createOrUpdate(
+        a.resourceGroupName,
+        a.imageTemplateName,
+        a.triggerName,
+        { properties: { kind: inputs.kind as string } },
+        options,
+      ),
     );
   } catch (e) {
     throw describeFailure(`Creating ${label(a)}`, e);
@@ -63,17 +66,18 @@ export async function $delete(_id: string, props: PropertyBag): Promise<void> {
   const a = addressOf(props);
   const c = connect(a.subscriptionId);
   try {
-    await c.client.triggers.delete(a.resourceGroupName, a.imageTemplateName, a.triggerName, c.pollOptions);
+    await untilDone(c, (options) =>
+      c.client.triggers.delete(a.resourceGroupName, a.imageTemplateName, a.triggerName, options),
+    );
     // A template holds one trigger: its replacement can only be created once this one no longer reads back.
-    const interval = c.pollOptions.updateIntervalInMs;
-    const gone = await new Wait(interval).until(
+    const gone = await new Wait(c.pollIntervalMs).until(
       (onResponse) =>
         c.client.triggers.get(a.resourceGroupName, a.imageTemplateName, a.triggerName, { onResponse }).then(
           () => false,
           (e) => (isNotFound(e) ? true : Promise.reject(e)),
         ),
       (isGone) => isGone,
-      { abortSignal: AbortSignal.timeout(GONE_READS * interval) },
+      { abortSignal: AbortSignal.timeout(scaled(GONE_WITHIN_MS, c.pollIntervalMs)) },
     );
     if (!gone) throw new Error(`${label(a)} still exists after its delete completed`);
   } catch (e) {

@@ -51,6 +51,8 @@ describe("emulator: CLI and SDK walkthrough", function () {
       "--lro-duration-ms",
       "--build-duration-ms",
       "--retry-after-seconds",
+      "--sync-patch",
+      "--async-trigger-delete",
       "--token-lifetime-seconds",
       "--page-size",
       "--poll-interval-ms",
@@ -81,7 +83,9 @@ describe("emulator: CLI and SDK walkthrough", function () {
         "--build-duration-ms",
         "300",
         "--retry-after-seconds",
-        "0",
+        "1",
+        "--sync-patch",
+        "--async-trigger-delete",
       ],
       {
         stdio: ["ignore", "pipe", "pipe"],
@@ -137,6 +141,13 @@ describe("emulator: CLI and SDK walkthrough", function () {
     assert.match(ready.adminToken, /^[0-9a-f]{64}$/);
     const admin = new EmulatorAdmin(ready.url, readFileSync(ready.caCertPath), ready.adminToken);
     assert.deepEqual((await admin.state()).templates, [], "the ready line's admin token opens the admin API");
+    assert.deepEqual(await admin.setTiming({}), {
+      lroDurationMs: 50,
+      buildDurationMs: 300,
+      retryAfterSeconds: 1,
+      syncPatch: true,
+      syncTriggerDelete: false,
+    });
     admin.close();
 
     const walk = spawnSync(process.execPath, [path.join(DIST, "examples", "sdk-walkthrough.js")], {

@@ -2,13 +2,14 @@
  * Conformance: every example Microsoft publishes for API 2025-10-01 is replayed against the emulator; status code,
  * LRO headers and the documented response body's shape (every documented field present with the same JSON type)
  * are checked. Resources an example presupposes are seeded through the admin API from the example's own documented
- * responses.
+ * responses. Then each fact of the service's recorded answers (the project's notes on real traffic, quoted in the test
+ * titles) that API 2025-10-01 allows and the published examples do not show.
  */
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { API, arm, settle, type AnyJson, type Arm, type RawResponse } from "./util";
+import { API, arm, frozenClock, settle, templateBody, type AnyJson, type Arm, type RawResponse } from "./util";
 
 const EXAMPLES_DIR = path.resolve(__dirname, "../../reference/imagebuilder-2025-10-01/examples");
 
@@ -73,8 +74,19 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       `^${emu.url.replaceAll(".", "\\.")}/subscriptions/${emu.subscriptionId}/providers/Microsoft\\.VirtualMachineImages/locations/[^/]+/operations/[0-9a-f-]+\\?api-version=2025-10-01$`,
     );
     assert.match(String(r.headers["azure-asyncoperation"]), monitor);
-    assert.match(String(r.headers["retry-after"]), /^\d+$/);
-    if (withLocation) assert.match(String(r.headers.location), monitor);
+    // "No AIB answer in 253 recorded exchanges (2020-2025) carries Retry-After."
+    assert.equal(r.headers["retry-after"], undefined);
+    if (withLocation) assert.equal(r.headers.location, r.headers["azure-asyncoperation"]);
+    else assert.equal(r.headers.location, undefined);
+  };
+
+  /** "204, no body, no Content-Type, no LRO headers" (cancel; a trigger's DELETE as recorded in 2023 and 2025). */
+  const assertNoContent = (r: RawResponse) => {
+    assert.equal(r.status, 204);
+    assert.equal(r.body, undefined);
+    for (const h of ["content-type", "azure-asyncoperation", "location", "retry-after"]) {
+      assert.equal(r.headers[h], undefined, h);
+    }
   };
 
   const runAndWait = async (id: string) => {
@@ -134,8 +146,10 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       const id = templateId(ex.parameters);
       await seedTemplate(id);
       const r = await a.request("PATCH", url(id), ex.parameters.parameters);
+      // "at 2023-07-01 a 202 with no body and both Azure-AsyncOperation and Location (same operation)"
       assert.equal(r.status, 202);
-      assertAsyncHeaders(r);
+      assert.equal(r.body, undefined);
+      assertAsyncHeaders(r, true);
       assert.equal((await settle(a, r)).status, "Succeeded");
       const got = await a.request("GET", url(id));
       const documented = ex.responses["200"].body;
@@ -182,9 +196,7 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       const run = await a.request("POST", url(id, "/run"));
       assert.equal(run.status, 202);
       const r = await a.request("POST", url(id, "/cancel"));
-      assert.equal(r.status, 202);
-      assertAsyncHeaders(r);
-      assert.equal((await settle(a, r)).status, "Succeeded");
+      assertNoContent(r);
       assert.equal((await settle(a, run)).status, "Canceled");
       assert.equal((await a.request("GET", url(id))).body.properties.lastRunStatus.runState, "Canceled");
       await emu.admin.setTiming({ buildDurationMs: 300 });
@@ -221,7 +233,11 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       const r = await a.request("PUT", url(id, `/triggers/${ex.parameters.triggerName}`), ex.parameters.parameters);
       assert.equal(r.status, 201);
       assertAsyncHeaders(r);
-      assertShape(r.body, ex.responses["201"].body);
+      // "Trigger PUT response: only {kind, provisioningState: "Creating"} under properties (no status yet)".
+      const documented = structuredClone(ex.responses["201"].body);
+      delete documented.properties.status;
+      assertShape(r.body, documented);
+      assert.deepEqual(r.body.properties, { kind: "SourceImage", provisioningState: "Creating" });
       assert.equal((await settle(a, r)).status, "Succeeded");
       const got = await a.request("GET", url(id, `/triggers/${ex.parameters.triggerName}`));
       assertShape(got.body, ex.responses["200"].body);
@@ -248,22 +264,18 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       await seedTemplate(id, floatingTemplate());
       const triggerUrl = url(id, `/triggers/${ex.parameters.triggerName}`);
       await emu.admin.putRaw(`${id}/triggers/${ex.parameters.triggerName}`, { properties: { kind: "SourceImage" } });
-      const r = await a.request("DELETE", triggerUrl);
-      assert.equal(r.status, 202);
-      assertAsyncHeaders(r, true);
-      assert.equal((await settle(a, r)).status, "Succeeded");
+      // "DELETE (trigger): 202 with both headers (2024) or 204 with none (2023, 2025)": 204 by default.
+      assertNoContent(await a.request("DELETE", triggerUrl));
       assert.equal((await a.request("GET", triggerUrl)).status, 404);
       assert.equal((await a.request("DELETE", triggerUrl)).status, 204);
     },
     async Operations_List(ex) {
       const r = await a.request("GET", `/providers/Microsoft.VirtualMachineImages/operations?${API}`);
       assert.equal(r.status, 200);
-      assertShape(r.body.value[0], ex.responses["200"].body.value[0]);
-      assert.ok(
-        r.body.value.some(
-          (o: { name: string }) => o.name === "Microsoft.VirtualMachineImages/imageTemplates/run/action",
-        ),
-      );
+      // "13 entries {name, display: {provider: "Virtual Machine Image Builder", resource, operation, description
+      // (== operation)}, isDataAction: false}": the example's own, texts and order.
+      assert.deepEqual(r.body, ex.responses["200"].body);
+      assert.equal(r.body.value.length, 13);
     },
   };
 
@@ -326,6 +338,308 @@ describe("emulator: conformance with every published 2025-10-01 example", functi
       listed.body.value.map((t: { id: string }) => t.id.includes("/resourcegroups/rg-Case/")),
       [true, true, true],
     );
+  });
+
+  describe("answers as the real service's recorded traffic shows (real-service-answers.md)", () => {
+    const LRO_MS = 50;
+    const GUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+    const idIn = (rg: string, name: string) => templateId({ resourceGroupName: rg, imageTemplateName: name });
+    const create = (id: string, properties: Record<string, unknown> = {}) =>
+      a.request("PUT", url(id), templateBody(emu.subscriptionId, { properties }));
+    const identityId = () => Object.keys(templateBody(emu.subscriptionId).identity.userAssignedIdentities)[0] as string;
+    /** A template (Succeeded) whose build runs long, built with the clock held still. */
+    const building = async (id: string, clock: ReturnType<typeof frozenClock>) => {
+      const put = await create(id);
+      clock.advance(LRO_MS);
+      await settle(a, put);
+      await emu.admin.setTiming({ buildDurationMs: 60_000 });
+      return a.request("POST", url(id, "/run"));
+    };
+
+    it('"Staging group created by the service: IT_ + the first 40 characters of <resourceGroup>_<templateName> + _ + a GUID: never more than 80 characters"', async () => {
+      const rg = "rg-with-a-rather-long-name-for-staging";
+      const id = idIn(rg, "template-of-a-long-name");
+      const put = await create(id);
+      await settle(a, put);
+      const staging = (await a.request("GET", url(id))).body.properties.exactStagingResourceGroup as string;
+      const kept = `${rg}_template-of-a-long-name`.slice(0, 40);
+      assert.equal(kept, "rg-with-a-rather-long-name-for-staging_t");
+      assert.match(staging, new RegExp(`^/subscriptions/${emu.subscriptionId}/resourceGroups/IT_${kept}_${GUID}$`));
+      assert.equal(staging.split("/").at(-1)!.length, 80);
+      // A short pair is kept whole.
+      await settle(a, await create(idIn("rg", "t")));
+      const short = (await a.request("GET", url(idIn("rg", "t")))).body.properties.exactStagingResourceGroup;
+      assert.match(short, new RegExp(`/resourceGroups/IT_rg_t_${GUID}$`));
+    });
+
+    it('"exactStagingResourceGroup is "" in every PUT response (even with stagingResourceGroup given); after provisioning it is the group\'s id, with a leading / added when the caller\'s stagingResourceGroup had none. stagingResourceGroup itself is echoed verbatim."', async () => {
+      const given = `subscriptions/${emu.subscriptionId}/resourceGroups/my-staging`;
+      for (const [name, stagingResourceGroup] of [
+        ["no-slash", given],
+        ["slash", `/${given}`],
+        ["none", undefined],
+      ] as const) {
+        const id = idIn("rg", name);
+        const put = await create(id, stagingResourceGroup ? { stagingResourceGroup } : {});
+        assert.equal(put.status, 201);
+        assert.equal(put.body.properties.exactStagingResourceGroup, "", name);
+        assert.equal(put.body.properties.stagingResourceGroup, stagingResourceGroup ?? "", name);
+        await settle(a, put);
+        const got = (await a.request("GET", url(id))).body.properties;
+        assert.equal(got.stagingResourceGroup, stagingResourceGroup ?? "", name);
+        if (stagingResourceGroup) assert.equal(got.exactStagingResourceGroup, `/${given}`, name);
+        else assert.match(got.exactStagingResourceGroup, /\/resourceGroups\/IT_rg_none_/);
+      }
+    });
+
+    it('"POST cancel: 204, no body, no Content-Type, no LRO headers. Right after it lastRunStatus is {startTime, endTime: "0001-01-01T00:00:00Z", runState: "Canceling", message: "Canceling image build"} with no runSubState"', async () => {
+      const clock = frozenClock();
+      try {
+        const id = idIn("rg", "t");
+        const run = await building(id, clock);
+        clock.advance(10);
+        const startTime = (await a.request("GET", url(id))).body.properties.lastRunStatus.startTime;
+        assertNoContent(await a.request("POST", url(id, "/cancel")));
+        assert.deepEqual((await a.request("GET", url(id))).body.properties.lastRunStatus, {
+          startTime,
+          endTime: "0001-01-01T00:00:00Z",
+          runState: "Canceling",
+          message: "Canceling image build",
+        });
+        clock.advance(LRO_MS);
+        assert.equal((await settle(a, run)).status, "Canceled");
+        const ended = (await a.request("GET", url(id))).body.properties.lastRunStatus;
+        assert.equal(ended.runState, "Canceled");
+        assert.equal(ended.endTime, new Date(Date.now()).toISOString());
+      } finally {
+        await clock.release();
+      }
+    });
+
+    it('"lastRunStatus right after run: {startTime, endTime: "0001-01-01T00:00:00Z", runState: "Running", runSubState: "Queued" or "Building", message: ""}: endTime is the zero date while running"', async () => {
+      const clock = frozenClock();
+      try {
+        // The suite's builds take 300 ms: Queued, Building, Customizing, Distributing, 75 ms each.
+        const id = idIn("rg", "t");
+        const put = await create(id);
+        clock.advance(LRO_MS);
+        await settle(a, put);
+        const run = await a.request("POST", url(id, "/run"));
+        assert.deepEqual((await a.request("GET", url(id))).body.properties.lastRunStatus, {
+          startTime: new Date(Date.now()).toISOString(),
+          endTime: "0001-01-01T00:00:00Z",
+          runState: "Running",
+          runSubState: "Queued",
+          message: "",
+        });
+        clock.advance(80);
+        const later = (await a.request("GET", url(id))).body.properties.lastRunStatus;
+        assert.deepEqual([later.runSubState, later.endTime], ["Building", "0001-01-01T00:00:00Z"]);
+        clock.advance(300);
+        assert.equal((await settle(a, run)).status, "Succeeded");
+        const done = (await a.request("GET", url(id))).body.properties.lastRunStatus;
+        assert.deepEqual(
+          [done.runState, done.endTime],
+          ["Succeeded", new Date(Date.parse(done.startTime) + 300).toISOString()],
+        );
+      } finally {
+        await clock.release();
+      }
+    });
+
+    it('"Operation status bodies have exactly name (the operation GUID in UPPER case), status, startTime, endTime (only once finished) and, on failure, error: {code, message}. Never an id."', async () => {
+      const clock = frozenClock();
+      try {
+        const put = await create(idIn("rg", "t"));
+        const monitor = String(put.headers["azure-asyncoperation"]);
+        const guid = /\/operations\/([^?]+)\?/.exec(monitor)![1];
+        const running = (await a.request("GET", monitor)).body;
+        assert.deepEqual(running, { name: guid.toUpperCase(), status: "InProgress", startTime: running.startTime });
+        assert.match(running.name, /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
+        clock.advance(LRO_MS);
+        const done = (await a.request("GET", monitor)).body;
+        assert.deepEqual(Object.keys(done), ["name", "status", "startTime", "endTime"]);
+        assert.equal(done.status, "Succeeded");
+        // The monitor answers by the GUID in either casing.
+        assert.deepEqual((await a.request("GET", monitor.replace(guid, guid.toUpperCase()))).body, done);
+
+        await emu.admin.setIdentityAccess(
+          identityId(),
+          `/subscriptions/${emu.subscriptionId}/resourceGroups/rg`,
+          false,
+        );
+        const failing = await create(idIn("rg", "denied"));
+        clock.advance(LRO_MS);
+        const failed = (await a.request("GET", String(failing.headers["azure-asyncoperation"]))).body;
+        assert.deepEqual(Object.keys(failed), ["name", "status", "startTime", "endTime", "error"]);
+        assert.deepEqual(Object.keys(failed.error), ["code", "message"]);
+      } finally {
+        await clock.release();
+      }
+    });
+
+    it('"PATCH: at 2023-07-01 a 202 with no body and both Azure-AsyncOperation and Location (same operation)"; the switch syncPatch gives "at 2022-07-01 a synchronous 200"', async () => {
+      const id = idIn("rg", "t");
+      await settle(a, await create(id));
+      const patched = await a.request("PATCH", url(id), { tags: { stage: "async" } });
+      assert.equal(patched.status, 202);
+      assert.equal(patched.body, undefined);
+      assertAsyncHeaders(patched, true);
+      assert.equal((await settle(a, patched)).status, "Succeeded");
+
+      await emu.admin.setTiming({ syncPatch: true });
+      const sync = await a.request("PATCH", url(id), { tags: { stage: "sync" } });
+      assert.equal(sync.status, 200);
+      for (const h of ["azure-asyncoperation", "location", "retry-after"]) assert.equal(sync.headers[h], undefined, h);
+      assert.deepEqual(sync.body.tags, { stage: "sync" });
+      assert.equal(sync.body.properties.provisioningState, "Succeeded");
+      assert.deepEqual(sync.body, (await a.request("GET", url(id))).body);
+    });
+
+    it('"DELETE (template): 202, empty body, Azure-AsyncOperation and Location; after Succeeded the Location URL keeps answering 200 with the same body"', async () => {
+      const id = idIn("rg", "t");
+      await settle(a, await create(id));
+      const deleted = await a.request("DELETE", url(id));
+      assert.equal(deleted.status, 202);
+      assert.equal(deleted.body, undefined);
+      assertAsyncHeaders(deleted, true);
+      await settle(a, deleted);
+      const first = await a.request("GET", String(deleted.headers.location));
+      const second = await a.request("GET", String(deleted.headers.location));
+      assert.deepEqual([first.status, first.body.status], [200, "Succeeded"]);
+      assert.deepEqual([second.status, second.body], [200, first.body]);
+    });
+
+    it('"POST run: 202, empty body, both headers, byte-identical URLs"', async () => {
+      const id = idIn("rg", "t");
+      await settle(a, await create(id));
+      const run = await a.request("POST", url(id, "/run"));
+      assert.equal(run.status, 202);
+      assert.equal(run.body, undefined);
+      assertAsyncHeaders(run, true);
+      assert.equal(run.headers.location, run.headers["azure-asyncoperation"]);
+    });
+
+    it('"DELETE (trigger): 202 with both headers (2024) or 204 with none (2023, 2025): both real"; 204 by default, 202 with syncTriggerDelete false', async () => {
+      const id = idIn("myResourceGroup", "t");
+      await seedTemplate(id, floatingTemplate());
+      await emu.admin.putRaw(`${id}/triggers/source`, { properties: { kind: "SourceImage" } });
+      assertNoContent(await a.request("DELETE", url(id, "/triggers/source")));
+      assert.equal((await a.request("GET", url(id, "/triggers/source"))).status, 404);
+
+      await emu.admin.setTiming({ syncTriggerDelete: false });
+      await emu.admin.putRaw(`${id}/triggers/source`, { properties: { kind: "SourceImage" } });
+      const deleted = await a.request("DELETE", url(id, "/triggers/source"));
+      assert.equal(deleted.status, 202);
+      assertAsyncHeaders(deleted, true);
+      assert.equal((await settle(a, deleted)).status, "Succeeded");
+      assert.equal((await a.request("GET", url(id, "/triggers/source"))).status, 404);
+    });
+
+    it('"Trigger PUT response: only {kind, provisioningState: "Creating"} under properties (no status yet); GET and list add status: {code: "Healthy", message: "Trigger is active", time}"', async () => {
+      const id = idIn("myResourceGroup", "t");
+      await seedTemplate(id, floatingTemplate());
+      const put = await a.request("PUT", url(id, "/triggers/source"), { properties: { kind: "SourceImage" } });
+      assert.equal(put.status, 201);
+      assert.deepEqual(put.body.properties, { kind: "SourceImage", provisioningState: "Creating" });
+      await settle(a, put);
+      const got = (await a.request("GET", url(id, "/triggers/source"))).body;
+      const status = { code: "Healthy", message: "Trigger is active", time: got.properties.status.time };
+      assert.deepEqual(got.properties, { kind: "SourceImage", provisioningState: "Succeeded", status });
+      assert.ok(!Number.isNaN(Date.parse(status.time)));
+      const listed = (await a.request("GET", url(id, "/triggers"))).body;
+      assert.deepEqual(listed, { value: [got] });
+    });
+
+    it('"Lists: {"value": [...]} without nextLink for small sets; an empty list is {"value": []}"', async () => {
+      const list = `/subscriptions/${emu.subscriptionId}/resourceGroups/rg/providers/Microsoft.VirtualMachineImages/imageTemplates?${API}`;
+      assert.deepEqual((await a.request("GET", list)).body, { value: [] });
+      await settle(a, await create(idIn("rg", "one")));
+      await settle(a, await create(idIn("rg", "two")));
+      const listed = (await a.request("GET", list)).body;
+      assert.deepEqual(Object.keys(listed), ["value"]);
+      assert.equal(listed.value.length, 2);
+      const id = idIn("rg", "one");
+      assert.deepEqual((await a.request("GET", url(id, "/runOutputs"))).body, { value: [] });
+      assert.deepEqual((await a.request("GET", url(id, "/triggers"))).body, { value: [] });
+    });
+
+    it('"No AIB answer in 253 recorded exchanges (2020-2025) carries Retry-After: not the PUT, PATCH, DELETE, run, nor any operation-status poll"; the retryAfterSeconds switch sends one', async () => {
+      const clock = frozenClock();
+      try {
+        const id = idIn("rg", "t");
+        const seen: RawResponse[] = [];
+        const step = async (r: RawResponse) => {
+          seen.push(r, await a.request("GET", String(r.headers["azure-asyncoperation"])));
+          clock.advance(300);
+          seen.push(await a.request("GET", String(r.headers["azure-asyncoperation"])));
+        };
+        await step(await create(id));
+        await step(await a.request("PATCH", url(id), { tags: { a: "b" } }));
+        await step(await a.request("POST", url(id, "/run")));
+        await step(await a.request("DELETE", url(id)));
+        assert.deepEqual(
+          seen.map((r) => r.status),
+          [201, 200, 200, 202, 200, 200, 202, 200, 200, 202, 200, 200],
+        );
+        assert.ok(seen.some((r) => r.body?.status === "InProgress"));
+        assert.deepEqual(
+          seen.filter((r) => r.headers["retry-after"] !== undefined),
+          [],
+        );
+
+        await emu.admin.setTiming({ retryAfterSeconds: 7 });
+        const asked = await create(id);
+        const poll = await a.request("GET", String(asked.headers["azure-asyncoperation"]));
+        assert.deepEqual(
+          [asked.headers["retry-after"], poll.body.status, poll.headers["retry-after"]],
+          ["7", "InProgress", "7"],
+        );
+      } finally {
+        await clock.release();
+      }
+    });
+
+    it('"A failed provisioning (the identity may not read a resource the template names): PUT 201; the operation ends Failed with Unauthorized and "Not authorized to access the resource: <resource id>. …"; a GET answers 200 with provisioningState Failed and provisioningError {provisioningErrorCode: "Other", message}; exactStagingResourceGroup and source.exactVersion are filled; such a template exists and must be deleted before the name can be reused"', async () => {
+      const gallery = `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-gallery/providers/Microsoft.Compute/galleries/g`;
+      const source = { type: "SharedImageVersion", imageVersionId: `${gallery}/images/ubuntu/versions/1.0.0` };
+      await emu.admin.setIdentityAccess(
+        identityId(),
+        `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-gallery`,
+        false,
+      );
+      const id = idIn("rg", "denied");
+      const put = await create(id, { source });
+      assert.equal(put.status, 201);
+      assert.equal(put.body.properties.provisioningState, "Creating");
+      const message = `Not authorized to access the resource: ${source.imageVersionId}. Please check the user assigned identity has the correct permissions. For more details, go to https://aka.ms/azvmimagebuilderts.`;
+      const op = await settle(a, put);
+      assert.deepEqual([op.status, op.error], ["Failed", { code: "Unauthorized", message }]);
+      const got = await a.request("GET", url(id));
+      assert.equal(got.status, 200);
+      assert.equal(got.body.properties.provisioningState, "Failed");
+      assert.deepEqual(got.body.properties.provisioningError, { provisioningErrorCode: "Other", message });
+      assert.match(got.body.properties.exactStagingResourceGroup, /\/resourceGroups\/IT_rg_denied_/);
+      assert.equal(got.body.properties.source.exactVersion, source.imageVersionId);
+      assert.equal((await create(id, { source })).status, 409, "the name is taken until the template is deleted");
+      await settle(a, await a.request("DELETE", url(id)));
+
+      // Granted read, the same template provisions.
+      await emu.admin.setIdentityAccess(
+        identityId(),
+        `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-gallery`,
+        true,
+      );
+      assert.equal((await settle(a, await create(id, { source }))).status, "Succeeded");
+      // Another identity's denial, or a resource the template does not name, changes nothing.
+      await emu.admin.setIdentityAccess(identityId().replace("builder", "other"), gallery, false);
+      await emu.admin.setIdentityAccess(
+        identityId(),
+        `/subscriptions/${emu.subscriptionId}/resourceGroups/elsewhere`,
+        false,
+      );
+      assert.equal((await settle(a, await create(idIn("rg", "fine"), { source }))).status, "Succeeded");
+    });
   });
 
   it("has a replay for every example file", () => {

@@ -71,7 +71,7 @@ describe("emulator: fault injection", function () {
     assert.ok(Date.now() - started >= 290);
   });
 
-  it("fails provisioning: template Failed with provisioningError, operation Failed", async () => {
+  it("fails provisioning: template Failed with provisioningError Other, operation Failed with Unauthorized", async () => {
     await emu.admin.injectFault({
       method: "PUT",
       path: "/imageTemplates/doomed$",
@@ -81,7 +81,8 @@ describe("emulator: fault injection", function () {
     const r = await a.request("PUT", templatePath(sub, "rg", "doomed"), templateBody(sub));
     assert.equal(r.status, 201);
     const op = await settle(a, r);
-    assert.deepEqual(op.error, { code: "Other", message: "source image not found" });
+    // The recorded failure's codes: the operation's "Unauthorized" is not the template's provisioningErrorCode "Other".
+    assert.deepEqual(op.error, { code: "Unauthorized", message: "source image not found" });
     assert.equal(op.status, "Failed");
     const t = (await a.request("GET", templatePath(sub, "rg", "doomed"))).body;
     assert.equal(t.properties.provisioningState, "Failed");
@@ -91,6 +92,14 @@ describe("emulator: fault injection", function () {
     });
     // A failed template can be deleted.
     assert.equal((await settle(a, await a.request("DELETE", templatePath(sub, "rg", "doomed")))).status, "Succeeded");
+
+    // Without a message: the service's text for the first resource the template names (here the distribution's image).
+    await emu.admin.injectFault({ method: "PUT", path: "/imageTemplates/doomed$", kind: "failProvisioning" });
+    const again = await settle(a, await a.request("PUT", templatePath(sub, "rg", "doomed"), templateBody(sub)));
+    assert.deepEqual(again.error, {
+      code: "Unauthorized",
+      message: `Not authorized to access the resource: /subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Compute/images/out. Please check the user assigned identity has the correct permissions. For more details, go to https://aka.ms/azvmimagebuilderts.`,
+    });
   });
 
   it("fails builds: runState Failed with a message, run LRO Failed, no outputs", async () => {

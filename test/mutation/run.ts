@@ -34,6 +34,7 @@ const GROUPS: Record<string, Group> = {
       "provider/image-template/properties.ts",
       "provider/azure/credentials.ts",
       "provider/azure/wait.ts",
+      "provider/azure/pace.ts",
     ],
     spec: [
       "test/unit/arm-template.test.ts",
@@ -49,7 +50,9 @@ const GROUPS: Record<string, Group> = {
       "test/unit/mapping.test.ts",
       "test/unit/patch-body.test.ts",
       "test/unit/properties.test.ts",
+      "test/unit/service-answers.test.ts",
       "test/unit/wait.test.ts",
+      "test/unit/pace.test.ts",
       "test/provider/credentials.test.ts",
       "test/provider/sign-in.test.ts",
     ],

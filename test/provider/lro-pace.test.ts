@@ -1,13 +1,18 @@
 /**
  * How the provider paces a long-running operation: the first status poll waits for the Retry-After of the service's
  * initial answer (core-lro alone polls at once, a request too early on every operation), later ones for the
- * Retry-After of each poll. Against the emulator (real SDK over HTTPS) with operations shorter than Retry-After, so
- * one poll that waited finds each done; counted from the emulator's request log, in order.
+ * Retry-After of each poll; without one (the real service sends none), the poll schedule of pace.ts. Against the
+ * emulator (real SDK over HTTPS) with operations shorter than Retry-After, so one poll that waited finds each done;
+ * counted from the emulator's request log, in order.
  *
  * Imports the operations from source (not dist/) so mutation testing sees them.
  */
 import assert from "node:assert/strict";
 import * as ops from "../../provider/operations";
+import { connect, untilDone } from "../../provider/azure/client";
+import { nextPauseMs } from "../../provider/azure/pace";
+import { toImageTemplate } from "../../provider/image-template/mapping";
+import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
 import { templateArgs } from "../../bench/programs/template-args";
 import { emulatorForProvider } from "../helpers/emulator";
 
@@ -65,6 +70,52 @@ describe("LRO pacing (source operations against the emulator)", function () {
       assert.equal(polls.length, 2, "one poll after 1 s finds it running, the next after another 1 s finds it done");
     } finally {
       await emu().admin.setTiming({ lroDurationMs: 200 });
+    }
+  });
+
+  it("follows a Retry-After that changes from one poll to the next (core-lro's polls take no onResponse)", async () => {
+    await emu().admin.setTiming({ lroDurationMs: 3000 });
+    const body = toImageTemplate((await inputs()) as unknown as ImageTemplateInputs);
+    const c = connect(emu().subscriptionId);
+    let asked: Promise<unknown> | undefined;
+    try {
+      const polls = (
+        await requestsOf(() =>
+          untilDone(
+            c,
+            (options) => c.client.virtualMachineImageTemplates.createOrUpdate(RG, "tpl-pace", body, options),
+            // From now on every status answer asks for 4 s: the poll at 1 s (still running) says so.
+            () => void (asked = emu().admin.setTiming({ retryAfterSeconds: 4 })),
+          ),
+        )
+      ).filter((r) => r === "GET status");
+      await asked;
+      assert.equal(polls.length, 2, "the poll at 1 s finds it running and asks for 4 s; the next finds it done");
+    } finally {
+      await emu().admin.setTiming({ lroDurationMs: 200, retryAfterSeconds: 1 });
+    }
+  });
+
+  it("without Retry-After, polls at the schedule's pace, slower as the operation goes on", async () => {
+    await emu().admin.setTiming({ lroDurationMs: 4000, retryAfterSeconds: 0 });
+    try {
+      await emu().admin.clearRequests();
+      await ops.create(await inputs());
+      const log = (await emu().admin.requests()).filter((r) => r.kind === "arm");
+      const put = Date.parse(log.find((r) => r.method === "PUT")!.time);
+      const polls = log.filter((r) => STATUS.test(r.path)).map((r) => Date.parse(r.time));
+      const interval = Number(emu().env.AZURE_IMAGEBUILDER_POLL_INTERVAL_MS);
+      // The wait began before the PUT and the schedule never quickens: each pause is at least the schedule's for the
+      // time since the PUT (1 ms for timers rounding).
+      for (const [i, at] of polls.entries()) {
+        const previous = i === 0 ? put : polls[i - 1];
+        const least = nextPauseMs(previous - put, interval);
+        assert.ok(at - previous >= least - 1, `poll ${i + 1}: ${at - previous} ms after the last request, < ${least}`);
+      }
+      const slowed = polls.filter((_, i) => i > 0 && nextPauseMs(polls[i - 1] - put, interval) > interval);
+      assert.ok(slowed.length > 0, "polls went on past the schedule's first step (30 s, scaled)");
+    } finally {
+      await emu().admin.setTiming({ lroDurationMs: 200, retryAfterSeconds: 1 });
     }
   });
 });

@@ -42,7 +42,7 @@ describe("reliability: creates that lose track of their template, and first-run 
     });
     recordFigure("first-run", {
       label:
-        "First-run failures (MissingSubscriptionRegistration, AuthorizationFailed, identity rights in a build) / with the command that fixes them",
+        "First-run failures (MissingSubscriptionRegistration, AuthorizationFailed, identity rights at provisioning and in a build) / with the command that fixes them",
       value: `${tally.firstRun.tried} / ${tally.firstRun.actionable}`,
       expected: "all actionable",
       command: suiteCommand("recovery.test.ts"),
@@ -139,6 +139,25 @@ describe("reliability: creates that lose track of their template, and first-run 
     } finally {
       await emu.admin.setRights(emu.subscriptionId, true);
     }
+    tally.firstRun.actionable++;
+  });
+
+  it("a provisioning failing because the identity may not read the source: the role to grant, nothing left behind", async () => {
+    tally.firstRun.tried++;
+    const identity = (args("x").identityUserAssignedIdentity as string[])[0];
+    const image = `/subscriptions/${emu.subscriptionId}/resourceGroups/rg-images/providers/Microsoft.Compute/images/base`;
+    const denied = args("unreadable", { source: { type: "ManagedImage", imageId: image } });
+    await emu.admin.setIdentityAccess(identity, image, false);
+    await assert.rejects(provider.create({ ...denied, __provider: "p" }), (e: Error & { id?: string }) => {
+      assert.match(e.message, /provisioning error Other: Not authorized to access the resource: /);
+      assert.ok(e.message.includes(`--role Reader --scope ${image}; then run pulumi up again.`), e.message);
+      assert.equal(e.id, undefined);
+      return true;
+    });
+    assert.deepEqual(await held(), []);
+    await emu.admin.setIdentityAccess(identity, image, true);
+    const { outs } = await provider.create({ ...denied, __provider: "p" });
+    assert.equal(outs.provisioningState, "Succeeded");
     tally.firstRun.actionable++;
   });
 

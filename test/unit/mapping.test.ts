@@ -176,6 +176,24 @@ describe("mapping: details", () => {
     });
   });
 
+  it("reads the service's endTime of a build still running or canceling (0001-01-01T00:00:00Z) as not ended", () => {
+    for (const runState of ["Running", "Canceling"]) {
+      const outputs = outputsFromImageTemplate({
+        lastRunStatus: {
+          runState,
+          message: "",
+          startTime: new Date("2026-01-01T00:00:00Z"),
+          endTime: new Date("0001-01-01T00:00:00Z"),
+        },
+      } as ImageTemplate);
+      assert.deepEqual(outputs, {
+        lastRunStatusRunState: runState,
+        lastRunStatusStartTime: "2026-01-01T00:00:00.000Z",
+        lastRunStatusMessage: "",
+      });
+    }
+  });
+
   it("builds and parses template ids", () => {
     const a = { subscriptionId: "s", resourceGroupName: "rg", imageTemplateName: "t" };
     assert.deepEqual(parseTemplateId(templateId(a)), a);

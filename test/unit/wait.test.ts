@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mock } from "node:test";
+import { nextPauseMs } from "../../provider/azure/pace";
 import { retryAfterMs, type ResponseHeaders, Wait } from "../../provider/azure/wait";
 
 /** Lets the promise callbacks run that the (fake) timers released. */
@@ -48,7 +49,55 @@ describe("Retry-After (RFC 9110: delay-seconds or HTTP-date)", () => {
 describe("Wait", () => {
   afterEach(() => mock.timers.reset());
 
-  it("pauses for the Retry-After seconds a read answers with, instead of its own interval", async () => {
+  /** Read times of a wait (never done; it goes on reading), the clock ticked in `stepMs` steps up to `untilMs`. */
+  async function readTimes(intervalMs: number, untilMs: number, stepMs: number, wait = new Wait(intervalMs)) {
+    const times: number[] = [];
+    void wait.until(
+      async () => void times.push(Date.now()),
+      () => false,
+    );
+    for (let t = 0; t <= untilMs; t += stepMs) {
+      await settle();
+      mock.timers.tick(stepMs);
+    }
+    return times;
+  }
+
+  for (const [intervalMs, stepMs] of [
+    [2000, 1000],
+    [50, 25],
+  ]) {
+    it(`without Retry-After, follows the schedule from its start (AZURE_IMAGEBUILDER_POLL_INTERVAL_MS ${intervalMs})`, async () => {
+      mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+      const scale = intervalMs / 2000;
+      const times = await readTimes(intervalMs, 6 * 60_000 * scale, stepMs);
+      assert.equal(times[0], 0, "the first read at once");
+      const gaps = times.slice(1).map((t, i) => [times[i] / scale, (t - times[i]) / scale]);
+      for (const [at, gap] of gaps)
+        assert.equal(gap, nextPauseMs(at), `pause after the read at ${at} ms (default time)`);
+      const distinct = [...new Set(gaps.map(([, gap]) => gap))];
+      assert.deepEqual(distinct, [2000, 5000, 8000, 30_000], "each step of the schedule taken in turn");
+    });
+  }
+
+  it("a Retry-After wins over the schedule at any time: after 5 minutes, 3 s apart instead of 30 s", async () => {
+    mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
+    const wait = new Wait(2000);
+    const times = await readTimes(2000, 5 * 60_000, 1000, wait);
+    wait.onResponse(answering("3"));
+    const asked = times.length;
+    for (let s = 0; s < 60; s++) {
+      await settle();
+      mock.timers.tick(1000);
+    }
+    await settle();
+    // The pause under way when asked ends as scheduled; every later one is the service's.
+    const gaps = times.slice(asked).map((t, i) => t - times[asked - 1 + i]);
+    assert.ok(gaps.length >= 10, `${gaps.length} reads in the minute after`);
+    assert.deepEqual(gaps.slice(1), Array(gaps.length - 1).fill(3000));
+  });
+
+  it("pauses for the Retry-After seconds a read answers with, instead of the schedule's", async () => {
     mock.timers.enable({ apis: ["setTimeout"] });
     const { reads, read } = statusReads("5");
     const result = new Wait(1000).until(read, done);
@@ -76,7 +125,7 @@ describe("Wait", () => {
     assert.equal(reads.count, 2);
   });
 
-  it("keeps its interval without a positive Retry-After, and keeps an adopted pace for later reads", async () => {
+  it("keeps the schedule's pace without a positive Retry-After, and keeps an adopted pace for later reads", async () => {
     mock.timers.enable({ apis: ["setTimeout"] });
     const { reads, read } = statusReads(undefined, "0", "2", undefined);
     const result = new Wait(1000).until(read, done);
@@ -89,7 +138,7 @@ describe("Wait", () => {
     assert.equal(await result, "done");
   });
 
-  it("pauses exactly its interval when a read asks for none, or for 0 s", async () => {
+  it("pauses exactly the schedule's first pause when a read asks for none, or for 0 s", async () => {
     for (const retryAfter of [undefined, "0"]) {
       mock.timers.enable({ apis: ["setTimeout"] });
       const { reads, read } = statusReads(retryAfter);
@@ -97,7 +146,7 @@ describe("Wait", () => {
       await settle();
       mock.timers.tick(999);
       await settle();
-      assert.equal(reads.count, 1, `no read before the interval (Retry-After ${retryAfter})`);
+      assert.equal(reads.count, 1, `no read before the first pause (Retry-After ${retryAfter})`);
       mock.timers.tick(1);
       assert.equal(await result, "done");
       mock.timers.reset();
