@@ -18,7 +18,7 @@ import {
   type StackConfig,
   withStackConfig,
 } from "./credentials";
-import { userAgentOptions } from "./user-agent";
+import { userAgentOptions, userAgentPrefix } from "./user-agent";
 import { type ResponseHeaders, Wait } from "./wait";
 import { subscriptionGuid } from "../codecs/ids";
 
@@ -41,7 +41,9 @@ const OIDC_AUDIENCE = "api://AzureADTokenExchange";
 async function requestOidcToken(url: string, bearer: string): Promise<string> {
   const target = new URL(url);
   target.searchParams.set("audience", OIDC_AUDIENCE);
-  const response = await fetch(target, { headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json" } });
+  const response = await fetch(target, {
+    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json", "User-Agent": userAgentPrefix() },
+  });
   if (!response.ok) throw new Error(`the OIDC request URL answered HTTP ${response.status}`);
   const { value } = (await response.json()) as { value?: unknown };
   if (typeof value !== "string" || value === "") throw new Error("the OIDC request URL returned no token (value)");
