@@ -43,6 +43,8 @@ const ARM_AUDIENCES = new Set([
   "https://management.core.windows.net/",
   "https://management.core.windows.net",
 ]);
+/** Audiences Azure Storage accepts for any account (`https://storage.azure.com/.default`). */
+const STORAGE_AUDIENCES = new Set(["https://storage.azure.com/", "https://storage.azure.com"]);
 /** Custom claim carrying the subscriptions a token may touch (real ARM uses RBAC; one claim models it). */
 const SUBSCRIPTIONS_CLAIM = "xms_emulator_subscriptions";
 const KID = "emulator-signing-key";
@@ -60,7 +62,8 @@ export class TokenAuthority {
     readonly principal: Principal,
     private readonly privateKey: KeyObject,
     readonly publicJwk: JWK,
-    private readonly defaultLifetimeSeconds: number,
+    /** Of access tokens and of the OIDC request URL's federated tokens (a CI job's token expires too). */
+    readonly defaultLifetimeSeconds: number,
   ) {}
 
   static async load(dataDir: string, tokenLifetimeSeconds: number): Promise<TokenAuthority> {
@@ -136,6 +139,31 @@ export class TokenAuthority {
       audience: FEDERATED_AUDIENCE,
       subject: FEDERATED_SUBJECT,
     });
+  }
+
+  /**
+   * Checks a blob request's `Authorization` header as Azure Storage checks a bearer token: signed by this emulator's
+   * key, for its tenant (`tid` and an issuer of it), a storage audience, not expired. Undefined when accepted, else
+   * why not.
+   */
+  async storageTokenRefusal(header: string): Promise<string | undefined> {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) return "Only bearer tokens are accepted.";
+    const tenant = this.principal.tenantId;
+    try {
+      const { payload } = await jwtVerify(match[1], this.privateKey, {
+        algorithms: ["RS256"],
+        issuer: [`https://sts.windows.net/${tenant}/`, `https://login.microsoftonline.com/${tenant}/v2.0`],
+        requiredClaims: ["exp", "tid"],
+      });
+      if (payload.tid !== tenant) return `The token is for tenant '${String(payload.tid)}'.`;
+      const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+      if (!audiences.some((a) => a !== undefined && STORAGE_AUDIENCES.has(a)))
+        return `Audience validation failed: '${String(payload.aud)}' is not a storage audience.`;
+      return undefined;
+    } catch (e) {
+      return e instanceof joseErrors.JOSEError ? `Token validation failed (${e.code}).` : "Token validation failed.";
+    }
   }
 
   /** Checks an `Authorization` header; throws the ArmError ARM would send (401). */

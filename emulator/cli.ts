@@ -18,7 +18,7 @@ Options:
   --retry-after-seconds <n>    Retry-After sent with long-running operations; 0: none, as the service (default ${DEFAULT_TIMING.retryAfterSeconds})
   --sync-patch                 PATCH answers 200 with the template at once, as API 2022-07-01 did (default: 202 + LRO)
   --async-trigger-delete       A trigger's DELETE answers 202 + LRO, as recorded in 2024 (default: 204, 2023/2025)
-  --token-lifetime-seconds <n> Lifetime of issued access tokens (default 3600)
+  --token-lifetime-seconds <n> Lifetime of issued access and OIDC tokens (default 3600)
   --page-size <n>              Items per list page before a nextLink (default 50)
   --poll-interval-ms <n>       AZURE_IMAGEBUILDER_POLL_INTERVAL_MS in the printed env (default 50)
   --log-shape <recent|older>   Shape of build logs: "PACKER {date} ui: …" (recent, default) or "PACKER OUT/ERR …"

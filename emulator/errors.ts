@@ -40,6 +40,9 @@ const internalProvisioningName: Record<string, string> = {
   Canceled: "canceled",
 };
 
+/** A caller's value as an error message quotes it: never more than a line, whatever was sent. */
+const quoted = (value: string) => (value.length > 80 ? `${value.slice(0, 80)}…` : value);
+
 export const errors = {
   missingApiVersion: () =>
     new ArmError(
@@ -146,6 +149,68 @@ export const errors = {
       "TooManyRequests",
       "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00. For more information, refer - https://aka.ms/srpthrottlinglimits",
       { "Retry-After": String(retryAfterSeconds) },
+    ),
+  /** The front door's refusals (limits.ts), before any handler runs. */
+  tooLarge: (maxBytes: number) =>
+    new ArmError(
+      413,
+      "RequestEntityTooLarge",
+      `The request content size exceeds the maximum size of ${maxBytes} bytes allowed by Azure Resource Manager.`,
+    ),
+  dotSegment: () =>
+    new ArmError(400, "InvalidRequestUri", "The request URI must not contain '.' or '..' path segments."),
+  malformedEncoding: () =>
+    new ArmError(400, "InvalidRequestUri", "The request URI contains a malformed percent-encoded sequence."),
+  resourceGroupName: (name: string) =>
+    new ArmError(
+      400,
+      "InvalidResourceGroupName",
+      `Resource group name '${quoted(name)}' is invalid: it must be 1-90 characters of letters, digits, '_', '(', ')', '-' or '.', and must not end in '.'.`,
+    ),
+  location: (location: string) =>
+    new ArmError(
+      400,
+      "LocationNotAvailableForResourceType",
+      `The provided location '${quoted(location)}' is not available for resource type 'Microsoft.VirtualMachineImages/imageTemplates'.`,
+    ),
+  adminToken: (header: string) =>
+    new ArmError(
+      401,
+      "AdminTokenRequired",
+      `The emulator's admin API needs the ${header} header with the adminToken printed in the ready line.`,
+    ),
+  tooManyTags: (count: number, max: number) =>
+    new ArmError(
+      400,
+      "InvalidTagsCount",
+      `The number of tags (${count}) exceeds the maximum of ${max} tags per resource.`,
+    ),
+  tagNameLength: (name: string, max: number) =>
+    new ArmError(
+      400,
+      "InvalidTagNameLength",
+      `The tag name '${quoted(name)}' exceeds the maximum length of ${max} characters.`,
+    ),
+  tagValueLength: (name: string, max: number) =>
+    new ArmError(
+      400,
+      "InvalidTagValueLength",
+      `The value of tag '${quoted(name)}' exceeds the maximum length of ${max} characters.`,
+    ),
+  tagNameCharacters: (name: string) =>
+    new ArmError(
+      400,
+      "InvalidTagNameCharacters",
+      `The tag name '${quoted(name)}' is empty or has reserved characters '<,>,%,&,\\,?,/' or control characters.`,
+    ),
+  tagsNotObject: () =>
+    new ArmError(400, "InvalidRequestContent", "The request content was invalid: 'tags' must be an object of strings."),
+  /** NUL and lone surrogates: text no Azure service stores (ARM's JSON reader refuses them). */
+  invalidCharacters: (path: string) =>
+    new ArmError(
+      400,
+      "InvalidRequestContent",
+      `The request content was invalid and could not be deserialized: '${quoted(path)}' holds a NUL character or an unpaired surrogate.`,
     ),
   /** The generic error long builds occasionally return (§2c). */
   transient: (status: number) =>

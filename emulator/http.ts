@@ -34,10 +34,10 @@ export interface AdminRequest extends RoutedRequest {
 }
 
 /**
- * Reads a request body. One over MAX_BODY_BYTES is drained and dropped (so the client reads the 413 rather than a
+ * Reads a request body. One over `limit` bytes is drained and dropped (so the client reads the 413 rather than a
  * reset); past MAX_DRAINED_BYTES the connection is cut.
  */
-export function readBody(req: IncomingMessage): Promise<{ body: Buffer; tooLarge: boolean }> {
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<{ body: Buffer; tooLarge: boolean }> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -46,10 +46,10 @@ export function readBody(req: IncomingMessage): Promise<{ body: Buffer; tooLarge
       if (size > MAX_DRAINED_BYTES) {
         reject(new Error("request body too large to drain"));
         req.destroy();
-      } else if (size <= MAX_BODY_BYTES) chunks.push(c);
+      } else if (size <= limit) chunks.push(c);
     });
     req.on("end", () =>
-      resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), tooLarge: size > MAX_BODY_BYTES }),
+      resolve({ body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), tooLarge: size > limit }),
     );
     req.on("error", reject);
   });

@@ -40,7 +40,7 @@ export interface EmulatorOptions {
   syncPatch?: boolean;
   /** A trigger's DELETE answers 204 at once (default true, as recorded 2023 and 2025; false: 202 and an LRO). */
   syncTriggerDelete?: boolean;
-  /** Lifetime of issued access tokens (default 3600). */
+  /** Lifetime of issued access tokens and OIDC request URL tokens (default 3600). */
   tokenLifetimeSeconds?: number;
   /** Items per page in list responses before a nextLink (default 50). */
   pageSize?: number;
@@ -118,10 +118,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
   const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log, options.files);
   ctx.logShape = options.logShape ?? "recent";
-  ctx.storage = await StagingStorage.start(dataDir, tls);
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+  ctx.storage = await StagingStorage.start(dataDir, tls, auth, limits);
   ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log, ctx.clock);
   const adminToken = randomBytes(32).toString("hex");
-  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
   const server = createServer(ctx, tls, adminToken, limits);
   const host = options.host ?? "127.0.0.1";
   if (!isLoopback(host)) {

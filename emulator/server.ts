@@ -12,10 +12,14 @@ import { checkRegistered, hasRights } from "./subscription-setup";
 import {
   ADMIN_TOKEN_HEADER,
   adminTokenMatches,
+  applyConnectionLimits,
+  checkArmBody,
+  connectionOptions,
   type ConnectionLimits,
   DEFAULT_CONNECTION_LIMITS,
   hasDotSegment,
-  limitErrors,
+  MAX_BODY_BYTES,
+  MAX_UNAUTHENTICATED_BODY_BYTES,
   rawPathOf,
   RESOURCE_GROUP_NAME,
 } from "./limits";
@@ -46,12 +50,14 @@ function errorReply(e: unknown, log: (m: string) => void): Reply {
   return { status: 500, body: errors.transient(500).body() };
 }
 
-/** The ARM front door's checks, in its order, then the route's handler. */
-async function armReply(
-  ctx: EmulatorContext,
-  found: Matched<Route> | undefined,
-  r: Omit<RoutedRequest, "params">,
-): Promise<Reply> {
+type Unread = Omit<RoutedRequest, "params" | "rawBody" | "now">;
+type WithBody = Omit<RoutedRequest, "params">;
+
+/**
+ * The ARM front door's checks that need no body, in its order: an unauthenticated request is answered before its
+ * body is read. Resolves to what the handler needs.
+ */
+async function armGate(ctx: EmulatorContext, found: Matched<Route> | undefined, r: Unread) {
   const path = r.path;
   const onPath = found?.onPath[0].surface === "arm" ? found.onPath[0] : undefined;
   if (!found || !onPath)
@@ -59,9 +65,9 @@ async function armReply(
       ? errors.invalidResourceType(path)
       : errors.notFound(path);
   const caller = await ctx.auth.verify(r.headers.authorization);
-  if (found.malformed) throw limitErrors.malformedEncoding();
+  if (found.malformed) throw errors.malformedEncoding();
   const rg = found.params.resourceGroupName;
-  if (rg !== undefined && !RESOURCE_GROUP_NAME.test(rg)) throw limitErrors.resourceGroupName(rg);
+  if (rg !== undefined && !RESOURCE_GROUP_NAME.test(rg)) throw errors.resourceGroupName(rg);
   const apiVersion = r.query.get("api-version");
   if (apiVersion === null) throw errors.missingApiVersion();
   if (apiVersion !== (onPath.apiVersion ?? API_VERSION)) throw errors.invalidApiVersion(apiVersion);
@@ -78,19 +84,24 @@ async function armReply(
     );
   }
   checkRegistered(ctx, sub);
-  await syncBuildLog(ctx, found.params, r.now);
-  return route.handler(ctx, { ...r, params: found.params, caller });
+  return { route, params: found.params, caller };
 }
 
-async function adminReply(
-  ctx: EmulatorContext,
-  found: Matched<Route> | undefined,
-  r: Omit<RoutedRequest, "params">,
-  adminToken: string,
-): Promise<Reply> {
-  if (!adminTokenMatches(r.headers[ADMIN_TOKEN_HEADER], adminToken)) throw limitErrors.adminToken();
-  const route = found?.route?.surface === "admin" ? found.route : undefined;
-  return handleAdmin(ctx, route, { ...r, params: found?.params ?? {} });
+/** The route's handler, once the body is in and passes the front door's content rules. */
+async function armReply(ctx: EmulatorContext, gate: Awaited<ReturnType<typeof armGate>>, r: WithBody): Promise<Reply> {
+  if (r.method === "PUT" || r.method === "PATCH") checkArmBody(r.rawBody);
+  await syncBuildLog(ctx, gate.params, r.now);
+  return gate.route.handler(ctx, { ...r, params: gate.params, caller: gate.caller });
+}
+
+/** Reads the body, up to `limit` bytes kept; undefined when the connection was cut (a body past any draining). */
+async function bodyOf(req: IncomingMessage, res: ServerResponse, limit: number) {
+  try {
+    return await readBody(req, limit);
+  } catch {
+    res.destroy();
+    return undefined;
+  }
 }
 
 export async function handleRequest(
@@ -103,25 +114,28 @@ export async function handleRequest(
   const method = req.method ?? "GET";
   const url = new URL(req.url ?? "/", "https://emulator");
   const path = url.pathname;
-  let body: { body: Buffer; tooLarge: boolean };
-  try {
-    body = await readBody(req);
-  } catch {
-    res.destroy();
-    return;
-  }
+  const reply = (r: Reply) => send(res, r);
   // Before routing: URL parsing resolved `..`, so the raw path is what tells `/x/../../_emulator` apart.
   if (hasDotSegment(rawPathOf(req.url))) {
-    send(res, errorReply(limitErrors.dotSegment(), ctx.log));
+    reply(errorReply(errors.dotSegment(), ctx.log));
     return;
   }
   const found = router.match(method, path);
-  const request = { method, path, query: url.searchParams, headers: req.headers, rawBody: body.body };
-  // One clock reading for the log and the answer (taken after a slow fault's delay): a run the answer shows ended
-  // has all its lines written.
-  const at = () => ({ ...request, now: ctx.clock() });
+  const request = { method, path, query: url.searchParams, headers: req.headers };
   if (isAdminPath(path)) {
-    send(res, await adminReply(ctx, found, at(), adminToken).catch((e: unknown) => errorReply(e, ctx.log)));
+    if (!adminTokenMatches(req.headers[ADMIN_TOKEN_HEADER], adminToken)) {
+      reply(errorReply(errors.adminToken(ADMIN_TOKEN_HEADER), ctx.log));
+      return;
+    }
+    const body = await bodyOf(req, res, MAX_BODY_BYTES);
+    if (!body) return;
+    if (body.tooLarge) {
+      reply(errorReply(errors.tooLarge(MAX_BODY_BYTES), ctx.log));
+      return;
+    }
+    const route = found?.route?.surface === "admin" ? found.route : undefined;
+    const r = { ...request, rawBody: body.body, now: ctx.clock(), params: found?.params ?? {} };
+    reply(await handleAdmin(ctx, route, r).catch((e: unknown) => errorReply(e, ctx.log)));
     return;
   }
   const surface = found?.onPath[0].surface === "identity" ? "identity" : "arm";
@@ -136,12 +150,12 @@ export async function handleRequest(
     userAgent: req.headers["user-agent"] ?? "",
   };
   ctx.recordRequest(entry);
-  if (body.tooLarge) {
-    entry.status = 413;
+  const answer = (r: Reply) => {
+    r.headers = { "x-ms-request-id": crypto.randomUUID(), ...r.headers };
+    entry.status = r.status;
     entry.durationMs = Date.now() - started;
-    send(res, errorReply(limitErrors.tooLarge(), ctx.log));
-    return;
-  }
+    reply(r);
+  };
   const fault = ctx.faults.take(method, path);
   if (fault?.kind === "drop") {
     entry.durationMs = Date.now() - started;
@@ -149,26 +163,25 @@ export async function handleRequest(
     return;
   }
   if (fault?.kind === "slow") await delay(fault.delayMs ?? 1000);
-  let reply: Reply;
-  if (fault?.kind === "throttle") reply = errorReply(errors.throttled(fault.retryAfterSeconds ?? 1), ctx.log);
-  else if (fault?.kind === "error") reply = errorReply(errors.transient(fault.status ?? 500), ctx.log);
-  else {
-    try {
-      reply =
-        found?.route?.surface === "identity"
-          ? await found.route.handler(ctx, { ...at(), params: found.params, fault })
-          : await armReply(ctx, found, {
-              ...at(),
-              fault: fault && HANDLER_FAULTS.has(fault.kind) ? fault : undefined,
-            });
-    } catch (e) {
-      reply = errorReply(e, ctx.log);
-    }
+  if (fault?.kind === "throttle") return answer(errorReply(errors.throttled(fault.retryAfterSeconds ?? 1), ctx.log));
+  if (fault?.kind === "error") return answer(errorReply(errors.transient(fault.status ?? 500), ctx.log));
+  try {
+    // The token endpoint's callers prove who they are in the body: only a small one is read.
+    const identity = found?.route?.surface === "identity" ? found.route : undefined;
+    const gate = identity ? undefined : await armGate(ctx, found, request);
+    const limit = identity ? MAX_UNAUTHENTICATED_BODY_BYTES : MAX_BODY_BYTES;
+    const body = await bodyOf(req, res, limit);
+    if (!body) return;
+    if (body.tooLarge) return answer(errorReply(errors.tooLarge(limit), ctx.log));
+    // One clock reading for the log and the answer (taken after a slow fault's delay): a run the answer shows ended
+    // has all its lines written.
+    const r = { ...request, rawBody: body.body, now: ctx.clock() };
+    if (identity) return answer(await identity.handler(ctx, { ...r, params: found!.params, fault }));
+    const handlerFault = fault && HANDLER_FAULTS.has(fault.kind) ? fault : undefined;
+    answer(await armReply(ctx, gate!, { ...r, fault: handlerFault }));
+  } catch (e) {
+    answer(errorReply(e, ctx.log));
   }
-  reply.headers = { "x-ms-request-id": crypto.randomUUID(), ...reply.headers };
-  entry.status = reply.status;
-  entry.durationMs = Date.now() - started;
-  send(res, reply);
 }
 
 export function createServer(
@@ -179,15 +192,7 @@ export function createServer(
 ): https.Server {
   // noDelay: small ARM responses must not wait for Nagle's algorithm (it capped throughput at ~40 ms/request).
   const server = https.createServer(
-    {
-      cert: tls.cert,
-      key: tls.key,
-      noDelay: true,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      handshakeTimeout: limits.headersTimeoutMs,
-    },
+    { cert: tls.cert, key: tls.key, noDelay: true, ...connectionOptions(limits) },
     (req, res) => {
       handleRequest(ctx, req, res, adminToken).catch((e: unknown) => {
         ctx.log(`request failed: ${String(e)}`);
@@ -195,9 +200,6 @@ export function createServer(
       });
     },
   );
-  // A connection that never sends a request is closed too (the keep-alive timeout starts only after a response).
-  server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
-  server.maxConnections = limits.maxConnections;
-  server.on("secureConnection", (socket) => socket.setNoDelay(true));
+  applyConnectionLimits(server, limits);
   return server;
 }

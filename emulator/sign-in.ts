@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { createPublicKey, randomUUID, type KeyObject } from "node:crypto";
+import { createHash, createPublicKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
 import { selfSigned, validForAnotherDay } from "./tls";
 
 /**
@@ -12,6 +12,8 @@ export interface SignInMaterial {
   clientCertificatePath: string;
   /** The public key client assertions signed with the certificate are checked against. */
   clientCertificateKey: KeyObject;
+  /** The registered certificate's thumbprints as assertion headers carry them (`x5t`: SHA-1, `x5t#S256`), base64url. */
+  clientCertificateThumbprints: { x5t: string; "x5t#S256": string };
   oidcRequestToken: string;
   identityHeader: string;
 }
@@ -54,5 +56,12 @@ export async function loadSignInMaterial(dataDir: string): Promise<SignInMateria
     loadSecrets(path.join(dataDir, "sign-in.json")),
   ]);
   const certificate = pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"));
-  return { clientCertificatePath, clientCertificateKey: createPublicKey(certificate), ...secrets };
+  const der = new X509Certificate(certificate).raw;
+  const thumbprint = (algorithm: string) => createHash(algorithm).update(der).digest("base64url");
+  return {
+    clientCertificatePath,
+    clientCertificateKey: createPublicKey(certificate),
+    clientCertificateThumbprints: { x5t: thumbprint("sha1"), "x5t#S256": thumbprint("sha256") },
+    ...secrets,
+  };
 }

@@ -1,8 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { createInterface } from "node:readline";
 import {
   BlobServiceClient,
   StorageSharedKeyCredential,
@@ -10,13 +8,18 @@ import {
   type ContainerClient,
   type StoragePipelineOptions,
 } from "@azure/storage-blob";
+import type { TokenAuthority } from "./auth";
+import { AzuriteProcess } from "./azurite-process";
+import { BlobGateway } from "./blob-gateway";
+import type { ConnectionLimits } from "./limits";
 import type { TlsMaterial } from "./tls";
 
 /*
- * The staging storage accounts build logs live in, served by a real blob service: Azurite, started as a child process
- * over HTTPS with the emulator's certificate, accepting bearer tokens (`--oauth basic`) from the emulator's token
- * endpoint. Azurite learns its accounts only from its start-up environment (AZURITE_ACCOUNTS), so the emulator
- * declares a fixed pool of service-like random names (kept in the data dir) and gives each staging resource group one.
+ * The staging storage accounts build logs live in, served by a real blob service: Azurite, a child process over HTTPS
+ * with the emulator's certificate (azurite-process.ts), behind the emulator's gateway that admits only bearer tokens
+ * the emulator signed (blob-gateway.ts). Azurite learns its accounts only from its start-up environment
+ * (AZURITE_ACCOUNTS), so the emulator declares a fixed pool of service-like random names (kept in the data dir) and
+ * gives each staging resource group one. The emulator's own log writer talks to Azurite directly with the key.
  */
 
 export interface StorageAccount {
@@ -25,8 +28,6 @@ export interface StorageAccount {
 }
 
 const POOL_SIZE = 32;
-const READY = /successfully listens on (https:\/\/\S+)/;
-const START_TIMEOUT_MS = 60_000;
 
 async function loadAccounts(file: string): Promise<StorageAccount[]> {
   try {
@@ -43,66 +44,39 @@ async function loadAccounts(file: string): Promise<StorageAccount[]> {
   return accounts;
 }
 
-function waitForReady(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill("SIGKILL");
-      reject(new Error(`Azurite (the emulator's blob service) ${why}${stderr ? `: ${stderr.trim()}` : ""}`));
-    };
-    const timer = setTimeout(() => fail(`did not start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
-    child.once("exit", (code) => fail(`exited with code ${code} while starting`));
-    child.once("error", (e) => fail(`could not be started (${e.message})`));
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const m = READY.exec(line);
-      if (!m) return;
-      clearTimeout(timer);
-      child.removeAllListeners("exit");
-      resolve(m[1]);
-    });
-  });
-}
-
 export class StagingStorage {
   private readonly clients = new Map<string, BlobServiceClient>();
 
   private constructor(
-    /** Azurite's base URL; accounts are path-style below it, as `primaryEndpoints.blob` says. */
+    /** The gateway's base URL; accounts are path-style below it, as `primaryEndpoints.blob` says. */
     readonly url: string,
     private readonly accounts: StorageAccount[],
-    private readonly child: ChildProcess,
+    private readonly azurite: AzuriteProcess,
+    private readonly gateway: BlobGateway,
     private readonly caPem: string,
   ) {}
 
-  /** Starts Azurite on a free loopback port, its data in `{dataDir}/blobs`, trusted through the emulator's certificate. */
-  static async start(dataDir: string, tls: TlsMaterial): Promise<StagingStorage> {
+  /** Starts Azurite (data in `{dataDir}/blobs`) and the gateway in front of it on free loopback ports. */
+  static async start(
+    dataDir: string,
+    tls: TlsMaterial,
+    auth: TokenAuthority,
+    limits: ConnectionLimits,
+  ): Promise<StagingStorage> {
     const accounts = await loadAccounts(path.join(dataDir, "storage-accounts.json"));
-    const location = path.join(dataDir, "blobs");
-    await fs.mkdir(location, { recursive: true });
-    const keyPath = path.join(dataDir, "key.pem");
-    const main = require.resolve("azurite/dist/src/blob/main.js");
-    const child = spawn(
-      process.execPath,
-      [
-        main,
-        ...["--blobHost", "127.0.0.1", "--blobPort", "0", "--location", location],
-        ...["--cert", tls.certPath, "--key", keyPath, "--oauth", "basic"],
-        ...["--disableTelemetry", "--silent", "--skipApiVersionCheck"],
-      ],
-      {
-        env: { ...process.env, AZURITE_ACCOUNTS: accounts.map((a) => `${a.name}:${a.key}`).join(";") },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    // An emulator process that exits without stop() (an uncaught error, process.exit) takes Azurite with it.
-    const kill = () => child.kill("SIGKILL");
-    process.once("exit", kill);
-    child.once("exit", () => process.off("exit", kill));
-    const url = await waitForReady(child);
-    child.stdout!.resume();
-    return new StagingStorage(url, accounts, child, tls.cert);
+    const azurite = await AzuriteProcess.start({
+      dataDir,
+      certPath: tls.certPath,
+      keyPath: path.join(dataDir, "key.pem"),
+      accounts: accounts.map((a) => `${a.name}:${a.key}`).join(";"),
+    });
+    const byName = new Map(accounts.map((a) => [a.name, a]));
+    const gateway = new BlobGateway(auth, byName, azurite.url, tls, limits);
+    const url = await gateway.listen().catch(async (e: unknown) => {
+      await azurite.stop();
+      throw e;
+    });
+    return new StagingStorage(url, accounts, azurite, gateway, tls.cert);
   }
 
   /** The account of a staging resource group (by its id): the same one on every read and after a restart. */
@@ -111,6 +85,7 @@ export class StagingStorage {
     return this.accounts[h.readUInt32BE(0) % this.accounts.length];
   }
 
+  /** `primaryEndpoints.blob`: the gateway. */
   blobEndpoint(account: string): string {
     return `${this.url}/${account}/`;
   }
@@ -122,7 +97,7 @@ export class StagingStorage {
       // core-client passes pipeline options through to core-rest-pipeline, whose tlsPolicy applies `tlsOptions`.
       const options: StoragePipelineOptions & { tlsOptions: { ca: string } } = { tlsOptions: { ca: this.caPem } };
       client = new BlobServiceClient(
-        this.blobEndpoint(account.name),
+        `${this.azurite.url}/${account.name}/`,
         new StorageSharedKeyCredential(account.name, account.key),
         options,
       );
@@ -136,11 +111,7 @@ export class StagingStorage {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once("exit", resolve));
-    this.child.kill("SIGTERM");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
+    await this.gateway.close();
+    await this.azurite.stop();
   }
 }

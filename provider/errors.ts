@@ -58,11 +58,17 @@ function authorizationParts(message: string) {
   };
 }
 
+/** The resource group an ARM id lies in, or the id itself when it names none (a subscription). */
+const resourceGroupScope = (scope: string) =>
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+/i.exec(scope)?.[0] ?? scope;
+
 function authorizationAdvice(message: string): string {
   const { objectId, action, scope } = authorizationParts(message);
   if (!action || !scope) return ADVICE.AuthorizationFailed;
   const assignee = objectId ?? "<deploying identity's object id>";
-  return `The deploying identity${objectId ? ` (object id ${objectId})` : ""} lacks a role allowing ${action} on ${scope}: grant one, e.g. az role assignment create --assignee ${assignee} --role Contributor --scope ${scope}`;
+  // The scope ARM names is often the template itself, which a create has not made yet: a role assignment there
+  // fails, so the advice assigns at its resource group.
+  return `The deploying identity${objectId ? ` (object id ${objectId})` : ""} lacks a role allowing ${action} on ${scope}: grant one on its resource group, e.g. az role assignment create --assignee ${assignee} --role Contributor --scope ${resourceGroupScope(scope)}`;
 }
 
 /**
@@ -74,7 +80,7 @@ export function identityRightsAdvice(buildMessage: string, identityId: string | 
   const { action, scope } = authorizationParts(buildMessage);
   const who = identityId ? `the template's identity ${identityId}` : "the template's user-assigned identity";
   const what = action && scope ? `a role allowing ${action} on ${scope}` : "its roles";
-  return `Grant ${who} ${what} (Image Builder's identity needs read on the source image, Contributor on the staging resource group and write on each distribution target), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identityId ?? "<identity id>"} --query principalId -o tsv) --role Contributor --scope ${scope ?? "<scope>"}; then run pulumi up again.`;
+  return `Grant ${who} ${what} (Image Builder's identity needs read on the source image, Contributor on the staging resource group and write on each distribution target), e.g. az role assignment create --assignee-object-id $(az identity show --ids ${identityId ?? "<identity id>"} --query principalId -o tsv) --role Contributor --scope ${scope ? resourceGroupScope(scope) : "<resource group id>"}; then run pulumi up again.`;
 }
 
 /**
@@ -103,7 +109,43 @@ export function describeFailure(what: string, e: unknown): Error {
       : code === "AuthorizationFailed" || (status === 403 && !code)
         ? authorizationAdvice(message)
         : (code && ADVICE[code]) || (status === 401 ? ADVICE.AuthenticationFailed : "");
-  return new Error(`${what} failed${head ? ` (${head})` : ""}: ${message}${advice ? ` ${advice}` : ""}`);
+  return new Error(`${what} failed${head ? ` (${head})` : ""}: ${message}${advice ? ` ${advice}` : ""}`, { cause: e });
+}
+
+/**
+ * A static OIDC token (ARM_OIDC_TOKEN, what Pulumi ESC's azure-login provides) past its expiry: unlike a token
+ * request URL, a token file, a managed identity, a certificate or a secret, it cannot be renewed, only replaced.
+ */
+export class StaticTokenExpiredError extends Error {
+  constructor(token: string | undefined) {
+    const exp = expiryOf(token);
+    super(
+      `the OIDC token in ARM_OIDC_TOKEN (azure-native:oidcToken) expired${exp ? ` at ${exp}` : ""}, and a static token cannot be renewed`,
+    );
+    this.name = "StaticTokenExpiredError";
+  }
+}
+
+/** The `exp` of a JWT, ISO 8601 (read, not verified: it only says when). */
+function expiryOf(token: string | undefined): string | undefined {
+  try {
+    const { exp } = JSON.parse(Buffer.from(String(token).split(".")[1], "base64url").toString("utf8"));
+    return typeof exp === "number" ? new Date(exp * 1000).toISOString() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a token endpoint refused an assertion for its time range (Entra ID's AADSTS700024). */
+export const isExpiredAssertion = (e: unknown): boolean =>
+  /AADSTS700024/.test(
+    `${(e as { errorResponse?: { errorDescription?: string } })?.errorResponse?.errorDescription ?? ""} ${(e as Error)?.message ?? ""}`,
+  );
+
+/** The StaticTokenExpiredError behind `e` (itself, or along its causes). */
+export function expiredStaticToken(e: unknown): StaticTokenExpiredError | undefined {
+  for (let c = e; c instanceof Error; c = c.cause) if (c instanceof StaticTokenExpiredError) return c;
+  return undefined;
 }
 
 /** One line of an @azure/identity error: without its troubleshooting link and MSAL's empty placeholders. */

@@ -73,8 +73,9 @@ export async function release(options: ReleaseOptions): Promise<Release> {
     const packed = JSON.parse(
       await execChecked(
         "npm",
-        ["pack", "--json", "--ignore-scripts", "--pack-destination", path.resolve(options.outDir)],
-        { cwd: path.join(root, dir) },
+        // A folder spec from the root: `npm pack` run inside a workspace conflicts with .npmrc's workspaces=false.
+        ["pack", `./${dir}`, "--json", "--ignore-scripts", "--pack-destination", path.resolve(options.outDir)],
+        { cwd: root },
       ),
     ) as { filename: string }[];
     const tarball = path.resolve(options.outDir, packed[0].filename);

@@ -1,4 +1,4 @@
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from "jose";
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWSHeaderParameters } from "jose";
 import type { FaultRule } from "../faults";
 import type { EmulatorContext } from "../context";
 import type { Reply } from "../http";
@@ -124,6 +124,18 @@ const federatedIssuer = (ctx: EmulatorContext) => `${ctx.url}/oidc`;
  */
 const COMPACT_JWS = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
+/** The thumbprint an assertion names (hex, as Entra ID quotes it) when it is not the registered certificate's. */
+function unregisteredThumbprint(ctx: EmulatorContext, header: JWSHeaderParameters): string | undefined {
+  const registered = ctx.signIn.clientCertificateThumbprints;
+  for (const name of ["x5t", "x5t#S256"] as const) {
+    if (header[name] === undefined) continue;
+    // Compared as bytes: MSAL for Go sends standard base64 with padding, MSAL for JS base64url.
+    const given = Buffer.from(String(header[name]), "base64");
+    if (!given.equals(Buffer.from(registered[name], "base64url"))) return given.toString("hex").toUpperCase();
+  }
+  return undefined;
+}
+
 async function assertionRefusal(
   ctx: EmulatorContext,
   tenant: string,
@@ -133,16 +145,27 @@ async function assertionRefusal(
   if (type !== JWT_BEARER) {
     return aadError(400, "invalid_request", 700023, `Client assertion type '${type}' is not supported.`);
   }
-  let certificateSigned: boolean;
+  let header: JWSHeaderParameters;
   try {
     // Entra ID takes the compact form only: a trailing newline (a token file read as is) is not a JWT.
     if (!COMPACT_JWS.test(assertion)) throw new Error("not a compact JWS");
-    const header = decodeProtectedHeader(assertion);
-    certificateSigned = header.x5t !== undefined || header["x5t#S256"] !== undefined;
+    header = decodeProtectedHeader(assertion);
   } catch {
     return aadError(400, "invalid_request", 50027, "Invalid JWT token. The token is not in a valid format.");
   }
+  const certificateSigned = header.x5t !== undefined || header["x5t#S256"] !== undefined;
   const clientId = ctx.auth.principal.clientId;
+  if (certificateSigned) {
+    const unregistered = unregisteredThumbprint(ctx, header);
+    if (unregistered !== undefined) {
+      return aadError(
+        401,
+        "invalid_client",
+        700027,
+        `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${unregistered}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'.]`,
+      );
+    }
+  }
   try {
     if (certificateSigned) {
       await jwtVerify(assertion, ctx.signIn.clientCertificateKey, {
@@ -151,6 +174,8 @@ async function assertionRefusal(
         subject: clientId,
         audience: `${ctx.url}/${tenant}/oauth2/v2.0/token`,
         clockTolerance: CLOCK_SKEW_SECONDS,
+        // An assertion without an expiry would be good forever once leaked; Entra ID requires `exp`.
+        requiredClaims: ["exp"],
       });
     } else {
       await ctx.auth.verifyFederated(assertion, federatedIssuer(ctx));
@@ -159,6 +184,14 @@ async function assertionRefusal(
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) {
       return aadError(401, "invalid_client", 700024, "Client assertion is not within its valid time range.");
+    }
+    if (e instanceof joseErrors.JWTClaimValidationFailed && e.claim === "exp") {
+      return aadError(
+        400,
+        "invalid_request",
+        50027,
+        "Invalid JWT token. The client assertion has no expiry ('exp' claim), which is required.",
+      );
     }
     if (certificateSigned) {
       return aadError(401, "invalid_client", 700027, "Client assertion failed signature validation.");
@@ -191,7 +224,10 @@ export async function oidcTokenRequest(
   const audience = query.get("audience") ?? GITHUB_DEFAULT_AUDIENCE;
   return {
     status: 200,
-    body: { count: 1, value: await ctx.auth.issueFederated(federatedIssuer(ctx), 3600, audience) },
+    body: {
+      count: 1,
+      value: await ctx.auth.issueFederated(federatedIssuer(ctx), ctx.auth.defaultLifetimeSeconds, audience),
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { startOperation, type NewOperation } from "../lro";
 import { emptyState, parseState, settleProvisioning } from "../model";
 import type { EmulatorState, OperationRecord, Provisioning, TemplateRecord, TriggerRecord } from "../model";
-import { JsonStore } from "../persistence";
+import { JournaledStore } from "../persistence";
 import type { Repository } from "./repository";
 
 /** A record whose due transitions are applied; undefined (and deleted from `records`) once it is gone. */
@@ -17,15 +17,16 @@ function settled<T extends { provisioning: Provisioning }>(
 }
 
 /**
- * The repository kept as one EmulatorState document in memory and saved to `state.json` by JsonStore (group commit,
- * atomic replace). Transitions applied on read are not committed on their own: they are re-derived identically
+ * The repository kept as one EmulatorState document in memory and saved to `state.json` and its journal by
+ * JournaledStore (group commit; each write costs the records it changed). Transitions applied on read are not committed on their own: they are re-derived identically
  * from the stored timestamps after a restart.
  */
 export class StateRepository implements Repository {
-  private constructor(private readonly store: JsonStore<EmulatorState>) {}
+  private constructor(private readonly store: JournaledStore<EmulatorState>) {}
 
   static async open(filePath: string): Promise<StateRepository> {
-    return new StateRepository(await JsonStore.open(filePath, emptyState, parseState));
+    const collections = ["templates", "triggers", "operations"] as const;
+    return new StateRepository(await JournaledStore.open(filePath, emptyState, parseState, [...collections]));
   }
 
   private get state(): EmulatorState {

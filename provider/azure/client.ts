@@ -7,7 +7,7 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { AsyncLocalStorage } from "node:async_hooks";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import { explainTokenFailure } from "../errors";
+import { explainTokenFailure, isExpiredAssertion, StaticTokenExpiredError } from "../errors";
 import {
   type Env,
   pollIntervalMs,
@@ -33,6 +33,8 @@ export interface CredentialSource {
    * so a wrong secret never silently deploys as another identity (e.g. the `az login` user).
    */
   stops?: boolean;
+  /** A token given once (ARM_OIDC_TOKEN): when it expires there is nothing to renew it from. */
+  static?: boolean;
 }
 
 const OIDC_AUDIENCE = "api://AzureADTokenExchange";
@@ -76,8 +78,10 @@ export function credentialSources(env: Env): CredentialSource[] {
   const assertion = (label: string, read: () => Promise<string>) =>
     principal(label, (t, c) => new identity.ClientAssertionCredential(t, c, read, options));
   for (const proof of s.proofs) {
-    if (proof.kind === "oidcToken") assertion("OIDC token (ARM_OIDC_TOKEN)", async () => setting(env, "oidcToken")!);
-    else if (proof.kind === "oidcTokenFile") {
+    if (proof.kind === "oidcToken") {
+      assertion("OIDC token (ARM_OIDC_TOKEN)", async () => setting(env, "oidcToken")!);
+      sources[sources.length - 1].static = true;
+    } else if (proof.kind === "oidcTokenFile") {
       // Re-read on every token: the platform rotates the file (AKS workload identity).
       assertion("OIDC token file (ARM_OIDC_TOKEN_FILE_PATH / AZURE_FEDERATED_TOKEN_FILE)", async () =>
         (await readFile(proof.path, "utf8")).trim(),
@@ -146,12 +150,15 @@ export function createCredential(env: Env): TokenCredential {
   return {
     getToken: async (scopes, options) => {
       const failures: [unknown, number][] = [];
-      for (const [index, { credential, stops }] of sources.entries()) {
+      for (const [index, source] of sources.entries()) {
+        const { credential, stops } = source;
         if (!credential) continue;
         try {
           const token = await credential.getToken(scopes, options);
           if (token) return token;
         } catch (e) {
+          // One line saying what expired, rather than the list: the configured token is right, only too old.
+          if (source.static && isExpiredAssertion(e)) throw new StaticTokenExpiredError(setting(env, "oidcToken"));
           failures.push([e, index]);
           if (stops && !(e instanceof CredentialUnavailableError)) break;
         }

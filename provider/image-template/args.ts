@@ -327,7 +327,7 @@ export interface ImageTemplateArgs extends ReadOnlyMembers {
   autoRun?: DeepInput<ImageTemplateInputs["autoRun"]>;
   /** Tags for the resources the service creates during a build. */
   managedResourceTags?: DeepInput<ImageTemplateInputs["managedResourceTags"]>;
-  /** Provider only: take over an existing template of the same name when its immutable arguments match (dynamic providers cannot be `pulumi import`ed); tags, identity, vmProfile and distribute are then reconciled by PATCH. */
+  /** Provider only: take over an existing template of the same name when its immutable arguments match (dynamic providers cannot be `pulumi import`ed); tags, identity, vmProfile and distribute are then reconciled by PATCH. An update with it takes over a template another stack or program holds, or that lost its ownership tag (README: whose template it is). */
   adoptExisting?: DeepInput<ImageTemplateInputs["adoptExisting"]>;
   /** Provider only: run the image build from `pulumi up` (what Start-AzImageBuilderTemplate does), wait for it and expose the artifacts as `runOutputs` (docs/builds.md, which also compares it with `autoRun`). */
   build?: DeepInput<ImageTemplateInputs["build"]>;

@@ -2,7 +2,7 @@ import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { Connection } from "../azure/client";
 import { type ResponseHeaders, Wait } from "../azure/wait";
 import type { ResolvedBuild } from "./build-plan";
-import { describeFailure, serviceError } from "../errors";
+import { describeFailure, isNotFound, serviceError } from "../errors";
 import type { TemplateAddress } from "./mapping";
 
 /*
@@ -92,6 +92,20 @@ async function readStatus(c: Connection, a: TemplateAddress, wait: Wait): Promis
   }
 }
 
+/** The template, riding out status-read blips as a build wait does, or undefined when it is gone. */
+export async function readTemplate(
+  c: Connection,
+  a: TemplateAddress,
+  progress: BuildProgress,
+): Promise<ImageTemplate | undefined> {
+  try {
+    return await statusWait(c, progress).read(getTemplate(c, a));
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw describeFailure(`Reading image template "${a.imageTemplateName}"`, e);
+  }
+}
+
 /** Called after every status read while waiting for a build (the log streaming reads at this pace). */
 export type OnPoll = (template: ImageTemplate) => Promise<void>;
 
@@ -178,16 +192,21 @@ export async function listRunOutputs(c: Connection, a: TemplateAddress): Promise
   return outputs;
 }
 
+/** Throws, before anything is sent, when the template read is not this resource's to write (its ownership marker). */
+export type Guard = (template: ImageTemplate) => void;
+
 /** Cancels a running build (tolerating one already canceling) and waits until the run has stopped. */
 export async function cancelAndWait(
   c: Connection,
   a: TemplateAddress,
   progress: BuildProgress,
   abortSignal: AbortSignal,
+  guard?: Guard,
 ): Promise<ImageTemplate | undefined> {
   const wait = statusWait(c, progress);
   const current = await readStatus(c, a, wait);
   if (current.lastRunStatus?.runState === "Running") {
+    guard?.(current);
     progress.line("canceling the running build");
     try {
       // The cancel action completes before the run has stopped (it can sit in Canceling for long): watch the run.
@@ -204,9 +223,21 @@ export async function cancelAndWait(
   return isBuildActive(current) ? watch(c, a, progress, wait, abortSignal) : current;
 }
 
+/** What a build owed may take instead of starting one, and what must hold before a run is sent. */
+export interface RunRules {
+  /** Checked on the template read before the run is sent. */
+  guard?: Guard;
+  /**
+   * Whether the run recorded on the template is the one owed (an interrupted `up` of this resource started it, or the
+   * service did for it): its result is taken, and no other run is started.
+   */
+  counts?: (template: ImageTemplate) => boolean;
+}
+
 /**
  * Runs a build and, per the settings, waits for it. A build already running (started by a previous `pulumi up` that
- * timed out, by autoRun or a trigger) is waited for instead of being refused by the service.
+ * timed out, by autoRun or a trigger) is waited for instead of being refused by the service; a finished one that
+ * `rules.counts` accepts is taken as it is.
  */
 export async function runBuild(
   c: Connection,
@@ -214,13 +245,22 @@ export async function runBuild(
   settings: ResolvedBuild,
   progress: BuildProgress,
   onPoll?: OnPoll,
+  rules: RunRules = {},
 ): Promise<BuildResult> {
   const wait = statusWait(c, progress);
   const timeout = AbortSignal.timeout(settings.timeoutMinutes * 60_000);
   const before = await readStatus(c, a, wait);
+  // A finished run that is the one owed: nothing to send or wait for.
+  const finished =
+    !isBuildActive(before) && before.lastRunStatus?.runState !== undefined && rules.counts?.(before) === true;
   if (isBuildActive(before)) {
     progress.line(`a build of image template "${a.imageTemplateName}" is already running: waiting for it`);
+  } else if (finished) {
+    progress.line(
+      `the template's last build (${before.lastRunStatus?.runState}, started ${before.lastRunStatus?.startTime?.toISOString()}) is the one owed, started for this resource by an interrupted run or the service: taking its result instead of building again`,
+    );
   } else {
+    rules.guard?.(before);
     progress.line(`starting an image build of template "${a.imageTemplateName}"`);
     try {
       await c.client.virtualMachineImageTemplates
@@ -230,16 +270,16 @@ export async function runBuild(
       throw describeFailure(`Starting a build of image template "${a.imageTemplateName}"`, e);
     }
   }
-  if (!settings.waitForCompletion) {
+  if (!settings.waitForCompletion && !finished) {
     progress.line("build started; not waiting for it (build.waitForCompletion is false)");
     return { outcome: "Started", template: await readStatus(c, a, wait) };
   }
-  await wait.pause();
+  if (!finished) await wait.pause();
   const done = await watch(c, a, progress, wait, timeout, onPoll);
   if (!done) {
     progress.line(`no result after ${settings.timeoutMinutes} minute(s) (build.timeoutMinutes)`);
     const stopped = settings.cancelOnTimeout
-      ? await cancelAndWait(c, a, progress, AbortSignal.timeout(CANCEL_TIMEOUT_MS))
+      ? await cancelAndWait(c, a, progress, AbortSignal.timeout(CANCEL_TIMEOUT_MS), rules.guard)
       : undefined;
     return { outcome: "TimedOut", template: stopped ?? (await readStatus(c, a, wait)) };
   }

@@ -8,9 +8,12 @@ import {
   isBuildActive,
   isProvisioning,
   listRunOutputs,
+  readTemplate,
   runBuild,
   type BuildResult,
+  type Guard,
   type RunOutputs,
+  type RunRules,
 } from "./build";
 import { BuildLog, failureDetails } from "./build-log";
 import { buildOnCreate, resolveBuild } from "./build-plan";
@@ -20,10 +23,28 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { argsWithoutAnswers, canonicalArgs } from "./diff";
 import { plan } from "./plan";
 import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./properties";
-import { describeFailure, identityRightsAdvice, isNotFound, provisioningRightsAdvice, serviceError } from "../errors";
+import {
+  describeFailure,
+  expiredStaticToken,
+  identityRightsAdvice,
+  isNotFound,
+  provisioningRightsAdvice,
+  serviceError,
+} from "../errors";
 import { argsOf, DEFAULTS_KEY, PULUMI_NAME_KEY } from "./inputs";
 import type { PropertyBag } from "../property-bag";
-import { markerOf, newMarker, OWNER_KEY, OWNER_TAG, ownedBy, OWNERSHIP_KEY, withMarker } from "./ownership";
+import {
+  markerOf,
+  newMarker,
+  OWNER_KEY,
+  OWNER_TAG,
+  ownedBy,
+  OWNERSHIP_KEY,
+  refusal,
+  restoreCommand,
+  standingOf,
+  withMarker,
+} from "./ownership";
 import {
   argsFromImageTemplate,
   outputsFromImageTemplate,
@@ -57,6 +78,8 @@ function label(a: TemplateAddress): string {
   return `image template "${a.imageTemplateName}" (resource group "${a.resourceGroupName}", subscription ${a.subscriptionId})`;
 }
 
+const named = (a: TemplateAddress) => ({ label: label(a), id: templateId(a) });
+
 async function getOrUndefined(c: Connection, a: TemplateAddress): Promise<ImageTemplate | undefined> {
   try {
     return await c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName);
@@ -64,6 +87,14 @@ async function getOrUndefined(c: Connection, a: TemplateAddress): Promise<ImageT
     if (isNotFound(e)) return undefined;
     throw describeFailure(`Reading ${label(a)}`, e);
   }
+}
+
+/** A guard sending nothing to a template whose marker is not the `recorded` one's (nor a replacement's of it). */
+function ownershipGuard(a: TemplateAddress, recorded: unknown, what: string): Guard {
+  return (template) => {
+    const refused = refusal(standingOf(markerOf(template), recorded), named(a), recorded, what);
+    if (refused) throw new Error(refused);
+  };
 }
 
 async function deleteAndWait(c: Connection, a: TemplateAddress): Promise<void> {
@@ -88,8 +119,14 @@ export interface BuildOutputs {
   lastBuildError?: string;
 }
 
-/** Keys next to the arguments that state keeps: defaults, resource name, and the ownership marker's parts. */
-const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY];
+/**
+ * In state: the start of the run whose result create or update last recorded as the build it owed. A run started
+ * later is the next owed build (an interrupted update's, or one the service started); refresh never moves it.
+ */
+const BUILT_KEY = "__builtRunStart";
+
+/** Keys next to the arguments that state keeps: defaults, resource name, the ownership marker's parts, the last build. */
+const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY, BUILT_KEY];
 
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
@@ -145,6 +182,8 @@ async function buildAndRecord(
   /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
   computedBefore: PropertyBag,
   reason: string,
+  /** Whether a run recorded on the template is the one owed (see RunRules.counts). */
+  counts?: RunRules["counts"],
 ): Promise<PropertyBag> {
   const progress = progressFor(inputs, a);
   progress.line(`image build requested: ${reason}`);
@@ -159,10 +198,18 @@ async function buildAndRecord(
   const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
   let result: BuildResult;
   try {
-    result = await runBuild(c, a, settings, progress, log && ((t) => log.poll(t)));
+    const guard = ownershipGuard(a, inputs[OWNERSHIP_KEY], "the build's run");
+    result = await runBuild(c, a, settings, progress, log && ((t) => log.poll(t)), { guard, counts });
   } catch (e) {
-    return fail((e as Error).message, computedBefore);
+    const expired = expiredStaticToken(e);
+    if (!expired) return fail((e as Error).message, computedBefore);
+    return fail(
+      `Waiting for the image build of ${label(a)} stopped: ${expired.message}. The build goes on in Azure and the template is recorded: run pulumi up again with a fresh token (a new azure-login session) and it waits for this build and records its result; a token request URL, token file, managed identity, certificate or secret renews itself for builds that outlast a token.`,
+      computedBefore,
+    );
   }
+  const start = result.template.lastRunStatus?.startTime;
+  if (start instanceof Date) inputs = { ...inputs, [BUILT_KEY]: start.toISOString() };
   const failed = BUILD_FAILED[result.outcome];
   if (failed) {
     const status = result.template.lastRunStatus;
@@ -271,7 +318,10 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
     }
     const settledTemplate = isProvisioning(existing) ? await provisioned(c, a, existing, marked) : existing;
     const adopted = await adopt(c, a, settledTemplate, inputs, marker);
-    return built(c, a, templateId(a), marked, adopted);
+    // Marked by this resource: a run recorded on it is this resource's (a killed up started it, or autoRun, or a
+    // trigger): taken as the build owed rather than building twice.
+    const takenBack = ownedBy(markerOf(existing), owner);
+    return built(c, a, templateId(a), marked, adopted, takenBack ? () => true : undefined);
   }
   const body = toImageTemplate(inputs);
   if (marker) body.tags = withMarker(body.tags, marker);
@@ -331,10 +381,17 @@ function partialFailure(message: string, id: string, properties: PropertyBag): n
 }
 
 /** A created (or adopted) template, built first when the build settings ask for it. */
-async function built(c: Connection, a: TemplateAddress, id: string, inputs: Inputs, template: ImageTemplate) {
+async function built(
+  c: Connection,
+  a: TemplateAddress,
+  id: string,
+  inputs: Inputs,
+  template: ImageTemplate,
+  counts?: RunRules["counts"],
+) {
   const reason = buildOnCreate(inputs);
   const outs = reason
-    ? await buildAndRecord(c, a, id, inputs, computedFrom(inputs, template), reason)
+    ? await buildAndRecord(c, a, id, inputs, computedFrom(inputs, template), reason, counts)
     : outputs(inputs, template);
   return { id, outs };
 }
@@ -413,17 +470,65 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
     throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
-  if (olds[OWNERSHIP_KEY] !== undefined) news = { ...news, [OWNERSHIP_KEY]: olds[OWNERSHIP_KEY] };
+  for (const key of [OWNERSHIP_KEY, BUILT_KEY]) if (olds[key] !== undefined) news = { ...news, [key]: olds[key] };
   if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs, unless a create
     // recorded them before the template settled (its partial state makes the engine call update): read it again.
     const computed = olds.provisioningState === "Succeeded" ? computedOf(olds) : await settled(c, a, id, olds, news);
     return { outs: { ...outputs(news, {}), ...computed } };
   }
-  if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!) };
-  const patched = await patch(c, a, p.patch, p.patchKeys, news, olds[OWNERSHIP_KEY]);
+  // Something will be sent: only to a template that is still this resource's (its marker, compared first).
+  const template = await readTemplate(c, a, progressFor(news, a));
+  if (!template) {
+    throw new Error(
+      `Updating ${label(a)} failed: it no longer exists. Run pulumi refresh, then pulumi up creates it again.`,
+    );
+  }
+  const what = p.patch ? `the change of ${p.patchKeys.join(", ")}` : "the build's run";
+  const standing = standingOf(markerOf(template), olds[OWNERSHIP_KEY]);
+  if (standing === "foreign" || standing === "unmarked") {
+    if (news.adoptExisting !== true) throw new Error(refusal(standing, named(a), olds[OWNERSHIP_KEY], what));
+    return { outs: await adoptInUpdate(c, a, id, template, news as Inputs, p.build) };
+  }
+  // A replacement of this resource (or a killed run's create of it) wrote the marker last: keep it, record it.
+  if (standing === "sibling") news = { ...news, [OWNERSHIP_KEY]: markerOf(template) };
+  const counts = p.build ? runAfter(olds, !p.patch || changeApplied(template, news)) : undefined;
+  if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!, counts) };
+  const patched = await patch(c, a, p.patch, p.patchKeys, news, news[OWNERSHIP_KEY]);
   if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
-  return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build) };
+  return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build, counts) };
+}
+
+/** Whether the template already holds the in-place arguments being applied (an interrupted update sent them). */
+function changeApplied(template: ImageTemplate, news: PropertyBag): boolean {
+  const live: PropertyBag = { ...argsFromImageTemplate(template), subscriptionId: news.subscriptionId };
+  return plan(live, news).patch === undefined;
+}
+
+/**
+ * For a build an update owes: a run that started after the one the state recorded counts (an interrupted update of
+ * this resource started it, or the service did), once the change it builds is on the template.
+ */
+function runAfter(olds: PropertyBag, applied: boolean): RunRules["counts"] {
+  const since = olds[BUILT_KEY] ?? olds.lastRunStatusStartTime;
+  const recorded = typeof since === "string" ? Date.parse(since) : -Infinity;
+  return (t) => applied && (t.lastRunStatus?.startTime?.getTime() ?? -Infinity) > recorded;
+}
+
+/** adoptExisting on a template another owner holds (or that lost its marker): taken over as create adopts, then built. */
+async function adoptInUpdate(
+  c: Connection,
+  a: TemplateAddress,
+  id: string,
+  template: ImageTemplate,
+  news: Inputs,
+  reason: string | undefined,
+): Promise<PropertyBag> {
+  const owner = news[OWNER_KEY];
+  const marker = typeof owner === "string" ? newMarker(owner) : undefined;
+  const marked: Inputs = marker ? { ...news, [OWNERSHIP_KEY]: marker } : news;
+  const adopted = await adopt(c, a, template, news, marker);
+  return reason ? buildAndRecord(c, a, id, marked, computedFrom(marked, adopted), reason) : outputs(marked, adopted);
 }
 
 /** The computed outputs of a template read again; while it has not settled, the partial-state error once more. */
@@ -452,16 +557,29 @@ export async function $delete(id: string, props: PropertyBag): Promise<void> {
   const c = connect(a.subscriptionId);
   const current = await getOrUndefined(c, a);
   if (!current) return;
-  const theirs = markerOf(current);
-  if (typeof stored[OWNERSHIP_KEY] === "string" && theirs !== undefined && theirs !== stored[OWNERSHIP_KEY]) {
+  const standing = standingOf(markerOf(current), stored[OWNERSHIP_KEY]);
+  if (standing === "sibling") {
     // A replacement under the same name (pulumi up --replace) took the template over: it is no longer ours to delete.
     progressFor(stored, a).line("left in place: a replacement of this resource now manages the template");
     return;
   }
+  if (standing === "foreign") {
+    // The template this resource made is gone; the one under its name was created or adopted by another owner.
+    progressFor(stored, a).line(
+      `left in place: another stack or program owns the template now (its ${OWNER_TAG} tag is not this resource's); nothing was deleted`,
+    );
+    return;
+  }
+  if (standing === "unmarked") {
+    throw new Error(
+      `Deleting ${label(a)}: it no longer carries this resource's ${OWNER_TAG} tag (a tag edit removed it, or the template was created again outside Pulumi), so it may not be this stack's; nothing was deleted. If it is, put the tag back (${restoreCommand(templateId(a), stored[OWNERSHIP_KEY])}) and destroy again; to leave it in Azure and drop it from the stack, run pulumi state delete on its URN.`,
+    );
+  }
   if (isBuildActive(current)) {
     const progress = progressFor(stored, a);
     const timeout = AbortSignal.timeout(resolveBuild(stored).timeoutMinutes * 60_000);
-    const stopped = await cancelAndWait(c, a, progress, timeout);
+    const guard = ownershipGuard(a, stored[OWNERSHIP_KEY], "the cancel of its build");
+    const stopped = await cancelAndWait(c, a, progress, timeout, guard);
     if (!stopped) {
       throw new Error(
         `Deleting ${label(a)} failed: its build did not stop after a cancel (runState ${current.lastRunStatus?.runState}). Retry pulumi destroy later.`,

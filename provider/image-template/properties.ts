@@ -223,7 +223,7 @@ export const ARGUMENTS: Record<ArgKey, Argument> = {
   },
   adoptExisting: {
     change: "none",
-    doc: "Provider only: take over an existing template of the same name when its immutable arguments match (dynamic providers cannot be `pulumi import`ed); tags, identity, vmProfile and distribute are then reconciled by PATCH.",
+    doc: "Provider only: take over an existing template of the same name when its immutable arguments match (dynamic providers cannot be `pulumi import`ed); tags, identity, vmProfile and distribute are then reconciled by PATCH. An update with it takes over a template another stack or program holds, or that lost its ownership tag (README: whose template it is).",
   },
   build: {
     change: "setting",

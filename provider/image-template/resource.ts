@@ -85,7 +85,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   declare readonly autoRun: In<"autoRun">;
   /** Tags for the resources the service creates during a build. */
   declare readonly managedResourceTags: In<"managedResourceTags">;
-  /** Provider only: take over an existing template of the same name when its immutable arguments match (dynamic providers cannot be `pulumi import`ed); tags, identity, vmProfile and distribute are then reconciled by PATCH. */
+  /** Provider only: take over an existing template of the same name when its immutable arguments match (dynamic providers cannot be `pulumi import`ed); tags, identity, vmProfile and distribute are then reconciled by PATCH. An update with it takes over a template another stack or program holds, or that lost its ownership tag (README: whose template it is). */
   declare readonly adoptExisting: In<"adoptExisting">;
   /** Provider only: run the image build from `pulumi up` (what Start-AzImageBuilderTemplate does), wait for it and expose the artifacts as `runOutputs` (docs/builds.md, which also compares it with `autoRun`). */
   declare readonly build: In<"build">;

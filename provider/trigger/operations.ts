@@ -1,9 +1,11 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkEnv, configureFromStack, connect, untilDone } from "../azure/client";
+import { checkEnv, configureFromStack, connect, type Connection, untilDone } from "../azure/client";
 import { scaled } from "../azure/pace";
 import { Wait } from "../azure/wait";
 import { describeFailure, isNotFound } from "../errors";
+import { markerOf, OWNER_TAG, restoreCommand, standingOf } from "../image-template/ownership";
+import { templateId } from "../image-template/mapping";
 import type { PropertyBag } from "../property-bag";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
 
@@ -16,6 +18,19 @@ function addressOf(bag: PropertyBag): TriggerAddress {
 const GONE_WITHIN_MS = 60_000;
 
 const label = (a: TriggerAddress) => `trigger "${a.triggerName}" of image template "${a.imageTemplateName}"`;
+
+/** In state: the template's ownership marker when this trigger was created, what its delete compares. */
+const TEMPLATE_OWNERSHIP_KEY = "__templateOwnership";
+
+/** The template's ownership marker, or null when the template is gone. */
+async function templateMarker(c: Connection, a: TriggerAddress): Promise<string | undefined | null> {
+  try {
+    return markerOf(await c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName));
+  } catch (e) {
+    if (isNotFound(e)) return null;
+    throw describeFailure(`Reading image template "${a.imageTemplateName}" of ${label(a)}`, e);
+  }
+}
 
 export const configure = configureFromStack;
 
@@ -30,6 +45,7 @@ export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): P
 export async function create(inputs: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
   const a = addressOf(inputs);
   const c = connect(a.subscriptionId);
+  const marker = await templateMarker(c, a);
   let created: Trigger;
   try {
     created = await untilDone(c, (options) =>
@@ -46,7 +62,8 @@ export async function create(inputs: PropertyBag): Promise<pulumi.dynamic.Create
   }
   // Named as the program addresses it: the service spells "resourcegroups" in lower case (ids are case-insensitive).
   const id = triggerId(a);
-  return { id, outs: { ...triggerArgsOf(inputs), ...triggerOutputs(created), resourceId: id } };
+  const ownership = typeof marker === "string" ? { [TEMPLATE_OWNERSHIP_KEY]: marker } : {};
+  return { id, outs: { ...triggerArgsOf(inputs), ...triggerOutputs(created), resourceId: id, ...ownership } };
 }
 
 export async function read(id: string, props: PropertyBag): Promise<pulumi.dynamic.ReadResult> {
@@ -55,16 +72,39 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   try {
     const live = await c.client.triggers.get(a.resourceGroupName, a.imageTemplateName, a.triggerName);
     const inputs = { ...triggerArgsOf(props), kind: live.properties?.kind ?? props.kind };
-    return { id, props: { ...inputs, ...triggerOutputs(live), resourceId: triggerId(a) }, inputs };
+    const ownership =
+      props[TEMPLATE_OWNERSHIP_KEY] === undefined ? {} : { [TEMPLATE_OWNERSHIP_KEY]: props[TEMPLATE_OWNERSHIP_KEY] };
+    return { id, props: { ...inputs, ...triggerOutputs(live), resourceId: triggerId(a), ...ownership }, inputs };
   } catch (e) {
     if (isNotFound(e)) return {};
     throw describeFailure(`Reading ${label(a)}`, e);
   }
 }
 
+/**
+ * Deletes the trigger of a template still held by the template resource it was created on (same marker, or a
+ * replacement of it). A template another owner created or adopted since keeps its trigger; one whose marker was
+ * removed stops the delete (state from before this record carries none and is not compared).
+ */
 export async function $delete(_id: string, props: PropertyBag): Promise<void> {
   const a = addressOf(props);
   const c = connect(a.subscriptionId);
+  if (props[TEMPLATE_OWNERSHIP_KEY] !== undefined) {
+    const marker = await templateMarker(c, a);
+    if (marker === null) return; // the template and its trigger are gone
+    const standing = standingOf(marker, props[TEMPLATE_OWNERSHIP_KEY]);
+    if (standing === "foreign") {
+      console.log(
+        `[${a.triggerName}] left in place: another stack or program owns image template "${a.imageTemplateName}" now (its ${OWNER_TAG} tag is not the one this trigger was created on); nothing was deleted`,
+      );
+      return;
+    }
+    if (standing === "unmarked") {
+      throw new Error(
+        `Deleting ${label(a)}: the template no longer carries the ${OWNER_TAG} tag it had when this trigger was created (a tag edit removed it, or the template was created again outside Pulumi), so the trigger may not be this stack's; nothing was deleted. If it is, put the tag back (${restoreCommand(templateId(a), props[TEMPLATE_OWNERSHIP_KEY])}) and destroy again; to leave it, run pulumi state delete on this trigger's URN.`,
+      );
+    }
+  }
   try {
     await untilDone(c, (options) =>
       c.client.triggers.delete(a.resourceGroupName, a.imageTemplateName, a.triggerName, options),

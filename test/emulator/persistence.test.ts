@@ -3,6 +3,8 @@ import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { startEmulator as startBareEmulator } from "../../emulator";
+import { emptyState, parseState } from "../../emulator/model";
+import { readPersisted } from "../../emulator/persistence";
 import { generateSchema } from "../../emulator/schema/generate";
 import { startTestEmulator as startEmulator, type TestEmulator } from "../helpers/emulator";
 import { arm as armClient, settle, templateBody, templatePath, type Arm } from "./util";
@@ -120,7 +122,7 @@ describe("emulator: persistence across restarts", function () {
     );
     assert.ok(responses.every((r) => r.status === 201));
     // Acknowledged = on disk now, before any stop/flush: read the file while the emulator still runs.
-    const onDisk = JSON.parse(await readFile(path.join(dataDir, "state.json"), "utf8"));
+    const onDisk = await readPersisted(path.join(dataDir, "state.json"), emptyState, parseState);
     assert.equal(Object.keys(onDisk.templates).length, names.length);
     a.close();
     await emu.stop();

@@ -1,9 +1,10 @@
-/** The repository between the emulator's handlers and its stored state, and what it saves to state.json. */
+/** The repository between the emulator's handlers and its stored state, and what it saves (state.json and its journal). */
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { keyOf, type TemplateRecord, type TriggerRecord } from "../../emulator/model";
+import { emptyState, keyOf, parseState, type TemplateRecord, type TriggerRecord } from "../../emulator/model";
+import { readPersisted } from "../../emulator/persistence";
 import { imageTemplateId } from "../../emulator/resource-ids";
 import { StateRepository } from "../../emulator/store/state-repository";
 
@@ -125,7 +126,7 @@ describe("emulator: repository", () => {
     });
     await repo.commit();
 
-    const saved = JSON.parse(await readFile(file, "utf8"));
+    const saved = await readPersisted(file, emptyState, parseState);
     assert.deepEqual(saved, {
       version: 1,
       templates: { [keyOf(t.id)]: t },
@@ -142,10 +143,10 @@ describe("emulator: repository", () => {
     const repo = await StateRepository.open(file);
     const t = template("rg", "going", { provisioning: { state: "Deleting", until: NOW + 10, then: "Gone" } });
     repo.putTemplate(keyOf(t.id), t);
-    await assert.rejects(readFile(file, "utf8"), { code: "ENOENT" }, "nothing saved before commit");
+    assert.deepEqual(await readPersisted(file, emptyState, parseState), emptyState(), "nothing saved before commit");
     await repo.commit();
     assert.equal(repo.template(keyOf(t.id), NOW + 10), undefined);
-    const saved = JSON.parse(await readFile(file, "utf8"));
+    const saved = await readPersisted(file, emptyState, parseState);
     assert.deepEqual(Object.keys(saved.templates), [keyOf(t.id)], "the removal is derived again after a restart");
     const reopened = await StateRepository.open(file);
     assert.equal(reopened.template(keyOf(t.id), NOW + 10), undefined);

@@ -35,24 +35,30 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
     );
 
   /** A client assertion as MSAL makes it, signed with the emulator's client certificate. */
-  async function certificateAssertion(claims: { audience?: string; expiresAt?: number } = {}): Promise<string> {
+  async function certificateAssertion(
+    claims: { audience?: string; expiresAt?: number | null; thumbprint?: Record<string, string> } = {},
+  ): Promise<string> {
     const pem = readFileSync(suite.emu.clientCertificatePath, "utf8");
     const key = await importPKCS8(pem.slice(0, pem.indexOf("-----BEGIN CERTIFICATE-----")), "PS256");
     const der = new X509Certificate(pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"))).raw;
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({})
+    const jwt = new SignJWT({})
       .setProtectedHeader({
         alg: "PS256",
         typ: "JWT",
-        "x5t#S256": createHash("sha256").update(der).digest("base64url"),
+        ...(claims.thumbprint ?? { "x5t#S256": createHash("sha256").update(der).digest("base64url") }),
       })
       .setIssuer(suite.emu.clientId)
       .setSubject(suite.emu.clientId)
       .setAudience(claims.audience ?? tokenEndpoint())
-      .setNotBefore(now - 60)
-      .setExpirationTime(claims.expiresAt ?? now + 600)
-      .sign(key);
+      .setNotBefore(now - 60);
+    if (claims.expiresAt !== null) jwt.setExpirationTime(claims.expiresAt ?? now + 600);
+    return jwt.sign(key);
   }
+  const registeredDer = () => {
+    const pem = readFileSync(suite.emu.clientCertificatePath, "utf8");
+    return new X509Certificate(pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"))).raw;
+  };
 
   const oidcRequest = (bearer: string, query = "&audience=api://AzureADTokenExchange") =>
     suite.a.request("GET", `${suite.emu.oidcRequestUrl}${query}`, undefined, {
@@ -72,6 +78,42 @@ describe("emulator: sign-in with a certificate, a federated token or a managed i
     const expired = await redeem(await certificateAssertion({ expiresAt: Math.floor(Date.now() / 1000) - 3600 }));
     assert.equal(expired.status, 401);
     assert.deepEqual(expired.body.error_codes, [700024]);
+  });
+
+  it("refuses a certificate assertion without exp (50027) or naming another certificate (700027); a reused one is fine", async () => {
+    const noExpiry = await redeem(await certificateAssertion({ expiresAt: null }));
+    assert.equal(noExpiry.status, 400, JSON.stringify(noExpiry.body));
+    assert.deepEqual(noExpiry.body.error_codes, [50027]);
+    assert.match(noExpiry.body.error_description, /^AADSTS50027: .*'exp'/);
+    const other = createHash("sha1").update("another certificate").digest();
+    for (const thumbprint of <Record<string, string>[]>[
+      { x5t: other.toString("base64url") },
+      { "x5t#S256": createHash("sha256").update("another certificate").digest("base64url") },
+      // The registered SHA-256 thumbprint next to a foreign SHA-1 one: each named thumbprint must be the certificate's.
+      {
+        x5t: other.toString("base64url"),
+        "x5t#S256": createHash("sha256").update(registeredDer()).digest("base64url"),
+      },
+    ]) {
+      const r = await redeem(await certificateAssertion({ thumbprint }));
+      assert.equal(r.status, 401, JSON.stringify(thumbprint));
+      assert.deepEqual(r.body.error_codes, [700027]);
+      assert.match(
+        r.body.error_description,
+        /not registered on application.*Thumbprint of key used by client: '[0-9A-F]+'/,
+      );
+    }
+    // The registered certificate's SHA-1 thumbprint as MSAL for Go sends it (standard base64, padded) and as MSAL for
+    // JS does (base64url); MSAL reuses one assertion for minutes, so the same one redeems twice.
+    for (const encoding of ["base64", "base64url"] as const) {
+      const assertion = await certificateAssertion({
+        thumbprint: { x5t: createHash("sha1").update(registeredDer()).digest(encoding) },
+      });
+      for (const attempt of [1, 2]) {
+        const r = await redeem(assertion);
+        assert.equal(r.status, 200, `${encoding} attempt ${attempt}: ${JSON.stringify(r.body)}`);
+      }
+    }
   });
 
   it("hands out a federated token at the OIDC request URL only for its bearer token, and redeems it", async () => {

@@ -368,8 +368,59 @@ describe("provider operations at their edges (source operations against the emul
     });
   });
 
+  describe("update and the ownership marker", () => {
+    const marked = (name: string, seed: string, extra: Bag = {}, olds: Bag = {}) =>
+      inputs(name, { __autonameSeed: seed, ...extra }, olds);
+
+    it("refuses a template that lost its marker, sending nothing, with the command that puts it back", async () => {
+      const made = await ops.create(await marked("tpl-lost", "proj/dev/lost"));
+      const recorded = (made.outs as Bag).__ownership;
+      const live = (await liveTemplates())[0];
+      await emu().admin.putRaw(made.id, { ...live, tags: { env: "test" } });
+      await emu().admin.clearRequests();
+      const news = await marked("tpl-lost", "proj/dev/lost", { tag: { env: "prod" } }, made.outs as Bag);
+      await assert.rejects(ops.update(made.id, made.outs as Bag, news), (e: Error) => {
+        assert.equal(
+          e.message,
+          `${label("tpl-lost")} no longer carries this resource's ${OWNER_TAG} tag (a tag edit removed it, or the template was created again outside Pulumi), so it may not be this stack's. Nothing was sent (the change of tag). If it is this stack's, put the tag back (az tag update --operation merge --resource-id ${made.id} --tags ${OWNER_TAG}=${String(recorded)}) or set adoptExisting: true on this resource for this pulumi up (the template is checked against the program and the tag written back); otherwise choose another imageTemplateName.`,
+        );
+        return true;
+      });
+      assert.deepEqual(await writes(), []);
+    });
+
+    it("with adoptExisting takes over a template another stack holds, writing its own marker", async () => {
+      const ours = await ops.create(await marked("tpl-handover", "proj/dev/handover"));
+      await ops.$delete(ours.id, ours.outs as Bag);
+      await ops.create(await marked("tpl-handover", "proj/prod/handover"));
+      const news = await marked(
+        "tpl-handover",
+        "proj/dev/handover",
+        { tag: { env: "prod" }, adoptExisting: true },
+        ours.outs as Bag,
+      );
+      const { outs } = await ops.update(ours.id, ours.outs as Bag, news);
+      const tags = (await liveTemplates())[0].tags as Record<string, string>;
+      assert.equal(tags.env, "prod");
+      assert.equal(tags[OWNER_TAG], outs?.__ownership, "the new marker is recorded");
+      assert.notEqual(outs?.__ownership, (ours.outs as Bag).__ownership);
+      assert.ok(String(outs?.__ownership).startsWith(String((ours.outs as Bag).__ownership).split(".")[0]));
+    });
+
+    it("keeps and records the marker a replacement of the same resource wrote", async () => {
+      const seed = "proj/dev/sibling";
+      const old = await ops.create(await marked("tpl-sibling", seed));
+      const replacement = await ops.create(await marked("tpl-sibling", seed));
+      const news = await marked("tpl-sibling", seed, { tag: { env: "prod" } }, old.outs as Bag);
+      const { outs } = await ops.update(old.id, old.outs as Bag, news);
+      const tags = (await liveTemplates())[0].tags as Record<string, string>;
+      assert.equal(tags[OWNER_TAG], (replacement.outs as Bag).__ownership, "not flipped back");
+      assert.equal(outs?.__ownership, (replacement.outs as Bag).__ownership);
+    });
+  });
+
   describe("delete", () => {
-    it("deletes its template whether the marker is missing from state or from the template", async () => {
+    it("deletes its template when state predates the marker; refuses, sending nothing, one whose marker was removed", async () => {
       const old = await ops.create(await inputs("tpl-premarker", { __autonameSeed: "proj/dev/premarker" }));
       assert.ok(((await liveTemplates())[0].tags as Bag)[OWNER_TAG], "marked");
       const stored = { ...(old.outs as Bag) };
@@ -378,11 +429,31 @@ describe("provider operations at their edges (source operations against the emul
       assert.deepEqual(await liveTemplates(), []);
 
       const unmarked = await ops.create(await inputs("tpl-unmarked", { __autonameSeed: "proj/dev/unmarked" }));
-      assert.ok((unmarked.outs as Bag).__ownership, "state holds the marker");
+      const marker = (unmarked.outs as Bag).__ownership;
+      assert.ok(marker, "state holds the marker");
       const live = (await liveTemplates())[0];
       await emu().admin.putRaw(unmarked.id, { ...live, tags: { env: "test" } });
-      await ops.$delete(unmarked.id, unmarked.outs as Bag);
-      assert.deepEqual(await liveTemplates(), []);
+      await emu().admin.clearRequests();
+      await assert.rejects(ops.$delete(unmarked.id, unmarked.outs as Bag), (e: Error) => {
+        assert.ok(e.message.startsWith(`Deleting ${label("tpl-unmarked")}: it no longer carries`), e.message);
+        assert.ok(e.message.includes(`--tags ${OWNER_TAG}=${String(marker)}`), e.message);
+        return true;
+      });
+      assert.deepEqual(await writes(), []);
+      assert.equal((await liveTemplates()).length, 1, "kept");
+    });
+
+    it("leaves a template another stack created or adopted since, and says so", async () => {
+      const ours = await ops.create(await inputs("tpl-foreign", { __autonameSeed: "proj/dev/foreign" }));
+      await ops.$delete(ours.id, ours.outs as Bag);
+      await ops.create(await inputs("tpl-foreign", { __autonameSeed: "proj/prod/foreign" }));
+      await emu().admin.clearRequests();
+      const { lines } = await capture(() => ops.$delete(ours.id, ours.outs as Bag));
+      assert.deepEqual(progress(lines), [
+        `[tpl-foreign] left in place: another stack or program owns the template now (its ${OWNER_TAG} tag is not this resource's); nothing was deleted`,
+      ]);
+      assert.deepEqual(await writes(), []);
+      assert.equal((await liveTemplates()).length, 1, "kept");
     });
 
     it("leaves a template a replacement took over, and says so", async () => {

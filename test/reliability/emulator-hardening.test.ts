@@ -4,17 +4,23 @@
  * fault rules that would stall it, file modes, and a certificate whose key cannot vouch for another host.
  */
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
+import { spawn } from "node:child_process";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as path from "node:path";
+import { createInterface } from "node:readline";
 import * as tls from "node:tls";
 import { X509Certificate } from "node:crypto";
 import { importJWK, SignJWT, type JWK } from "jose";
 import { generate } from "selfsigned";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { arm, templateBody, templatePath, type Arm } from "../emulator/util";
+import { arm, settle, templateBody, templatePath, type Arm } from "../emulator/util";
 import { pathMatcher } from "../../emulator/faults";
+import type { EmulatorContext } from "../../emulator/context";
+import { DEFAULT_CONNECTION_LIMITS } from "../../emulator/limits";
+import { createServer } from "../../emulator/server";
 import { recordFigure, suiteCommand } from "./summary";
 
 interface Raw {
@@ -236,11 +242,11 @@ describe("reliability: the emulator holds against hostile input", function () {
   });
 
   it("keeps state, keys and identity 0600 and its data dir 0700", async () => {
-    const label = "Files: state.json, key.pem, identity.json 0600 and the data dir 0700 / checked";
+    const label = "Files: state.json, its journal, key.pem, identity.json 0600 and the data dir 0700 / checked";
     await client.request("PUT", templatePath(emu.subscriptionId, "rg", "modes"), templateBody(emu.subscriptionId));
     const mode = async (p: string) => (await fs.stat(p)).mode & 0o777;
     assert.ok(held("files", label, (await mode(emu.dataDir)) === 0o700));
-    for (const f of ["state.json", "key.pem", "identity.json"]) {
+    for (const f of ["state.json", "state.json.journal", "key.pem", "identity.json"]) {
       assert.ok(held("files", label, (await mode(path.join(emu.dataDir, f))) === 0o600), f);
     }
   });
@@ -271,3 +277,224 @@ describe("reliability: the emulator holds against hostile input", function () {
     }
   });
 });
+
+const CLI = path.resolve(__dirname, "../../dist/emulator/cli.js");
+
+/** The README's sentence on connections, e.g. "headers within 20 s, a request within 120 s, …". */
+function readmeConnectionLimits(): Record<string, number> {
+  const readme = readFileSync(path.resolve(__dirname, "../../emulator/README.md"), "utf8");
+  const m =
+    /headers within (\d+) s, a request within (\d+) s, (\d+) s keep-alive, (\d+) s of silence(?: \(also before the first request\))?, at most (\d+) open/.exec(
+      readme,
+    );
+  assert.ok(m, "the README states the connection limits");
+  const [headers, request, keepAlive, idle, max] = m.slice(1).map(Number);
+  return {
+    headersTimeoutMs: headers * 1000,
+    requestTimeoutMs: request * 1000,
+    keepAliveTimeoutMs: keepAlive * 1000,
+    idleTimeoutMs: idle * 1000,
+    maxConnections: max,
+  };
+}
+
+/** A TLS connection to `url`; resolves once the handshake is done. */
+function tlsConnect(url: string, ca: string): Promise<tls.TLSSocket> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const s = tls.connect({ host: hostname, port: Number(port), ca }, () => resolve(s));
+    s.once("error", reject);
+  });
+}
+
+/** Resolves when `socket` closes, or to "open" after `ms` (a bound on a failure, far above the limit tested). */
+const closedWithin = (socket: net.Socket, ms: number) =>
+  new Promise<"closed" | "open">((resolve) => {
+    const timer = setTimeout(() => resolve("open"), ms);
+    socket.once("close", () => (clearTimeout(timer), resolve("closed")));
+  });
+
+describe("reliability: the emulator's connection limits and what an anonymous connection costs", function () {
+  this.timeout(180_000);
+  after(() => {
+    const f = figures.limits;
+    if (f)
+      recordFigure("emulator-arm-input-limits", {
+        label: f.label,
+        value: `${f.held} / ${f.tried}`,
+        expected: "all held",
+        command: suiteCommand("emulator-hardening.test.ts"),
+      });
+  });
+
+  it("gives its servers the README's limits, and checks the headers timeout every second", async () => {
+    const stated = readmeConnectionLimits();
+    const { connectionsCheckingIntervalMs, ...limits } = DEFAULT_CONNECTION_LIMITS;
+    assert.deepEqual(limits, stated, "the defaults are what the README says");
+    const emu = await startTestEmulator();
+    try {
+      const key = await fs.readFile(path.join(emu.dataDir, "key.pem"), "utf8");
+      const server = createServer(
+        {} as EmulatorContext,
+        { cert: emu.caPem, key },
+        "admin",
+        DEFAULT_CONNECTION_LIMITS,
+      ) as https.Server & { connectionsCheckingInterval: number };
+      const applied = {
+        headersTimeoutMs: server.headersTimeout,
+        requestTimeoutMs: server.requestTimeout,
+        keepAliveTimeoutMs: server.keepAliveTimeout,
+        idleTimeoutMs: server.timeout,
+        maxConnections: server.maxConnections,
+      };
+      assert.deepEqual(applied, stated);
+      // Node checks the headers timeout on this interval (30 s by default: slow headers lived up to 50 s).
+      assert.equal(server.connectionsCheckingInterval, connectionsCheckingIntervalMs);
+      assert.ok(connectionsCheckingIntervalMs <= 1000);
+    } finally {
+      await emu.stop();
+    }
+  });
+
+  it("closes a connection that completed TLS but sends nothing, and one whose headers trickle in, at their limits", async () => {
+    const limits = { idleTimeoutMs: 1000, headersTimeoutMs: 1500, connectionsCheckingIntervalMs: 100 };
+    const emu = await startTestEmulator({ connectionLimits: limits });
+    try {
+      for (const url of [emu.url, emu.blobUrl]) {
+        const silent = await tlsConnect(url, emu.caPem);
+        silent.resume();
+        const started = Date.now();
+        assert.equal(await closedWithin(silent, 30_000), "closed", `${url}: a silent connection is closed`);
+        assert.ok(Date.now() - started >= limits.idleTimeoutMs - 50, "not before its limit");
+
+        const slow = await tlsConnect(url, emu.caPem);
+        slow.on("error", () => undefined);
+        slow.resume();
+        slow.write("GET / HTTP/1.1\r\nHost: emulator\r\n");
+        // A header line every 200 ms keeps the connection from ever being idle; only the headers timeout ends it.
+        const trickle = setInterval(() => slow.write("X-Slow: 1\r\n"), 200);
+        try {
+          assert.equal(await closedWithin(slow, 30_000), "closed", `${url}: slow headers are cut`);
+        } finally {
+          clearInterval(trickle);
+        }
+      }
+      recordFigure("emulator-connection-limits", {
+        label:
+          "Connections: a connection silent after TLS and one trickling its headers closed at their limits (README: headers 20 s, checked every 1 s; silence 60 s), ARM and blob endpoints, tested with small limits",
+        value: "as stated",
+        expected: "as stated",
+        command: suiteCommand("emulator-hardening.test.ts"),
+      });
+    } finally {
+      await emu.stop();
+    }
+  });
+
+  it("holds little memory for 100 anonymous connections that each start a 4 MiB body", async () => {
+    const child = spawn(process.execPath, [CLI, "--port", "0", "--quiet"], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const ready = JSON.parse(
+        await new Promise<string>((resolve, reject) => {
+          createInterface({ input: child.stdout! }).once("line", resolve);
+          child.once("exit", (code) => reject(new Error(`CLI exited early with ${code}`)));
+        }),
+      ) as { url: string; caCertPath: string; tenantId: string; subscriptionId: string };
+      const ca = readFileSync(ready.caCertPath, "utf8");
+      const status = async (field: string) => {
+        const text = await fs.readFile(`/proc/${child.pid}/status`, "utf8");
+        return Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)![1]);
+      };
+      const before = await status("VmRSS");
+      const body = Buffer.alloc(4 * 1024 * 1024 - 1, "x");
+      const targets = [
+        `PUT ${templatePath(ready.subscriptionId, "rg", "t")}`,
+        `POST /${ready.tenantId}/oauth2/v2.0/token`,
+      ];
+      // Each sends its headers and all but the last byte of a 4 MiB body, then waits: the server has what it kept.
+      const sockets = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const s = await tlsConnect(ready.url, ca);
+          s.on("error", () => undefined);
+          s.resume();
+          const [method, target] = targets[i % 2].split(" ");
+          s.write(`${method} ${target} HTTP/1.1\r\nHost: emulator\r\nContent-Length: ${body.length + 1}\r\n\r\n`);
+          await new Promise<void>((resolve) => s.write(body, () => resolve()));
+          return s;
+        }),
+      );
+      const rss = await status("VmRSS");
+      const peak = await status("VmHWM");
+      for (const s of sockets) s.destroy();
+      const perConnectionKb = Math.round((Math.max(rss, peak) - before) / 100);
+      recordFigure("emulator-memory-per-anonymous-connection", {
+        label:
+          "Memory: peak RSS growth per anonymous connection sending a 4 MiB body (100 at once; ARM PUT and token POST), KiB",
+        value: perConnectionKb,
+        expected: "< 2048 (a kept 4 MiB body would be 4096)",
+        command: suiteCommand("emulator-hardening.test.ts"),
+      });
+      // A bound on memory, not time, with room for the allocator: a kept 4 MiB body per connection is 4096 KiB each.
+      assert.ok(perConnectionKb < 2048, `${perConnectionKb} KiB per anonymous connection`);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+  });
+
+  it("refuses tags beyond ARM's limits, NUL and unpaired surrogates, and a location that is no region name", async () => {
+    const emu = await startTestEmulator();
+    const client = await arm(emu);
+    try {
+      const sub = emu.subscriptionId;
+      const put = (name: string, extra: Record<string, unknown>) =>
+        client.request("PUT", templatePath(sub, "rg", name), templateBody(sub, extra));
+      const tags = (n: number, value = "v") =>
+        Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, value]));
+      const refused: [string, Record<string, unknown>, string][] = [
+        ["51 tags", { tags: tags(51) }, "InvalidTagsCount"],
+        ["20,000 tags", { tags: tags(20_000) }, "InvalidTagsCount"],
+        ["a 513-character tag name", { tags: { ["n".repeat(513)]: "v" } }, "InvalidTagNameLength"],
+        ["a 257-character tag value", { tags: { big: "v".repeat(257) } }, "InvalidTagValueLength"],
+        ["a 100 KB tag value", { tags: { big: "v".repeat(100_000) } }, "InvalidTagValueLength"],
+        ["a tag name with '<'", { tags: { "a<b": "v" } }, "InvalidTagNameCharacters"],
+        [
+          "NUL in a customizer line",
+          { properties: { customize: [{ type: "Shell", name: "n", inline: ["a\u0000b"] }] } },
+          "InvalidRequestContent",
+        ],
+        ["an unpaired surrogate in a tag value", { tags: { s: "a\ud800b" } }, "InvalidRequestContent"],
+        ["an unpaired low surrogate in a key", { tags: { "k\udc00": "v" } }, "InvalidRequestContent"],
+        ["a 1 MB location", { location: "w".repeat(1_000_000) }, "LocationNotAvailableForResourceType"],
+        ["a 41-character location", { location: "w".repeat(41) }, "LocationNotAvailableForResourceType"],
+      ];
+      for (const [what, extra, code] of refused) {
+        const r = await put("limits", extra);
+        assert.ok(
+          held("limits", LIMITS_LABEL, r.status === 400 && r.body.error?.code === code),
+          `${what}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`,
+        );
+        assert.ok(JSON.stringify(r.body).length < 2000, `${what}: the error does not echo the input whole`);
+      }
+      const atLimits = await put("limits", {
+        location: "Germany West Central",
+        tags: { ...tags(49), ["n".repeat(512)]: "v".repeat(256) },
+        properties: { customize: [{ type: "Shell", name: "emoji", inline: ["echo \ud83d\ude00"] }] },
+      });
+      assert.equal(atLimits.status, 201, JSON.stringify(atLimits.body).slice(0, 300));
+      assert.ok(String(atLimits.headers["azure-asyncoperation"]).length < 300, "the monitor URL stays short");
+      await settle(client, atLimits);
+      const patch = await client.request("PATCH", templatePath(sub, "rg", "limits"), { tags: tags(51) });
+      assert.ok(held("limits", LIMITS_LABEL, patch.status === 400 && patch.body.error?.code === "InvalidTagsCount"));
+      const state = await emu.admin.state();
+      assert.equal(state.templates.length, 1);
+      assert.equal(Object.keys(state.templates[0].tags as object).length, 50);
+    } finally {
+      client.close();
+      await emu.stop();
+    }
+  });
+});
+
+const LIMITS_LABEL =
+  "ARM input: >50 tags, long tag names/values, reserved tag characters, NUL, unpaired surrogates, long locations refused (400) / tried";

@@ -49,6 +49,8 @@ export interface Fleet {
   start(command: "up" | "destroy", args: string[]): RunningUp;
   /** Sets FLEET_SIZE for the following runs (the program then declares that many templates). */
   resize(size: number): void;
+  /** Sets FLEET_BUILD_TRIGGER for the following runs (each template then builds on create and when it changes). */
+  rebuild(trigger: string): void;
   /** Takes the emulator down (connections cut, state saved to its data dir). */
   stopEmulator(): Promise<void>;
   /** Brings it back on the same port with the same data dir: the same state, certificate and credentials. */
@@ -110,6 +112,9 @@ export async function startFleet(
     },
     resize(n) {
       env.FLEET_SIZE = String(n);
+    },
+    rebuild(trigger) {
+      env.FLEET_BUILD_TRIGGER = trigger;
     },
     stopEmulator: () => fleet.emulator.stop(),
     async startEmulator() {

@@ -127,11 +127,14 @@ describe("reliability: creates that lose track of their template, and first-run 
     try {
       await assert.rejects(provider.create({ ...args("no-rights"), __provider: "p" }), (e: Error) => {
         assert.match(e.message, /AuthorizationFailed, HTTP 403/);
-        const scope = idOf("no-rights").replace(/\//g, "\\/");
+        const escape = (id: string) => id.replace(/\//g, "\\/");
+        // ARM names the template, which a create has not made: the assignment goes on its resource group.
+        const resourceGroup = `/subscriptions/${emu.subscriptionId}/resourceGroups/${RG}`;
+        assert.ok(idOf("no-rights").startsWith(`${resourceGroup}/providers/`));
         assert.match(
           e.message,
           new RegExp(
-            `lacks a role allowing Microsoft\\.VirtualMachineImages\\/imageTemplates\\/read on ${scope}: grant one, e\\.g\\. az role assignment create --assignee [0-9a-f-]{36} --role Contributor --scope ${scope}`,
+            `lacks a role allowing Microsoft\\.VirtualMachineImages\\/imageTemplates\\/read on ${escape(idOf("no-rights"))}: grant one on its resource group, e\\.g\\. az role assignment create --assignee [0-9a-f-]{36} --role Contributor --scope ${escape(resourceGroup)}$`,
           ),
         );
         return true;

@@ -15,6 +15,8 @@ const ORDER = [
   "faults-orphans",
   "interrupt",
   "interrupt-state",
+  "killed-builds-create",
+  "killed-builds-update",
   "scale",
   "scale-state",
   "bad-input",
@@ -25,6 +27,7 @@ const ORDER = [
   "limits-secret",
   "create-polling",
   "ownership",
+  "two-stacks",
   "provider-kill-8",
   "provider-kill-20",
   "provider-kill-delete-8",
@@ -41,6 +44,12 @@ const ORDER = [
   "emulator-faults",
   "emulator-files",
   "emulator-tls",
+  "emulator-connection-limits",
+  "emulator-memory-per-anonymous-connection",
+  "emulator-arm-input-limits",
+  "build-log-store-forged-tokens",
+  "build-log-store-stray-after-kill",
+  "build-log-store-modes",
 ];
 
 const cell = (v: unknown) => String(v).replace(/\|/g, "\\|");

@@ -1,0 +1,153 @@
+import * as https from "node:https";
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  AccountSASPermissions,
+  generateAccountSASQueryParameters,
+  SASProtocol,
+  StorageSharedKeyCredential,
+} from "@azure/storage-blob";
+import type { TokenAuthority } from "./auth";
+import { applyConnectionLimits, connectionOptions, type ConnectionLimits } from "./limits";
+import type { StorageAccount } from "./staging-storage";
+
+/*
+ * The blob endpoint clients see (`primaryEndpoints.blob`): it accepts a request only with a bearer token the emulator
+ * signed for its tenant and a storage audience, then forwards it to Azurite, which it reaches with an account SAS
+ * made with the account's key (Azurite itself takes no bearer tokens: its OAuth mode does not check signatures).
+ * Refusals are Azure Storage's XML errors; a refused token is 403 as Azurite answered before.
+ */
+
+/** SAS query parameters a client might send: dropped, so only the gateway's own SAS reaches Azurite. */
+const SAS_PARAMETERS = new Set(["sv", "ss", "srt", "sp", "se", "st", "spr", "sig", "sip", "ses", "sr", "si", "skoid"]);
+/** A gateway SAS is renewed well before it expires. */
+const SAS_LIFETIME_MS = 2 * 3600 * 1000;
+
+function storageError(res: ServerResponse, method: string, status: number, code: string, message: string): void {
+  const requestId = randomUUID();
+  const body =
+    `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\n` +
+    `RequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
+  res.writeHead(status, {
+    "Content-Type": "application/xml",
+    "x-ms-error-code": code,
+    "x-ms-request-id": requestId,
+    "Content-Length": method === "HEAD" ? 0 : Buffer.byteLength(body),
+  });
+  res.end(method === "HEAD" ? undefined : body);
+}
+
+export class BlobGateway {
+  private readonly sas = new Map<string, { query: string; renewAt: number }>();
+  private readonly server: https.Server;
+  private readonly upstream: URL;
+
+  constructor(
+    private readonly auth: TokenAuthority,
+    private readonly accounts: Map<string, StorageAccount>,
+    azuriteUrl: string,
+    private readonly tls: { cert: string; key: string },
+    limits: ConnectionLimits,
+  ) {
+    this.upstream = new URL(azuriteUrl);
+    const options = { cert: tls.cert, key: tls.key, noDelay: true, ...connectionOptions(limits) };
+    this.server = https.createServer(options, (req, res) => {
+      this.handle(req, res).catch(() => res.destroy());
+    });
+    applyConnectionLimits(this.server, limits);
+  }
+
+  /** Listens on a free loopback port; resolves to the URL clients use. */
+  listen(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen(0, "127.0.0.1", () => {
+        this.server.off("error", reject);
+        const address = this.server.address() as { port: number };
+        resolve(`https://127.0.0.1:${address.port}`);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = req.method ?? "GET";
+    const url = new URL(req.url ?? "/", this.upstream);
+    const accountName = url.pathname.split("/")[1] ?? "";
+    // As Azurite answers for an account it does not hold, whoever asks.
+    const account = this.accounts.get(accountName);
+    if (!account) {
+      storageError(res, method, 404, "ResourceNotFound", "The specified resource does not exist.");
+      return;
+    }
+    const authorization = req.headers.authorization;
+    if (!authorization) {
+      storageError(
+        res,
+        method,
+        401,
+        "NoAuthenticationInformation",
+        "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
+      );
+      return;
+    }
+    const refusal = await this.auth.storageTokenRefusal(authorization);
+    if (refusal !== undefined) {
+      storageError(
+        res,
+        method,
+        403,
+        "AuthenticationFailed",
+        `Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature. ${refusal}`,
+      );
+      return;
+    }
+    for (const name of [...url.searchParams.keys()]) if (SAS_PARAMETERS.has(name)) url.searchParams.delete(name);
+    const query = [url.searchParams.toString(), this.sasFor(account)].filter(Boolean).join("&");
+    const headers = { ...req.headers, host: this.upstream.host };
+    delete headers.authorization;
+    const forward = https.request(
+      {
+        hostname: this.upstream.hostname,
+        port: this.upstream.port,
+        method,
+        path: `${url.pathname}?${query}`,
+        headers,
+        ca: this.tls.cert,
+      },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    forward.on("error", () => res.destroy());
+    res.on("close", () => forward.destroy());
+    req.pipe(forward);
+  }
+
+  /** An account SAS for everything on the account's blob service, made with its key. */
+  private sasFor(account: StorageAccount): string {
+    const now = Date.now();
+    const cached = this.sas.get(account.name);
+    if (cached && cached.renewAt > now) return cached.query;
+    const query = generateAccountSASQueryParameters(
+      {
+        permissions: AccountSASPermissions.parse("rwdlacup"),
+        services: "b",
+        resourceTypes: "sco",
+        protocol: SASProtocol.Https,
+        startsOn: new Date(now - 5 * 60_000),
+        expiresOn: new Date(now + SAS_LIFETIME_MS),
+      },
+      new StorageSharedKeyCredential(account.name, account.key),
+    ).toString();
+    this.sas.set(account.name, { query, renewAt: now + SAS_LIFETIME_MS / 2 });
+    return query;
+  }
+}
