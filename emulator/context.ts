@@ -28,6 +28,8 @@ export interface RequestLogEntry {
   status: number;
   time: string;
   durationMs: number;
+  /** The client's User-Agent header ("" when it sent none). */
+  userAgent: string;
 }
 
 const REQUEST_LOG_LIMIT = 20_000;

@@ -147,6 +147,7 @@ export async function handleRequest(
     status: 0,
     time: new Date(started).toISOString(),
     durationMs: 0,
+    userAgent: req.headers["user-agent"] ?? "",
   };
   ctx.recordRequest(entry);
   const answer = (r: Reply) => {

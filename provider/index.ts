@@ -21,3 +21,5 @@ export type { Distributor } from "./image-template/codecs/distributors";
 export type { Validate } from "./image-template/codecs/validate";
 export type { Optimize, ErrorHandling, AutoRun } from "./image-template/codecs/optimize";
 export type { ComputedOutputs } from "./image-template/mapping";
+// The named input types of the nested members (CustomizeShellArgs, DistributeSharedImageArgs, ...).
+export type * from "./image-template/args";

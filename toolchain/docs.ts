@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
-import { ImageTemplateArgsCodec } from "../provider/image-template/codecs/args";
+import * as t from "io-ts";
+import { type ArgKey, ImageTemplateArgsCodec } from "../provider/image-template/codecs/args";
 import {
   ARG_ENTRIES,
   ARGUMENTS,
@@ -9,10 +10,13 @@ import {
   BUILD_OUTPUTS,
   CMDLET_MECHANICS,
   IN_PLACE,
+  memberAt,
   OUTPUTS,
 } from "../provider/image-template/properties";
 import { packageRoot } from "../provider/load";
+import { TUNING_VARIABLES } from "../provider/azure/variables";
 import { BOUNDS, ID_NAME_LENGTHS, INT32, MAX_BODY_BYTES, TAG_LIMITS } from "../provider/codecs/bounds";
+import { stringMap } from "../provider/codecs/combinators";
 
 /*
  * `npm run docs`: writes what the property table says into the places a reader looks (the README's tables, the TSDoc
@@ -157,13 +161,93 @@ export function limitsTable(): string {
   ].join("\n");
 }
 
+/** README: the variables that tune the provider and the Azure SDK (provider/azure/variables.ts). */
+export function environmentTable(): string {
+  return [
+    row(["Variable", "Default", "What it sets"]),
+    "|---|---|---|",
+    ...TUNING_VARIABLES.map((v) => row([code(v.name), v.default, v.doc])),
+  ].join("\n");
+}
+
 const tsdoc = (doc: string, indent: string) => `${indent}/** ${doc.replace(/\*\//g, "*\\/")} */`;
+
+/** The arguments whose nested members get named interfaces, so an editor shows each member's doc on hover. */
+export const NESTED_ARGUMENTS: readonly ArgKey[] = ["customize", "distribute", "optimize", "validate"];
+
+/** What the combinators (provider/codecs/combinators.ts) expose of a codec's shape. */
+interface Shape {
+  required?: t.Props;
+  optional?: t.Props;
+  keys?: string[];
+  item?: t.Mixed;
+  tag?: string;
+  members?: Record<string, t.Mixed>;
+}
+
+const pascal = (s: string) => s[0].toUpperCase() + s.slice(1);
+
+/** The TypeScript type a scalar codec decodes to (the type test in docs.test.ts holds this to the codec's type). */
+function scalarType(codec: t.Mixed): string {
+  if (codec instanceof t.LiteralType) return JSON.stringify(codec.value);
+  if (codec === t.boolean) return "boolean";
+  if (codec === stringMap) return "Record<string, string>";
+  if (codec.name.startsWith("an integer")) return "number";
+  if (/^"[^"]*"( \| "[^"]*")*$/.test(codec.name)) return codec.name; // oneOf
+  return "string";
+}
+
+/**
+ * The input type of the member at `path` (a property-table path: "distribute[].targetRegions[].name"), written as
+ * DeepInput writes it (pulumi.Input at every level, unions distributed), with a named interface (pushed to `out`) for
+ * each object, every member documented from the property table.
+ */
+function inputType(codec: t.Mixed, path: string, name: string, out: string[], doc: string): string {
+  const shape = codec as unknown as Shape;
+  if (shape.item) return `pulumi.Input<(${inputType(shape.item, `${path}[]`, name, out, doc)})[]>`;
+  if (shape.members) {
+    return Object.entries(shape.members)
+      .map(([tag, member]) =>
+        inputType(member, path, `${name}${pascal(tag)}`, out, `\`${path}\` with \`${shape.tag}: "${tag}"\`: ${doc}`),
+      )
+      .join(" | ");
+  }
+  if (shape.required && shape.optional && shape.keys) {
+    const members = shape.keys.map((key) => {
+      const at = `${path}.${key}`;
+      const entry = memberAt(at);
+      if (!entry) throw new Error(`${at} has no entry in the property table`);
+      const type = inputType(shape.required![key] ?? shape.optional![key], at, `${name}${pascal(key)}`, out, entry.doc);
+      // As DeepInput maps an optional member (its type includes undefined), so the two types stay identical.
+      const member = key in shape.optional! ? `${key}?: ${type} | pulumi.Input<undefined>` : `${key}: ${type}`;
+      return [tsdoc(entry.doc, "  "), `  ${member};`].join("\n");
+    });
+    out.push([tsdoc(doc, ""), `export interface ${name}Args {`, ...members, "}"].join("\n"));
+    return `pulumi.Input<${name}Args>`;
+  }
+  return `DeepInput<${scalarType(codec)}>`;
+}
+
+/** provider/image-template/args.ts: named, documented interfaces of the nested members of NESTED_ARGUMENTS. */
+export function nestedInterfaces(): string {
+  const out: string[] = [];
+  for (const key of NESTED_ARGUMENTS) nestedArgumentType(key, out);
+  return out.join("\n\n");
+}
+
+function nestedArgumentType(key: ArgKey, out: string[]): string {
+  const codec = ImageTemplateArgsCodec.required[key as "source"] ?? ImageTemplateArgsCodec.optional[key as "build"];
+  return inputType(codec, key, pascal(key), out, ARGUMENTS[key].doc);
+}
 
 /** provider/image-template/args.ts: the arguments' interface, each member with its TSDoc. */
 export function argsInterface(): string {
-  const members = ARG_ENTRIES.map(([k, a]) =>
-    [tsdoc(a.doc, "  "), `  ${k}${required.has(k) ? "" : "?"}: DeepInput<ImageTemplateInputs["${k}"]>;`].join("\n"),
-  );
+  const members = ARG_ENTRIES.map(([k, a]) => {
+    const type = !NESTED_ARGUMENTS.includes(k)
+      ? `DeepInput<ImageTemplateInputs["${k}"]>`
+      : `${nestedArgumentType(k, [])}${k in ImageTemplateArgsCodec.optional ? " | pulumi.Input<undefined>" : ""}`;
+    return [tsdoc(a.doc, "  "), `  ${k}${required.has(k) ? "" : "?"}: ${type};`].join("\n");
+  });
   return ["export interface ImageTemplateArgs extends ReadOnlyMembers {", ...members, "}"].join("\n");
 }
 
@@ -198,7 +282,21 @@ const line = (indent: string) => (text: string) => `${indent}// ${text}`;
 export const REGIONS: readonly Region[] = [
   { file: "README.md", name: "change table", from: PROPERTY_TABLE, marker: html, render: changeTable },
   { file: "README.md", name: "cmdlet tables", from: PROPERTY_TABLE, marker: html, render: readmeTables },
+  {
+    file: "README.md",
+    name: "environment table",
+    from: "provider/azure/variables.ts",
+    marker: html,
+    render: environmentTable,
+  },
   { file: "README.md", name: "limits table", from: "provider/codecs/bounds.ts", marker: html, render: limitsTable },
+  {
+    file: "provider/image-template/args.ts",
+    name: "nested arguments",
+    from: PROPERTY_TABLE,
+    marker: line(""),
+    render: nestedInterfaces,
+  },
   {
     file: "provider/image-template/args.ts",
     name: "ImageTemplateArgs",

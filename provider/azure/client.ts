@@ -18,7 +18,9 @@ import {
   type StackConfig,
   withStackConfig,
 } from "./credentials";
+import { userAgentOptions, userAgentPrefix } from "./user-agent";
 import { type ResponseHeaders, Wait } from "./wait";
+import { subscriptionGuid } from "../codecs/ids";
 
 /** One place a token can come from, as listed in authentication errors; `credential` is unset when not configured. */
 export interface CredentialSource {
@@ -41,7 +43,9 @@ const OIDC_AUDIENCE = "api://AzureADTokenExchange";
 async function requestOidcToken(url: string, bearer: string): Promise<string> {
   const target = new URL(url);
   target.searchParams.set("audience", OIDC_AUDIENCE);
-  const response = await fetch(target, { headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json" } });
+  const response = await fetch(target, {
+    headers: { Authorization: `Bearer ${bearer}`, Accept: "application/json", "User-Agent": userAgentPrefix() },
+  });
   if (!response.ok) throw new Error(`the OIDC request URL answered HTTP ${response.status}`);
   const { value } = (await response.json()) as { value?: unknown };
   if (typeof value !== "string" || value === "") throw new Error("the OIDC request URL returned no token (value)");
@@ -60,6 +64,9 @@ export function credentialSources(env: Env): CredentialSource[] {
     authorityHost: s.authorityHost,
     disableInstanceDiscovery: s.disableInstanceDiscovery,
     retryOptions: retrySettings(env),
+    userAgentOptions: userAgentOptions(),
+    // Tokens for the auxiliary tenants come from the same credentials (createCredential's tenant-bound views).
+    additionallyAllowedTenants: s.auxiliaryTenantIds,
   };
   const sources: CredentialSource[] = [];
   const principal = (label: string, make: (tenantId: string, clientId: string) => TokenCredential) =>
@@ -116,13 +123,17 @@ export function credentialSources(env: Env): CredentialSource[] {
           credential: new identity.ManagedIdentityCredential({
             ...(s.useMsi && s.clientId ? { clientId: s.clientId } : {}),
             retryOptions: options.retryOptions,
+            userAgentOptions: options.userAgentOptions,
           }),
         }
       : { label: msi, missing: "set ARM_USE_MSI=true (with ARM_CLIENT_ID for a user-assigned identity)" },
   );
   sources.push({
     label: "Azure CLI (az login)",
-    credential: new identity.AzureCliCredential({ tenantId: s.tenantId }),
+    credential: new identity.AzureCliCredential({
+      tenantId: s.tenantId,
+      additionallyAllowedTenants: s.auxiliaryTenantIds,
+    }),
   });
   return sources;
 }
@@ -211,7 +222,8 @@ function azureCliSubscription(): Promise<string | undefined> {
 
 /** The subscription the cmdlet would use from "the current context": the ARM/Azure CLI environment variables. */
 export function subscriptionFromEnv(env: Record<string, string | undefined>): string | undefined {
-  return env.AZURE_SUBSCRIPTION_ID || env.ARM_SUBSCRIPTION_ID || undefined;
+  const subscription = env.AZURE_SUBSCRIPTION_ID || env.ARM_SUBSCRIPTION_ID;
+  return subscription ? subscriptionGuid(subscription) : undefined;
 }
 
 /**
@@ -228,7 +240,8 @@ export async function checkEnv(needsSubscription: boolean): Promise<Env> {
 
 /** The subscription a resource without `subscriptionId` deploys to: the config or environment, else az's default. */
 export async function defaultSubscription(env: Env): Promise<string | undefined> {
-  return setting(env, "subscriptionId") ?? (await azureCliSubscription());
+  const configured = setting(env, "subscriptionId");
+  return configured ? subscriptionGuid(configured) : await azureCliSubscription();
 }
 
 let stackConfig: StackConfig = {};
@@ -262,12 +275,31 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
   let connection = connections.get(key);
   if (!connection) {
     const { ImageBuilderClient } = require("@azure/arm-imagebuilder") as typeof import("@azure/arm-imagebuilder");
+    const { auxiliaryAuthenticationHeaderPolicy } =
+      require("@azure/core-rest-pipeline") as typeof import("@azure/core-rest-pipeline");
     const s = resolveAzureSettings(env);
     const credential = createCredential(env);
+    // One credential per auxiliary tenant: the same sources, asked for that tenant's token.
+    const auxiliary = s.auxiliaryTenantIds.map((tenantId): TokenCredential => ({
+      getToken: (scopes, o) =>
+        credential.getToken(scopes, { ...o, tenantId }).catch((e: unknown) => {
+          const why = e instanceof Error ? e.message : String(e);
+          throw new Error(`No token for auxiliary tenant ${tenantId} (auxiliaryTenantIds): ${why}`, { cause: e });
+        }),
+    }));
     const client = new ImageBuilderClient(credential, subscriptionId, {
       endpoint: s.endpoint,
       credentials: { scopes: [s.scope] },
       retryOptions: retrySettings(env),
+      userAgentOptions: userAgentOptions(),
+      additionalPolicies: auxiliary.length
+        ? [
+            {
+              policy: auxiliaryAuthenticationHeaderPolicy({ credentials: auxiliary, scopes: [s.scope] }),
+              position: "perRetry",
+            },
+          ]
+        : [],
     });
     client.pipeline.addPolicy(observeResponses);
     connection = { client, credential, endpoint: s.endpoint, pollIntervalMs: pollIntervalMs(env) };

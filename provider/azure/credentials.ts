@@ -62,6 +62,8 @@ export const SETTINGS = {
   oidcRequestToken: ["ARM_OIDC_REQUEST_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"],
   oidcRequestUrl: ["ARM_OIDC_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_URL"],
   useMsi: ["ARM_USE_MSI"],
+  // A JSON list (as azure-native's config takes it) or ids separated by ";" or "," (as Terraform's variable).
+  auxiliaryTenantIds: ["ARM_AUXILIARY_TENANT_IDS"],
 } as const satisfies Record<string, readonly string[]>;
 export type SettingName = keyof typeof SETTINGS;
 
@@ -126,6 +128,8 @@ export interface AzureSettings {
   proofs: PrincipalProof[];
   /** ARM_USE_MSI / azure-native:useMsi: a managed identity was asked for (it is tried anyway, as the SDK does). */
   useMsi: boolean;
+  /** Tenants whose tokens ARM requests carry in `x-ms-authorization-auxiliary` (e.g. a gallery in another tenant). */
+  auxiliaryTenantIds: string[];
 }
 
 const trimSlash = (url: string): string => url.replace(/\/+$/, "");
@@ -159,6 +163,31 @@ function principalProofs(env: Env): PrincipalProof[] {
   return proofs;
 }
 
+const GUID = /^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
+/** ARM takes at most three auxiliary tokens in one request. */
+const MAX_AUXILIARY_TENANTS = 3;
+
+function auxiliaryTenantIds(env: Env): string[] {
+  const raw = setting(env, "auxiliaryTenantIds")?.trim();
+  if (!raw) return [];
+  const where = "ARM_AUXILIARY_TENANT_IDS / azure-native:auxiliaryTenantIds";
+  let ids: unknown;
+  try {
+    ids = raw.startsWith("[") ? JSON.parse(raw) : raw.split(/[;,]/).map((id) => id.trim());
+  } catch {
+    throw new Error(`${where} must be a JSON list of tenant ids, got "${raw}"`);
+  }
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === "string" && GUID.test(id))) {
+    throw new Error(`${where} must list tenant ids (GUIDs), got "${raw}"`);
+  }
+  if (ids.length > MAX_AUXILIARY_TENANTS) {
+    throw new Error(
+      `${where} lists ${ids.length} tenants; Azure Resource Manager accepts at most ${MAX_AUXILIARY_TENANTS}`,
+    );
+  }
+  return ids as string[];
+}
+
 export function resolveAzureSettings(env: Env): AzureSettings {
   const cloud = resolveCloud(env);
   const authorityHost = trimSlash(env.AZURE_AUTHORITY_HOST || cloud.authorityHost);
@@ -173,6 +202,7 @@ export function resolveAzureSettings(env: Env): AzureSettings {
     clientId: setting(env, "clientId"),
     proofs: principalProofs(env),
     useMsi: isTrue(setting(env, "useMsi")),
+    auxiliaryTenantIds: auxiliaryTenantIds(env),
   };
 }
 

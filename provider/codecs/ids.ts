@@ -48,3 +48,11 @@ export const resourceGroupName = matching(
   new RegExp(`^${RESOURCE_GROUP}$`),
   "be a resource group name (1-90 letters, digits, '_', '-', '.', '(', ')', not ending in '.')",
 );
+
+/**
+ * A subscription id as the API takes it: the GUID, also from the resource id form Pulumi ESC's azure-login writes
+ * (`/subscriptions/<guid>`). Anything else is returned unchanged for the codec to refuse.
+ */
+export function subscriptionGuid(value: string): string {
+  return /^\/subscriptions\/([^/]+)\/?$/i.exec(value)?.[1] ?? value;
+}

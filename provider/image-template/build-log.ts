@@ -3,6 +3,7 @@ import { StringDecoder } from "node:string_decoder";
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { BlobClient } from "@azure/storage-blob";
 import type { Connection } from "../azure/client";
+import { userAgentOptions } from "../azure/user-agent";
 import { serviceError } from "../errors";
 import {
   type LogLine,
@@ -193,7 +194,7 @@ export class BuildLog {
   private open(url: string): void {
     const { BlobClient } = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
     this.url = url;
-    this.blob = new BlobClient(url, this.c.credential);
+    this.blob = new BlobClient(url, this.c.credential, { userAgentOptions: userAgentOptions() });
   }
 
   /** The staging group's storage accounts' blob endpoints by account name (one ARM request, then kept). */
@@ -230,7 +231,9 @@ export class BuildLog {
     for (const endpoint of (await this.accountEndpoints(template.exactStagingResourceGroup)).values()) {
       this.blobRequests += 1;
       let newest: { name: string; created: number } | undefined;
-      const container = new ContainerClient(`${endpoint}${CONTAINER}`, this.c.credential);
+      const container = new ContainerClient(`${endpoint}${CONTAINER}`, this.c.credential, {
+        userAgentOptions: userAgentOptions(),
+      });
       try {
         for await (const b of container.listBlobsFlat()) {
           const created = b.properties.createdOn?.getTime() ?? 0;

@@ -5,6 +5,7 @@ import { canonicalArgs, containsUnknown } from "./diff";
 import { ARGUMENTS, providerOnly } from "./properties";
 import { withoutReadOnly } from "./read-only";
 import { subscriptionFromEnv } from "../azure/client";
+import { subscriptionGuid } from "../codecs/ids";
 import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, PULUMI_NAME_KEY, SECRET_KEYS_KEY } from "./inputs";
 import type { PropertyBag } from "../property-bag";
 import { azureLimitFailures } from "./limits";
@@ -210,6 +211,8 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   const inputs: PropertyBag = { ...user };
   const defaults: string[] = [];
   const failures: Failure[] = [...shape.failures];
+  // Pulumi ESC writes the subscription as its resource id: state and the API take the GUID.
+  if (typeof user.subscriptionId === "string") inputs.subscriptionId = subscriptionGuid(user.subscriptionId);
   if (user.subscriptionId === undefined) {
     const fromEnv = subscriptionFromEnv(environment.env);
     if (fromEnv) inputs.subscriptionId = fromEnv;

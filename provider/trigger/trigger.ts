@@ -4,6 +4,7 @@ import { type Failure, failuresOf, isUnknown } from "../codecs/combinators";
 import { TRIGGER_ARG_KEYS, TriggerArgsCodec, type TriggerArgKey } from "./codecs";
 import { compact, type PropertyBag } from "../property-bag";
 import { shapeFailures } from "../codecs/shape";
+import { subscriptionGuid } from "../codecs/ids";
 
 /** Pure logic of the ImageTemplateTrigger resource: check, diff, outputs. */
 
@@ -34,6 +35,7 @@ export function checkTrigger(
       failures.push({ property: key, reason: `unknown property; allowed: ${TRIGGER_ARG_KEYS.join(", ")}` });
     }
   }
+  if (typeof inputs.subscriptionId === "string") inputs.subscriptionId = subscriptionGuid(inputs.subscriptionId);
   if (inputs.subscriptionId === undefined && !shape.unexamined.has("subscriptionId")) {
     const fromEnv = subscriptionFromEnv(env);
     if (fromEnv) inputs.subscriptionId = fromEnv;

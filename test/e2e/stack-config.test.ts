@@ -2,7 +2,8 @@
  * One stack config for azure-native and this provider: with no credential variable anywhere (neither ARM_* nor
  * AZURE_*), the provider signs in with the `azure-native:*` keys of the stack config, which the real engine hands to
  * the dynamic provider, takes the subscription and the location from there too, and the state file on disk holds
- * neither the client secret nor a token.
+ * neither the client secret nor a token. The subscription is given as Pulumi ESC writes it (/subscriptions/<guid>)
+ * and auxiliaryTenantIds is set, as a cross-tenant gallery needs.
  */
 import * as assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
@@ -71,6 +72,7 @@ describe("signing in with azure-native:* stack config only, through the engine",
         program: async () => {
           const args = linuxTemplateArgs(emulator.subscriptionId, "rg-config") as ImageTemplateArgs;
           delete args.location; // from azure-native:location
+          delete args.subscriptionId; // from azure-native:subscriptionId
           const template = new ImageTemplate("from-config", args);
           return { subscriptionId: template.subscriptionId, location: template.location };
         },
@@ -81,7 +83,10 @@ describe("signing in with azure-native:* stack config only, through the engine",
       "azure-native:tenantId": { value: emulator.tenantId },
       "azure-native:clientId": { value: emulator.clientId },
       "azure-native:clientSecret": { value: emulator.clientSecret, secret: true },
-      "azure-native:subscriptionId": { value: emulator.subscriptionId },
+      // As Pulumi ESC's azure-login writes it.
+      "azure-native:subscriptionId": { value: `/subscriptions/${emulator.subscriptionId}` },
+      // The emulator knows one tenant: its own stands in for a gallery's other tenant.
+      "azure-native:auxiliaryTenantIds": { value: JSON.stringify([emulator.tenantId]) },
       "azure-native:location": { value: "westeurope" },
     });
 
@@ -93,6 +98,13 @@ describe("signing in with azure-native:* stack config only, through the engine",
     const held = await templates(emulator);
     assert.equal(held.length, 1);
     assert.match(held[0].id, new RegExp(`^/subscriptions/${emulator.subscriptionId}/resourceGroups/rg-config/`, "i"));
+    // Every request the engine's provider made carries the installed package's user agent.
+    const { version } = JSON.parse(await readFile(path.join(__dirname, "../../package.json"), "utf8")) as {
+      version: string;
+    };
+    const requests = await emulator.admin.requests();
+    assert.ok(requests.some((r) => r.kind === "identity") && requests.some((r) => r.method === "PUT"));
+    for (const r of requests) assert.ok(r.userAgent.startsWith(`pulumi-azure-imagebuilder/${version} `), r.userAgent);
 
     const refreshed = await stack.refresh();
     assert.equal(refreshed.summary.result, "succeeded");

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -17,6 +18,9 @@ import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "
 import { templateArgs as linuxTemplateArgs } from "../../bench/programs/template-args";
 
 type Bag = Record<string, unknown>;
+const USER_AGENT = new RegExp(
+  `^pulumi-azure-imagebuilder/${(JSON.parse(readFileSync(path.join(__dirname, "../../package.json"), "utf8")) as { version: string }).version}( |$)`,
+);
 const CREDENTIAL_VARIABLE = /^(AZURE|ARM|ACTIONS_ID_TOKEN|IDENTITY|MSI)_/;
 const RG = "rg-sign-in";
 
@@ -66,7 +70,7 @@ describe("signing in: every credential source azure-native accepts, against the 
   const principal = () => ({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.clientId });
 
   /** check + create of a template named `name`; returns the identity endpoints the emulator answered, in order. */
-  async function createTemplate(name: string, subscriptionId?: string): Promise<string[]> {
+  async function createTemplate(name: string, subscriptionId?: string, viaAz = false): Promise<string[]> {
     const logged = (await emu.admin.requests()).length;
     const news = linuxTemplateArgs(emu.subscriptionId, RG, { imageTemplateName: name });
     if (subscriptionId) news.subscriptionId = subscriptionId;
@@ -79,6 +83,10 @@ describe("signing in: every credential source azure-native accepts, against the 
     );
     assert.equal(((await emu.admin.state()).templates[0] as { name: string }).name, name);
     const log = (await emu.admin.requests()).slice(logged);
+    // Whatever the source, Azure sees the provider's user agent on every request it makes (az's are az's own).
+    for (const e of log.filter((e) => !(viaAz && e.kind === "identity"))) {
+      assert.match(e.userAgent, USER_AGENT, `${e.method} ${e.path}: "${e.userAgent}"`);
+    }
     return log
       .filter((e) => e.kind === "identity" && !/openid-configuration/.test(e.path))
       .map((e) => `${e.method} ${e.path}`);
@@ -290,7 +298,7 @@ if (group === "account" && command === "show" && rest.join(" ") !== "" && rest.j
     forgetConnections(); // a provider process asks az for the subscription once
     try {
       // No variable names a credential: the one token request is the one az made.
-      assert.deepEqual(await createTemplate("azure-cli"), [TOKEN()]);
+      assert.deepEqual(await createTemplate("azure-cli", undefined, true), [TOKEN()]);
       const checked = await provider.check({}, linuxTemplateArgs(emu.subscriptionId, RG));
       assert.equal((checked.inputs as Bag).subscriptionId, emu.subscriptionId);
       // A subscription the environment names wins over az's default.

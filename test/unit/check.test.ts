@@ -385,6 +385,33 @@ describe("check: autonaming and defaults", () => {
     assert.match(failures[0].reason, /AZURE_SUBSCRIPTION_ID/);
   });
 
+  it("takes the subscription as Pulumi ESC writes it (/subscriptions/<guid>) and records the GUID", () => {
+    const esc = `/subscriptions/${SUB}`;
+    const given = checkInputs({}, { ...minimalArgs(), subscriptionId: esc }, env());
+    assert.deepEqual(given.failures, []);
+    assert.equal(given.inputs.subscriptionId, SUB);
+    const news = { ...minimalArgs(), subscriptionId: undefined };
+    for (const vars of [{ ARM_SUBSCRIPTION_ID: esc }, { AZURE_SUBSCRIPTION_ID: `${esc}/` }] as Record<
+      string,
+      string
+    >[]) {
+      const fromEnv = checkInputs({}, news, env(vars));
+      assert.deepEqual(fromEnv.failures, [], JSON.stringify(vars));
+      assert.equal(fromEnv.inputs.subscriptionId, SUB);
+    }
+    // Only the subscription's own id: a resource group id is still refused, naming the rule.
+    expectFailure({ ...minimalArgs(), subscriptionId: `${esc}/resourceGroups/rg` }, "subscriptionId", /GUID/);
+    const trigger = { kind: "SourceImage", resourceGroupName: "rg", imageTemplateName: "t", triggerName: "tr" };
+    for (const [news, vars] of [
+      [{ ...trigger, subscriptionId: esc }, {}],
+      [trigger, { ARM_SUBSCRIPTION_ID: esc }],
+    ] as const) {
+      const checked = checkTrigger(news, vars);
+      assert.deepEqual(checked.failures, []);
+      assert.equal(checked.inputs.subscriptionId, SUB);
+    }
+  });
+
   it("ignores the engine's __provider and passes the user's arguments through unchanged", () => {
     const news = { ...validMaximalArgs(), __provider: "exports.handler = ..." };
     const { inputs } = checkInputs({}, news, env());

@@ -99,6 +99,23 @@ describe("credentials and endpoints from the environment", () => {
     assert.equal(resolveAzureSettings({ ARM_USE_MSI: "false" }).useMsi, false);
   });
 
+  it("reads auxiliary tenants as a JSON list (azure-native:auxiliaryTenantIds) or a ;/, list (ARM_AUXILIARY_TENANT_IDS)", () => {
+    const [a, b] = ["11111111-1111-1111-1111-111111111111", "22222222-2222-2222-2222-222222222222"];
+    assert.deepEqual(resolveAzureSettings({}).auxiliaryTenantIds, []);
+    assert.deepEqual(resolveAzureSettings({ ARM_AUXILIARY_TENANT_IDS: `${a}; ${b}` }).auxiliaryTenantIds, [a, b]);
+    assert.deepEqual(resolveAzureSettings({ ARM_AUXILIARY_TENANT_IDS: `${a},${b}` }).auxiliaryTenantIds, [a, b]);
+    const config = withStackConfig({}, { "azure-native:auxiliaryTenantIds": JSON.stringify([b]) });
+    assert.deepEqual(resolveAzureSettings(config).auxiliaryTenantIds, [b]);
+    for (const [raw, rule] of [
+      ["[1,2]", /tenant ids \(GUIDs\)/],
+      ['["a"', /JSON list/],
+      ["not-a-guid", /tenant ids \(GUIDs\)/],
+      [JSON.stringify([a, b, a, b]), /at most 3/],
+    ] as const) {
+      assert.throws(() => resolveAzureSettings({ ARM_AUXILIARY_TENANT_IDS: raw }), rule, raw);
+    }
+  });
+
   it("lays azure-native:* stack config over the environment, config first", () => {
     const env = withStackConfig(
       { AZURE_CLIENT_ID: "env-client", ARM_TENANT_ID: "env-tenant", PATH: "/bin" },

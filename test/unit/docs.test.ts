@@ -1,6 +1,6 @@
 import type { ReadOnlyMembers } from "../../provider/image-template/read-only";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
 import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
@@ -52,6 +52,22 @@ describe("docs generated from the property table (npm run docs)", () => {
     const docs = tsdocOf(path.join(packageRoot(), "provider/image-template/resource.ts"), "ImageTemplate");
     const expected = { ...ARGUMENTS, ...OUTPUTS, ...BUILD_OUTPUTS };
     for (const [key, entry] of Object.entries(expected)) assert.equal(docs.get(key), entry.doc, key);
+  });
+
+  it("the README's environment table has every AZURE_IMAGEBUILDER_* variable provider/ reads, and AZURE_LOG_LEVEL", () => {
+    const root = packageRoot();
+    const sources = (readdirSync(path.join(root, "provider"), { recursive: true }) as string[])
+      .filter((f) => f.endsWith(".ts") && f !== path.join("azure", "variables.ts"))
+      .map((f) => readFileSync(path.join(root, "provider", f), "utf8"));
+    const read = new Set(sources.flatMap((text) => text.match(/\bAZURE_IMAGEBUILDER_[A-Z0-9_]+/g) ?? []));
+    assert.ok(read.size >= 4, [...read].join());
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("BEGIN environment table"), readme.indexOf("END environment table"));
+    const listed = new Set([...table.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    for (const name of [...read, "AZURE_LOG_LEVEL"])
+      assert.ok(listed.has(name), `${name} is not in the README's table`);
+    // And no row for a variable nothing reads any more (AZURE_LOG_LEVEL is @azure/logger's).
+    for (const name of listed) assert.ok(read.has(name) || name === "AZURE_LOG_LEVEL", `${name} is read by nothing`);
   });
 
   it("the README's tables give each argument's change as the table says", () => {

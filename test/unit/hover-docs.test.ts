@@ -8,6 +8,8 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import * as ts from "typescript";
 import { READ_ONLY_PROPERTIES } from "../../provider/image-template/read-only";
+import { MEMBERS } from "../../provider/image-template/properties";
+import { NESTED_ARGUMENTS } from "../../toolchain/docs";
 
 const DIST = path.resolve(__dirname, "../../dist/provider");
 const ENTRY = path.join(DIST, "index.d.ts");
@@ -30,6 +32,37 @@ describe("hover docs in the published .d.ts", () => {
       .filter((p) => ts.displayPartsToString(p.getDocumentationComment(checker)).trim() === "")
       .map((p) => p.name);
   const propertiesOf = (type: ts.Type) => type.getProperties().map((p) => p.name);
+
+  /**
+   * The doc an editor shows for each member below `path` (a property-table path such as "distribute[].versioning"),
+   * following union members, list items and this package's interfaces (not Promise or Output).
+   */
+  const nestedDocs = (type: ts.Type, path: string, docs: Map<string, Set<string>>): void => {
+    if (type.isUnion()) return type.types.forEach((member) => nestedDocs(member, path, docs));
+    if (checker.isArrayType(type)) {
+      return nestedDocs(checker.getTypeArguments(type as ts.TypeReference)[0], `${path}[]`, docs);
+    }
+    const ours = (type.getSymbol()?.declarations ?? []).some((d) => d.getSourceFile().fileName.startsWith(DIST));
+    if (!ours) return;
+    for (const p of type.getProperties()) {
+      const at = `${path}.${p.name}`;
+      docs.set(at, (docs.get(at) ?? new Set()).add(ts.displayPartsToString(p.getDocumentationComment(checker))));
+      nestedDocs(checker.getTypeOfSymbolAtLocation(p, p.valueDeclaration!), at, docs);
+    }
+  };
+
+  it(`every nested member of ${NESTED_ARGUMENTS.join(", ")} shows the property table's doc`, () => {
+    const args = checker.getDeclaredTypeOfSymbol(symbol("ImageTemplateArgs"));
+    const docs = new Map<string, Set<string>>();
+    for (const key of NESTED_ARGUMENTS) {
+      const member = args.getProperty(key)!;
+      nestedDocs(checker.getTypeOfSymbolAtLocation(member, member.valueDeclaration!), key, docs);
+    }
+    const expected = Object.keys(MEMBERS).filter((path) => NESTED_ARGUMENTS.includes(/^\w+/.exec(path)![0] as never));
+    assert.ok(expected.length > 40, `${expected.length} members`);
+    assert.deepEqual([...docs.keys()].sort(), expected.sort());
+    for (const path of expected) assert.deepEqual([...docs.get(path)!], [MEMBERS[path].doc], path);
+  });
 
   for (const [args, resource] of [
     ["ImageTemplateArgs", "ImageTemplate"],
