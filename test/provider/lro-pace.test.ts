@@ -52,11 +52,11 @@ describe("LRO pacing (source operations against the emulator)", function () {
     const id = String(outs.resourceId);
 
     const retagged = await inputs({ tag: { env: "prod" } }, outs);
-    assert.deepEqual(await requestsOf(async () => (outs = (await ops.update(id, outs, retagged)).outs as Bag)), [
-      "PATCH template",
-      "GET status",
-      "GET template",
-    ]);
+    assert.deepEqual(
+      await requestsOf(async () => (outs = (await ops.update(id, outs, retagged)).outs as Bag)),
+      ["GET template", "PATCH template", "GET status", "GET template"],
+      "update: the ownership check, the PATCH, one poll, the final read",
+    );
     assert.deepEqual(outs.tag, { env: "prod" });
 
     assert.deepEqual(await requestsOf(() => ops.$delete(id, outs)), ["GET template", "DELETE template", "GET status"]);
