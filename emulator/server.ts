@@ -164,7 +164,12 @@ export async function handleRequest(
       reply = errorReply(e, ctx.log);
     }
   }
-  reply.headers = { "x-ms-request-id": crypto.randomUUID(), ...reply.headers };
+  // ARM's Date header is the service's clock (the provider times builds by it): the emulator's, admin-advanced.
+  reply.headers = {
+    "x-ms-request-id": crypto.randomUUID(),
+    Date: new Date(ctx.clock()).toUTCString(),
+    ...reply.headers,
+  };
   entry.status = reply.status;
   entry.durationMs = Date.now() - started;
   send(res, reply);
