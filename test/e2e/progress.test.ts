@@ -48,6 +48,8 @@ function program(subscriptionId: string, release: string, names: string[]): Pulu
         opts,
       );
     if (names.includes("alpha")) declare("alpha");
+    // Renamed in the program, its state kept through an alias.
+    if (names.includes("alpha-renamed")) declare("alpha-renamed", { aliases: [{ name: "alpha" }] });
     // Under a component: its URN carries the parent's type.
     if (names.includes("beta")) declare("beta", { parent: new Group("group") });
   };
@@ -64,8 +66,8 @@ describe("build progress on the template's own row (engine event stream)", funct
   let stack: Stack;
   let subscriptionId: string;
   const urnOf = (stackName: string, name: string) =>
-    name === "alpha"
-      ? `urn:pulumi:${stackName}::${PROJECT}::${TYPE}::alpha`
+    name !== "beta"
+      ? `urn:pulumi:${stackName}::${PROJECT}::${TYPE}::${name}`
       : `urn:pulumi:${stackName}::${PROJECT}::e2e:progress:Group$${TYPE}::beta`;
 
   /** Start times of the templates' last runs, by template name prefix. */
@@ -91,7 +93,9 @@ describe("build progress on the template's own row (engine event stream)", funct
       while (!done) {
         if (!started) {
           const now = await runStarts();
-          started = names.every((n) => now.get(n) !== undefined && now.get(n) !== before.get(n));
+          // A renamed resource keeps its template (and its autoname).
+          const template = (n: string) => n.replace(/-renamed$/, "");
+          started = names.map(template).every((n) => now.get(n) !== undefined && now.get(n) !== before.get(n));
         }
         if (started) await suite.emulator.admin.advanceClock(60_000);
         await sleep(100);
@@ -229,5 +233,17 @@ describe("build progress on the template's own row (engine event stream)", funct
     );
     assert.deepEqual(stale, [], "no line to a phantom row");
     assert.ok(statuses(run, urnOf("renamed", "alpha")).some((s) => s.startsWith("building: ")));
+  });
+
+  it("after an alias (the resource renamed in the program), its lines go to the new row only", async () => {
+    const run = await up("4", ["alpha-renamed"]);
+    assert.equal(run.error, undefined, String(run.error));
+    const stepped = steppedUrns(run);
+    const renamed = urnOf("renamed", "alpha-renamed");
+    assert.ok(stepped.has(renamed));
+    assert.ok(statuses(run, renamed).some((s) => s.startsWith("building: ")));
+    assert.ok(lasting(run, renamed).some((l) => l.startsWith("image built in ")));
+    const elsewhere = diagnostics(run).filter((d) => d.urn?.includes(TYPE) && d.urn !== renamed);
+    assert.deepEqual(elsewhere, [], "no line to the old name's row");
   });
 });
