@@ -151,7 +151,8 @@ export async function handleRequest(
   };
   ctx.recordRequest(entry);
   const answer = (r: Reply) => {
-    r.headers = { "x-ms-request-id": crypto.randomUUID(), ...r.headers };
+    // ARM's Date header is the service's clock (the provider times builds by it): the emulator's, admin-advanced.
+    r.headers = { "x-ms-request-id": crypto.randomUUID(), Date: new Date(ctx.clock()).toUTCString(), ...r.headers };
     entry.status = r.status;
     entry.durationMs = Date.now() - started;
     reply(r);

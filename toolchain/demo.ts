@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       await pulumi("destroy", "--yes");
       await pulumi("stack", "rm", "--yes", stackName);
     } else {
-      // The build's progress lines ([ubuntu-web] build Running - Customizing ...) appear live in this output.
+      // The build's progress (step, elapsed time, estimate; its lines) appears live on the template's own row.
       await pulumi("up", "--yes");
       await pulumi("stack", "output", "--json");
       process.stderr.write(
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   if (values.fail) {
     process.stderr.write(
       `\nThe up above failed on purpose (npm run demo -- --fail): its error names the failing customizer and shows the\n` +
-        `last lines of its customization.log, which the build streamed live under [ubuntu-web] | (build.logs "stream").\n`,
+        `last lines of its customization.log, which the build streamed live on the template's row (build.logs "stream").\n`,
     );
   } else if (values.destroy) {
     fs.rmSync(demoDir, { recursive: true, force: true });

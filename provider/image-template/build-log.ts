@@ -148,6 +148,11 @@ export class BuildLog {
     private readonly print: (line: string) => void,
   ) {}
 
+  /** The complete lines read so far (stream mode). */
+  get textSoFar(): string {
+    return this.text;
+  }
+
   /** Stream mode: finds the run's log (once it exists), then prints what was appended since the last poll. */
   async poll(template: ImageTemplate): Promise<void> {
     if (this.mode !== "stream" || this.stopped) return;

@@ -4,6 +4,17 @@ import { type ResponseHeaders, Wait } from "../azure/wait";
 import type { ResolvedBuild } from "./build-plan";
 import { describeFailure, isNotFound, serviceError } from "../errors";
 import type { TemplateAddress } from "./mapping";
+import { type ResourceLog, resourceLog } from "../engine-log";
+import {
+  clockText,
+  estimateError,
+  expectedLeftMs,
+  expectedTotalMs,
+  leftText,
+  type PhaseSeconds,
+  PhaseTimeline,
+} from "./build-estimate";
+import type { LogProgress } from "./log-progress";
 
 /*
  * Image builds (the service's `run` action) and the waits around them: poll the template's lastRunStatus at the pace
@@ -25,6 +36,8 @@ export interface BuildResult {
   /** The template as last read (its lastRunStatus tells the final state). */
   template: ImageTemplate;
   runOutputs?: RunOutputs;
+  /** A successful build's seconds per phase, as the status reads saw them (the estimate's history). */
+  phases?: PhaseSeconds;
 }
 
 const FINAL = new Set(["Succeeded", "PartiallySucceeded", "Failed", "Canceled"]);
@@ -44,24 +57,127 @@ export function isTransient(e: unknown): boolean {
   return status === 408 || status === 429 || status >= 500 || /Internal error occurred/i.test(message);
 }
 
-const elapsed = (ms: number) => {
-  const s = Math.max(0, Math.round(ms / 1000));
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+/** What the row says of each sub-state. */
+const SUB_STATE_TEXT: Record<string, string> = {
+  Queued: "queued",
+  Building: "creating the build VM",
+  Customizing: "customizing",
+  Optimizing: "optimizing",
+  Validating: "validating",
+  Distributing: "distributing",
 };
 
-/** Progress lines go to stdout: the engine shows a dynamic provider's stdout live (one diagnostic per line). */
+/** Where the build log says the build is, where the run's sub-state leaves it open. */
+function logStepText(p: LogProgress): string | undefined {
+  if (p.step)
+    return `${p.step.kind === "customizer" ? "step" : "validation"} ${p.step.number}/${p.step.count} "${p.step.name}" (${p.step.type})`;
+  if (p.phase === "deprovisioning") return "deprovisioning the build VM";
+  if (p.phase === "finishing") return "capturing the image";
+  return undefined;
+}
+
+/**
+ * One operation's progress on one resource: the row's status (ephemeral, replaced as the build moves: phase, step,
+ * elapsed time, the estimate from this resource's previous builds) and lasting lines (transitions, the build log,
+ * the outcome) filed under the resource (engine-log.ts; stdout with `[name]` where the engine cannot be reached).
+ * Times are the service's: each status read's Date header against the run's startTime.
+ */
 export class BuildProgress {
   private readonly started = Date.now();
+  private readonly out: ResourceLog;
+  private readonly timeline = new PhaseTimeline();
+  private serviceNow: number | undefined;
+  private fromLog: LogProgress | undefined;
+  private lastStatus: ImageTemplate | undefined;
+  /** The status on the row now: one engine call per change, none for a repeat. */
+  private shown: string | undefined;
+
   constructor(
-    private readonly resourceName: string,
-    private readonly log: (line: string) => void = console.log,
-  ) {}
-  line(text: string): void {
-    this.log(`[${this.resourceName}] ${text} (${elapsed(Date.now() - this.started)})`);
+    resourceName: string,
+    urn?: string,
+    /** This resource's previous successful builds (state), for the estimate. */
+    private readonly history: PhaseSeconds[] = [],
+    print?: (line: string) => void,
+  ) {
+    this.out = resourceLog(resourceName, urn, print);
   }
-  /** A line of the build's own log, under the resource's name like packer build's output under the builder's. */
+
+  /** A lasting line: a diagnostic of the resource. */
+  line(text: string): void {
+    this.out.diagnostic(`${text} (${clockText(Date.now() - this.started)})`);
+  }
+  /** A line of the build's own log, marked like packer build's output under the builder's. */
   logLine(text: string): void {
-    this.log(`[${this.resourceName}] | ${text}`);
+    this.out.diagnostic(`| ${text}`);
+  }
+  /** What the resource is doing now, on its row until the next status. */
+  status(text: string): void {
+    if (text === this.shown) return;
+    this.shown = text;
+    this.out.status(text);
+  }
+  warn(text: string): void {
+    this.out.diagnostic(text, "warning");
+  }
+
+  /** The Date header of a status read: the service's clock. */
+  readonly onResponse = (response: ResponseHeaders): void => {
+    const date = Date.parse(response.headers.get("date") ?? "");
+    if (!Number.isNaN(date)) this.serviceNow = date;
+  };
+
+  /** A status read of the template while a build runs: the row's status follows. */
+  observe(template: ImageTemplate): void {
+    this.lastStatus = template;
+    const s = template.lastRunStatus;
+    const now = this.serviceNow ?? Date.now();
+    if (s?.runState === "Running") this.timeline.observe(s.runSubState, now);
+    this.showStatus();
+  }
+
+  /** What the streamed build log says (build.logs "stream"), read at each status read. */
+  observeLog(progress: LogProgress): void {
+    this.fromLog = progress;
+    this.showStatus();
+  }
+
+  private showStatus(): void {
+    const s = this.lastStatus?.lastRunStatus;
+    if (!s?.runState) return;
+    const now = this.serviceNow ?? Date.now();
+    const elapsed = s.startTime ? clockText(now - s.startTime.getTime()) : undefined;
+    if (s.runState === "Canceling") return this.status(`canceling the build${elapsed ? ` (${elapsed})` : ""}`);
+    if (s.runState !== "Running") return;
+    const sub = s.runSubState ?? "";
+    const inLog = sub === "Customizing" || sub === "Validating";
+    const where = [
+      SUB_STATE_TEXT[sub] ?? (sub.toLowerCase() || "started"),
+      inLog && this.fromLog ? logStepText(this.fromLog) : undefined,
+    ];
+    const sinceMs = this.timeline.sinceMs(sub, s.startTime?.getTime(), now);
+    const left = sinceMs === undefined ? undefined : expectedLeftMs(this.history, sub, sinceMs);
+    const times = [elapsed, left === undefined ? undefined : leftText(left)].filter(Boolean).join(", ");
+    this.status(`building: ${where.filter(Boolean).join(", ")}${times ? ` (${times})` : ""}`);
+  }
+
+  /** A successful build's phase durations (for the history), with a line on how far off the estimate was. */
+  succeeded(template: ImageTemplate): PhaseSeconds | undefined {
+    const s = template.lastRunStatus;
+    if (!s?.startTime || !s.endTime) return undefined;
+    const [start, end] = [s.startTime.getTime(), s.endTime.getTime()];
+    const phases = this.timeline.durations(start, end);
+    const expected = expectedTotalMs(this.history);
+    const against =
+      expected === undefined
+        ? "no estimate: no earlier successful build of this resource"
+        : estimateError(expected, end - start);
+    this.out.diagnostic(`image built in ${clockText(end - start)} (${against})`);
+    return Object.keys(phases).length > 0 ? phases : undefined;
+  }
+
+  /** Every line so far has reached the engine. */
+  flush(): Promise<void> {
+    return this.out.flush();
   }
 }
 
@@ -75,10 +191,16 @@ function statusWait(c: Connection, progress: BuildProgress): Wait {
   });
 }
 
+/** A status read; `progress` also sees each answer (its Date header is the service's clock). */
 const getTemplate =
-  (c: Connection, a: TemplateAddress) =>
+  (c: Connection, a: TemplateAddress, progress?: BuildProgress) =>
   (onResponse: (response: ResponseHeaders) => void): Promise<ImageTemplate> =>
-    c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName, { onResponse });
+    c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName, {
+      onResponse: (response) => {
+        progress?.onResponse(response);
+        onResponse(response);
+      },
+    });
 
 const statusReadFailure = (a: TemplateAddress, e: unknown) =>
   describeFailure(`Reading the build status of image template "${a.imageTemplateName}"`, e);
@@ -123,6 +245,7 @@ async function watch(
 ): Promise<ImageTemplate | undefined> {
   let shown = "";
   const onRead = async (t: ImageTemplate) => {
+    progress.observe(t);
     await onPoll?.(t);
     const s = t.lastRunStatus;
     const now = [s?.runState, s?.runSubState].filter(Boolean).join(" - ") || "not started";
@@ -132,7 +255,7 @@ async function watch(
     }
   };
   try {
-    return await wait.until(getTemplate(c, a), (t) => FINAL.has(t.lastRunStatus?.runState ?? ""), {
+    return await wait.until(getTemplate(c, a, progress), (t) => FINAL.has(t.lastRunStatus?.runState ?? ""), {
       abortSignal,
       onRead,
     });
@@ -284,10 +407,11 @@ export async function runBuild(
     return { outcome: "TimedOut", template: stopped ?? (await readStatus(c, a, wait)) };
   }
   const outcome = done.lastRunStatus!.runState as BuildOutcome;
-  const runOutputs =
-    outcome === "Succeeded" || outcome === "PartiallySucceeded" ? await listRunOutputs(c, a) : undefined;
+  const succeeded = outcome === "Succeeded" || outcome === "PartiallySucceeded";
+  const runOutputs = succeeded ? await listRunOutputs(c, a) : undefined;
   for (const [name, o] of Object.entries(runOutputs ?? {})) {
     progress.line(`run output ${name}: ${o.artifactId ?? o.artifactUri ?? "(no artifact)"}`);
   }
-  return { outcome, template: done, runOutputs };
+  const phases = outcome === "Succeeded" ? progress.succeeded(done) : undefined;
+  return { outcome, template: done, runOutputs, ...(phases ? { phases } : {}) };
 }

@@ -6,7 +6,15 @@ import { ARGUMENTS, providerOnly } from "./properties";
 import { withoutReadOnly } from "./read-only";
 import { subscriptionFromEnv } from "../azure/client";
 import { subscriptionGuid } from "../codecs/ids";
-import { argsOf, AUTONAME_SEED_KEY, DEFAULTS_KEY, defaultedKeys, PULUMI_NAME_KEY, SECRET_KEYS_KEY } from "./inputs";
+import {
+  argsOf,
+  AUTONAME_SEED_KEY,
+  DEFAULTS_KEY,
+  defaultedKeys,
+  PULUMI_NAME_KEY,
+  SECRET_KEYS_KEY,
+  URN_KEY,
+} from "./inputs";
 import type { PropertyBag } from "../property-bag";
 import { azureLimitFailures } from "./limits";
 import { shapeFailures } from "../codecs/shape";
@@ -202,6 +210,7 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
       key !== PULUMI_NAME_KEY &&
       key !== AUTONAME_SEED_KEY &&
       key !== SECRET_KEYS_KEY &&
+      key !== URN_KEY &&
       value !== undefined &&
       value !== null
     ) {
@@ -252,6 +261,7 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   if (defaults.length > 0) inputs[DEFAULTS_KEY] = defaults;
   // Kept so create/update can name the resource in their progress lines.
   if (pulumiName !== undefined) inputs[PULUMI_NAME_KEY] = pulumiName;
+  if (typeof news[URN_KEY] === "string") inputs[URN_KEY] = news[URN_KEY];
   const ownerSeed = news[AUTONAME_SEED_KEY];
   if (typeof ownerSeed === "string") inputs[OWNER_KEY] = ownerOf(ownerSeed);
   return { inputs, failures };

@@ -9,6 +9,13 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 export const DEFAULTS_KEY = "__defaults";
 export const PULUMI_NAME_KEY = "__pulumiName";
 export const AUTONAME_SEED_KEY = "__autonameSeed";
+/**
+ * The resource's URN as the program computed it when declaring it (the engine gives the provider none): progress goes
+ * to that row. Hidden from diff; used only when this run's program declared it (operations.ts, progressFor).
+ */
+export const URN_KEY = "__urn";
+/** Seconds per phase of the resource's last successful builds (build-estimate.ts), kept in state for the estimate. */
+export const BUILD_HISTORY_KEY = "__buildHistory";
 /** The top-level arguments the program passed as secrets: check must not let the engine print their values. */
 export const SECRET_KEYS_KEY = "__secretKeys";
 

@@ -31,7 +31,10 @@ import {
   provisioningRightsAdvice,
   serviceError,
 } from "../errors";
-import { argsOf, DEFAULTS_KEY, PULUMI_NAME_KEY } from "./inputs";
+import { argsOf, BUILD_HISTORY_KEY, DEFAULTS_KEY, PULUMI_NAME_KEY, URN_KEY } from "./inputs";
+import { historyOf, withBuild } from "./build-estimate";
+import { logProgress } from "./log-progress";
+import { plannedSteps } from "./build-log";
 import type { PropertyBag } from "../property-bag";
 import {
   markerOf,
@@ -125,8 +128,11 @@ export interface BuildOutputs {
  */
 const BUILT_KEY = "__builtRunStart";
 
-/** Keys next to the arguments that state keeps: defaults, resource name, the ownership marker's parts, the last build. */
-const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY, BUILT_KEY];
+/**
+ * Keys next to the arguments that state keeps: defaults, resource name, the ownership marker's parts, the last build,
+ * URN, build history.
+ */
+const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY, BUILT_KEY, URN_KEY, BUILD_HISTORY_KEY];
 
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
@@ -157,10 +163,18 @@ function computedOf(olds: PropertyBag): PropertyBag {
   );
 }
 
+/**
+ * URNs this run's program declared: check sees every resource the program declares, in this provider process, before
+ * the engine creates, updates or replaces it. A URN read from state (delete, refresh) can be stale: a stack renamed,
+ * an alias taken, a resource removed from the program; lines sent there would open a phantom row. So a URN counts
+ * only once this run's program declared it; otherwise (destroy, refresh, a removed resource) lines go to stdout.
+ */
+const declaredUrns = new Set<string>();
+
 function progressFor(bag: PropertyBag, a: TemplateAddress): BuildProgress {
-  return new BuildProgress(
-    typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName,
-  );
+  const urn = typeof bag[URN_KEY] === "string" && declaredUrns.has(bag[URN_KEY]) ? bag[URN_KEY] : undefined;
+  const name = typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName;
+  return new BuildProgress(name, urn, historyOf(bag[BUILD_HISTORY_KEY]));
 }
 
 const BUILD_FAILED: Record<string, string> = {
@@ -186,6 +200,23 @@ async function buildAndRecord(
   counts?: RunRules["counts"],
 ): Promise<PropertyBag> {
   const progress = progressFor(inputs, a);
+  try {
+    return await buildWith(progress, c, a, id, inputs, computedBefore, reason, counts);
+  } finally {
+    await progress.flush();
+  }
+}
+
+async function buildWith(
+  progress: BuildProgress,
+  c: Connection,
+  a: TemplateAddress,
+  id: string,
+  inputs: PropertyBag,
+  computedBefore: PropertyBag,
+  reason: string,
+  counts: RunRules["counts"] | undefined,
+): Promise<PropertyBag> {
   progress.line(`image build requested: ${reason}`);
   // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
   const fail = (message: string, computed: PropertyBag): never =>
@@ -196,10 +227,18 @@ async function buildAndRecord(
     });
   const settings = resolveBuild(inputs);
   const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
+  // With the log streaming, the row names the step it is in (log-progress.ts), read at each status read.
+  const onPoll =
+    log &&
+    (async (t: ImageTemplate) => {
+      await log.poll(t);
+      const steps = plannedSteps(t);
+      if (log.textSoFar) progress.observeLog(logProgress(log.textSoFar, steps.customize, steps.validate));
+    });
   let result: BuildResult;
   try {
     const guard = ownershipGuard(a, inputs[OWNERSHIP_KEY], "the build's run");
-    result = await runBuild(c, a, settings, progress, log && ((t) => log.poll(t)), { guard, counts });
+    result = await runBuild(c, a, settings, progress, onPoll, { guard, counts });
   } catch (e) {
     const expired = expiredStaticToken(e);
     if (!expired) return fail((e as Error).message, computedBefore);
@@ -230,7 +269,9 @@ async function buildAndRecord(
   if (result.outcome === "PartiallySucceeded") {
     progress.line(`build partially succeeded: ${result.template.lastRunStatus?.message ?? ""}`);
   }
-  return outputs(inputs, result.template, { runOutputs: result.runOutputs, lastBuildLog: log?.url });
+  const history = result.phases ? withBuild(historyOf(inputs[BUILD_HISTORY_KEY]), result.phases) : undefined;
+  const recorded = history ? { ...inputs, [BUILD_HISTORY_KEY]: history } : inputs;
+  return outputs(recorded, result.template, { runOutputs: result.runOutputs, lastBuildLog: log?.url });
 }
 
 /**
@@ -281,16 +322,21 @@ async function patch(
     untilDone(c, (options) =>
       c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, options),
     );
+  const progress = progressFor(news, a);
+  progress.status(`updating the template (${keys.join(", ")})`);
   try {
-    return await afterRunningBuild(c, a, news, progressFor(news, a), `the change of ${keys.join(", ")}`, send);
+    return await afterRunningBuild(c, a, news, progress, `the change of ${keys.join(", ")}`, send);
   } catch (e) {
     throw describeFailure(`Updating ${label(a)} (${keys.join(", ")})`, e);
+  } finally {
+    await progress.flush();
   }
 }
 
 export const configure = configureFromStack;
 
 export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult> {
+  if (typeof news?.[URN_KEY] === "string") declaredUrns.add(news[URN_KEY]);
   return checkInputs(olds ?? {}, news, { env: await checkEnv(news?.subscriptionId === undefined) });
 }
 
@@ -327,6 +373,8 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
   if (marker) body.tags = withMarker(body.tags, marker);
 
   let accepted = false;
+  const progress = progressFor(inputs, a);
+  progress.status("creating the template");
   try {
     const created = await untilDone(
       c,
@@ -336,8 +384,10 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
         accepted = true;
       },
     );
+    await progress.flush();
     if (created.provisioningState !== "Failed") return built(c, a, templateId(a), marked, created);
   } catch (e) {
+    await progress.flush();
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template;
     // an accepted PUT whose status could not be followed left one the engine must record, or it is orphaned.
     const left = await getOrUndefined(c, a).catch(() => undefined);
@@ -470,7 +520,10 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
     throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
-  for (const key of [OWNERSHIP_KEY, BUILT_KEY]) if (olds[key] !== undefined) news = { ...news, [key]: olds[key] };
+  // The build history stays with the resource across updates (a replacement's create starts without one).
+  for (const key of [OWNERSHIP_KEY, BUILT_KEY, BUILD_HISTORY_KEY]) {
+    if (olds[key] !== undefined) news = { ...news, [key]: olds[key] };
+  }
   if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs, unless a create
     // recorded them before the template settled (its partial state makes the engine call update): read it again.
@@ -554,18 +607,26 @@ async function settled(
 export async function $delete(id: string, props: PropertyBag): Promise<void> {
   const stored = props ?? {};
   const a = addressOf(stored, id);
-  const c = connect(a.subscriptionId);
+  const progress = progressFor(stored, a);
+  try {
+    await deleteTemplate(connect(a.subscriptionId), a, stored, progress);
+  } finally {
+    await progress.flush();
+  }
+}
+
+async function deleteTemplate(c: Connection, a: TemplateAddress, stored: PropertyBag, progress: BuildProgress) {
   const current = await getOrUndefined(c, a);
   if (!current) return;
   const standing = standingOf(markerOf(current), stored[OWNERSHIP_KEY]);
   if (standing === "sibling") {
     // A replacement under the same name (pulumi up --replace) took the template over: it is no longer ours to delete.
-    progressFor(stored, a).line("left in place: a replacement of this resource now manages the template");
+    progress.line("left in place: a replacement of this resource now manages the template");
     return;
   }
   if (standing === "foreign") {
     // The template this resource made is gone; the one under its name was created or adopted by another owner.
-    progressFor(stored, a).line(
+    progress.line(
       `left in place: another stack or program owns the template now (its ${OWNER_TAG} tag is not this resource's); nothing was deleted`,
     );
     return;
@@ -576,7 +637,6 @@ export async function $delete(id: string, props: PropertyBag): Promise<void> {
     );
   }
   if (isBuildActive(current)) {
-    const progress = progressFor(stored, a);
     const timeout = AbortSignal.timeout(resolveBuild(stored).timeoutMinutes * 60_000);
     const guard = ownershipGuard(a, stored[OWNERSHIP_KEY], "the cancel of its build");
     const stopped = await cancelAndWait(c, a, progress, timeout, guard);
@@ -587,6 +647,7 @@ export async function $delete(id: string, props: PropertyBag): Promise<void> {
     }
     progress.line(`build ${stopped.lastRunStatus?.runState}; deleting the template`);
   }
+  progress.status("deleting the template");
   try {
     await deleteAndWait(c, a);
   } catch (e) {

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
 import type { ComputedOutputs } from "./mapping";
 import type { BuildOutputs } from "./operations";
-import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY, SECRET_KEYS_KEY } from "./inputs";
+import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY, SECRET_KEYS_KEY, URN_KEY } from "./inputs";
 import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning } from "./read-only";
 import imageTemplateProvider = require("./provider");
 import { warnIgnoredCustomTimeouts } from "../timeouts";
@@ -15,6 +15,10 @@ export type { DeepInput, ImageTemplateArgs };
 type In<K extends keyof ImageTemplateInputs> = pulumi.Output<ImageTemplateInputs[K]>;
 type Out<K extends keyof ComputedOutputs> = pulumi.Output<ComputedOutputs[K]>;
 type BuildOut<K extends keyof BuildOutputs> = pulumi.Output<BuildOutputs[K]>;
+
+/** The type token dynamic.Resource gives this class (module "azure-imagebuilder", type "ImageTemplate"). */
+const MODULE_AND_TYPE = ["azure-imagebuilder", "ImageTemplate"] as const;
+export const IMAGE_TEMPLATE_TYPE = `pulumi-nodejs:dynamic/${MODULE_AND_TYPE.join(":")}`;
 
 const BUILD_OUTPUT_KEYS = Object.keys(BUILD_OUTPUTS) as (keyof typeof BUILD_OUTPUTS & keyof BuildOutputs)[];
 /** Every property the resource exposes: the arguments (echoed), the service's read-only state, the build results. */
@@ -146,6 +150,14 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
         [PULUMI_NAME_KEY]: name,
         [AUTONAME_SEED_KEY]: seed,
         [SECRET_KEYS_KEY]: secretKeysOf(args),
+        // The URN the engine will give this resource (its own `urn` is known only after registration): the provider
+        // sends the row's progress there.
+        // (An invalid parent is left to the engine registration below to refuse.)
+        [URN_KEY]: pulumi.createUrn(
+          name,
+          IMAGE_TEMPLATE_TYPE,
+          pulumi.Resource.isInstance(opts?.parent) ? opts.parent : undefined,
+        ),
       });
     }
     // The service holds one template per name, so with a fixed name every replacement must delete first. diff says
@@ -159,7 +171,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;
     try {
-      super(imageTemplateProvider, name, props, options, "azure-imagebuilder", "ImageTemplate");
+      super(imageTemplateProvider, name, props, options, ...MODULE_AND_TYPE);
     } finally {
       Error.stackTraceLimit = stackTraceLimit;
     }

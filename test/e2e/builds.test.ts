@@ -22,6 +22,15 @@ interface Spec {
   triggerName?: string;
 }
 
+/**
+ * The text on the template's own row as `--non-interactive` prints it while the step runs (status and diagnostics of
+ * the resource, one line each), undefined for other lines.
+ */
+const rowText = (line: string): string | undefined =>
+  /^ [+~] {2}pulumi-nodejs:dynamic\/azure-imagebuilder:ImageTemplate web (?:creating|updating) \(\d+s\) (.+)$/.exec(
+    line,
+  )?.[1];
+
 function program(subscriptionId: string, spec: Spec): PulumiFn {
   return async () => {
     const template = new ImageTemplate("web", {
@@ -109,8 +118,8 @@ describe("image builds through the Pulumi engine", function () {
     // The CLI prints each line as it arrives, then again under "Diagnostics:" at the end: take the live ones.
     const summaryAt = lines.findIndex((l) => /^Diagnostics:/.test(l.trim()));
     const live = summaryAt < 0 ? lines : lines.slice(0, summaryAt);
-    const progress = live.filter((l) => l.includes("[web] "));
-    const states = progress.flatMap((l) => /\[web\] build ((?:Running - )?\w+) \(/.exec(l)?.[1] ?? []);
+    const progress = live.flatMap((l) => rowText(l) ?? []);
+    const states = progress.flatMap((l) => /^build ((?:Running - )?\w+) \(/.exec(l)?.[1] ?? []);
     assert.deepEqual(
       states,
       ["Running - Queued", "Running - Building", "Running - Customizing", "Running - Distributing", "Succeeded"],
@@ -135,7 +144,7 @@ describe("image builds through the Pulumi engine", function () {
     const buildEnd = Date.parse(
       (template.properties as { lastRunStatus?: { endTime?: string } }).lastRunStatus?.endTime ?? "",
     );
-    const firstState = arrivals[lines.findIndex((l) => l.includes("[web] build Running - Queued"))];
+    const firstState = arrivals[lines.findIndex((l) => rowText(l)?.startsWith("build Running - Queued"))];
     assert.ok(firstState < buildEnd, `first progress line at ${firstState}, build ended at ${buildEnd}`);
   });
 
@@ -257,7 +266,7 @@ describe("image builds through the Pulumi engine", function () {
       0,
       lines.findIndex((l) => /^Diagnostics:/.test(l.trim())),
     );
-    const streamed = live.flatMap((l) => /\[web\] \| (.*)$/.exec(l)?.[1] ?? []);
+    const streamed = live.flatMap((l) => /^\| (.*)$/.exec(rowText(l) ?? "")?.[1] ?? []);
     const blob = (await suite.emulator.blob(url).downloadToBuffer()).toString("utf8");
     const log = blob
       .trimEnd()

@@ -8,6 +8,10 @@ import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 
 const repoRoot = path.resolve(__dirname, "..", "..");
 
+/** The template's row as the CLI prints it without a terminal, while the step runs: its status or diagnostic. */
+const rowText = (line: string) =>
+  /^ \+ {2}pulumi-nodejs:dynamic\/azure-imagebuilder:ImageTemplate ubuntu-web creating \(\d+s\) (.+)$/.exec(line)?.[1];
+
 describe("npm run demo", function () {
   this.timeout(5 * 60_000);
   let demoDir: string;
@@ -35,12 +39,15 @@ describe("npm run demo", function () {
     assert.equal(outputs.provisioningState, "Succeeded");
     assert.match(outputs.templateId, /\/providers\/Microsoft\.VirtualMachineImages\/imageTemplates\/ubuntu-web-/);
     assert.match(outputs.imageId, /\/providers\/Microsoft\.Compute\/images\/ubuntu-web$/);
-    const progress = result.stdout.split("\n").filter((l) => l.includes("[ubuntu-web] build "));
+    // On the template's own row (the engine's Log with its URN), not under the stack as `[ubuntu-web] ...`.
+    const row = result.stdout.split("\n").flatMap((l) => rowText(l) ?? []);
     assert.ok(
-      progress.some((l) => /build Running - Customizing/.test(l)),
-      progress.join("\n"),
+      row.some((l) => /^building: customizing \(\d+m\d\ds\)$/.test(l)),
+      row.join("\n"),
     );
-    assert.match(progress[progress.length - 1], /build Succeeded/);
+    assert.ok(row.some((l) => /^build Running - Customizing/.test(l)));
+    assert.ok(row.some((l) => /^image built in \d+m\d\ds/.test(l)));
+    assert.doesNotMatch(result.stdout, /\[ubuntu-web\]/);
     assert.match(result.stderr, /npm run demo -- --destroy/);
   });
 
@@ -49,10 +56,19 @@ describe("npm run demo", function () {
     assert.equal(result.code, 0, result.stderr);
     assert.match(
       result.stdout,
-      /\[ubuntu-web\] \| PACKER \S+ \S+ ui: ==> azure-arm: Provisioning with shell script: \/tmp\/packer-shell\d+\n/,
+      /ImageTemplate ubuntu-web creating \(\d+s\) \| PACKER \S+ \S+ ui: ==> azure-arm: Provisioning with shell script: \/tmp\/packer-shell\d+\n/,
     );
-    assert.match(result.stdout, /\[ubuntu-web\] \| PACKER \S+ \S+ ui: {5}azure-arm: E: Unable to locate package nginx/);
+    assert.match(
+      result.stdout,
+      /ImageTemplate ubuntu-web creating \(\d+s\) \| PACKER \S+ \S+ ui: {5}azure-arm: E: Unable to locate package nginx/,
+    );
     assert.match(result.stdout, /Failing step: customizer 2\/2 "install-nginx" \(Shell\)\./);
+    // The log streams: the row names the step.
+    const row = result.stdout.split("\n").flatMap((l) => rowText(l) ?? []);
+    assert.ok(
+      row.some((l) => /^building: customizing, step 2\/2 "install-nginx" \(Shell\) \(\d+m\d\ds\)$/.test(l)),
+      row.join("\n"),
+    );
     assert.match(
       result.stdout,
       /Last lines of the build log \(https:\/\/127\.0\.0\.1:\d+\/[a-z0-9]{24}\/packerlogs\/[0-9a-f-]{36}\/customization\.log\):\n {8}PACKER \S+ \S+ ui: ==> azure-arm: Provisioning with shell script: \/tmp\/packer-shell\d+\n/,

@@ -89,9 +89,15 @@ describe("provider builds against the emulator", function () {
       "Succeeded",
     ];
     assert.deepEqual(states, order, "every state of the emulator's sequence, once, in order");
+    const [outcome, ...others] = lines.filter((l) => l.startsWith("[web] image built in "));
+    assert.deepEqual(others, []);
+    assert.match(
+      outcome,
+      /^\[web\] image built in \dm\d\ds \(no estimate: no earlier successful build of this resource\)$/,
+    );
     assert.ok(
-      lines.every((l) => /\(\d+m\d\ds\)$/.test(l)),
-      "every line shows the elapsed time",
+      lines.every((l) => l === outcome || /\(\d+m\d\ds\)$/.test(l)),
+      "every other line shows the elapsed time",
     );
     assert.ok(lines.some((l) => l.includes("run output img: /subscriptions/")));
 

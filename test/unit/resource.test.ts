@@ -19,6 +19,11 @@ describe("ImageTemplate resource class", function () {
     assert.equal(web.inputs.resourceGroupName, "rg1");
     assert.equal(web.inputs.__pulumiName, "web");
     assert.equal(typeof web.inputs.__provider, "string");
+    // The URN the engine gives it (stack and project of the mocks), where the provider sends its progress.
+    assert.equal(
+      web.inputs.__urn,
+      "urn:pulumi:stack::project::pulumi-nodejs:dynamic/azure-imagebuilder:ImageTemplate::web",
+    );
   });
 
   it("asks the engine to delete before replacing when the name is fixed (one template per name), unless told otherwise", () => {
