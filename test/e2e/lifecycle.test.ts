@@ -5,7 +5,7 @@
  * The cases run in order on one stack, as a user's successive `pulumi up`s would.
  */
 import * as assert from "node:assert/strict";
-import { withoutMarker } from "../../provider/image-template/ownership";
+import { OWNER_TAG, withoutMarker } from "../../provider/image-template/ownership";
 import * as pulumi from "@pulumi/pulumi";
 import type { EngineEvent, OpType, PulumiFn, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { ImageTemplate, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
@@ -209,7 +209,13 @@ describe("ImageTemplate lifecycle through the Pulumi engine", function () {
   it("refresh records a template changed out of band, and the next up puts it back", async () => {
     const current = await byName(FIXED_NAME);
     assert.ok(current);
-    await suite.emulator.admin.putRaw(current.id, { ...current, tags: { env: "hotfix" } });
+    // Someone edits the tags out of band and keeps the ownership marker (a portal edit of the tags it shows): drift the
+    // next up puts back. Removing the marker too is refused instead (test/reliability/two-stacks.test.ts).
+    const tags = current.tags as Record<string, string>;
+    await suite.emulator.admin.putRaw(current.id, {
+      ...current,
+      tags: { [OWNER_TAG]: tags[OWNER_TAG], env: "hotfix" },
+    });
 
     const refresh = await stack.refresh();
     assert.equal(refresh.summary.resourceChanges?.update, 1);

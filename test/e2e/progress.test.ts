@@ -78,10 +78,25 @@ describe("build progress on the template's own row (engine event stream)", funct
         (t.properties as { lastRunStatus?: { startTime?: string } }).lastRunStatus?.startTime,
       ]),
     );
+  /** Status reads (GET of a template) so far, by template name. */
+  const readsByTemplate = async () => {
+    const reads = new Map<string, number>();
+    for (const e of await suite.emulator.admin.requests()) {
+      const name = /\/imageTemplates\/([^/]+)$/i.exec(e.path)?.[1];
+      if (e.method === "GET" && name) reads.set(name, (reads.get(name) ?? 0) + 1);
+    }
+    return reads;
+  };
+  /** Templates whose build is running, by name. */
+  const building = async () =>
+    (await templates(suite.emulator))
+      .filter((t) => (t.properties as { lastRunStatus?: { runState?: string } }).lastRunStatus?.runState === "Running")
+      .map((t) => t.name);
   /**
-   * An up; once every template's build of it has started, the emulator's clock moves on a minute every 100 ms (the
-   * builds' only pace). Not before: the log's blob store (Azurite) dates blobs by this machine's clock, and the
-   * provider looks for a log written since the run's start.
+   * An up; once every template's build of it has started, the emulator's clock moves on a minute at a time, and only
+   * after the provider has read every running template since the last move: each minute of a build is seen, however
+   * slow this machine is. Not before the builds start: the log's blob store (Azurite) dates blobs by this machine's
+   * clock, and the provider looks for a log written since the run's start.
    */
   async function up(release: string, names = ["alpha", "beta"]): Promise<Run> {
     stack.workspace.program = program(subscriptionId, release, names);
@@ -90,15 +105,23 @@ describe("build progress on the template's own row (engine event stream)", funct
     let done = false;
     const clock = (async () => {
       let started = false;
+      let seen = new Map<string, number>();
       while (!done) {
         if (!started) {
           const now = await runStarts();
           // A renamed resource keeps its template (and its autoname).
           const template = (n: string) => n.replace(/-renamed$/, "");
           started = names.map(template).every((n) => now.get(n) !== undefined && now.get(n) !== before.get(n));
+          if (started) seen = await readsByTemplate();
+        } else {
+          const reads = await readsByTemplate();
+          const running = await building();
+          if (running.every((n) => (reads.get(n) ?? 0) > (seen.get(n) ?? 0))) {
+            await suite.emulator.admin.advanceClock(60_000);
+            seen = reads;
+          }
         }
-        if (started) await suite.emulator.admin.advanceClock(60_000);
-        await sleep(100);
+        await sleep(50);
       }
     })();
     try {
