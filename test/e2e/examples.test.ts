@@ -11,6 +11,7 @@ import { readdirSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { DEPLOYABLE_EXAMPLES, NOT_DEPLOYED } from "./helpers/examples";
 import { promisify } from "node:util";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { npm, packRepository, REPO_ROOT } from "./helpers/npm";
@@ -27,17 +28,7 @@ interface Manifest {
 const manifestOf = async (dir: string) =>
   JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as Manifest;
 
-/**
- * Examples that cannot deploy here, each with the reason and the test that checks it instead. real-azure creates
- * its prerequisites with @pulumi/azure-native, whose plugin is not available offline and which has no emulator:
- * test/e2e/real-azure.test.ts type-checks it and runs it under Pulumi's mock runtime.
- */
-const NOT_DEPLOYED: Record<string, string> = { "real-azure": "needs the azure-native plugin and a real subscription" };
-
-/** Read at load time so each folder gets its own test, whatever examples/ holds. */
-const EXAMPLES = readdirSync(examplesDir, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && !(d.name in NOT_DEPLOYED))
-  .map((d) => d.name);
+const EXAMPLES = DEPLOYABLE_EXAMPLES;
 
 describe("the package, packed and installed outside the repository", function () {
   this.timeout(10 * 60_000);
