@@ -1,26 +1,38 @@
 /**
  * Builds that outlast a sign-in token, against an emulator whose access and OIDC tokens live LIFETIME seconds (real
- * time: tokens keep the machine's clock) while a build lasts an hour of emulator time, ended by moving its clock.
- * Each sign-in that renews itself (client secret, certificate, OIDC request URL, a token file the platform rotates)
- * keeps the build wait going across several token lifetimes and records the build. (A managed identity is left out:
- * MSAL fixes its managed identity source and endpoint once per process, and credentials.test.ts holds that one.) A static
- * ARM_OIDC_TOKEN (Pulumi ESC's azure-login) cannot: once it expires mid-wait the update ends in one line saying what
- * expired, that the build goes on in Azure and how the next `up` takes it, with the template recorded; the next
- * update, signed in afresh, waits for that build and starts none. Operations loaded from source, real @azure/identity.
+ * time: tokens keep the machine's clock) while a build lasts an hour of emulator time, ended by moving its clock once
+ * the emulator's request log shows the wait's tokens spanning LIFETIMES token lifetimes. Each sign-in that renews
+ * itself (client secret, certificate, OIDC request URL, a token file the platform rotates, a managed identity, the
+ * Azure CLI) keeps the build wait going across them and records the build. A managed identity and the Azure CLI sign
+ * in in a provider process of their own (fixtures/update-process.ts), as a fresh `pulumi up` does: MSAL keeps a
+ * process's managed identity source and tokens in static state. A static ARM_OIDC_TOKEN (Pulumi ESC's azure-login)
+ * cannot renew: once it expires mid-wait the update ends in one line saying what expired, that the build goes on in
+ * Azure and how the next `up` takes it, with the template recorded; the next update, signed in afresh, waits for that
+ * build and starts none. Operations loaded from source, real @azure/identity.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { forgetConnections } from "../../provider/azure/client";
+import { userAgentPrefix } from "../../provider/azure/user-agent";
 import * as provider from "../../provider/image-template/operations";
+import { installAzureCli } from "../helpers/azure-cli";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { templateArgs } from "../../bench/programs/template-args";
 import type { PartialStateError } from "../helpers/capture";
+import type { RequestLogEntry } from "../../emulator/context";
 
 type Bag = Record<string, unknown>;
+/** Runs the owed build's update under some sign-in; resolves with its outs. */
+type Update = (id: string, olds: Bag, news: Bag) => Promise<Bag>;
 const CREDENTIAL_VARIABLE = /^(AZURE|ARM|ACTIONS_ID_TOKEN|IDENTITY|MSI)_/;
+/** Which of the emulator's answered requests issued the access tokens of the sign-in under test. */
+type Issued = (r: RequestLogEntry) => boolean;
+const byProvider: Issued = (r) => r.userAgent.startsWith(userAgentPrefix());
+const UPDATE_PROCESS = path.join(__dirname, "fixtures/update-process.ts");
 const RG = "rg-long-build";
 const LIFETIME_SECONDS = 3;
 /** Token lifetimes the build wait must outlast before the test lets the build end. */
@@ -53,16 +65,19 @@ describe("sign-in across a build longer than several token lifetimes", function 
     await emu.admin.reset();
   });
 
-  /** process.env with no credential variable but the emulator's endpoints and `variables`; a fresh provider process. */
+  /** The emulator's endpoints and `variables`, as the only credential variables of an environment. */
+  const signInEnv = (variables: Record<string, string>) => ({
+    AZURE_AUTHORITY_HOST: emu.url,
+    AZURE_RESOURCE_MANAGER_ENDPOINT: emu.url,
+    AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: emu.env.AZURE_IMAGEBUILDER_POLL_INTERVAL_MS,
+    ARM_SUBSCRIPTION_ID: emu.subscriptionId,
+    ...variables,
+  });
+
+  /** process.env with no credential variable but signInEnv(variables); as a fresh provider process signs in. */
   function signInWith(variables: Record<string, string>): void {
     for (const k of Object.keys(process.env)) if (CREDENTIAL_VARIABLE.test(k)) delete process.env[k];
-    Object.assign(process.env, {
-      AZURE_AUTHORITY_HOST: emu.url,
-      AZURE_RESOURCE_MANAGER_ENDPOINT: emu.url,
-      AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: emu.env.AZURE_IMAGEBUILDER_POLL_INTERVAL_MS,
-      ARM_SUBSCRIPTION_ID: emu.subscriptionId,
-      ...variables,
-    });
+    Object.assign(process.env, signInEnv(variables));
     forgetConnections();
   }
   const principal = () => ({ ARM_TENANT_ID: emu.tenantId, ARM_CLIENT_ID: emu.clientId });
@@ -96,66 +111,162 @@ describe("sign-in across a build longer than several token lifetimes", function 
     return { id: created.id, olds: created.outs as Bag, news: await checked(name, BUILD, created.outs as Bag) };
   }
 
-  /** Token requests answered while the build was waited for, and the time they span. */
-  async function tokenSpanSeconds(since: number): Promise<number> {
-    const times = (await emu.admin.requests())
-      .filter((r) => r.kind === "identity" && r.status === 200 && Date.parse(r.time) >= since)
-      .filter((r) => /\/token$/.test(r.path))
-      .map((r) => Date.parse(r.time));
-    return times.length < 2 ? 0 : (Math.max(...times) - Math.min(...times)) / 1000;
+  /** A request to Entra ID's token endpoint (not the OIDC request URL, whose tokens are only assertions). */
+  const tokenEndpoint: Issued = (r) => r.path === `/${emu.tenantId}/oauth2/v2.0/token`;
+
+  /** Access tokens `issued` since `since` (ms), and the seconds they span. */
+  async function tokensSince(
+    since: number,
+    issued: Issued,
+  ): Promise<{ tokens: RequestLogEntry[]; spanSeconds: number }> {
+    const tokens = (await emu.admin.requests()).filter(
+      (r) => r.kind === "identity" && r.status === 200 && Date.parse(r.time) >= since && issued(r),
+    );
+    const times = tokens.map((r) => Date.parse(r.time));
+    return { tokens, spanSeconds: times.length < 2 ? 0 : (Math.max(...times) - Math.min(...times)) / 1000 };
   }
 
-  /** Runs the owed build under the current sign-in across LIFETIMES token lifetimes, then lets it end. */
-  async function buildAcrossLifetimes(name: string, signIn: () => Promise<void> | void, during?: () => Promise<void>) {
+  /** The update in this process, signed in by `signIn`. */
+  const inThisProcess =
+    (signIn: () => Promise<void> | void): Update =>
+    async (id, olds, news) => {
+      await signIn();
+      return (await provider.update(id, olds, news)).outs as Bag;
+    };
+
+  const children = new Set<ChildProcess>();
+  afterEach(() => {
+    for (const child of children) child.kill("SIGKILL");
+  });
+
+  /** The update in a provider process of its own whose environment signs in only by signInEnv(variables). */
+  const inFreshProcess =
+    (variables: Record<string, string>): Update =>
+    (id, olds, news) =>
+      new Promise((resolve, reject) => {
+        const inherited = Object.entries(process.env).filter(([k]) => !CREDENTIAL_VARIABLE.test(k));
+        const child = fork(UPDATE_PROCESS, {
+          cwd: path.resolve(__dirname, "../.."),
+          execArgv: ["-r", "ts-node/register/transpile-only"],
+          env: {
+            ...Object.fromEntries(inherited),
+            NODE_EXTRA_CA_CERTS: emu.env.NODE_EXTRA_CA_CERTS,
+            ...signInEnv(variables),
+          },
+          stdio: ["ignore", "pipe", "pipe", "ipc"],
+        });
+        children.add(child);
+        let output = "";
+        child.stdout!.on("data", (c: Buffer) => (output += c));
+        child.stderr!.on("data", (c: Buffer) => (output += c));
+        child.once("message", (answer: { outs?: Bag; error?: string }) =>
+          answer.error === undefined ? resolve(answer.outs!) : reject(new Error(answer.error)),
+        );
+        child.once("exit", (code) => {
+          children.delete(child);
+          reject(new Error(`the update's process exited (${code}) without an answer:\n${output}`));
+        });
+        child.send({ id, olds, news });
+      });
+
+  /**
+   * Runs the owed build's update until the access tokens of its wait (the requests `issued` tells apart: a token the
+   * test process's own connection renews in the background is not the sign-in's) span LIFETIMES token lifetimes, each
+   * request needing a token the earlier ones outlived; then lets the build end. `during` runs while it waits.
+   */
+  async function buildAcrossLifetimes(
+    name: string,
+    update: Update,
+    {
+      issued = (r) => tokenEndpoint(r) && byProvider(r),
+      during,
+    }: { issued?: Issued; during?: () => Promise<unknown> } = {},
+  ) {
     const { id, olds, news } = await templateOwingABuild(name);
-    await signIn();
     const started = Date.now();
-    const update = provider.update(id, olds, news).then(
-      (value) => ({ value, error: undefined }),
-      (error: unknown) => ({ value: undefined, error }),
+    let settled = false;
+    const result = update(id, olds, news).then(
+      (outs) => ({ outs, error: undefined }),
+      (error: unknown) => ({ outs: undefined, error }),
     );
-    while (Date.now() - started < LIFETIMES * LIFETIME_SECONDS * 1000) {
+    void result.then(() => (settled = true));
+    while (!settled && (await tokensSince(started, issued)).spanSeconds < LIFETIMES * LIFETIME_SECONDS) {
       await (during?.() ?? delay(250));
       await delay(250);
     }
     await emu.admin.advanceClock(HOUR);
-    const { value, error } = await update;
+    const { outs, error } = await result;
     assert.equal(error, undefined, String((error as Error)?.message));
-    assert.equal(value?.outs?.lastRunStatusRunState, "Succeeded");
-    assert.ok(value?.outs?.runOutputs, "run outputs recorded");
+    assert.equal(outs?.lastRunStatusRunState, "Succeeded");
+    assert.ok(outs?.runOutputs, "run outputs recorded");
     assert.equal(await runPosts(name), 1);
-    const span = await tokenSpanSeconds(started);
-    assert.ok(span >= (LIFETIMES - 1) * LIFETIME_SECONDS, `tokens renewed across the wait (span ${span} s)`);
+    const { tokens, spanSeconds } = await tokensSince(started, issued);
+    assert.ok(spanSeconds >= LIFETIMES * LIFETIME_SECONDS, `tokens renewed across the wait (span ${spanSeconds} s)`);
+    assert.ok(tokens.length > LIFETIMES, `a new token for each lifetime (${tokens.length})`);
   }
 
-  it("client secret", () => buildAcrossLifetimes("secret", () => signInWith(secret())));
+  it("client secret", () =>
+    buildAcrossLifetimes(
+      "secret",
+      inThisProcess(() => signInWith(secret())),
+    ));
 
   it("client certificate", () =>
-    buildAcrossLifetimes("certificate", () =>
-      signInWith({ ...principal(), ARM_CLIENT_CERTIFICATE_PATH: emu.clientCertificatePath }),
+    buildAcrossLifetimes(
+      "certificate",
+      inThisProcess(() => signInWith({ ...principal(), ARM_CLIENT_CERTIFICATE_PATH: emu.clientCertificatePath })),
     ));
 
   it("OIDC request URL (GitHub Actions): a new federated token for every access token", () =>
-    buildAcrossLifetimes("oidc-request", () =>
-      signInWith({
-        ...principal(),
-        ARM_USE_OIDC: "true",
-        ARM_OIDC_REQUEST_URL: emu.oidcRequestUrl,
-        ARM_OIDC_REQUEST_TOKEN: emu.oidcRequestToken,
-      }),
+    buildAcrossLifetimes(
+      "oidc-request",
+      inThisProcess(() =>
+        signInWith({
+          ...principal(),
+          ARM_USE_OIDC: "true",
+          ARM_OIDC_REQUEST_URL: emu.oidcRequestUrl,
+          ARM_OIDC_REQUEST_TOKEN: emu.oidcRequestToken,
+        }),
+      ),
     ));
 
   it("OIDC token file the platform rotates: read again for every access token", async () => {
     const file = path.join(dir, "federated-token");
-    const rotate = async () => writeFile(file, `${await federatedToken()}\n`);
+    // As the kubelet rotates a projected token: written aside, then swapped in, so no read sees half a file.
+    let rotations = 0;
+    const rotate = async () => {
+      const next = `${file}.${++rotations}`;
+      await writeFile(next, `${await federatedToken()}\n`);
+      await rename(next, file);
+    };
     await buildAcrossLifetimes(
       "oidc-file",
-      async () => {
+      inThisProcess(async () => {
         await rotate();
         signInWith({ ...principal(), ARM_USE_OIDC: "true", ARM_OIDC_TOKEN_FILE_PATH: file });
-      },
-      rotate,
+      }),
+      { during: rotate },
     );
+  });
+
+  it("managed identity (App Service endpoint, user-assigned), in a fresh provider process: asked again for every token", () =>
+    buildAcrossLifetimes(
+      "msi",
+      inFreshProcess({
+        ARM_USE_MSI: "true",
+        ARM_CLIENT_ID: emu.clientId,
+        IDENTITY_ENDPOINT: emu.identityEndpoint,
+        IDENTITY_HEADER: emu.identityHeader,
+      }),
+      { issued: (r) => r.path === "/msi/token" && byProvider(r) },
+    ));
+
+  it("Azure CLI (az login), in a fresh provider process: az asked again for every token", async () => {
+    const bin = await installAzureCli(emu, dir);
+    await buildAcrossLifetimes("azure-cli", inFreshProcess({ PATH: `${bin}${path.delimiter}${process.env.PATH}` }), {
+      // az's own requests (it sends no provider user agent): the provider holds no credential of its own here.
+      issued: (r) => tokenEndpoint(r) && !byProvider(r),
+    });
   });
 
   it("a static ARM_OIDC_TOKEN that expires mid-wait: one actionable line, the template recorded; the next up takes the build", async () => {
