@@ -44,6 +44,7 @@ const ORDER = [
   "emulator-faults",
   "emulator-files",
   "emulator-tls",
+  "emulator-connection-defaults",
   "emulator-connection-limits",
   "emulator-memory-per-anonymous-connection",
   "emulator-arm-input-limits",
