@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import * as ops from "../../provider/image-template/operations";
+import * as triggerOps from "../../provider/trigger/operations";
 import { OWNER_TAG } from "../../provider/image-template/ownership";
 import { templateArgs } from "../../bench/programs/template-args";
 import { sourceOperationsSuite } from "../helpers/source-operations";
@@ -441,6 +442,36 @@ describe("provider operations at their edges (source operations against the emul
       });
       assert.deepEqual(await writes(), []);
       assert.equal((await liveTemplates()).length, 1, "kept");
+    });
+
+    it("stops a trigger's delete, sending nothing, when its template lost the marker the trigger was created on", async () => {
+      const made = await ops.create(await inputs("tpl-trigger-lost", { __autonameSeed: "proj/dev/trigger-lost" }));
+      const marker = (made.outs as Bag).__ownership;
+      const checked = await triggerOps.check(
+        {},
+        {
+          resourceGroupName: RG,
+          imageTemplateName: "tpl-trigger-lost",
+          triggerName: "on-new-ubuntu",
+          kind: "SourceImage",
+        },
+      );
+      const trigger = await triggerOps.create(checked.inputs as Bag);
+      const live = (await liveTemplates())[0];
+      await emu().admin.putRaw(made.id, { ...live, tags: { env: "test" } });
+      await emu().admin.clearRequests();
+      await assert.rejects(triggerOps.$delete(trigger.id, trigger.outs as Bag), (e: Error) => {
+        assert.ok(
+          e.message.startsWith(
+            `Deleting trigger "on-new-ubuntu" of image template "tpl-trigger-lost": the template no longer carries the ${OWNER_TAG} tag`,
+          ),
+          e.message,
+        );
+        assert.ok(e.message.includes(`--tags ${OWNER_TAG}=${String(marker)}`), e.message);
+        return true;
+      });
+      assert.deepEqual(await writes(), []);
+      assert.equal((await emu().admin.state()).triggers.length, 1, "kept");
     });
 
     it("leaves a template another stack created or adopted since, and says so", async () => {
