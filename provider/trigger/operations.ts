@@ -9,7 +9,7 @@ import { templateId } from "../image-template/mapping";
 import type { PropertyBag } from "../property-bag";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
 
-/** The I/O half of the ImageTemplateTrigger provider (loaded by trigger-provider.ts, never serialized). */
+/** The I/O half of the ImageTemplateTrigger provider (loaded by the serialized provider, provider.ts; never serialized itself). */
 
 function addressOf(bag: PropertyBag): TriggerAddress {
   return bag as unknown as TriggerAddress;

@@ -8,7 +8,7 @@
  * Imports the operations from source (not dist/) so mutation testing sees them.
  */
 import assert from "node:assert/strict";
-import * as ops from "../../provider/operations";
+import * as ops from "../../provider/image-template/operations";
 import { connect, untilDone } from "../../provider/azure/client";
 import { nextPauseMs } from "../../provider/azure/pace";
 import { toImageTemplate } from "../../provider/image-template/mapping";
