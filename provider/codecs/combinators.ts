@@ -1,11 +1,10 @@
 import * as t from "io-ts";
+import { isRecord } from "../property-bag";
 
 /** What the Pulumi engine sends in place of a value that is not known yet (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const isUnknown = (u: unknown): boolean => u === UNKNOWN;
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u);
 
 const at = (c: t.Context, key: string, type: t.Decoder<unknown, unknown>, actual: unknown): t.Context => [
   ...c,

@@ -407,32 +407,6 @@ export const BUILD_OUTPUTS = {
   },
 } as const;
 
-/** The cmdlet's parameters that Pulumi itself stands for, with where they went. */
-export const CMDLET_MECHANICS: readonly { cmdlet: string; target: string; doc: string }[] = [
-  {
-    cmdlet: "-DefaultProfile",
-    target: "stack config and environment at call time",
-    doc: "Credentials as azure-native takes them: `azure-native:*` stack config, `ARM_*` or `AZURE_*` variables (client secret, certificate, OIDC, managed identity), else the Azure CLI (see Credentials and endpoints); cloud from `azure-native:environment`/`AZURE_ENVIRONMENT`/`ARM_ENVIRONMENT`; endpoints from `AZURE_AUTHORITY_HOST` and `AZURE_RESOURCE_MANAGER_ENDPOINT`. Never stored in state.",
-  },
-  {
-    cmdlet: "-AsJob",
-    target: "`build.waitForCompletion: false`",
-    doc: "Pulumi already runs independent resources in parallel; to start a build and move on, set `waitForCompletion: false` (a later `pulumi refresh` fills `runOutputs`).",
-  },
-  {
-    cmdlet: "-NoWait",
-    target: "`build.waitForCompletion: false`",
-    doc: "Template operations always wait for their long-running operation, so outputs are final; a build can be left running with `waitForCompletion: false`.",
-  },
-  {
-    cmdlet: "-WhatIf",
-    target: "`pulumi preview`",
-    doc: "Shows update-in-place vs replace truthfully; no request is sent (no network in `check`/`diff`).",
-  },
-  { cmdlet: "-Confirm", target: "`pulumi up`'s prompt", doc: "`--yes` skips it." },
-  { cmdlet: "<CommonParameters>", target: "—", doc: "`--debug`, `--logflow`, … on the CLI." },
-];
-
 export const ARG_ENTRIES = Object.entries(ARGUMENTS) as [ArgKey, Argument][];
 
 /** The arguments a change of which the service applies with PATCH. */

@@ -1,11 +1,12 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkEnv, configureFromStack, connect, type Connection, untilDone } from "../azure/client";
+import { checkEnv, configureFromStack, connect, type Connection } from "../azure/client";
+import { untilDone } from "../azure/wait";
 import { scaled } from "../azure/pace";
 import { Wait } from "../azure/wait";
 import { describeFailure, isNotFound } from "../errors";
 import { markerOf, OWNER_TAG, restoreCommand, standingOf } from "../image-template/ownership";
-import { templateId } from "../image-template/mapping";
+import { templateId } from "../image-template/address";
 import type { PropertyBag } from "../property-bag";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
 

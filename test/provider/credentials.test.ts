@@ -15,7 +15,7 @@ import { generate } from "selfsigned";
 import { forgetConnections } from "../../provider/azure/client";
 import * as provider from "../../provider/image-template/operations";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
-import { templateArgs as linuxTemplateArgs } from "../../bench/programs/template-args";
+import { templateArgs as linuxTemplateArgs } from "../fixtures/template-args";
 
 type Bag = Record<string, unknown>;
 const USER_AGENT = new RegExp(

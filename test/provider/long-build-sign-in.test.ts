@@ -16,7 +16,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { forgetConnections } from "../../provider/azure/client";
 import * as provider from "../../provider/image-template/operations";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import type { PartialStateError } from "../helpers/capture";
 
 type Bag = Record<string, unknown>;

@@ -9,11 +9,12 @@
  */
 import assert from "node:assert/strict";
 import * as ops from "../../provider/image-template/operations";
-import { connect, untilDone } from "../../provider/azure/client";
+import { connect } from "../../provider/azure/client";
+import { untilDone } from "../../provider/azure/wait";
 import { nextPauseMs } from "../../provider/azure/pace";
 import { toImageTemplate } from "../../provider/image-template/mapping";
 import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { emulatorForProvider } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;
