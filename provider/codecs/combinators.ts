@@ -217,13 +217,13 @@ export const httpUrlOrEmpty = new t.Type<string, unknown, unknown>(
 /** Empty (= service default) or 64 hex digits. */
 export const sha256 = matching(/^([A-Fa-f0-9]{64})?$/, "be a SHA-256 checksum (64 hex digits)");
 
-/** An ARM resource id whose provider part (after the resource group) matches `tail`, e.g. "Microsoft.Compute/images/[^/]+". */
 // The parts every ARM id starts with: a subscription GUID and a resource group name (1-90 of letters, digits, '_',
 // '-', '.', '(', ')', not ending in '.'), as ARM itself checks them.
 const GUID = "[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}";
 export const RESOURCE_GROUP = "[-\\w.()]{0,89}[-\\w()]";
 export const RESOURCE_GROUP_ID_PATTERN = `/subscriptions/${GUID}/resourceGroups/${RESOURCE_GROUP}`;
 
+/** An ARM resource id whose provider part (after the resource group) matches `tail`, e.g. "Microsoft.Compute/images/[^/]+". */
 export function resourceId(tail: string, example: string): t.Type<string, unknown> {
   const re = new RegExp(`^${RESOURCE_GROUP_ID_PATTERN}/providers/${tail}$`, "i");
   return matching(re, `be a resource id like ${example}`);

@@ -1,10 +1,10 @@
 import type { ArgKey } from "./codecs/args";
 
 /*
- * What the provider knows about each property of an image template, in one place. The codecs (provider/codecs/) give
- * the shape and `check`'s per-member rules; this table gives the rest, and diff.ts (canonical form, classification),
- * mapping.ts (ARM body both ways, PATCH body, outputs), resource.ts (outputs, TSDoc) and the README's tables
- * (scripts/docs.ts) are derived from it. Rules are keyed by the member's full path ("distribute[].uri"), so two
+ * What the provider knows about each property of an image template, in one place. The codecs (./codecs/, on the
+ * combinators of provider/codecs/) give the shape and `check`'s per-member rules; this table gives the rest, and
+ * diff.ts (canonical form, classification), mapping.ts (ARM body both ways, PATCH body, outputs), resource.ts
+ * (outputs, TSDoc) and the README's tables (toolchain/docs.ts) are derived from it. Rules are keyed by the member's full path ("distribute[].uri"), so two
  * members that share a leaf name never share a rule. A unit test (test/unit/properties.test.ts) holds the table
  * to the codecs and to Microsoft's 2025-10-01 request examples.
  */
