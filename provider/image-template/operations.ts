@@ -35,7 +35,7 @@ import {
 import { historyOf, withBuild } from "./build-estimate";
 import { logProgress } from "./log-progress";
 import { plannedSteps } from "./build-log";
-import type { PropertyBag } from "../property-bag";
+import { type PropertyBag, providerMoved } from "../property-bag";
 import { markerOf, newMarker, OWNER_TAG, ownedBy, refusal, restoreCommand, standingOf, withMarker } from "./ownership";
 import { parseTemplateId, type TemplateAddress, templateId } from "./address";
 import { argsFromImageTemplate, outputsFromImageTemplate, toImageTemplate } from "./mapping";
@@ -299,10 +299,13 @@ export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulum
   return checkInputs(olds ?? {}, news, { env: await checkEnv(news?.subscriptionId === undefined) });
 }
 
-/** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */
+/**
+ * An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments, and
+ * so does a stored serialized provider other than the program's: the update sends nothing to Azure and records it.
+ */
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
   const { changes, replaces, deleteBeforeReplace } = plan(olds, news);
-  return { changes, replaces, deleteBeforeReplace };
+  return { changes: changes || providerMoved(olds, news), replaces, deleteBeforeReplace };
 }
 
 export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {

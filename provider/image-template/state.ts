@@ -1,4 +1,4 @@
-import type { PropertyBag } from "../property-bag";
+import { type PropertyBag, PROVIDER_KEY } from "../property-bag";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { BUILD_OUTPUTS, OUTPUT_KEYS } from "./properties";
 
@@ -39,9 +39,6 @@ const FOR_CHECK = {
   /** The top-level arguments the program passed as secrets: check must not let the engine print their values. */
   secretKeys: "__secretKeys",
 } as const;
-
-/** Where the engine's dynamic provider host keeps the serialized provider. */
-const PROVIDER_KEY = "__provider";
 
 /** The provider's keys of a bag, typed. */
 export interface Hidden {

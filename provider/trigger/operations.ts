@@ -7,7 +7,7 @@ import { Wait } from "../azure/wait";
 import { describeFailure, isNotFound } from "../errors";
 import { markerOf, OWNER_TAG, restoreCommand, standingOf } from "../image-template/ownership";
 import { templateId } from "../image-template/address";
-import type { PropertyBag } from "../property-bag";
+import { type PropertyBag, PROVIDER_KEY, providerMoved } from "../property-bag";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
 
 /** The I/O half of the ImageTemplateTrigger provider (loaded by the serialized provider, provider.ts; never serialized itself). */
@@ -39,8 +39,18 @@ export async function check(_olds: PropertyBag, news: PropertyBag): Promise<pulu
   return checkTrigger(news, await checkEnv(news?.subscriptionId === undefined));
 }
 
+/** Every argument is create-only; a stored serialized provider other than the program's is recorded by `update`. */
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
-  return diffTrigger(olds, news);
+  const d = diffTrigger(olds, news);
+  return { ...d, changes: d.changes || providerMoved(olds, news) };
+}
+
+/**
+ * Called only when nothing but the serialized provider changed (diff replaces the trigger on any argument): the
+ * trigger is unchanged, and the engine's provider host records the program's provider with these outputs.
+ */
+export async function update(_id: string, olds: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: Object.fromEntries(Object.entries(olds).filter(([k]) => k !== PROVIDER_KEY)) };
 }
 
 export async function create(inputs: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
