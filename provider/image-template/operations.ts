@@ -150,34 +150,31 @@ const BUILD_FAILED: Record<string, string> = {
  * operation with the dynamic provider protocol's partial-state error: the engine records the template (id and
  * these outputs, with buildPending) instead of forgetting it, and the next `pulumi up` retries the build.
  */
-async function buildAndRecord(
-  c: Connection,
-  a: TemplateAddress,
-  id: string,
-  inputs: PropertyBag,
-  /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
-  computedBefore: PropertyBag,
-  reason: string,
-  /** Whether a run recorded on the template is the one owed (see RunRules.counts). */
-  counts?: RunRules["counts"],
-): Promise<PropertyBag> {
-  const progress = progressFor(inputs, a);
+async function buildAndRecord(owed: OwedBuild): Promise<PropertyBag> {
+  const progress = progressFor(owed.inputs, owed.a);
   try {
-    return await buildWith(progress, c, a, id, inputs, computedBefore, reason, counts);
+    return await buildWith(progress, owed);
   } finally {
     await progress.flush();
   }
 }
 
+/** A build a create or update owes, with what is recorded around it. */
+interface OwedBuild {
+  c: Connection;
+  a: TemplateAddress;
+  id: string;
+  inputs: PropertyBag;
+  /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
+  computedBefore: PropertyBag;
+  reason: string;
+  /** Whether a run recorded on the template is the one owed (see RunRules.counts). */
+  counts?: RunRules["counts"];
+}
+
 async function buildWith(
   progress: BuildProgress,
-  c: Connection,
-  a: TemplateAddress,
-  id: string,
-  inputs: PropertyBag,
-  computedBefore: PropertyBag,
-  reason: string,
-  counts: RunRules["counts"] | undefined,
+  { c, a, id, inputs, computedBefore, reason, counts }: OwedBuild,
 ): Promise<PropertyBag> {
   progress.line(`image build requested: ${reason}`);
   // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
@@ -403,7 +400,7 @@ async function built(
 ) {
   const reason = buildOnCreate(inputs);
   const outs = reason
-    ? await buildAndRecord(c, a, id, inputs, computedFrom(inputs, template), reason, counts)
+    ? await buildAndRecord({ c, a, id, inputs, computedBefore: computedFrom(inputs, template), reason, counts })
     : outputs(inputs, template);
   return { id, outs };
 }
@@ -512,11 +509,16 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
   // A replacement of this resource (or a killed run's create of it) wrote the marker last: keep it, record it.
   if (standing === "sibling") news = withHidden(news, { ownership: markerOf(template) });
   const counts = p.build ? runAfter(olds, !p.patch || changeApplied(template, news)) : undefined;
-  if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, old.computed, p.build!, counts) };
+  if (!p.patch) {
+    return {
+      outs: await buildAndRecord({ c, a, id, inputs: news, computedBefore: old.computed, reason: p.build!, counts }),
+    };
+  }
   const patched = await patch(c, a, p.patch, p.patchKeys, news, stateOf(news).hidden.ownership);
   if (!p.build)
     return { outs: outputs(news, patched, { runOutputs: old.computed.runOutputs as RunOutputs | undefined }) };
-  return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build, counts) };
+  const computedBefore = computedFrom(news, patched);
+  return { outs: await buildAndRecord({ c, a, id, inputs: news, computedBefore, reason: p.build, counts }) };
 }
 
 /** Whether the template already holds the in-place arguments being applied (an interrupted update sent them). */
@@ -548,7 +550,8 @@ async function adoptInUpdate(
   const marker = owner === undefined ? undefined : newMarker(owner);
   const marked = (marker ? withHidden(news, { ownership: marker }) : news) as Inputs;
   const adopted = await adopt(c, a, template, news, marker);
-  return reason ? buildAndRecord(c, a, id, marked, computedFrom(marked, adopted), reason) : outputs(marked, adopted);
+  if (!reason) return outputs(marked, adopted);
+  return buildAndRecord({ c, a, id, inputs: marked, computedBefore: computedFrom(marked, adopted), reason });
 }
 
 /** The computed outputs of a template read again; while it has not settled, the partial-state error once more. */

@@ -68,8 +68,6 @@ export interface Stored {
   computed: PropertyBag;
   /** True when a build the program asked for has not completed. */
   buildPending: boolean;
-  /** The serialized provider (the engine's, carried as it is). */
-  provider: unknown;
 }
 
 /** The outputs state carries from one step to the next; buildPending is decided again by each step. */
@@ -100,7 +98,6 @@ export function stateOf(bag: PropertyBag): Stored {
     hidden,
     computed,
     buildPending: bag.buildPending === true,
-    provider: bag[PROVIDER_KEY],
   };
 }
 
