@@ -43,7 +43,7 @@ function childScript(subscriptionId: string, customizers: number): string {
   return `const ops = require(${dist("image-template/operations.js")});
 const { connect } = require(${dist("azure/client.js")});
 const { runBuild, BuildProgress } = require(${dist("image-template/build.js")});
-const { resolveBuild } = require(${dist("image-template/build-plan.js")});
+const { resolveBuild } = require(${dist("image-template/build-settings.js")});
 const { BuildLog } = require(${dist("image-template/build-log.js")});
 const { BlobClient } = require("@azure/storage-blob");
 (async () => {

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { RequestLogEntry, RunningEmulator } from "../emulator";
 import { onEmulator } from "./case-emulator";
-import { templateArgs } from "./programs/template-args";
+import { templateArgs } from "../test/fixtures/template-args";
 import { runWhenMain } from "./run";
 
 export interface BuildRequestCount {

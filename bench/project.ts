@@ -34,15 +34,21 @@ export class BenchProject {
   ) {
     this.dir = mkdtempSync(path.join(tmpdir(), "imagebuilder-bench-"));
     installCopy(this.dir);
-    for (const file of ["templates.js", "template-args.js"]) {
-      copyFileSync(path.join(__dirname, "programs", file), path.join(this.dir, file));
+    // The program and the modules it requires, at their paths under dist/ (relative requires resolve as there).
+    for (const file of [
+      "bench/programs/templates.js",
+      "bench/programs/template-args.js",
+      "test/fixtures/template-args.js",
+    ]) {
+      mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
+      copyFileSync(path.join(__dirname, "..", file), path.join(this.dir, file));
     }
     const noop = path.join(this.dir, "node_modules", NOOP_PACKAGE);
     mkdirSync(noop);
     copyFileSync(path.join(__dirname, "programs", "noop-provider.js"), path.join(noop, "index.js"));
     writeFileSync(
       path.join(this.dir, "Pulumi.yaml"),
-      "name: imagebuilder-bench\nruntime: nodejs\nmain: templates.js\n",
+      "name: imagebuilder-bench\nruntime: nodejs\nmain: bench/programs/templates.js\n",
     );
     this.engineEnv = offlineEngineEnv({ stateDir: path.join(this.dir, ".state"), binDir });
   }

@@ -66,31 +66,28 @@ export interface Implementation {
   diff: Method<"diff">;
   create: Method<"create">;
   read: Method<"read">;
-  update?: Method<"update">;
+  update: Method<"update">;
   $delete: Method<"delete">;
 }
 
 /**
  * The serialized provider of a resource: each method loads the implementation module (loadImplementation: `entry`
  * from the package, else `local`) and calls it, so state holds a few hundred bytes and no credentials, and refresh or
- * destroy of old state run the installed code. `withUpdate` for a resource that updates in place (the engine plans a
- * replacement for every change of one without `update`).
+ * destroy of old state run the installed code.
  */
 export function loadingProvider<T extends Implementation>(
   entry: string,
   local: string,
-  withUpdate: boolean,
 ): pulumi.dynamic.ResourceProvider {
   const load = () => loadImplementation<T>(entry, local);
-  const provider: pulumi.dynamic.ResourceProvider = {
+  return {
     // The engine sends the whole stack config (secrets decrypted) before the first call; kept in memory only.
     configure: async (req) => load().configure(req),
     check: (olds, news) => load().check(olds, news),
     diff: (id, olds, news) => load().diff(id, olds, news),
     create: (inputs) => load().create(inputs),
     read: (id, props) => load().read(id, props),
+    update: (id, olds, news) => load().update(id, olds, news),
     delete: (id, props) => load().$delete(id, props),
   };
-  if (withUpdate) provider.update = (id, olds, news) => load().update!(id, olds, news);
-  return provider;
 }

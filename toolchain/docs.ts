@@ -8,7 +8,6 @@ import {
   ARGUMENTS,
   type Argument,
   BUILD_OUTPUTS,
-  CMDLET_MECHANICS,
   IN_PLACE,
   memberAt,
   OUTPUTS,
@@ -53,6 +52,32 @@ function kind(key: string, a: Argument): string {
   if (required.has(key)) return "argument (required)";
   return a.resolved ? "argument (optional)" : "argument";
 }
+
+/** The cmdlet's parameters that Pulumi itself stands for, with where they went (the README's cmdlet table). */
+const CMDLET_MECHANICS: readonly { cmdlet: string; target: string; doc: string }[] = [
+  {
+    cmdlet: "-DefaultProfile",
+    target: "stack config and environment at call time",
+    doc: "Credentials as azure-native takes them: `azure-native:*` stack config, `ARM_*` or `AZURE_*` variables (client secret, certificate, OIDC, managed identity), else the Azure CLI (see Credentials and endpoints); cloud from `azure-native:environment`/`AZURE_ENVIRONMENT`/`ARM_ENVIRONMENT`; endpoints from `AZURE_AUTHORITY_HOST` and `AZURE_RESOURCE_MANAGER_ENDPOINT`. Never stored in state.",
+  },
+  {
+    cmdlet: "-AsJob",
+    target: "`build.waitForCompletion: false`",
+    doc: "Pulumi already runs independent resources in parallel; to start a build and move on, set `waitForCompletion: false` (a later `pulumi refresh` fills `runOutputs`).",
+  },
+  {
+    cmdlet: "-NoWait",
+    target: "`build.waitForCompletion: false`",
+    doc: "Template operations always wait for their long-running operation, so outputs are final; a build can be left running with `waitForCompletion: false`.",
+  },
+  {
+    cmdlet: "-WhatIf",
+    target: "`pulumi preview`",
+    doc: "Shows update-in-place vs replace truthfully; no request is sent (no network in `check`/`diff`).",
+  },
+  { cmdlet: "-Confirm", target: "`pulumi up`'s prompt", doc: "`--yes` skips it." },
+  { cmdlet: "<CommonParameters>", target: "—", doc: "`--debug`, `--logflow`, … on the CLI." },
+];
 
 /** README: the cmdlet's parameters, the read-only state, what the API adds, the provider's own arguments. */
 export function readmeTables(): string {

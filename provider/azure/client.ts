@@ -3,23 +3,13 @@
 import type { ImageBuilderClient } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import type { TokenCredential } from "@azure/identity";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { AsyncLocalStorage } from "node:async_hooks";
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { explainTokenFailure, isExpiredAssertion, StaticTokenExpiredError } from "../errors";
-import {
-  type Env,
-  pollIntervalMs,
-  resolveAzureSettings,
-  retrySettings,
-  SETTINGS,
-  setting,
-  type StackConfig,
-  withStackConfig,
-} from "./credentials";
+import { pollIntervalMs, retrySettings } from "./tuning";
+import { type Env, resolveAzureSettings, SETTINGS, setting, type StackConfig, withStackConfig } from "./credentials";
 import { userAgentOptions, userAgentPrefix } from "./user-agent";
-import { type ResponseHeaders, Wait } from "./wait";
+import { observeResponses } from "./wait";
 import { subscriptionGuid } from "../codecs/ids";
 
 /** One place a token can come from, as listed in authentication errors; `credential` is unset when not configured. */
@@ -177,22 +167,6 @@ export interface Connection {
   pollIntervalMs: number;
 }
 
-/** Who wants to see the responses to the requests made in the current async context: the wait of an LRO's polls. */
-const responseObserver = new AsyncLocalStorage<(response: ResponseHeaders) => void>();
-
-/**
- * Hands every response to the current context's observer. core-lro sends an operation's polls with no `onResponse`
- * of ours, so this is how their Retry-After reaches the wait that paces them (untilDone).
- */
-const observeResponses: PipelinePolicy = {
-  name: "imagebuilderObserveResponses",
-  async sendRequest(request, next) {
-    const response = await next(request);
-    responseObserver.getStore()?.(response);
-    return response;
-  },
-};
-
 // Connections live for the provider process (this module is never serialized into state), so one token and one
 // authority discovery serve every operation. Keyed by everything they were made from: a changed variable gets a new one.
 const connections = new Map<string, Connection>();
@@ -306,35 +280,4 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
     connections.set(key, connection);
   }
   return connection;
-}
-
-/** What an SDK long-running operation call returns, as far as `untilDone` uses it (core-lro's PollerLike). */
-interface LongRunning<T> {
-  submitted(): Promise<void>;
-  readonly isDone: boolean;
-  poll(): Promise<unknown>;
-  pollUntilDone(): Promise<T>;
-}
-
-/**
- * Starts a long-running operation (a template's create, update or delete, a trigger's) and waits for its result,
- * polling at the pace of the provider's other waits (a Wait: the service's Retry-After, else the schedule) rather than
- * core-lro's fixed interval; core-lro alone also polls once right after the initial response, a request too early.
- * `accepted` runs once the service took the request (an error after that may have left the resource behind).
- */
-export async function untilDone<T>(
-  c: Connection,
-  start: (options: { onResponse: (response: ResponseHeaders) => void }) => LongRunning<T>,
-  accepted?: () => void,
-): Promise<T> {
-  const wait = new Wait(c.pollIntervalMs);
-  const poller = start({ onResponse: wait.onResponse });
-  await poller.submitted();
-  accepted?.();
-  while (!poller.isDone) {
-    await wait.pause();
-    await responseObserver.run(wait.onResponse, () => poller.poll());
-  }
-  // Done: the result, or the operation's error, without another request.
-  return poller.pollUntilDone();
 }

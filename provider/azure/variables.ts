@@ -1,4 +1,4 @@
-import { pollIntervalMs, retrySettings } from "./credentials";
+import { pollIntervalMs, retrySettings } from "./tuning";
 
 /**
  * The environment variables that tune the provider and the Azure SDK beneath it (sign-in has its own table in the

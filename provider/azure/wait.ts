@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { delay } from "@azure/core-util";
 import { nextPauseMs } from "./pace";
 
@@ -104,4 +106,51 @@ export class Wait {
       }
     }
   }
+}
+
+/** Who wants to see the responses to the requests made in the current async context: the wait of an LRO's polls. */
+const responseObserver = new AsyncLocalStorage<(response: ResponseHeaders) => void>();
+
+/**
+ * Hands every response to the current context's observer. core-lro sends an operation's polls with no `onResponse`
+ * of ours, so this is how their Retry-After reaches the wait that paces them (untilDone).
+ */
+export const observeResponses: PipelinePolicy = {
+  name: "imagebuilderObserveResponses",
+  async sendRequest(request, next) {
+    const response = await next(request);
+    responseObserver.getStore()?.(response);
+    return response;
+  },
+};
+
+/** What an SDK long-running operation call returns, as far as `untilDone` uses it (core-lro's PollerLike). */
+interface LongRunning<T> {
+  submitted(): Promise<void>;
+  readonly isDone: boolean;
+  poll(): Promise<unknown>;
+  pollUntilDone(): Promise<T>;
+}
+
+/**
+ * Starts a long-running operation (a template's create, update or delete, a trigger's) and waits for its result,
+ * polling at the pace of the provider's other waits (a Wait: the service's Retry-After, else the schedule) rather than
+ * core-lro's fixed interval; core-lro alone also polls once right after the initial response, a request too early.
+ * `accepted` runs once the service took the request (an error after that may have left the resource behind).
+ */
+export async function untilDone<T>(
+  c: { pollIntervalMs: number },
+  start: (options: { onResponse: (response: ResponseHeaders) => void }) => LongRunning<T>,
+  accepted?: () => void,
+): Promise<T> {
+  const wait = new Wait(c.pollIntervalMs);
+  const poller = start({ onResponse: wait.onResponse });
+  await poller.submitted();
+  accepted?.();
+  while (!poller.isDone) {
+    await wait.pause();
+    await responseObserver.run(wait.onResponse, () => poller.poll());
+  }
+  // Done: the result, or the operation's error, without another request.
+  return poller.pollUntilDone();
 }

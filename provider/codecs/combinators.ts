@@ -1,11 +1,10 @@
 import * as t from "io-ts";
+import { isRecord } from "../property-bag";
 
 /** What the Pulumi engine sends in place of a value that is not known yet (during preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export const isUnknown = (u: unknown): boolean => u === UNKNOWN;
-
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u);
 
 const at = (c: t.Context, key: string, type: t.Decoder<unknown, unknown>, actual: unknown): t.Context => [
   ...c,
@@ -218,13 +217,13 @@ export const httpUrlOrEmpty = new t.Type<string, unknown, unknown>(
 /** Empty (= service default) or 64 hex digits. */
 export const sha256 = matching(/^([A-Fa-f0-9]{64})?$/, "be a SHA-256 checksum (64 hex digits)");
 
-/** An ARM resource id whose provider part (after the resource group) matches `tail`, e.g. "Microsoft.Compute/images/[^/]+". */
 // The parts every ARM id starts with: a subscription GUID and a resource group name (1-90 of letters, digits, '_',
 // '-', '.', '(', ')', not ending in '.'), as ARM itself checks them.
 const GUID = "[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}";
 export const RESOURCE_GROUP = "[-\\w.()]{0,89}[-\\w()]";
 export const RESOURCE_GROUP_ID_PATTERN = `/subscriptions/${GUID}/resourceGroups/${RESOURCE_GROUP}`;
 
+/** An ARM resource id whose provider part (after the resource group) matches `tail`, e.g. "Microsoft.Compute/images/[^/]+". */
 export function resourceId(tail: string, example: string): t.Type<string, unknown> {
   const re = new RegExp(`^${RESOURCE_GROUP_ID_PATTERN}/providers/${tail}$`, "i");
   return matching(re, `be a resource id like ${example}`);

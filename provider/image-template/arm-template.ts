@@ -1,6 +1,6 @@
 import type { ImageTemplateInputs } from "./codecs/args";
 import { ARG_ENTRIES, ARGUMENTS } from "./properties";
-import type { PropertyBag } from "../property-bag";
+import { isRecord, type PropertyBag } from "../property-bag";
 import { READ_ONLY_ENVELOPE, READ_ONLY_IDENTITY_VALUE, READ_ONLY_PROPERTIES, type ReadOnlyMembers } from "./read-only";
 import { BOUNDS } from "../codecs/bounds";
 import { shapeFailures } from "../codecs/shape";
@@ -34,7 +34,6 @@ const VNET_CONFIG_2019 = ["name", "subnetName", "resourceGroupName"];
 /** Envelope members with no argument: Pulumi orders resources by their Outputs; comments are for readers. */
 const ENVELOPE_IGNORED = ["apiVersion", "dependsOn", "comments"];
 
-const isObject = (u: unknown): u is PropertyBag => typeof u === "object" && u !== null && !Array.isArray(u);
 const show = (u: unknown) => JSON.stringify(u);
 
 /** One problem of a template that cannot be converted. */
@@ -83,7 +82,7 @@ function evaluated(value: unknown, path: string, problems: ArmTemplateProblem[])
     return unescaped(value);
   }
   if (Array.isArray(value)) return value.map((v, i) => evaluated(v, `${path}[${i}]`, problems));
-  if (!isObject(value)) return value;
+  if (!isRecord(value)) return value;
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => {
       const at = child(path, k);
@@ -98,7 +97,7 @@ function pickResource(template: PropertyBag): { resource: PropertyBag; path: str
   const entries = Array.isArray(template.resources)
     ? template.resources.map((r, i): [string, unknown] => [`resources[${i}]`, r])
     : Object.entries(template.resources as PropertyBag).map(([k, r]): [string, unknown] => [child("resources", k), r]);
-  const found = entries.filter(([, r]) => isObject(r) && String(r.type).toLowerCase() === RESOURCE_TYPE.toLowerCase());
+  const found = entries.filter(([, r]) => isRecord(r) && String(r.type).toLowerCase() === RESOURCE_TYPE.toLowerCase());
   if (found.length !== 1) {
     throw new ArmTemplateError([
       {
@@ -121,7 +120,7 @@ const membersBelow = (path: string) =>
 /** A list of ids from ARM's {id: {}} map; the values are the service's (principalId, clientId), read-only. */
 function mapKeys(map: PropertyBag, path: string, problems: ArmTemplateProblem[]): string[] {
   for (const [id, value] of Object.entries(map)) {
-    for (const k of isObject(value) ? Object.keys(value) : []) {
+    for (const k of isRecord(value) ? Object.keys(value) : []) {
       if (!(READ_ONLY_IDENTITY_VALUE as readonly string[]).includes(k)) {
         problems.push({ path: child(child(path, id), k), reason: "unknown member" });
       }
@@ -147,7 +146,7 @@ function vnetConfig2019(vnetConfig: PropertyBag, path: string): ArmTemplateProbl
  * per the property table) and reports what has no argument.
  */
 function collect(value: unknown, path: string, args: PropertyBag, problems: ArmTemplateProblem[]): void {
-  if (!isObject(value)) {
+  if (!isRecord(value)) {
     problems.push({ path: path || "(root)", reason: "must be an object" });
     return;
   }
@@ -160,7 +159,7 @@ function collect(value: unknown, path: string, args: PropertyBag, problems: ArmT
     const arg = ARM_PATHS.get(at);
     // The service reports an unset staging resource group as "".
     if (at === "properties.stagingResourceGroup" && member === "") continue;
-    if (arg) args[arg] = ARGUMENTS[arg].mapKeys && isObject(member) ? mapKeys(member, at, problems) : member;
+    if (arg) args[arg] = ARGUMENTS[arg].mapKeys && isRecord(member) ? mapKeys(member, at, problems) : member;
     else if (CONTAINERS.has(at)) collect(member, at, args, problems);
     else if (at === "name") args.imageTemplateName = member;
     else if (at === "type") {
@@ -174,7 +173,7 @@ function collect(value: unknown, path: string, args: PropertyBag, problems: ArmT
     else if (path.endsWith("vnetConfig") && VNET_CONFIG_2019.includes(key)) continue;
     else if (at === "properties.vnetConfig") {
       // Where a few 2019 preview templates put it.
-      const old = isObject(member) ? vnetConfig2019(member, at) : undefined;
+      const old = isRecord(member) ? vnetConfig2019(member, at) : undefined;
       if (old) problems.push(old);
       problems.push({ path: at, reason: 'belongs in "properties.vmProfile.vnetConfig" (as { "subnetId": ... })' });
     } else {
@@ -192,7 +191,7 @@ function collect(value: unknown, path: string, args: PropertyBag, problems: ArmT
  * `name` becomes `imageTemplateName`. Throws ArmTemplateError listing every member it cannot convert.
  */
 export function argsFromArmTemplate(resourceOrTemplate: unknown): ArmTemplateArgs {
-  if (!isObject(resourceOrTemplate)) {
+  if (!isRecord(resourceOrTemplate)) {
     throw new ArmTemplateError([{ path: "(root)", reason: `must be a JSON object, got ${show(resourceOrTemplate)}` }]);
   }
   const { resource, path } =
@@ -212,7 +211,7 @@ export function argsFromArmTemplate(resourceOrTemplate: unknown): ArmTemplateArg
   const args: PropertyBag = {};
   collect(json, "", args, problems);
   const source = (json.properties as PropertyBag | undefined)?.source;
-  if (isObject(source) && source.type === "ISO") {
+  if (isRecord(source) && source.type === "ISO") {
     problems.push({
       path: "properties.source.type",
       reason:

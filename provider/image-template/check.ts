@@ -1,24 +1,17 @@
 import { createHash } from "node:crypto";
 import { type Failure, failuresOf, isUnknown, UNKNOWN } from "../codecs/combinators";
 import { ARG_KEYS, type ArgKey, ImageTemplateArgsCodec, type ImageTemplateInputs } from "./codecs/args";
-import { canonicalArgs, containsUnknown } from "./diff";
+import { canonicalArgs } from "./diff";
+import { containsUnknown } from "../json";
 import { ARGUMENTS, providerOnly } from "./properties";
 import { withoutReadOnly } from "./read-only";
 import { subscriptionFromEnv } from "../azure/client";
 import { subscriptionGuid } from "../codecs/ids";
-import {
-  argsOf,
-  AUTONAME_SEED_KEY,
-  DEFAULTS_KEY,
-  defaultedKeys,
-  PULUMI_NAME_KEY,
-  SECRET_KEYS_KEY,
-  URN_KEY,
-} from "./inputs";
 import type { PropertyBag } from "../property-bag";
 import { azureLimitFailures } from "./limits";
 import { shapeFailures } from "../codecs/shape";
-import { OWNER_KEY, ownerOf } from "./ownership";
+import { ownerOf } from "./ownership";
+import { type FromProgram, fromProgram, hiddenBag, isProgramKey, stateOf } from "./state";
 
 export interface CheckEnvironment {
   /** Environment for the subscription default (read at call time by the caller). */
@@ -174,12 +167,11 @@ const argumentOf = (property: string) => /^[^.[]*/.exec(property)![0];
 
 /**
  * The engine prints a failing property's value next to the failure, decrypted even when it is a secret. A failure in
- * a secret argument (named by the resource in SECRET_KEYS_KEY) is therefore thrown as an error of our own instead,
+ * a secret argument (named by the resource: FromProgram.secretKeys) is therefore thrown as an error of our own instead,
  * naming the property and "[secret]", with every string of the secret value masked in the reasons too. `args` are
  * the arguments shape.ts let through: one it refused is not walked again, and its reason quotes none of its strings.
  */
-function refuseSecretFailures(failures: Failure[], news: PropertyBag, args: PropertyBag): void {
-  const secretKeys = Array.isArray(news[SECRET_KEYS_KEY]) ? (news[SECRET_KEYS_KEY] as unknown[]) : [];
+function refuseSecretFailures(failures: Failure[], { secretKeys }: FromProgram, args: PropertyBag): void {
   const secret = failures.filter((f) => secretKeys.includes(argumentOf(f.property)));
   if (secret.length === 0) return;
   const strings: string[] = [];
@@ -187,7 +179,7 @@ function refuseSecretFailures(failures: Failure[], news: PropertyBag, args: Prop
     if (typeof v === "string" && v !== "") strings.push(v);
     else if (typeof v === "object" && v !== null) Object.values(v).forEach(collect);
   };
-  secretKeys.forEach((k) => collect(args[String(k)]));
+  secretKeys.forEach((k) => collect(args[k]));
   const mask = (text: string) => strings.reduce((t, s) => t.split(s).join("[secret]"), text);
   const lines = secret.map((f) => `  property ${f.property} value [secret] has a problem: ${mask(f.reason)}`);
   throw new Error(`Invalid arguments (the values are secret and not shown):\n${lines.join("\n")}`);
@@ -199,26 +191,15 @@ function refuseSecretFailures(failures: Failure[], news: PropertyBag, args: Prop
  */
 export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: CheckEnvironment): CheckOutcome {
   const user: PropertyBag = {};
+  const program = fromProgram(news);
   // First, without recursion: every check after it recurses, which is safe once no argument nests too deep.
   const shape = shapeFailures(news);
   // Read-only members of a pasted template are dropped here (the resource class warns about them).
   for (const [key, value] of Object.entries(withoutReadOnly(news))) {
-    if (
-      !shape.unexamined.has(key) &&
-      key !== "__provider" &&
-      key !== DEFAULTS_KEY &&
-      key !== PULUMI_NAME_KEY &&
-      key !== AUTONAME_SEED_KEY &&
-      key !== SECRET_KEYS_KEY &&
-      key !== URN_KEY &&
-      value !== undefined &&
-      value !== null
-    ) {
-      user[key] = value;
-    }
+    if (!shape.unexamined.has(key) && !isProgramKey(key) && value !== undefined && value !== null) user[key] = value;
   }
   const inputs: PropertyBag = { ...user };
-  const defaults: string[] = [];
+  const defaults: ArgKey[] = [];
   const failures: Failure[] = [...shape.failures];
   // Pulumi ESC writes the subscription as its resource id: state and the API take the GUID.
   if (typeof user.subscriptionId === "string") inputs.subscriptionId = subscriptionGuid(user.subscriptionId);
@@ -235,13 +216,13 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   }
   // azure-native:location (or ARM_LOCATION), as azure-native defaults its resources' location.
   if (user.location === undefined && environment.env.ARM_LOCATION) inputs.location = environment.env.ARM_LOCATION;
-  const pulumiName = typeof news[PULUMI_NAME_KEY] === "string" ? (news[PULUMI_NAME_KEY] as string) : undefined;
+  const { pulumiName } = program;
   if (user.imageTemplateName === undefined) {
     const oldName = olds.imageTemplateName;
-    if (typeof oldName === "string" && defaultedKeys(olds).includes("imageTemplateName")) {
+    if (typeof oldName === "string" && (stateOf(olds).hidden.defaults ?? []).includes("imageTemplateName")) {
       inputs.imageTemplateName = oldName;
     } else {
-      const seed = typeof news[AUTONAME_SEED_KEY] === "string" ? (news[AUTONAME_SEED_KEY] as string) : pulumiName;
+      const seed = program.autonameSeed ?? pulumiName;
       const suffix = autonameSuffix(seed ?? "", inputs);
       inputs.imageTemplateName = isUnknown(suffix) ? UNKNOWN : autoname(pulumiName ?? "template", suffix);
     }
@@ -254,15 +235,17 @@ export function checkInputs(olds: PropertyBag, news: PropertyBag, environment: C
   if (decoded._tag === "Left") failures.push(...failuresOf(decoded.left).filter((f) => !refused(f)));
   // Olds without a name: a create, or the engine re-checking for a replacement (which creates too).
   const creating = typeof olds.imageTemplateName !== "string";
-  failures.push(...crossFieldFailures(argsOf(inputs), creating).filter((f) => !refused(f)));
+  const { args } = stateOf(inputs);
+  failures.push(...crossFieldFailures(args, creating).filter((f) => !refused(f)));
   const reported = new Set(failures.map((f) => f.property));
-  failures.push(...azureLimitFailures(argsOf(inputs)).filter((f) => !reported.has(f.property)));
-  refuseSecretFailures(failures, news, user);
-  if (defaults.length > 0) inputs[DEFAULTS_KEY] = defaults;
-  // Kept so create/update can name the resource in their progress lines.
-  if (pulumiName !== undefined) inputs[PULUMI_NAME_KEY] = pulumiName;
-  if (typeof news[URN_KEY] === "string") inputs[URN_KEY] = news[URN_KEY];
-  const ownerSeed = news[AUTONAME_SEED_KEY];
-  if (typeof ownerSeed === "string") inputs[OWNER_KEY] = ownerOf(ownerSeed);
-  return { inputs, failures };
+  failures.push(...azureLimitFailures(args).filter((f) => !reported.has(f.property)));
+  refuseSecretFailures(failures, program, user);
+  // The name is kept so create/update can name the resource in their progress lines.
+  const hidden = hiddenBag({
+    defaults: defaults.length > 0 ? defaults : undefined,
+    pulumiName,
+    urn: program.urn,
+    owner: program.autonameSeed === undefined ? undefined : ownerOf(program.autonameSeed),
+  });
+  return { inputs: { ...inputs, ...hidden }, failures };
 }

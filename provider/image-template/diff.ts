@@ -1,9 +1,10 @@
-import { ARG_KEYS, type ArgKey } from "./codecs/args";
+import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { isUnknown } from "../codecs/combinators";
-import { argsOf, defaultedKeys } from "./inputs";
-import type { PropertyBag } from "../property-bag";
+import { containsUnknown, sortedJson } from "../json";
+import { isRecord, type PropertyBag } from "../property-bag";
 import { ARGUMENTS, type Comparison, memberAt } from "./properties";
 import { identityTypeOf } from "./mapping";
+import { stateOf } from "./state";
 
 export type Classification = "update" | "replace" | "none";
 /** A provider setting (build) is recorded by an update; a create-only switch (adoptExisting) is no change. */
@@ -15,17 +16,6 @@ export const classify = (key: ArgKey): Classification => {
 /** The in-place changes the service must apply (PATCH), i.e. without the provider's own settings. */
 export const patchKeys = (updates: readonly ArgKey[]): ArgKey[] =>
   updates.filter((k) => ARGUMENTS[k].change === "update");
-
-/** Object keys sorted at every depth: two spellings of one JSON value compare equal. */
-export function sortedJson(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortedJson);
-  if (typeof value !== "object" || value === null) return value;
-  return Object.fromEntries(
-    Object.keys(value)
-      .sort()
-      .map((k) => [k, sortedJson((value as PropertyBag)[k])]),
-  );
-}
 
 const fold = (value: string, compare: Comparison | undefined): string =>
   compare === "region" ? value.replace(/\s+/g, "").toLowerCase() : compare === "armId" ? value.toLowerCase() : value;
@@ -56,8 +46,6 @@ export function canonical(value: unknown, path: string): unknown {
   return typeof value === "string" ? fold(value, compare) : value;
 }
 
-const isRecord = (v: unknown): v is PropertyBag => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /**
  * `value` (the service's side) without the answers the service gives where `reference` (the program's side) leaves a
  * member out (absent or at its default): a computed member whatever its value (the checksum of a downloaded file), a
@@ -80,10 +68,8 @@ export function withoutAnswers(value: unknown, reference: unknown, path: string)
   return kept;
 }
 
-/** The arguments of `bag` without the service's answers to what `reference` leaves out (see withoutAnswers). */
-export function argsWithoutAnswers(bag: PropertyBag, reference: PropertyBag): PropertyBag {
-  const args: PropertyBag = argsOf(bag);
-  const program: PropertyBag = argsOf(reference);
+/** The arguments `args` without the service's answers to what the `program`'s arguments leave out (see withoutAnswers). */
+export function argsWithoutAnswers(args: PropertyBag, program: PropertyBag): PropertyBag {
   const kept: PropertyBag = {};
   for (const [k, v] of Object.entries(args)) {
     if (program[k] !== undefined) kept[k] = withoutAnswers(v, program[k], k);
@@ -92,23 +78,23 @@ export function argsWithoutAnswers(bag: PropertyBag, reference: PropertyBag): Pr
   return kept;
 }
 
-/** Canonical form of each argument; the identity type is the effective one (derived when omitted). */
-export function canonicalArgs(bag: PropertyBag): Partial<Record<ArgKey, unknown>> {
-  const args = argsOf(bag);
+/**
+ * Canonical form of each argument of a bag (other keys are not read); the identity type is the effective one (derived
+ * when omitted).
+ */
+export function canonicalArgs(args: PropertyBag): Partial<Record<ArgKey, unknown>> {
   const withIdentity: PropertyBag = { ...args };
   if (!isUnknown(args.identityType) && !isUnknown(args.identityUserAssignedIdentity)) {
-    withIdentity.identityType = identityTypeOf(args);
+    withIdentity.identityType = identityTypeOf(args as Partial<ImageTemplateInputs>);
   }
   return Object.fromEntries(ARG_KEYS.map((k) => [k, canonical(withIdentity[k], k)]));
 }
 
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-export const containsUnknown = (v: unknown): boolean =>
-  isUnknown(v) || (typeof v === "object" && v !== null && Object.values(v).some(containsUnknown));
 
 /**
- * Argument keys whose value differs between two property bags (unknown new values always differ). What the service
- * filled in where the program leaves a member out is no difference.
+ * Argument keys whose value differs between two sets of arguments (unknown new values always differ). What the
+ * service filled in where the program leaves a member out is no difference.
  */
 export function changedKeys(olds: PropertyBag, news: PropertyBag): ArgKey[] {
   const a = canonicalArgs(argsWithoutAnswers(olds, news));
@@ -129,14 +115,16 @@ export interface InputDiff {
  * compared, so computed outputs and service-filled defaults never show as changes.
  */
 export function diffInputs(olds: PropertyBag, news: PropertyBag): InputDiff {
-  const changed = changedKeys(olds, news).filter((k) => classify(k) !== "none");
+  const before = stateOf(olds);
+  const after = stateOf(news);
+  const changed = changedKeys(before.args, after.args).filter((k) => classify(k) !== "none");
   const replaces = changed.filter((k) => classify(k) === "replace");
   const updates = changed.filter((k) => classify(k) === "update");
   // Two templates of one name cannot coexist: delete first when the replacement keeps the user's fixed name in the
   // same resource group. An autonamed replacement gets a fresh name (the engine re-runs check without olds).
-  const nameFixed = !defaultedKeys(news).includes("imageTemplateName");
+  const nameFixed = !(after.hidden.defaults ?? []).includes("imageTemplateName");
   const address: ArgKey[] = ["subscriptionId", "resourceGroupName", "imageTemplateName"];
-  const sameAddress = address.every((k) => !changed.includes(k) || containsUnknown(news[k]));
+  const sameAddress = address.every((k) => !changed.includes(k) || containsUnknown(after.args[k]));
   return {
     changes: changed.length > 0,
     replaces,

@@ -7,13 +7,12 @@
 import { type Failure, isUnknown } from "../codecs/combinators";
 import { INT32, MAX_BODY_BYTES, TAG_LIMITS } from "../codecs/bounds";
 import type { ImageTemplateInputs } from "./codecs/args";
-import type { PropertyBag } from "../property-bag";
+import { isRecord, type PropertyBag } from "../property-bag";
 import { toImageTemplate } from "./mapping";
 
 /** Region names as ARM accepts them for a resource's location: letters, digits and spaces ("westus2", "West US 2"). */
 export const REGION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 ]*$/;
 
-const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null && !Array.isArray(u);
 const child = (path: string, key: string | number) =>
   typeof key === "number" ? `${path}[${key}]` : path === "" ? key : `${path}.${key}`;
 

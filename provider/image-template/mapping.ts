@@ -1,3 +1,5 @@
+import { isRecord } from "../property-bag";
+import { parseTemplateId } from "./address";
 import { withoutMarker } from "./ownership";
 import type { ImageTemplate, ImageTemplateIdentity, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
@@ -16,24 +18,6 @@ export function deepCompact<T>(value: T): T {
   ) as T;
 }
 
-const TEMPLATE_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.VirtualMachineImages\/imageTemplates\/([^/]+)$/i;
-
-export interface TemplateAddress {
-  subscriptionId: string;
-  resourceGroupName: string;
-  imageTemplateName: string;
-}
-
-export function templateId(a: TemplateAddress): string {
-  return `/subscriptions/${a.subscriptionId}/resourceGroups/${a.resourceGroupName}/providers/Microsoft.VirtualMachineImages/imageTemplates/${a.imageTemplateName}`;
-}
-
-export function parseTemplateId(id: string): TemplateAddress | undefined {
-  const m = TEMPLATE_ID.exec(id);
-  return m ? { subscriptionId: m[1], resourceGroupName: m[2], imageTemplateName: m[3] } : undefined;
-}
-
 /** The effective identity type: the API requires one; without ids the cmdlet's default is "None". */
 export function identityTypeOf(args: Args): ImageTemplateIdentity["type"] {
   return args.identityType ?? ((args.identityUserAssignedIdentity ?? []).length > 0 ? "UserAssigned" : "None");
@@ -41,17 +25,16 @@ export function identityTypeOf(args: Args): ImageTemplateIdentity["type"] {
 
 type Json = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 const segments = (path: string) => path.split(".");
 
 function getAt(body: unknown, path: string): unknown {
-  return segments(path).reduce<unknown>((node, key) => (isObject(node) ? node[key] : undefined), body);
+  return segments(path).reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), body);
 }
 
 function setAt(body: Json, path: string, value: unknown): void {
   const keys = segments(path);
   let node = body;
-  for (const key of keys.slice(0, -1)) node = (isObject(node[key]) ? node[key] : (node[key] = {})) as Json;
+  for (const key of keys.slice(0, -1)) node = (isRecord(node[key]) ? node[key] : (node[key] = {})) as Json;
   node[keys[keys.length - 1]] = value;
 }
 
@@ -90,11 +73,11 @@ const NESTED_OUTPUTS = Object.values(OUTPUTS as Record<string, Output>).map((o) 
 
 function withoutOutputs(value: unknown, arm: string): unknown {
   const nested = NESTED_OUTPUTS.filter((o) => o.startsWith(`${arm}.`)).map((o) => segments(o.slice(arm.length + 1)));
-  if (!isObject(value) || nested.length === 0) return value;
+  if (!isRecord(value) || nested.length === 0) return value;
   const copy = structuredClone(value);
   for (const keys of nested) {
     const parent = keys.length > 1 ? getAt(copy, keys.slice(0, -1).join(".")) : copy;
-    if (isObject(parent)) delete parent[keys[keys.length - 1]];
+    if (isRecord(parent)) delete parent[keys[keys.length - 1]];
   }
   return copy;
 }
@@ -105,7 +88,7 @@ export function argsFromImageTemplate(template: ImageTemplate): Args {
   const args: Json = { ...(typeof wire.id === "string" ? parseTemplateId(wire.id) : undefined) };
   for (const [key, { arm, mapKeys }] of ARM_ARGS) {
     const value = getAt(wire, arm);
-    if (value !== undefined) args[key] = mapKeys && isObject(value) ? Object.keys(value) : withoutOutputs(value, arm);
+    if (value !== undefined) args[key] = mapKeys && isRecord(value) ? Object.keys(value) : withoutOutputs(value, arm);
   }
   // The ownership marker is the provider's, not an argument.
   const tag = withoutMarker(args.tag as Record<string, string> | undefined);

@@ -1,6 +1,7 @@
 import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkEnv, configureFromStack, connect, type Connection, untilDone } from "../azure/client";
+import { checkEnv, configureFromStack, connect, type Connection } from "../azure/client";
+import { untilDone } from "../azure/wait";
 import {
   awaitProvisioning,
   BuildProgress,
@@ -16,13 +17,13 @@ import {
   type RunRules,
 } from "./build";
 import { BuildLog, failureDetails } from "./build-log";
-import { buildOnCreate, resolveBuild } from "./build-plan";
-import { afterRunningBuild } from "./busy";
+import { buildOnCreate, resolveBuild } from "./build-settings";
+import { afterRunningBuild } from "./build";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { argsWithoutAnswers, canonicalArgs } from "./diff";
 import { plan } from "./plan";
-import { BUILD_OUTPUTS, OUTPUT_KEYS, providerOnly } from "./properties";
+import { providerOnly } from "./properties";
 import {
   describeFailure,
   expiredStaticToken,
@@ -31,31 +32,14 @@ import {
   provisioningRightsAdvice,
   serviceError,
 } from "../errors";
-import { argsOf, BUILD_HISTORY_KEY, DEFAULTS_KEY, PULUMI_NAME_KEY, URN_KEY } from "./inputs";
 import { historyOf, withBuild } from "./build-estimate";
 import { logProgress } from "./log-progress";
 import { plannedSteps } from "./build-log";
-import type { PropertyBag } from "../property-bag";
-import {
-  markerOf,
-  newMarker,
-  OWNER_KEY,
-  OWNER_TAG,
-  ownedBy,
-  OWNERSHIP_KEY,
-  refusal,
-  restoreCommand,
-  standingOf,
-  withMarker,
-} from "./ownership";
-import {
-  argsFromImageTemplate,
-  outputsFromImageTemplate,
-  parseTemplateId,
-  type TemplateAddress,
-  templateId,
-  toImageTemplate,
-} from "./mapping";
+import { type PropertyBag, providerMoved } from "../property-bag";
+import { markerOf, newMarker, OWNER_TAG, ownedBy, refusal, restoreCommand, standingOf, withMarker } from "./ownership";
+import { parseTemplateId, type TemplateAddress, templateId } from "./address";
+import { argsFromImageTemplate, outputsFromImageTemplate, toImageTemplate } from "./mapping";
+import { echoedOf, fromProgram, hiddenBag, type Stored, stateOf, withHidden, withProvider } from "./state";
 
 /*
  * The I/O half of the dynamic provider. It is NOT serialized into state: the serialized provider (provider.ts)
@@ -68,7 +52,7 @@ type Inputs = ImageTemplateInputs & PropertyBag;
 function addressOf(bag: PropertyBag, id?: string): TemplateAddress {
   const parsed = id ? parseTemplateId(id) : undefined;
   if (parsed) return parsed;
-  const { subscriptionId, resourceGroupName, imageTemplateName } = argsOf(bag);
+  const { subscriptionId, resourceGroupName, imageTemplateName } = stateOf(bag).args;
   if (!subscriptionId || !resourceGroupName || !imageTemplateName) {
     throw new Error(
       `"${id}" is not an image template resource id (/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.VirtualMachineImages/imageTemplates/{name})`,
@@ -122,22 +106,9 @@ export interface BuildOutputs {
   lastBuildError?: string;
 }
 
-/**
- * In state: the start of the run whose result create or update last recorded as the build it owed. A run started
- * later is the next owed build (an interrupted update's, or one the service started); refresh never moves it.
- */
-const BUILT_KEY = "__builtRunStart";
-
-/**
- * Keys next to the arguments that state keeps: defaults, resource name, the ownership marker's parts, the last build,
- * URN, build history.
- */
-const HIDDEN_KEYS = [DEFAULTS_KEY, PULUMI_NAME_KEY, OWNER_KEY, OWNERSHIP_KEY, BUILT_KEY, URN_KEY, BUILD_HISTORY_KEY];
-
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
 function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
-  const echoed: PropertyBag = { ...argsOf(inputs) };
-  for (const key of HIDDEN_KEYS) if (inputs[key] !== undefined) echoed[key] = inputs[key];
+  const echoed = echoedOf(inputs);
   const computed = computedFrom(inputs, template);
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
@@ -154,15 +125,6 @@ function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): Pr
   return computed;
 }
 
-/** The computed outputs stored in `olds` (what the service last reported, and the last run outputs). */
-function computedOf(olds: PropertyBag): PropertyBag {
-  return Object.fromEntries(
-    [...OUTPUT_KEYS, ...Object.keys(BUILD_OUTPUTS).filter((k) => k !== "buildPending")]
-      .filter((k) => olds[k] !== undefined)
-      .map((k) => [k, olds[k]]),
-  );
-}
-
 /**
  * URNs this run's program declared: check sees every resource the program declares, in this provider process, before
  * the engine creates, updates or replaces it. A URN read from state (delete, refresh) can be stale: a stack renamed,
@@ -172,9 +134,9 @@ function computedOf(olds: PropertyBag): PropertyBag {
 const declaredUrns = new Set<string>();
 
 function progressFor(bag: PropertyBag, a: TemplateAddress): BuildProgress {
-  const urn = typeof bag[URN_KEY] === "string" && declaredUrns.has(bag[URN_KEY]) ? bag[URN_KEY] : undefined;
-  const name = typeof bag[PULUMI_NAME_KEY] === "string" ? (bag[PULUMI_NAME_KEY] as string) : a.imageTemplateName;
-  return new BuildProgress(name, urn, historyOf(bag[BUILD_HISTORY_KEY]));
+  const { urn, pulumiName, buildHistory } = stateOf(bag).hidden;
+  const declared = urn !== undefined && declaredUrns.has(urn) ? urn : undefined;
+  return new BuildProgress(pulumiName ?? a.imageTemplateName, declared, historyOf(buildHistory));
 }
 
 const BUILD_FAILED: Record<string, string> = {
@@ -188,43 +150,36 @@ const BUILD_FAILED: Record<string, string> = {
  * operation with the dynamic provider protocol's partial-state error: the engine records the template (id and
  * these outputs, with buildPending) instead of forgetting it, and the next `pulumi up` retries the build.
  */
-async function buildAndRecord(
-  c: Connection,
-  a: TemplateAddress,
-  id: string,
-  inputs: PropertyBag,
-  /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
-  computedBefore: PropertyBag,
-  reason: string,
-  /** Whether a run recorded on the template is the one owed (see RunRules.counts). */
-  counts?: RunRules["counts"],
-): Promise<PropertyBag> {
-  const progress = progressFor(inputs, a);
+async function buildAndRecord(owed: OwedBuild): Promise<PropertyBag> {
+  const progress = progressFor(owed.inputs, owed.a);
   try {
-    return await buildWith(progress, c, a, id, inputs, computedBefore, reason, counts);
+    return await buildWith(progress, owed);
   } finally {
     await progress.flush();
   }
 }
 
+/** A build a create or update owes, with what is recorded around it. */
+interface OwedBuild {
+  c: Connection;
+  a: TemplateAddress;
+  id: string;
+  inputs: PropertyBag;
+  /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
+  computedBefore: PropertyBag;
+  reason: string;
+  /** Whether a run recorded on the template is the one owed (see RunRules.counts). */
+  counts?: RunRules["counts"];
+}
+
 async function buildWith(
   progress: BuildProgress,
-  c: Connection,
-  a: TemplateAddress,
-  id: string,
-  inputs: PropertyBag,
-  computedBefore: PropertyBag,
-  reason: string,
-  counts: RunRules["counts"] | undefined,
+  { c, a, id, inputs, computedBefore, reason, counts }: OwedBuild,
 ): Promise<PropertyBag> {
   progress.line(`image build requested: ${reason}`);
   // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
   const fail = (message: string, computed: PropertyBag): never =>
-    partialFailure(message, id, {
-      ...computed,
-      ...outputs(inputs, {}, { buildPending: true }),
-      __provider: inputs.__provider,
-    });
+    partialFailure(message, id, withProvider({ ...computed, ...outputs(inputs, {}, { buildPending: true }) }, inputs));
   const settings = resolveBuild(inputs);
   const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
   // With the log streaming, the row names the step it is in (log-progress.ts), read at each status read.
@@ -237,7 +192,7 @@ async function buildWith(
     });
   let result: BuildResult;
   try {
-    const guard = ownershipGuard(a, inputs[OWNERSHIP_KEY], "the build's run");
+    const guard = ownershipGuard(a, stateOf(inputs).hidden.ownership, "the build's run");
     result = await runBuild(c, a, settings, progress, onPoll, { guard, counts });
   } catch (e) {
     const expired = expiredStaticToken(e);
@@ -248,11 +203,11 @@ async function buildWith(
     );
   }
   const start = result.template.lastRunStatus?.startTime;
-  if (start instanceof Date) inputs = { ...inputs, [BUILT_KEY]: start.toISOString() };
+  if (start instanceof Date) inputs = withHidden(inputs, { builtRunStart: start.toISOString() });
   const failed = BUILD_FAILED[result.outcome];
   if (failed) {
     const status = result.template.lastRunStatus;
-    const rights = identityRightsAdvice(status?.message ?? "", argsOf(inputs).identityUserAssignedIdentity?.[0]);
+    const rights = identityRightsAdvice(status?.message ?? "", stateOf(inputs).args.identityUserAssignedIdentity?.[0]);
     const detail = status?.message ? `: ${status.message}` : "";
     const next =
       result.outcome === "TimedOut" && isBuildActive(result.template)
@@ -269,8 +224,8 @@ async function buildWith(
   if (result.outcome === "PartiallySucceeded") {
     progress.line(`build partially succeeded: ${result.template.lastRunStatus?.message ?? ""}`);
   }
-  const history = result.phases ? withBuild(historyOf(inputs[BUILD_HISTORY_KEY]), result.phases) : undefined;
-  const recorded = history ? { ...inputs, [BUILD_HISTORY_KEY]: history } : inputs;
+  const history = result.phases ? withBuild(historyOf(stateOf(inputs).hidden.buildHistory), result.phases) : undefined;
+  const recorded = history ? withHidden(inputs, { buildHistory: history }) : inputs;
   return outputs(recorded, result.template, { runOutputs: result.runOutputs, lastBuildLog: log?.url });
 }
 
@@ -336,14 +291,18 @@ async function patch(
 export const configure = configureFromStack;
 
 export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.CheckResult> {
-  if (typeof news?.[URN_KEY] === "string") declaredUrns.add(news[URN_KEY]);
+  const { urn } = fromProgram(news ?? {});
+  if (urn !== undefined) declaredUrns.add(urn);
   return checkInputs(olds ?? {}, news, { env: await checkEnv(news?.subscriptionId === undefined) });
 }
 
-/** An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments. */
+/**
+ * An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments, and
+ * so does a stored serialized provider other than the program's: the update sends nothing to Azure and records it.
+ */
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
   const { changes, replaces, deleteBeforeReplace } = plan(olds, news);
-  return { changes, replaces, deleteBeforeReplace };
+  return { changes: changes || providerMoved(olds, news), replaces, deleteBeforeReplace };
 }
 
 export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
@@ -351,9 +310,9 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
   const a = addressOf(inputs);
   const c = connect(a.subscriptionId);
   const existing = await getOrUndefined(c, a);
-  const owner = inputs[OWNER_KEY];
-  const marker = typeof owner === "string" ? newMarker(owner) : undefined;
-  const marked: Inputs = marker ? { ...inputs, [OWNERSHIP_KEY]: marker } : inputs;
+  const { owner } = stateOf(inputs).hidden;
+  const marker = owner === undefined ? undefined : newMarker(owner);
+  const marked = (marker ? withHidden(inputs, { ownership: marker }) : inputs) as Inputs;
   if (existing) {
     // A template marked by this very resource (a killed run made it, or --replace) is taken back without asking.
     if (inputs.adoptExisting !== true && !ownedBy(markerOf(existing), owner)) {
@@ -399,11 +358,11 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       return partialFailure(
         `${failure} The template ${state}; Pulumi records it, and the next pulumi up or refresh reads it again.`,
         templateId(a),
-        { ...outputs(marked, left ?? { id: templateId(a) }), __provider: inputs.__provider },
+        withProvider(outputs(marked, left ?? { id: templateId(a) }), inputs),
       );
     }
   }
-  return failProvisioning(c, a, argsOf(inputs).identityUserAssignedIdentity?.[0]);
+  return failProvisioning(c, a, stateOf(inputs).args.identityUserAssignedIdentity?.[0]);
 }
 
 /** How long create waits for a template another run left Creating or Updating. */
@@ -441,7 +400,7 @@ async function built(
 ) {
   const reason = buildOnCreate(inputs);
   const outs = reason
-    ? await buildAndRecord(c, a, id, inputs, computedFrom(inputs, template), reason, counts)
+    ? await buildAndRecord({ c, a, id, inputs, computedBefore: computedFrom(inputs, template), reason, counts })
     : outputs(inputs, template);
   return { id, outs };
 }
@@ -471,21 +430,22 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   if (!template) return {};
   // What the service fills in where the program left a member out (a computed checksum, restartCommand "", ...) is
   // its answer, not drift; the stored spelling is kept for every argument the service still agrees with.
-  const live = argsWithoutAnswers({ ...argsFromImageTemplate(template), ...a }, stored);
-  const before = canonicalArgs(stored);
+  const state = stateOf(stored);
+  const live = argsWithoutAnswers({ ...argsFromImageTemplate(template), ...a }, state.args);
+  const before = canonicalArgs(state.args);
   const now = canonicalArgs(live);
   const inputs: PropertyBag = {};
   for (const k of ARG_KEYS) {
     const keep = providerOnly(k) || JSON.stringify(before[k]) === JSON.stringify(now[k]);
-    const v = keep ? stored[k] : live[k];
+    const v = keep ? state.args[k] : live[k];
     if (v !== undefined && v !== null) inputs[k] = v;
   }
-  for (const key of HIDDEN_KEYS) if (stored[key] !== undefined) inputs[key] = stored[key];
+  Object.assign(inputs, hiddenBag(state.hidden));
   // The id the engine holds (a refresh) or the program gave (ImageTemplate.get), in whatever casing: it named this
   // template, and the service's own spelling differs only in case.
   return {
     id,
-    props: outputs(inputs, template, await refreshedBuildOutputs(a, stored, template)),
+    props: outputs(inputs, template, await refreshedBuildOutputs(a, state, template)),
     inputs,
   };
 }
@@ -496,15 +456,16 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
  */
 async function refreshedBuildOutputs(
   a: TemplateAddress,
-  stored: PropertyBag,
+  stored: Stored,
   template: ImageTemplate,
 ): Promise<BuildOutputs> {
-  const pending = stored.buildPending === true;
+  const pending = stored.buildPending;
+  const { lastRunStatusEndTime, runOutputs } = stored.computed;
   const status = template.lastRunStatus;
   const endTime = status?.endTime instanceof Date ? status.endTime.toISOString() : undefined;
   const succeeded = status?.runState === "Succeeded" || status?.runState === "PartiallySucceeded";
-  if (!succeeded || (endTime === stored.lastRunStatusEndTime && stored.runOutputs !== undefined)) {
-    return { runOutputs: stored.runOutputs as RunOutputs | undefined, buildPending: pending };
+  if (!succeeded || (endTime === lastRunStatusEndTime && runOutputs !== undefined)) {
+    return { runOutputs: runOutputs as RunOutputs | undefined, buildPending: pending };
   }
   try {
     return { runOutputs: await listRunOutputs(connect(a.subscriptionId), a), buildPending: false };
@@ -520,14 +481,16 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
     throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
-  // The build history stays with the resource across updates (a replacement's create starts without one).
-  for (const key of [OWNERSHIP_KEY, BUILT_KEY, BUILD_HISTORY_KEY]) {
-    if (olds[key] !== undefined) news = { ...news, [key]: olds[key] };
-  }
+  // The marker, the last owed build and the build history stay with the resource across updates (a replacement's
+  // create starts without them).
+  const old = stateOf(olds);
+  const { ownership, builtRunStart, buildHistory } = old.hidden;
+  news = withHidden(news, { ownership, builtRunStart, buildHistory });
   if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs, unless a create
     // recorded them before the template settled (its partial state makes the engine call update): read it again.
-    const computed = olds.provisioningState === "Succeeded" ? computedOf(olds) : await settled(c, a, id, olds, news);
+    const computed =
+      olds.provisioningState === "Succeeded" ? old.computed : await settled(c, a, id, old.computed, news);
     return { outs: { ...outputs(news, {}), ...computed } };
   }
   // Something will be sent: only to a template that is still this resource's (its marker, compared first).
@@ -538,18 +501,24 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
     );
   }
   const what = p.patch ? `the change of ${p.patchKeys.join(", ")}` : "the build's run";
-  const standing = standingOf(markerOf(template), olds[OWNERSHIP_KEY]);
+  const standing = standingOf(markerOf(template), ownership);
   if (standing === "foreign" || standing === "unmarked") {
-    if (news.adoptExisting !== true) throw new Error(refusal(standing, named(a), olds[OWNERSHIP_KEY], what));
+    if (news.adoptExisting !== true) throw new Error(refusal(standing, named(a), ownership, what));
     return { outs: await adoptInUpdate(c, a, id, template, news as Inputs, p.build) };
   }
   // A replacement of this resource (or a killed run's create of it) wrote the marker last: keep it, record it.
-  if (standing === "sibling") news = { ...news, [OWNERSHIP_KEY]: markerOf(template) };
+  if (standing === "sibling") news = withHidden(news, { ownership: markerOf(template) });
   const counts = p.build ? runAfter(olds, !p.patch || changeApplied(template, news)) : undefined;
-  if (!p.patch) return { outs: await buildAndRecord(c, a, id, news, computedOf(olds), p.build!, counts) };
-  const patched = await patch(c, a, p.patch, p.patchKeys, news, news[OWNERSHIP_KEY]);
-  if (!p.build) return { outs: outputs(news, patched, { runOutputs: olds.runOutputs as RunOutputs | undefined }) };
-  return { outs: await buildAndRecord(c, a, id, news, computedFrom(news, patched), p.build, counts) };
+  if (!p.patch) {
+    return {
+      outs: await buildAndRecord({ c, a, id, inputs: news, computedBefore: old.computed, reason: p.build!, counts }),
+    };
+  }
+  const patched = await patch(c, a, p.patch, p.patchKeys, news, stateOf(news).hidden.ownership);
+  if (!p.build)
+    return { outs: outputs(news, patched, { runOutputs: old.computed.runOutputs as RunOutputs | undefined }) };
+  const computedBefore = computedFrom(news, patched);
+  return { outs: await buildAndRecord({ c, a, id, inputs: news, computedBefore, reason: p.build, counts }) };
 }
 
 /** Whether the template already holds the in-place arguments being applied (an interrupted update sent them). */
@@ -563,7 +532,7 @@ function changeApplied(template: ImageTemplate, news: PropertyBag): boolean {
  * this resource started it, or the service did), once the change it builds is on the template.
  */
 function runAfter(olds: PropertyBag, applied: boolean): RunRules["counts"] {
-  const since = olds[BUILT_KEY] ?? olds.lastRunStatusStartTime;
+  const since = stateOf(olds).hidden.builtRunStart ?? olds.lastRunStatusStartTime;
   const recorded = typeof since === "string" ? Date.parse(since) : -Infinity;
   return (t) => applied && (t.lastRunStatus?.startTime?.getTime() ?? -Infinity) > recorded;
 }
@@ -577,11 +546,12 @@ async function adoptInUpdate(
   news: Inputs,
   reason: string | undefined,
 ): Promise<PropertyBag> {
-  const owner = news[OWNER_KEY];
-  const marker = typeof owner === "string" ? newMarker(owner) : undefined;
-  const marked: Inputs = marker ? { ...news, [OWNERSHIP_KEY]: marker } : news;
+  const { owner } = stateOf(news).hidden;
+  const marker = owner === undefined ? undefined : newMarker(owner);
+  const marked = (marker ? withHidden(news, { ownership: marker }) : news) as Inputs;
   const adopted = await adopt(c, a, template, news, marker);
-  return reason ? buildAndRecord(c, a, id, marked, computedFrom(marked, adopted), reason) : outputs(marked, adopted);
+  if (!reason) return outputs(marked, adopted);
+  return buildAndRecord({ c, a, id, inputs: marked, computedBefore: computedFrom(marked, adopted), reason });
 }
 
 /** The computed outputs of a template read again; while it has not settled, the partial-state error once more. */
@@ -589,18 +559,18 @@ async function settled(
   c: Connection,
   a: TemplateAddress,
   id: string,
-  olds: PropertyBag,
+  computedBefore: PropertyBag,
   news: PropertyBag,
 ): Promise<PropertyBag> {
   const template = await getOrUndefined(c, a);
-  const computed = { ...computedOf(olds), ...computedFrom(news, template ?? {}) };
+  const computed = { ...computedBefore, ...computedFrom(news, template ?? {}) };
   if (template?.provisioningState === "Succeeded") return computed;
   const state = template ? `is in state ${template.provisioningState}` : "no longer exists (run pulumi refresh)";
-  return partialFailure(`Reading ${label(a)} again: it ${state}; the next pulumi up reads it again.`, id, {
-    ...outputs(news, {}),
-    ...computed,
-    __provider: news.__provider,
-  });
+  return partialFailure(
+    `Reading ${label(a)} again: it ${state}; the next pulumi up reads it again.`,
+    id,
+    withProvider({ ...outputs(news, {}), ...computed }, news),
+  );
 }
 
 /** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */
@@ -618,7 +588,8 @@ export async function $delete(id: string, props: PropertyBag): Promise<void> {
 async function deleteTemplate(c: Connection, a: TemplateAddress, stored: PropertyBag, progress: BuildProgress) {
   const current = await getOrUndefined(c, a);
   if (!current) return;
-  const standing = standingOf(markerOf(current), stored[OWNERSHIP_KEY]);
+  const { ownership } = stateOf(stored).hidden;
+  const standing = standingOf(markerOf(current), ownership);
   if (standing === "sibling") {
     // A replacement under the same name (pulumi up --replace) took the template over: it is no longer ours to delete.
     progress.line("left in place: a replacement of this resource now manages the template");
@@ -633,12 +604,12 @@ async function deleteTemplate(c: Connection, a: TemplateAddress, stored: Propert
   }
   if (standing === "unmarked") {
     throw new Error(
-      `Deleting ${label(a)}: it no longer carries this resource's ${OWNER_TAG} tag (a tag edit removed it, or the template was created again outside Pulumi), so it may not be this stack's; nothing was deleted. If it is, put the tag back (${restoreCommand(templateId(a), stored[OWNERSHIP_KEY])}) and destroy again; to leave it in Azure and drop it from the stack, run pulumi state delete on its URN.`,
+      `Deleting ${label(a)}: it no longer carries this resource's ${OWNER_TAG} tag (a tag edit removed it, or the template was created again outside Pulumi), so it may not be this stack's; nothing was deleted. If it is, put the tag back (${restoreCommand(templateId(a), ownership)}) and destroy again; to leave it in Azure and drop it from the stack, run pulumi state delete on its URN.`,
     );
   }
   if (isBuildActive(current)) {
     const timeout = AbortSignal.timeout(resolveBuild(stored).timeoutMinutes * 60_000);
-    const guard = ownershipGuard(a, stored[OWNERSHIP_KEY], "the cancel of its build");
+    const guard = ownershipGuard(a, ownership, "the cancel of its build");
     const stopped = await cancelAndWait(c, a, progress, timeout, guard);
     if (!stopped) {
       throw new Error(

@@ -11,10 +11,6 @@
 import { createHash, randomBytes } from "node:crypto";
 
 export const OWNER_TAG = "pulumi-imagebuilder-owner";
-/** In checked inputs: the hash naming the resource. */
-export const OWNER_KEY = "__owner";
-/** In state: the marker this resource's create (or adoption) wrote. */
-export const OWNERSHIP_KEY = "__ownership";
 
 export const ownerOf = (seed: string): string => createHash("sha256").update(seed).digest("hex").slice(0, 32);
 

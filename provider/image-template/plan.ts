@@ -1,10 +1,10 @@
 import type { ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
-import { buildOnUpdate } from "./build-plan";
+import { buildOnUpdate } from "./build-settings";
 import type { ArgKey } from "./codecs/args";
 import { diffInputs, type InputDiff, patchKeys } from "./diff";
-import { argsOf } from "./inputs";
 import type { PropertyBag } from "../property-bag";
 import { toUpdateParameters } from "./mapping";
+import { stateOf } from "./state";
 
 /** What an update of `olds` (stored outputs) to `news` (checked inputs) does; `diff` shows it, `update` carries it out. */
 export interface Plan extends InputDiff {
@@ -21,6 +21,6 @@ export function plan(olds: PropertyBag, news: PropertyBag): Plan {
   const d = diffInputs(olds, news);
   const keys = patchKeys(d.updates);
   const build = d.replaces.length === 0 ? buildOnUpdate(olds, news, keys.length > 0) : undefined;
-  const patch = keys.length > 0 ? toUpdateParameters(argsOf(olds), argsOf(news), new Set(keys)) : undefined;
+  const patch = keys.length > 0 ? toUpdateParameters(stateOf(olds).args, stateOf(news).args, new Set(keys)) : undefined;
   return { ...d, changes: d.changes || build !== undefined, patchKeys: keys, patch, build };
 }

@@ -1,10 +1,10 @@
 import type { ArgKey } from "./codecs/args";
 
 /*
- * What the provider knows about each property of an image template, in one place. The codecs (provider/codecs/) give
- * the shape and `check`'s per-member rules; this table gives the rest, and diff.ts (canonical form, classification),
- * mapping.ts (ARM body both ways, PATCH body, outputs), resource.ts (outputs, TSDoc) and the README's tables
- * (scripts/docs.ts) are derived from it. Rules are keyed by the member's full path ("distribute[].uri"), so two
+ * What the provider knows about each property of an image template, in one place. The codecs (./codecs/, on the
+ * combinators of provider/codecs/) give the shape and `check`'s per-member rules; this table gives the rest, and
+ * diff.ts (canonical form, classification), mapping.ts (ARM body both ways, PATCH body, outputs), resource.ts
+ * (outputs, TSDoc) and the README's tables (toolchain/docs.ts) are derived from it. Rules are keyed by the member's full path ("distribute[].uri"), so two
  * members that share a leaf name never share a rule. A unit test (test/unit/properties.test.ts) holds the table
  * to the codecs and to Microsoft's 2025-10-01 request examples.
  */
@@ -406,32 +406,6 @@ export const BUILD_OUTPUTS = {
     doc: 'The latest failed build\'s failing step and error, e.g. `customizer "install-nginx" (Shell): Script exited with non-zero exit status: 1`.',
   },
 } as const;
-
-/** The cmdlet's parameters that Pulumi itself stands for, with where they went. */
-export const CMDLET_MECHANICS: readonly { cmdlet: string; target: string; doc: string }[] = [
-  {
-    cmdlet: "-DefaultProfile",
-    target: "stack config and environment at call time",
-    doc: "Credentials as azure-native takes them: `azure-native:*` stack config, `ARM_*` or `AZURE_*` variables (client secret, certificate, OIDC, managed identity), else the Azure CLI (see Credentials and endpoints); cloud from `azure-native:environment`/`AZURE_ENVIRONMENT`/`ARM_ENVIRONMENT`; endpoints from `AZURE_AUTHORITY_HOST` and `AZURE_RESOURCE_MANAGER_ENDPOINT`. Never stored in state.",
-  },
-  {
-    cmdlet: "-AsJob",
-    target: "`build.waitForCompletion: false`",
-    doc: "Pulumi already runs independent resources in parallel; to start a build and move on, set `waitForCompletion: false` (a later `pulumi refresh` fills `runOutputs`).",
-  },
-  {
-    cmdlet: "-NoWait",
-    target: "`build.waitForCompletion: false`",
-    doc: "Template operations always wait for their long-running operation, so outputs are final; a build can be left running with `waitForCompletion: false`.",
-  },
-  {
-    cmdlet: "-WhatIf",
-    target: "`pulumi preview`",
-    doc: "Shows update-in-place vs replace truthfully; no request is sent (no network in `check`/`diff`).",
-  },
-  { cmdlet: "-Confirm", target: "`pulumi up`'s prompt", doc: "`--yes` skips it." },
-  { cmdlet: "<CommonParameters>", target: "—", doc: "`--debug`, `--logflow`, … on the CLI." },
-];
 
 export const ARG_ENTRIES = Object.entries(ARGUMENTS) as [ArgKey, Argument][];
 

@@ -12,7 +12,6 @@ import type * as Operations from "./operations";
 const imageTemplateProvider = loadingProvider<typeof Operations>(
   "dist/provider/image-template/operations.js",
   "./image-template/operations",
-  true,
 );
 
 export = imageTemplateProvider;

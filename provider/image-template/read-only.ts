@@ -1,5 +1,5 @@
 import { isUnknown } from "../codecs/combinators";
-import type { PropertyBag } from "../property-bag";
+import { isRecord, type PropertyBag } from "../property-bag";
 
 /*
  * Members API 2025-10-01 marks `readOnly`: the service sets them and reports them, so they show up in templates users
@@ -25,13 +25,11 @@ export const READ_ONLY_IDENTITY_VALUE = ["principalId", "clientId"] as const;
 /** What a pasted template may carry besides the arguments: accepted, ignored, named in a warning. */
 export type ReadOnlyMembers = { [K in (typeof READ_ONLY_PROPERTIES)[number]]?: unknown };
 
-const isObject = (u: unknown): u is PropertyBag => typeof u === "object" && u !== null && !Array.isArray(u);
-
 /** The read-only members present in a bag of ImageTemplate arguments, as property paths. */
 export function readOnlyMembersIn(args: PropertyBag): string[] {
   const found: string[] = READ_ONLY_PROPERTIES.filter((k) => args[k] !== undefined && args[k] !== null);
   const source = args.source;
-  if (isObject(source))
+  if (isRecord(source))
     found.push(...READ_ONLY_SOURCE.filter((k) => source[k] !== undefined).map((k) => `source.${k}`));
   return found;
 }
@@ -41,7 +39,7 @@ export function withoutReadOnly(args: PropertyBag): PropertyBag {
   const kept: PropertyBag = { ...args };
   for (const key of READ_ONLY_PROPERTIES) delete kept[key];
   const source = args.source;
-  if (isObject(source) && !isUnknown(source) && READ_ONLY_SOURCE.some((k) => k in source)) {
+  if (isRecord(source) && !isUnknown(source) && READ_ONLY_SOURCE.some((k) => k in source)) {
     const copy = { ...source };
     for (const key of READ_ONLY_SOURCE) delete copy[key];
     kept.source = copy;

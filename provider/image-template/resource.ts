@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
 import type { ComputedOutputs } from "./mapping";
 import type { BuildOutputs } from "./operations";
-import { AUTONAME_SEED_KEY, PULUMI_NAME_KEY, SECRET_KEYS_KEY, URN_KEY } from "./inputs";
+import { programBag } from "./state";
 import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning } from "./read-only";
 import imageTemplateProvider = require("./provider");
 import { warnIgnoredCustomTimeouts } from "../timeouts";
@@ -146,19 +146,23 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
     // The seed makes the autoname suffix deterministic (same inputs, same name in preview and up), per stack.
     const seed = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
     if (!opts?.id) {
-      Object.assign(props, args, {
-        [PULUMI_NAME_KEY]: name,
-        [AUTONAME_SEED_KEY]: seed,
-        [SECRET_KEYS_KEY]: secretKeysOf(args),
-        // The URN the engine will give this resource (its own `urn` is known only after registration): the provider
-        // sends the row's progress there.
-        // (An invalid parent is left to the engine registration below to refuse.)
-        [URN_KEY]: pulumi.createUrn(
-          name,
-          IMAGE_TEMPLATE_TYPE,
-          pulumi.Resource.isInstance(opts?.parent) ? opts.parent : undefined,
-        ),
-      });
+      Object.assign(
+        props,
+        args,
+        programBag({
+          pulumiName: name,
+          autonameSeed: seed,
+          secretKeys: secretKeysOf(args),
+          // The URN the engine will give this resource (its own `urn` is known only after registration): the
+          // provider sends the row's progress there.
+          // (An invalid parent is left to the engine registration below to refuse.)
+          urn: pulumi.createUrn(
+            name,
+            IMAGE_TEMPLATE_TYPE,
+            pulumi.Resource.isInstance(opts?.parent) ? opts.parent : undefined,
+          ),
+        }),
+      );
     }
     // The service holds one template per name, so with a fixed name every replacement must delete first. diff says
     // so too, but the engine decides `up --replace` and tainted resources without asking diff: only this option

@@ -1,15 +1,16 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
-import { checkEnv, configureFromStack, connect, type Connection, untilDone } from "../azure/client";
+import { checkEnv, configureFromStack, connect, type Connection } from "../azure/client";
+import { untilDone } from "../azure/wait";
 import { scaled } from "../azure/pace";
 import { Wait } from "../azure/wait";
 import { describeFailure, isNotFound } from "../errors";
 import { markerOf, OWNER_TAG, restoreCommand, standingOf } from "../image-template/ownership";
-import { templateId } from "../image-template/mapping";
-import type { PropertyBag } from "../property-bag";
+import { templateId } from "../image-template/address";
+import { type PropertyBag, PROVIDER_KEY, providerMoved } from "../property-bag";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
 
-/** The I/O half of the ImageTemplateTrigger provider (loaded by trigger-provider.ts, never serialized). */
+/** The I/O half of the ImageTemplateTrigger provider (loaded by the serialized provider, provider.ts; never serialized itself). */
 
 function addressOf(bag: PropertyBag): TriggerAddress {
   return bag as unknown as TriggerAddress;
@@ -38,8 +39,18 @@ export async function check(_olds: PropertyBag, news: PropertyBag): Promise<pulu
   return checkTrigger(news, await checkEnv(news?.subscriptionId === undefined));
 }
 
+/** Every argument is create-only; a stored serialized provider other than the program's is recorded by `update`. */
 export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
-  return diffTrigger(olds, news);
+  const d = diffTrigger(olds, news);
+  return { ...d, changes: d.changes || providerMoved(olds, news) };
+}
+
+/**
+ * Called only when nothing but the serialized provider changed (diff replaces the trigger on any argument): the
+ * trigger is unchanged, and the engine's provider host records the program's provider with these outputs.
+ */
+export async function update(_id: string, olds: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
+  return { outs: Object.fromEntries(Object.entries(olds).filter(([k]) => k !== PROVIDER_KEY)) };
 }
 
 export async function create(inputs: PropertyBag): Promise<pulumi.dynamic.CreateResult> {

@@ -8,7 +8,7 @@
 import * as assert from "node:assert/strict";
 import type { PulumiFn, Stack, UpResult } from "@pulumi/pulumi/automation";
 import { ImageTemplate, ImageTemplateTrigger, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 

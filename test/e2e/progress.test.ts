@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import * as pulumi from "@pulumi/pulumi";
 import type { DiagnosticEvent, EngineEvent, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 

@@ -14,7 +14,7 @@ import { OWNER_TAG } from "../../provider/image-template/ownership";
 import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 

@@ -13,7 +13,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { argsFromArmTemplate, ImageTemplate } from "pulumi-azure-imagebuilder";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { validMaximalArgs } from "../unit/fixtures/args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { DEPLOYABLE_EXAMPLES, EXAMPLES_DIR } from "./helpers/examples";

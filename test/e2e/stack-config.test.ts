@@ -10,7 +10,7 @@ import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { ImageTemplate, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
-import { templateArgs as linuxTemplateArgs } from "../../bench/programs/template-args";
+import { templateArgs as linuxTemplateArgs } from "../fixtures/template-args";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import {
   engineEnv,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as ops from "../../provider/image-template/operations";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { emulatorForProvider, type TestEmulator } from "./emulator";
 
 type Bag = Record<string, unknown>;

@@ -16,7 +16,7 @@ import { decodeJwt } from "jose";
 import { imageTemplateProvider } from "../../provider";
 import { connect, forgetConnections } from "../../provider/azure/client";
 import { BuildLog } from "../../provider/image-template/build-log";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;

@@ -16,7 +16,7 @@ import { forgetConnections } from "../../provider/azure/client";
 import * as provider from "../../provider/image-template/operations";
 import { installAzureCli } from "../helpers/azure-cli";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
-import { templateArgs as linuxTemplateArgs } from "../../bench/programs/template-args";
+import { templateArgs as linuxTemplateArgs } from "../fixtures/template-args";
 
 type Bag = Record<string, unknown>;
 const USER_AGENT = new RegExp(

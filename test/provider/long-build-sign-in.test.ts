@@ -21,7 +21,7 @@ import { userAgentPrefix } from "../../provider/azure/user-agent";
 import * as provider from "../../provider/image-template/operations";
 import { installAzureCli } from "../helpers/azure-cli";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import type { PartialStateError } from "../helpers/capture";
 import type { RequestLogEntry } from "../../emulator/context";
 

@@ -8,12 +8,13 @@
  * Imports the operations from source (not dist/) so mutation testing sees them.
  */
 import assert from "node:assert/strict";
-import * as ops from "../../provider/operations";
-import { connect, untilDone } from "../../provider/azure/client";
+import * as ops from "../../provider/image-template/operations";
+import { connect } from "../../provider/azure/client";
+import { untilDone } from "../../provider/azure/wait";
 import { nextPauseMs } from "../../provider/azure/pace";
 import { toImageTemplate } from "../../provider/image-template/mapping";
 import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { emulatorForProvider } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;

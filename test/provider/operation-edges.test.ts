@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import * as ops from "../../provider/image-template/operations";
 import * as triggerOps from "../../provider/trigger/operations";
 import { OWNER_TAG } from "../../provider/image-template/ownership";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { sourceOperationsSuite } from "../helpers/source-operations";
 import { capture, type PartialStateError } from "../helpers/capture";
 

@@ -9,7 +9,7 @@ import { readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { capture, type PartialStateError } from "../helpers/capture";
 import { providerSuite } from "../helpers/provider-suite";
 

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { forgetConnections } from "../../provider/azure/client";
 import * as ops from "../../provider/image-template/operations";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
 type Bag = Record<string, unknown>;

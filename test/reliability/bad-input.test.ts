@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import * as fc from "fast-check";
 import { imageTemplateProvider, ImageTemplate } from "pulumi-azure-imagebuilder";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "../e2e/helpers/engine";
 import { startEngineSuite, type EngineSuite } from "../e2e/helpers/stacks";

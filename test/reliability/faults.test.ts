@@ -9,11 +9,11 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
-import { DEFAULT_RETRY } from "../../provider/azure/credentials";
+import { DEFAULT_RETRY } from "../../provider/azure/tuning";
 // The instance the provider really uses: it loads the built operations, and through them this module.
 import { forgetConnections } from "pulumi-azure-imagebuilder/dist/provider/azure/client.js";
 import type { FaultRule } from "../../emulator/faults";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { recordFigure, suiteCommand } from "./summary";
 

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { OWNER_TAG } from "../../provider/image-template/ownership";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { providerSuite } from "../helpers/provider-suite";
 import { recordFigure, suiteCommand } from "./summary";
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider } from "../../provider";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { recordFigure, suiteCommand } from "./summary";
 

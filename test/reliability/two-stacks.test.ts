@@ -11,7 +11,7 @@ import type { Stack } from "@pulumi/pulumi/automation";
 import { ImageTemplate, ImageTemplateTrigger } from "pulumi-azure-imagebuilder";
 import type { ImageTemplateInputs } from "pulumi-azure-imagebuilder";
 import { OWNER_TAG } from "../../provider/image-template/ownership";
-import { templateArgs } from "../../bench/programs/template-args";
+import { templateArgs } from "../fixtures/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "../e2e/helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "../e2e/helpers/stacks";
 import { recordFigure, suiteCommand } from "./summary";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildOnUpdate } from "../../provider/image-template/build-plan";
+import { buildOnUpdate } from "../../provider/image-template/build-settings";
 import { UNKNOWN } from "../../provider/codecs/combinators";
 import { minimalArgs } from "./fixtures/args";
 

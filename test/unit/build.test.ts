@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildOnCreate, resolveBuild } from "../../provider/image-template/build-plan";
+import { buildOnCreate, resolveBuild } from "../../provider/image-template/build-settings";
 import { checkInputs } from "../../provider/image-template/check";
 import { UNKNOWN } from "../../provider/codecs/combinators";
 import { diffInputs } from "../../provider/image-template/diff";

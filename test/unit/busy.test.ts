@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isRefusedWhileBuilding } from "../../provider/image-template/busy";
+import { isRefusedWhileBuilding } from "../../provider/image-template/build";
 
 // The SDK's RestError carries the status and the service's error body in details.error.
 const refusal = (status: number, message: string) => ({

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { credentialSources } from "../../provider/azure/client";
-import {
-  DEFAULT_RETRY,
-  pollIntervalMs,
-  resolveAzureSettings,
-  resolveCloud,
-  retrySettings,
-  setting,
-  withStackConfig,
-} from "../../provider/azure/credentials";
+import { resolveAzureSettings, resolveCloud, setting, withStackConfig } from "../../provider/azure/credentials";
+import { DEFAULT_RETRY, pollIntervalMs, retrySettings } from "../../provider/azure/tuning";
 
 // Which variable feeds which setting, one family at a time (the emulator's environment sets both families).
 describe("credential settings: AZURE_* first, ARM_* as the fallback", () => {

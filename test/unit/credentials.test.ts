@@ -6,13 +6,8 @@ import {
   ManagedIdentityCredential,
 } from "@azure/identity";
 import { credentialSources } from "../../provider/azure/client";
-import {
-  pollIntervalMs,
-  resolveAzureSettings,
-  resolveCloud,
-  setting,
-  withStackConfig,
-} from "../../provider/azure/credentials";
+import { pollIntervalMs } from "../../provider/azure/tuning";
+import { resolveAzureSettings, resolveCloud, setting, withStackConfig } from "../../provider/azure/credentials";
 
 describe("credentials and endpoints from the environment", () => {
   it("defaults to the public cloud with instance discovery on", () => {

@@ -7,11 +7,10 @@ import { diffInputs } from "../../provider/image-template/diff";
 import {
   argsFromImageTemplate,
   outputsFromImageTemplate,
-  parseTemplateId,
-  templateId,
   toImageTemplate,
   toUpdateParameters,
 } from "../../provider/image-template/mapping";
+import { parseTemplateId, templateId } from "../../provider/image-template/address";
 import { minimalArgs } from "./fixtures/args";
 
 // Microsoft's official request/response examples, kept in the repository (see reference/README.md).

@@ -1,6 +1,6 @@
 import type { BuildSettings } from "./codecs/build";
 import { isUnknown } from "../codecs/combinators";
-import { containsUnknown, sortedJson } from "./diff";
+import { containsUnknown, sortedJson } from "../json";
 import type { PropertyBag } from "../property-bag";
 
 /** The service's build timeout when buildTimeoutInMinutes is 0 or omitted (4 h). */
