@@ -9,6 +9,9 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 export const DEFAULTS_KEY = "__defaults";
 export const PULUMI_NAME_KEY = "__pulumiName";
 export const AUTONAME_SEED_KEY = "__autonameSeed";
+
+/** The seed of AUTONAME_SEED_KEY: the same for both faces (dynamic resource, plugin), so a stack can move between them. */
+export const resourceSeed = (project: string, stack: string, name: string): string => `${project}/${stack}/${name}`;
 /**
  * The resource's URN as the program computed it when declaring it (the engine gives the provider none): progress goes
  * to that row. Hidden from diff; used only when this run's program declared it (operations.ts, progressFor).
