@@ -10,7 +10,7 @@ import {
 } from "../provider/image-template/inputs";
 import type { Implementation } from "../provider/load";
 import * as trigger from "../provider/trigger/operations";
-import { PACKAGE_NAME, stackConfigRequest } from "./configure";
+import { PACKAGE_NAME, stackConfigRequest } from "./requests";
 import { conceal, reveal } from "./values";
 
 /*

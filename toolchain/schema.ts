@@ -7,7 +7,7 @@ import { ImageTemplateArgsCodec } from "../provider/image-template/codecs/args";
 import { ARG_ENTRIES, ARGUMENTS, BUILD_OUTPUTS, memberAt, OUTPUTS } from "../provider/image-template/properties";
 import { TriggerArgsCodec } from "../provider/trigger/codecs";
 import { packageRoot } from "../provider/load";
-import { PACKAGE_NAME } from "../plugin/configure";
+import { PACKAGE_NAME } from "../plugin/requests";
 
 /*
  * The plugin's Pulumi package schema (plugin/schema.json), from the same sources as the dynamic resource's TypeScript
