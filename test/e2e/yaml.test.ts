@@ -66,6 +66,9 @@ describe("examples/yaml: a Pulumi YAML program through the plugin", function () 
     assert.equal(up.outputs.lastBuildState.value, "Succeeded");
     assert.equal(up.outputs.imageId.value, `${rgId}/providers/Microsoft.Compute/images/ubuntu-web`);
     assert.equal((await templateRequests("POST", "/run")).length, 1);
+    // The build's lasting lines are diagnostics of the template's own row: the engine hands the plugin the URN.
+    const diagnostics = up.stdout.slice(up.stdout.indexOf("Diagnostics:"));
+    assert.match(diagnostics, /ImageTemplate \(ubuntu-web\):\n(?: {4}.*\n)*? {4}image build requested/, up.stdout);
 
     const state = await stack.exportStack();
     const types = state.deployment.resources.map((r: { type: string }) => r.type);
