@@ -2,10 +2,11 @@
  * examples/yaml, a Pulumi YAML program, through the real engine, the YAML language host and the azure-imagebuilder
  * plugin installed from its tarball, against the emulator: it creates and builds the template, updates it in place
  * (a PATCH, the same template), builds again when `release` changes, changes nothing on an unchanged up, and
- * destroys it. The plugin signs in with its own stack config (azure-imagebuilder:*), which stays out of the state.
+ * destroys it. The plugin signs in with its own stack config (azure-imagebuilder:*), which stays out of the state, or
+ * with the arguments of an explicit provider.
  */
 import * as assert from "node:assert/strict";
-import { cp, mkdtemp, readFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
@@ -117,4 +118,64 @@ describe("examples/yaml: a Pulumi YAML program through the plugin", function () 
     assert.deepEqual(await templates(emulator), []);
     await stack.workspace.removeStack(STACK);
   });
+
+  it("an explicit provider takes its settings from its arguments, with none in the stack's azure-imagebuilder:*", async () => {
+    const workDir = await mkdtemp(path.join(stateDir, "explicit-"));
+    await writeFile(path.join(workDir, "Pulumi.yaml"), explicitProviderProgram(rgId));
+    const explicit = await LocalWorkspace.createOrSelectStack(
+      { stackName: STACK, workDir },
+      { pulumiCommand: await pulumiCommand(), envVars: await pluginEngineEnv(stateDir, emulator, false) },
+    );
+    await explicit.setAllConfig({
+      tenantId: { value: emulator.tenantId },
+      clientId: { value: emulator.clientId },
+      clientSecret: { value: emulator.clientSecret, secret: true },
+      subscriptionId: { value: emulator.subscriptionId },
+    });
+    const up = await explicit.up();
+    assert.deepEqual(up.summary.resourceChanges, { create: 3 }, up.stdout);
+    const [template] = await templates(emulator);
+    assert.equal(template.id.toLowerCase(), String(up.outputs.templateId.value).toLowerCase());
+    const destroy = await explicit.destroy();
+    assert.equal(destroy.summary.result, "succeeded");
+    assert.deepEqual(await templates(emulator), []);
+    await explicit.workspace.removeStack(STACK);
+  });
 });
+
+/** A program whose template uses an explicit provider, its settings the program's own config. */
+function explicitProviderProgram(rgId: string): string {
+  return `name: imagebuilder-explicit
+runtime: yaml
+config:
+  tenantId: { type: string }
+  clientId: { type: string }
+  clientSecret: { type: string, secret: true }
+  subscriptionId: { type: string }
+resources:
+  builder:
+    type: pulumi:providers:azure-imagebuilder
+    properties:
+      tenantId: \${tenantId}
+      clientId: \${clientId}
+      clientSecret: \${clientSecret}
+      subscriptionId: \${subscriptionId}
+      location: westus
+  web:
+    type: azure-imagebuilder:index:ImageTemplate
+    properties:
+      resourceGroupName: ${RG}
+      identityUserAssignedIdentity:
+        - ${rgId}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/aib-builder
+      source: { type: PlatformImage, publisher: Canonical, offer: ubuntu-24_04-lts, sku: server, version: latest }
+      distribute:
+        - type: ManagedImage
+          runOutputName: web
+          imageId: ${rgId}/providers/Microsoft.Compute/images/web
+          location: westus
+    options:
+      provider: \${builder}
+outputs:
+  templateId: \${web.id}
+`;
+}
