@@ -103,7 +103,7 @@ export async function ensurePulumi(options: EnsurePulumiOptions = {}): Promise<s
     await (found.dynamicPlugin
       ? linkInto(binDir, DYNAMIC_PLUGIN, found.dynamicPlugin)
       : installPluginScript(sdk.pluginScript, binDir));
-    await linkInto(binDir, YAML_HOST, await ensureYamlHost(cache, env, log));
+    await linkInto(binDir, YAML_HOST, found.yamlHost ?? (await ensureYamlHost(cache, env, log)));
     log(`using ${found.pulumi} from PATH`);
     return fs.realpath(binDir);
   }
