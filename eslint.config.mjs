@@ -2,7 +2,17 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "emulator/dist/**", "**/node_modules/**", ".demo/**", ".stryker-tmp/**", "reports/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "sdk/**",
+      "emulator/dist/**",
+      "**/node_modules/**",
+      ".demo/**",
+      ".stryker-tmp/**",
+      "reports/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

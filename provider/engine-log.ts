@@ -25,10 +25,14 @@ interface EngineChannel {
   send(urn: string, text: string, ephemeral: boolean, severity: Severity): Promise<boolean>;
 }
 
-/** The engine's address when this process is the dynamic provider host (`node <host>/index.js <address>`). */
+/**
+ * The engine's address when this process is the dynamic provider host (`node <host>/index.js <address>`) or this
+ * package's plugin (`node <package>/dist/plugin/main.js <address>`, which the engine hands the URN itself).
+ */
 export function engineAddress(argv: readonly string[] = process.argv): string | undefined {
   const [, script, address] = argv;
-  const isHost = script !== undefined && /[\\/]dynamic-provider([\\/]index\.js)?$/.test(script);
+  const isHost =
+    script !== undefined && /[\\/](dynamic-provider([\\/]index\.js)?|dist[\\/]plugin[\\/]main\.js)$/.test(script);
   return isHost && address !== undefined && /^[\w.[\]:-]+:\d+$/.test(address) ? address : undefined;
 }
 

@@ -56,7 +56,7 @@ export async function hostIsCurrent(binDir: string, hostSourceDir: string): Prom
 }
 
 /** Finds a Go toolchain new enough for pulumi's go.mod, or explains what to install. */
-async function requireGo(env: NodeJS.ProcessEnv): Promise<string> {
+export async function requireGo(env: NodeJS.ProcessEnv): Promise<string> {
   const go = findOnPath("go", env.PATH);
   const version = go ? await execCommand(go, ["env", "GOVERSION"], { env }).catch(() => undefined) : undefined;
   if (!go || !version || version.code !== 0 || !isAtLeast(version.stdout, MIN_GO)) {
@@ -74,7 +74,7 @@ async function requireGo(env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 /** Environment for every go command: static binaries, no workspace or VCS stamping interfering with the wrapper. */
-function goEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function goEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...env, CGO_ENABLED: "0", GOWORK: "off", GOFLAGS: `${env.GOFLAGS ?? ""} -buildvcs=false`.trim() };
 }
 

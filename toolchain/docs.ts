@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
 import * as t from "io-ts";
@@ -16,6 +16,7 @@ import { packageRoot } from "../provider/load";
 import { TUNING_VARIABLES } from "../provider/azure/variables";
 import { BOUNDS, ID_NAME_LENGTHS, INT32, MAX_BODY_BYTES, TAG_LIMITS } from "../provider/codecs/bounds";
 import { stringMap } from "../provider/codecs/combinators";
+import { SCHEMA_FILE, schemaText } from "./schema";
 
 /*
  * `npm run docs`: writes what the property table says into the places a reader looks (the README's tables, the TSDoc
@@ -348,15 +349,19 @@ export function replaceRegion(text: string, region: Region): string {
   return `${text.slice(0, from + open.length)}\n${region.render()}\n${text.slice(to)}`;
 }
 
-/** Each file as `npm run docs` would write it (TypeScript formatted as prettier --check wants it). */
+/**
+ * Each file as `npm run docs` would write it: the regions, and the plugin's package schema (toolchain/schema.ts);
+ * TypeScript and JSON formatted as prettier --check wants them.
+ */
 export async function generated(root = packageRoot()): Promise<Map<string, string>> {
   const files = new Map<string, string>();
   for (const region of REGIONS) {
     const file = path.join(root, region.file);
     files.set(file, replaceRegion(files.get(file) ?? readFileSync(file, "utf8"), region));
   }
+  files.set(path.join(root, SCHEMA_FILE), schemaText());
   for (const [file, text] of files) {
-    if (!file.endsWith(".ts")) continue;
+    if (!file.endsWith(".ts") && !file.endsWith(".json")) continue;
     const options = await prettier.resolveConfig(file);
     files.set(file, await prettier.format(text, { ...options, filepath: file }));
   }
@@ -367,7 +372,7 @@ if (require.main === module) {
   generated()
     .then((files) => {
       for (const [file, text] of files) {
-        if (readFileSync(file, "utf8") === text) continue;
+        if (existsSync(file) && readFileSync(file, "utf8") === text) continue;
         writeFileSync(file, text);
         console.log(`wrote ${path.relative(packageRoot(), file)}`);
       }

@@ -9,6 +9,8 @@
  * 2. Otherwise the CLI matching the installed `@pulumi/pulumi` is built from the Go module proxy, together with our own
  *    language host, into `<cache>/pulumi-v<version>/bin` (see built-pulumi.ts). Later calls only verify it.
  *
+ * Both also get the Pulumi YAML language host (`pulumi-language-yaml`, yaml-host.ts), for YAML programs of the plugin.
+ *
  * `<cache>` is `${XDG_CACHE_HOME:-~/.cache}/pulumi-azure-imagebuilder`.
  * CLI: `npm run --silent pulumi:bin` prints only the directory on stdout; progress goes to stderr.
  */
@@ -19,6 +21,7 @@ import { binDirOf, buildPulumi, cliIsCurrent, hostIsCurrent, type BuiltPulumiReq
 import { packageRoot } from "../provider/load";
 import { withDirLock } from "./dir-lock";
 import { findPathPulumi, linkDirFor, linkInto } from "./path-pulumi";
+import { ensureYamlHost, YAML_HOST } from "./yaml-host";
 
 /** The dynamic-provider plugin script; the engine passes its output through live only under this exact name. */
 const DYNAMIC_PLUGIN = "pulumi-resource-pulumi-nodejs";
@@ -100,6 +103,7 @@ export async function ensurePulumi(options: EnsurePulumiOptions = {}): Promise<s
     await (found.dynamicPlugin
       ? linkInto(binDir, DYNAMIC_PLUGIN, found.dynamicPlugin)
       : installPluginScript(sdk.pluginScript, binDir));
+    await linkInto(binDir, YAML_HOST, found.yamlHost ?? (await ensureYamlHost(cache, env, log)));
     log(`using ${found.pulumi} from PATH`);
     return fs.realpath(binDir);
   }
@@ -117,6 +121,7 @@ export async function ensurePulumi(options: EnsurePulumiOptions = {}): Promise<s
       await installPluginScript(sdk.pluginScript, binDirOf(request.versionDir));
     });
   }
+  await linkInto(binDirOf(request.versionDir), YAML_HOST, await ensureYamlHost(cache, env, log));
   return fs.realpath(binDirOf(request.versionDir));
 }
 

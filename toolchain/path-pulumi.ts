@@ -11,6 +11,8 @@ export interface PathPulumi {
   readonly languageHost: string;
   /** The install's own pulumi-resource-pulumi-nodejs, when it ships one beside `pulumi`. */
   readonly dynamicPlugin: string | undefined;
+  /** The install's Pulumi YAML language host (Pulumi's installs ship it beside `pulumi`), or one on PATH. */
+  readonly yamlHost: string | undefined;
 }
 
 async function executableAt(file: string): Promise<string | undefined> {
@@ -34,7 +36,13 @@ export async function findPathPulumi(env: NodeJS.ProcessEnv, ignoreDir: string):
   const languageHost =
     (await executableAt(path.join(dir, "pulumi-language-nodejs"))) ?? findOnPath("pulumi-language-nodejs", env.PATH);
   if (!languageHost) return undefined;
-  return { pulumi, languageHost, dynamicPlugin: await executableAt(path.join(dir, "pulumi-resource-pulumi-nodejs")) };
+  return {
+    pulumi,
+    languageHost,
+    dynamicPlugin: await executableAt(path.join(dir, "pulumi-resource-pulumi-nodejs")),
+    yamlHost:
+      (await executableAt(path.join(dir, "pulumi-language-yaml"))) ?? findOnPath("pulumi-language-yaml", env.PATH),
+  };
 }
 
 /** A cache folder per distinct CLI install, so different installs never share links. */

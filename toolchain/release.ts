@@ -7,12 +7,14 @@
  *
  *   node dist/toolchain/release.js <tag> --out <dir> [--dry-run]
  *
- * It writes `<dir>/notes.md` (the changelog section, for the GitHub release) and `<dir>/*.tgz`.
+ * It writes `<dir>/notes.md` (the changelog section, for the GitHub release), `<dir>/*.tgz` and the plugin tarball
+ * `<dir>/pulumi-resource-azure-imagebuilder-v<version>-<os>-<arch>.tar.gz` (plugin-tarball.ts) the release attaches.
  */
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { execChecked } from "./exec";
 import { packageRoot } from "../provider/load";
+import { buildPluginTarball } from "./plugin-tarball";
 
 /** The packages a release publishes, by folder under the repository root. */
 const PACKAGES = [".", "emulator"];
@@ -45,6 +47,8 @@ export interface Release {
   version: string;
   notes: string;
   tarballs: string[];
+  /** The plugin tarball (`pulumi plugin install resource azure-imagebuilder <version> --file`), for the GitHub release. */
+  plugin: string;
 }
 
 export async function release(options: ReleaseOptions): Promise<Release> {
@@ -86,7 +90,9 @@ export async function release(options: ReleaseOptions): Promise<Release> {
     log(`npm ${publish.join(" ")}`);
     await execChecked("npm", publish, { cwd: root });
   }
-  return { version, notes, tarballs };
+  const plugin = await buildPluginTarball(options.outDir, root);
+  log(`plugin ${path.basename(plugin)}`);
+  return { version, notes, tarballs, plugin };
 }
 
 if (require.main === module) {
@@ -98,7 +104,7 @@ if (require.main === module) {
     process.exit(2);
   }
   release({ tag, outDir: args[out + 1], dryRun: args.includes("--dry-run") }).then(
-    (r) => console.log(`released ${r.version}: ${r.tarballs.map((t) => path.basename(t)).join(", ")}`),
+    (r) => console.log(`released ${r.version}: ${[...r.tarballs, r.plugin].map((t) => path.basename(t)).join(", ")}`),
     (e: unknown) => {
       console.error((e as Error).message);
       process.exit(1);

@@ -506,6 +506,11 @@ export async function update(id: string, olds: PropertyBag, news: PropertyBag): 
     if (news.adoptExisting !== true) throw new Error(refusal(standing, named(a), ownership, what));
     return { outs: await adoptInUpdate(c, a, id, template, news as Inputs, p.build) };
   }
+  // Recorded with no marker: imported (pulumi import reads a template without state) or recorded before markers
+  // existed. Its first write marks it as this resource's, as adoptExisting does.
+  if (ownership === undefined && stateOf(news).hidden.owner !== undefined) {
+    return { outs: await adoptInUpdate(c, a, id, template, news as Inputs, p.build) };
+  }
   // A replacement of this resource (or a killed run's create of it) wrote the marker last: keep it, record it.
   if (standing === "sibling") news = withHidden(news, { ownership: markerOf(template) });
   const counts = p.build ? runAfter(olds, !p.patch || changeApplied(template, news)) : undefined;

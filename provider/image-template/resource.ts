@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
 import type { ComputedOutputs } from "./mapping";
 import type { BuildOutputs } from "./operations";
-import { programBag } from "./state";
+import { programBag, resourceSeed } from "./state";
 import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning } from "./read-only";
 import imageTemplateProvider = require("./provider");
 import { warnIgnoredCustomTimeouts } from "../timeouts";
@@ -144,7 +144,7 @@ export class ImageTemplate extends pulumi.dynamic.Resource {
   constructor(name: string, args: ImageTemplateArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, undefined]));
     // The seed makes the autoname suffix deterministic (same inputs, same name in preview and up), per stack.
-    const seed = `${pulumi.getProject()}/${pulumi.getStack()}/${name}`;
+    const seed = resourceSeed(pulumi.getProject(), pulumi.getStack(), name);
     if (!opts?.id) {
       Object.assign(
         props,

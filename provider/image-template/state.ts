@@ -126,6 +126,9 @@ export const withProvider = (bag: PropertyBag, from: PropertyBag): PropertyBag =
   [PROVIDER_KEY]: from[PROVIDER_KEY],
 });
 
+/** The program-side identity of a resource: the same for both faces (dynamic resource, plugin), so a stack can move. */
+export const resourceSeed = (project: string, stack: string, name: string): string => `${project}/${stack}/${name}`;
+
 /** What the resource class adds to the arguments it passes: read by check, which keeps the name and URN. */
 export function programBag(p: { [K in keyof FromProgram]: unknown }): PropertyBag {
   return {

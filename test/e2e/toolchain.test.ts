@@ -20,7 +20,7 @@ import {
 const repoRoot = path.resolve(__dirname, "../..");
 const fixtureMain = path.join(__dirname, "fixtures", "hello", "index.ts");
 const sdkVersion = (require("@pulumi/pulumi/package.json") as { version: string }).version;
-const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
+const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs", "pulumi-language-yaml"];
 const ENGINE_TIMEOUT_MS = 5 * 60_000;
 
 /** A throwaway project whose program is the fixture, so @pulumi/pulumi and ts-node resolve from the repo. */
@@ -41,7 +41,7 @@ describe("Pulumi toolchain", function () {
   });
 
   describe("ensurePulumi", () => {
-    it("puts the CLI, its Node.js language host and the dynamic plugin script in one bin dir", async () => {
+    it("puts the CLI, its Node.js and YAML language hosts and the dynamic plugin script in one bin dir", async () => {
       assert.equal(path.basename(binDir), "bin");
       for (const tool of TOOLS) await fs.access(path.join(binDir, tool), fs.constants.X_OK);
       const version = await execCommand(path.join(binDir, "pulumi"), ["version"]);

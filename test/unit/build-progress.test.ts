@@ -68,14 +68,17 @@ describe("build estimate (pure)", () => {
 });
 
 describe("engine log: where a resource's lines go", () => {
-  it("knows the engine only inside the dynamic provider host, from its first argument", () => {
+  it("knows the engine only inside the dynamic provider host or the plugin, from its first argument", () => {
     const host = "/p/node_modules/@pulumi/pulumi/cmd/dynamic-provider/index.js";
     assert.equal(engineAddress(["node", host, "127.0.0.1:45123"]), "127.0.0.1:45123");
     assert.equal(
       engineAddress(["node", "/p/node_modules/@pulumi/pulumi/cmd/dynamic-provider", "localhost:1"]),
       "localhost:1",
     );
+    const plugin = "/home/u/.pulumi/plugins/resource-azure-imagebuilder-v0.1.0/node_modules/p/dist/plugin/main.js";
+    assert.equal(engineAddress(["node", plugin, "127.0.0.1:45123"]), "127.0.0.1:45123");
     assert.equal(engineAddress(["node", "/p/node_modules/.bin/mocha", "127.0.0.1:45123"]), undefined);
+    assert.equal(engineAddress(["node", "/p/dist/other/main.js", "127.0.0.1:45123"]), undefined);
     assert.equal(engineAddress(["node", host, "--flag"]), undefined);
     assert.equal(engineAddress(["node", host]), undefined);
   });

@@ -8,6 +8,7 @@ import type { DeepInput, ImageTemplateArgs } from "../../provider/image-template
 import { ARGUMENTS, BUILD_OUTPUTS, OUTPUTS } from "../../provider/image-template/properties";
 import { packageRoot } from "../../provider/load";
 import { generated, REGIONS } from "../../toolchain/docs";
+import { SCHEMA_FILE } from "../../toolchain/schema";
 
 /** Member name -> its TSDoc text, for the members of `container` (an interface or class) in a TypeScript file. */
 function tsdocOf(file: string, container: string): Map<string, string> {
@@ -28,11 +29,11 @@ function tsdocOf(file: string, container: string): Map<string, string> {
 }
 
 describe("docs generated from the property table (npm run docs)", () => {
-  it("README, ImageTemplateArgs and ImageTemplate's outputs are what npm run docs writes", async () => {
+  it("README, ImageTemplateArgs, ImageTemplate's outputs and the plugin's schema are what npm run docs writes", async () => {
     const files = await generated();
     assert.deepEqual(
       [...files.keys()].map((f) => path.relative(packageRoot(), f)).sort(),
-      [...new Set(REGIONS.map((r) => r.file))].sort(),
+      [...new Set([...REGIONS.map((r) => r.file), SCHEMA_FILE])].sort(),
     );
     for (const [file, text] of files) {
       assert.ok(

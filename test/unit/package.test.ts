@@ -50,11 +50,13 @@ describe("the packed package", function () {
     }
   });
 
-  it("ships every example as a complete program", () => {
+  it("ships every example as a complete program (a YAML one is its Pulumi.yaml)", () => {
     const examples = new Set([...files].filter((f) => f.startsWith("examples/")).map((f) => f.split("/")[1]));
     assert.ok(examples.size > 0);
     for (const example of examples) {
-      for (const file of ["package.json", "tsconfig.json", "Pulumi.yaml", "index.ts"]) {
+      const project = readFileSync(path.join(ROOT, "examples", example, "Pulumi.yaml"), "utf8");
+      const yaml = /^runtime: yaml$/m.test(project);
+      for (const file of yaml ? ["Pulumi.yaml"] : ["package.json", "tsconfig.json", "Pulumi.yaml", "index.ts"]) {
         assert.ok(files.has(`examples/${example}/${file}`), `examples/${example}/${file}`);
       }
     }

@@ -94,6 +94,16 @@ describe("release", function () {
     const listed = execFileSync("tar", ["-tzf", result.tarballs[0]], { encoding: "utf8" }).split("\n");
     assert.ok(listed.includes("package/dist/provider/index.js"), "the provider's build is in the tarball");
     assert.ok(listed.includes("package/CHANGELOG.md"));
+    assert.ok(listed.includes("package/dist/plugin/main.js"), "the plugin's build is in the tarball");
+    assert.ok(listed.includes("package/plugin/bin/pulumi-resource-azure-imagebuilder"), "and its launcher");
+    assert.match(
+      path.basename(result.plugin),
+      new RegExp(`^pulumi-resource-azure-imagebuilder-v${version}-\\w+-\\w+\\.tar\\.gz$`),
+    );
+    const plugin = execFileSync("tar", ["-tzf", result.plugin, "./pulumi-resource-azure-imagebuilder"], {
+      encoding: "utf8",
+    }).split("\n");
+    assert.ok(plugin.includes("./pulumi-resource-azure-imagebuilder"), "the plugin tarball has its executable on top");
   });
 
   it("has a release workflow that actionlint accepts", async () => {
