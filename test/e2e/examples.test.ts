@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { DEPLOYABLE_EXAMPLES, NOT_DEPLOYED } from "./helpers/examples";
 import { promisify } from "node:util";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
-import { npm, packRepository, REPO_ROOT } from "./helpers/npm";
+import { npm, packedRepository, REPO_ROOT } from "./helpers/npm";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
 const examplesDir = path.join(REPO_ROOT, "examples");
@@ -39,7 +39,7 @@ describe("the package, packed and installed outside the repository", function ()
     this.timeout(ENSURE_TIMEOUT_MS);
     work = await mkdtemp(path.join(tmpdir(), "copied-examples-"));
     // dist/ is built by `npm test` (and must be for any e2e run); --ignore-scripts packs it as it is.
-    tarball = await packRepository(work);
+    tarball = await packedRepository();
   });
 
   after(async () => {

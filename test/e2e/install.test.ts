@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
-import { folderSize, installedPackages, npm, packRepository, REPO_ROOT, type InstalledPackage } from "./helpers/npm";
+import { folderSize, installedPackages, npm, packedRepository, REPO_ROOT, type InstalledPackage } from "./helpers/npm";
 import { startEngineSuite, templates } from "./helpers/stacks";
 
 const run = promisify(execFile);
@@ -66,7 +66,7 @@ describe("installing the package as a user", function () {
   it("from the packed tarball, production dependencies only: runtime packages alone, and an up against the emulator", async function () {
     this.timeout(ENSURE_TIMEOUT_MS);
     // dist/ is built by `npm test` (and must be for any e2e run).
-    const tarball = await packRepository(work);
+    const tarball = await packedRepository();
     const program = path.join(work, "tarball-program");
     await mkdir(program);
     const quickstart = path.join(REPO_ROOT, "examples", "quickstart");

@@ -5,11 +5,11 @@
  * goes to a row of the old name. Builds advance on the emulator's clock (admin), never on this machine's timing.
  */
 import * as assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import * as pulumi from "@pulumi/pulumi";
 import type { DiagnosticEvent, EngineEvent, PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
 import { templateArgs } from "../fixtures/template-args";
+import { stepBuildsOnReads } from "../helpers/build-clock";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
@@ -78,60 +78,28 @@ describe("build progress on the template's own row (engine event stream)", funct
         (t.properties as { lastRunStatus?: { startTime?: string } }).lastRunStatus?.startTime,
       ]),
     );
-  /** Status reads (GET of a template) so far, by template name. */
-  const readsByTemplate = async () => {
-    const reads = new Map<string, number>();
-    for (const e of await suite.emulator.admin.requests()) {
-      const name = /\/imageTemplates\/([^/]+)$/i.exec(e.path)?.[1];
-      if (e.method === "GET" && name) reads.set(name, (reads.get(name) ?? 0) + 1);
-    }
-    return reads;
-  };
-  /** Templates whose build is running, by name. */
-  const building = async () =>
-    (await templates(suite.emulator))
-      .filter((t) => (t.properties as { lastRunStatus?: { runState?: string } }).lastRunStatus?.runState === "Running")
-      .map((t) => t.name);
   /**
-   * An up; once every template's build of it has started, the emulator's clock moves on a minute at a time, and only
-   * after the provider has read every running template since the last move: each minute of a build is seen, however
-   * slow this machine is. Not before the builds start: the log's blob store (Azurite) dates blobs by this machine's
-   * clock, and the provider looks for a log written since the run's start.
+   * An up; once every template's build of it has started, the emulator's clock moves on a minute at a time, each time
+   * the provider has read every running template (stepBuildsOnReads). Not before the builds start: the log's blob store
+   * (Azurite) dates blobs by this machine's clock, and the provider looks for a log written since the run's start.
    */
   async function up(release: string, names = ["alpha", "beta"]): Promise<Run> {
     stack.workspace.program = program(subscriptionId, release, names);
     const events: EngineEvent[] = [];
     const before = await runStarts();
-    let done = false;
-    const clock = (async () => {
-      let started = false;
-      let seen = new Map<string, number>();
-      while (!done) {
-        if (!started) {
-          const now = await runStarts();
-          // A renamed resource keeps its template (and its autoname).
-          const template = (n: string) => n.replace(/-renamed$/, "");
-          started = names.map(template).every((n) => now.get(n) !== undefined && now.get(n) !== before.get(n));
-          if (started) seen = await readsByTemplate();
-        } else {
-          const reads = await readsByTemplate();
-          const running = await building();
-          if (running.every((n) => (reads.get(n) ?? 0) > (seen.get(n) ?? 0))) {
-            await suite.emulator.admin.advanceClock(60_000);
-            seen = reads;
-          }
-        }
-        await sleep(50);
-      }
-    })();
+    // A renamed resource keeps its template (and its autoname).
+    const template = (n: string) => n.replace(/-renamed$/, "");
+    const clock = stepBuildsOnReads(suite.emulator, 60_000, async () => {
+      const now = await runStarts();
+      return names.map(template).every((n) => now.get(n) !== undefined && now.get(n) !== before.get(n));
+    });
     try {
       await stack.up({ onEvent: (e) => events.push(e) });
       return { events };
     } catch (error) {
       return { events, error: error as Error };
     } finally {
-      done = true;
-      await clock;
+      await clock.stop();
     }
   }
   const diagnostics = (run: Run): DiagnosticEvent[] => run.events.flatMap((e) => e.diagnosticEvent ?? []);

@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { checkInputs } from "../../provider/image-template/check";
-import { npm, packRepository, REPO_ROOT } from "./helpers/npm";
+import { npm, packedRepository, REPO_ROOT } from "./helpers/npm";
 
 const run = promisify(execFile);
 const EXAMPLE = path.join(REPO_ROOT, "examples", "real-azure");
@@ -61,7 +61,7 @@ describe("examples/real-azure (cannot deploy offline: type-checked, run under mo
     await cp(path.join(__dirname, "fixtures", "mock-run", "mock-run.ts"), path.join(program, "mock-run.ts"));
     const manifest = JSON.parse(await readFile(path.join(EXAMPLE, "package.json"), "utf8"));
     // dist/ is built by `npm test` (and must be for any e2e run).
-    manifest.dependencies["pulumi-azure-imagebuilder"] = `file:${await packRepository(work)}`;
+    manifest.dependencies["pulumi-azure-imagebuilder"] = `file:${await packedRepository()}`;
     await writeFile(path.join(program, "package.json"), JSON.stringify(manifest));
     await npm(program, "install");
   });

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type * as pulumi from "@pulumi/pulumi";
 import { imageTemplateProvider, imageTemplateTriggerProvider } from "../../provider";
 import { templateArgs } from "../fixtures/template-args";
+import { stepBuildsOnReads } from "../helpers/build-clock";
 import { capture, type PartialStateError } from "../helpers/capture";
 import { applyEmulatorEnv, startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 
@@ -15,6 +16,9 @@ type Bag = Record<string, unknown>;
 const provider = imageTemplateProvider as Required<pulumi.dynamic.ResourceProvider>;
 const triggers = imageTemplateTriggerProvider as Required<Omit<pulumi.dynamic.ResourceProvider, "update">>;
 const RG = "rg-build";
+const BUILD_MS = 600;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 describe("provider builds against the emulator", function () {
   this.timeout(60_000);
@@ -22,7 +26,7 @@ describe("provider builds against the emulator", function () {
   let restoreEnv: () => void;
 
   before(async () => {
-    emu = await startTestEmulator({ buildDurationMs: 600 });
+    emu = await startTestEmulator({ buildDurationMs: BUILD_MS });
     trustEmulatorCertificate(emu.caPem);
     restoreEnv = applyEmulatorEnv(emu);
   });
@@ -63,10 +67,19 @@ describe("provider builds against the emulator", function () {
       { properties: { lastRunStatus?: { runState: string } } } | undefined;
 
   it("builds on create, prints each transition with the resource name once and in order, and exposes run outputs", async () => {
-    // Each of the 4 sub-states lasts 1 s against a 50 ms poll interval: the provider reads every one of them.
-    await emu.admin.setTiming({ buildDurationMs: 4000 });
+    // Each of the 4 sub-states lasts a minute of the emulator's clock, moved on only after the provider has read the
+    // template: it reads every one of them.
+    await emu.admin.setTiming({ buildDurationMs: 4 * MINUTE });
+    const stepped = async <T>(call: () => Promise<T>) => {
+      const clock = stepBuildsOnReads(emu, MINUTE);
+      try {
+        return await capture(call);
+      } finally {
+        await clock.stop();
+      }
+    };
     const inputs = await checked(args("tpl-create", { when: "onCreate" }));
-    const { value: created, error, lines } = await capture(() => provider.create(inputs));
+    const { value: created, error, lines } = await stepped(() => provider.create(inputs));
     assert.equal(error, undefined);
     const outs = created!.outs as Bag;
     assert.equal(outs.lastRunStatusRunState, "Succeeded");
@@ -114,7 +127,7 @@ describe("provider builds against the emulator", function () {
       replaces: [],
       deleteBeforeReplace: false,
     });
-    const { value: updated } = await capture(() => provider.update(created!.id, outs, news));
+    const { value: updated } = await stepped(() => provider.update(created!.id, outs, news));
     assert.equal((updated!.outs as Bag).lastRunStatusRunState, "Succeeded");
     assert.deepEqual((updated!.outs as Bag).build, { when: "onCreate", trigger: "v2" });
     assert.equal((await requests("POST", /\/run$/)).length, 1);
@@ -174,7 +187,8 @@ describe("provider builds against the emulator", function () {
   });
 
   it("without cancelOnTimeout the build goes on, and the next update waits for it instead of starting another", async () => {
-    await emu.admin.setTiming({ buildDurationMs: 3000 });
+    // An hour of the emulator's clock: the create's wait (0.6 s) ends first, the update's ends once the clock moves.
+    await emu.admin.setTiming({ buildDurationMs: HOUR });
     const inputs = await checked(args("tpl-long", { when: "onCreate", timeoutMinutes: 0.01 }));
     const { error } = await capture(() => provider.create(inputs));
     const e = error as PartialStateError;
@@ -183,7 +197,9 @@ describe("provider builds against the emulator", function () {
       /did not finish in time \(runState Running.*It keeps running; the next pulumi up waits for it/,
     );
     const news = await checked(args("tpl-long", { when: "onCreate", timeoutMinutes: 1 }), e.properties);
+    const clock = stepBuildsOnReads(emu, HOUR);
     const { value: updated, lines } = await capture(() => provider.update(e.id, e.properties, news));
+    await clock.stop();
     assert.equal((updated!.outs as Bag).lastRunStatusRunState, "Succeeded");
     assert.ok(lines.some((l) => l.includes("already running: waiting for it")));
     assert.equal((await requests("POST", /\/run$/)).length, 1, "one build only");
@@ -239,7 +255,8 @@ describe("provider builds against the emulator", function () {
   it("refresh picks up run outputs of a build that finished after the update (waitForCompletion false)", async () => {
     const inputs = await checked(args("tpl-later", { when: "onCreate", waitForCompletion: false }));
     const { value: created } = await capture(() => provider.create(inputs));
-    await new Promise((r) => setTimeout(r, 900));
+    // The build started before create returned: a build's length of the emulator's time later it is over.
+    await emu.admin.advanceClock(BUILD_MS);
     const refreshed = await provider.read(created!.id, created!.outs as Bag);
     assert.equal((refreshed.props as Bag).lastRunStatusRunState, "Succeeded");
     assert.ok(((refreshed.props as Bag).runOutputs as Bag).img);

@@ -9,11 +9,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { templateArgs } from "../fixtures/template-args";
+import { stepBuildsOnReads } from "../helpers/build-clock";
 import { capture, type PartialStateError } from "../helpers/capture";
 import { providerSuite } from "../helpers/provider-suite";
 
 type Bag = Record<string, unknown>;
 const lower = (id: string) => id.replace("/resourceGroups/", "/resourcegroups/");
+const QUARTER = 15 * 60_000;
 
 describe("provider on the service's own answers", function () {
   this.timeout(60_000);
@@ -271,7 +273,8 @@ describe("provider on the service's own answers", function () {
   });
 
   it("a change refused because a build runs waits for that build, then applies", async () => {
-    await suite.emu().admin.setTiming({ buildDurationMs: 1500 });
+    // An hour's build, a quarter (one state) of the emulator's clock at a time, each after the provider read it.
+    await suite.emu().admin.setTiming({ buildDurationMs: 4 * QUARTER });
     const inputs = await checked(args({ autoRun: { state: "Enabled" } }));
     const created = await provider.create(inputs);
     const retagged = await checked(args({ autoRun: { state: "Enabled" }, tag: { stage: "prod" } }), inputs);
@@ -280,10 +283,12 @@ describe("provider on the service's own answers", function () {
     console.log = (line: string) => lines.push(line);
     await suite.emu().admin.clearRequests();
     let updated;
+    const clock = stepBuildsOnReads(suite.emu(), QUARTER);
     try {
       updated = await provider.update(created.id, created.outs as Bag, retagged);
     } finally {
       console.log = log;
+      await clock.stop();
     }
     const patches = (await suite.emu().admin.requests()).filter((r) => r.method === "PATCH").map((r) => r.status);
     assert.deepEqual(patches, [409, 202], "refused while building, sent again after");

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import * as os from "node:os";
+import { setTimeout as delay } from "node:timers/promises";
 import { runPulumi } from "../../toolchain/run-pulumi";
 import { engineEnv, newStateDir, pulumiBinDir, removeStateDir } from "../e2e/helpers/engine";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
@@ -17,6 +18,8 @@ const PROJECT = "reliability-fleet";
 export const FLEET_SECRET = "fleet-registry-token-9f3c";
 
 const TEMPLATE_TYPE = "pulumi-nodejs:dynamic/azure-imagebuilder:ImageTemplate";
+/** An operation's length while held: longer than any test, so it ends only when the test moves the emulator's clock. */
+const HELD_MS = 3600_000;
 
 export interface RunningUp {
   pid: number;
@@ -56,6 +59,23 @@ export interface Fleet {
   /** Brings it back on the same port with the same data dir: the same state, certificate and credentials. */
   startEmulator(): Promise<void>;
   tally(declared: number): Promise<Tally>;
+  /**
+   * Resolves once `count` ARM requests of `method` (to a path matching `to`) reached the emulator since its log was
+   * cleared (read every 25 ms).
+   */
+  armRequestsReach(method: string, count: number, to?: RegExp): Promise<void>;
+  /**
+   * Holds the emulator's operations (creates, deletes) from now on: each lasts until the test moves the clock, so which
+   * are done and which are in flight at a kill is the test's choice, never the machine's speed.
+   */
+  holdOperations(): Promise<void>;
+  /**
+   * With operations held and the engine running `parallel` at a time: ends each whole wave of `parallel` operations
+   * until `count` requests of `method` reached the emulator; the last wave stays in flight.
+   */
+  inFlightAfter(method: string, count: number, parallel: number): Promise<void>;
+  /** Ends every held operation and gives the operations that follow the fleet's own timing again. */
+  releaseOperations(): Promise<void>;
   /** The checkpoint exactly as the file backend wrote it. */
   rawState(): Promise<string>;
   tearDown(): Promise<void>;
@@ -88,6 +108,7 @@ export async function startFleet(
     return result;
   };
   const running = new Set<RunningUp>();
+  let ownTiming: Awaited<ReturnType<TestEmulator["admin"]["setTiming"]>> | undefined;
   await runPulumi(["stack", "init", stack], { cwd: FLEET_DIR, binDir, env });
   const fleet: Fleet = {
     emulator,
@@ -138,6 +159,28 @@ export async function startFleet(
         recorded: recorded.length,
         unsettled: templates.filter((r) => r.outputs?.provisioningState !== "Succeeded").length,
       };
+    },
+    async armRequestsReach(method, count, to = /./) {
+      const reached = async () =>
+        (await fleet.emulator.admin.requests()).filter(
+          (e) => e.kind === "arm" && e.method === method && to.test(e.path),
+        ).length;
+      while ((await reached()) < count) await delay(25);
+    },
+    async holdOperations() {
+      ownTiming = await fleet.emulator.admin.setTiming({});
+      await fleet.emulator.admin.setTiming({ lroDurationMs: HELD_MS });
+    },
+    async inFlightAfter(method, count, parallel) {
+      for (let wave = Math.min(parallel, count); ; wave = Math.min(wave + parallel, count)) {
+        await fleet.armRequestsReach(method, wave);
+        if (wave === count) return;
+        await fleet.emulator.admin.advanceClock(HELD_MS);
+      }
+    },
+    async releaseOperations() {
+      if (ownTiming) await fleet.emulator.admin.setTiming(ownTiming);
+      await fleet.emulator.admin.advanceClock(HELD_MS);
     },
     rawState: () => fs.readFile(path.join(stateDir, "backend", ".pulumi", "stacks", PROJECT, `${stack}.json`), "utf8"),
     async tearDown() {

@@ -5,7 +5,6 @@
  * The emulator must end with exactly 20 templates, none duplicated, none lost, each one recorded in the state.
  */
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "../e2e/helpers/engine";
 import { leakedCredentials, startFleet, type Fleet } from "./fleet";
 import { recordFigure, suiteCommand } from "./summary";
@@ -27,8 +26,7 @@ describe("reliability: pulumi up killed mid-way", function () {
   before(async function () {
     this.timeout(ENSURE_TIMEOUT_MS);
     await pulumiBinDir();
-    // Creates long enough that some are in flight when the engine dies.
-    fleet = await startFleet("interrupted", SIZE, { lroDurationMs: 1500 });
+    fleet = await startFleet("interrupted", SIZE);
   });
   after(async () => {
     await fleet?.tearDown();
@@ -40,14 +38,14 @@ describe("reliability: pulumi up killed mid-way", function () {
   const inState = (cp: Checkpoint) => (cp.deployment.resources ?? []).filter((r) => r.type === TEMPLATE_TYPE);
   const pendingCreates = (cp: Checkpoint) =>
     (cp.deployment.pending_operations ?? []).filter((p) => p.type === "creating" && p.resource.type === TEMPLATE_TYPE);
-  const armPuts = async () =>
-    (await fleet.emulator.admin.requests()).filter((e) => e.method === "PUT" && e.kind === "arm").length;
-
   it("converges to exactly 20 templates after SIGKILL: cancel, refresh --clear-pending-creates, up", async () => {
-    // 1. Kill the engine's whole process group once 8 creates reached Azure (4 at a time: some done, some in flight).
+    // 1. Kill the engine's whole process group once 8 creates reached Azure (4 at a time: the first 4 done, the next 4
+    //    in flight, held until the kill; then they end in Azure).
+    await fleet.holdOperations();
     const run = fleet.start("up", ["--parallel", "4", "--skip-preview"]);
-    while ((await armPuts()) < 8) await delay(25);
+    await fleet.inFlightAfter("PUT", 8, 4);
     await run.kill();
+    await fleet.releaseOperations();
     assert.equal(await run.exited, null, "the engine was killed, it did not finish");
     const killed = await exported();
     const pending = pendingCreates(killed);

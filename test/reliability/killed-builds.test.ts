@@ -7,12 +7,13 @@
  * hour of emulator time, so "mid-build" does not depend on the machine's pace; the recovering up moves the clock on.
  */
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "../e2e/helpers/engine";
+import { stepBuildsOnReads } from "../helpers/build-clock";
 import { startFleet, type Fleet } from "./fleet";
 import { recordFigure, suiteCommand } from "./summary";
 
 const SIZE = 4;
+const RUN = /\/imageTemplates\/[^/]+\/run$/;
 const HOUR = 3_600_000;
 const TEMPLATE_TYPE = "pulumi-nodejs:dynamic/azure-imagebuilder:ImageTemplate";
 
@@ -35,9 +36,7 @@ describe("reliability: pulumi up killed during image builds", function () {
   });
 
   const runPosts = async () =>
-    (await fleet.emulator.admin.requests()).filter(
-      (e) => e.kind === "arm" && e.method === "POST" && /\/imageTemplates\/[^/]+\/run$/.test(e.path),
-    );
+    (await fleet.emulator.admin.requests()).filter((e) => e.kind === "arm" && e.method === "POST" && RUN.test(e.path));
   const runStates = async () =>
     (await fleet.emulator.admin.state()).templates.map(
       (t) => (t as { properties: { lastRunStatus?: { runState?: string } } }).properties.lastRunStatus?.runState,
@@ -51,23 +50,25 @@ describe("reliability: pulumi up killed during image builds", function () {
   async function killDuringBuilds(): Promise<void> {
     await fleet.emulator.admin.clearRequests();
     const run = fleet.start("up", ["--parallel", String(SIZE), "--skip-preview"]);
-    while ((await runPosts()).length < SIZE) await delay(25);
+    await fleet.armRequestsReach("POST", SIZE, RUN);
     await run.kill();
     assert.equal(await run.exited, null, "the engine was killed, it did not finish");
     assert.deepEqual(await runStates(), Array(SIZE).fill("Running"), "killed mid-build");
   }
 
-  /** cancel, refresh --clear-pending-creates, up; the emulator's clock moves an hour a second so builds can end. */
+  /**
+   * cancel, refresh --clear-pending-creates, up; the builds end (the emulator's clock moves an hour) once the up has
+   * read every running one, so it meets each build running.
+   */
   async function recover(): Promise<void> {
     await fleet.pulumi(["cancel", "--yes"]);
     await fleet.pulumi(["refresh", "--yes", "--skip-preview", "--clear-pending-creates"]);
-    let finished = false;
-    const up = fleet.pulumi(["up", "--yes", "--skip-preview"]).finally(() => (finished = true));
-    while (!finished) {
-      await Promise.race([delay(1000), up.catch(() => undefined)]);
-      if (!finished) await fleet.emulator.admin.advanceClock(HOUR);
+    const clock = stepBuildsOnReads(fleet.emulator, HOUR);
+    try {
+      await fleet.pulumi(["up", "--yes", "--skip-preview"]);
+    } finally {
+      await clock.stop();
     }
-    await up;
   }
 
   /** Run POSTs of the killed and the recovering up, per template; templates with run outputs recorded. */

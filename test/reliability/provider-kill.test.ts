@@ -7,13 +7,14 @@
  * `Deleting` succeeds. Measured for N = 8 and N = 20.
  */
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "../e2e/helpers/engine";
 import { descendants, startFleet, type Fleet, type Tally } from "./fleet";
 import { recordFigure, suiteCommand } from "./summary";
 
 /** Templates an up drops from the stack, and deletes in flight when the provider host dies. */
 const DROPPED = 4;
+/** The engine's --parallel for the runs whose provider is killed. */
+const PARALLEL = 4;
 
 const counts = (t: Tally) => `${t.held} / ${t.duplicated} / ${t.orphaned} / ${t.lost}`;
 
@@ -25,22 +26,22 @@ for (const size of [8, 20]) {
     before(async function () {
       this.timeout(ENSURE_TIMEOUT_MS);
       await pulumiBinDir();
-      // Operations last 3 s, so those the engine sent are still running when the host is found and killed.
-      fleet = await startFleet(`provider-kill-${size}`, size, { lroDurationMs: 3000 });
+      fleet = await startFleet(`provider-kill-${size}`, size);
     });
     after(async () => {
       await fleet?.tearDown();
     });
 
-    const armRequests = async (method: string) =>
-      (await fleet.emulator.admin.requests()).filter((e) => e.method === method && e.kind === "arm").length;
-
-    /** Starts `pulumi <command>` and SIGKILLs its provider host once `count` `method` requests reached Azure. */
+    /**
+     * Starts `pulumi <command>` and SIGKILLs its provider host once `count` `method` requests reached Azure, the last
+     * wave of them still running (operations are held until then); afterwards every one of them is over in Azure.
+     */
     async function killProviderAfter(command: "up" | "destroy", method: string, count: number): Promise<void> {
       await fleet.emulator.admin.clearRequests();
-      const run = fleet.start(command, ["--parallel", "4", "--skip-preview"]);
+      await fleet.holdOperations();
+      const run = fleet.start(command, ["--parallel", String(PARALLEL), "--skip-preview"]);
       try {
-        while ((await armRequests(method)) < count) await delay(25);
+        await fleet.inFlightAfter(method, count, PARALLEL);
         const hosts = (await descendants(run.pid)).filter((p) => p.command.includes("dynamic-provider"));
         assert.ok(hosts.length > 0, "found the provider host");
         for (const { pid } of hosts) process.kill(pid, "SIGKILL");
@@ -48,6 +49,7 @@ for (const size of [8, 20]) {
       } finally {
         // A failed step must not leave this run holding the stack's lock for the next test.
         await run.kill();
+        await fleet.releaseOperations();
       }
     }
 

@@ -3,9 +3,11 @@
  * (`--prefer-offline`), without audit or funding requests.
  */
 import { execFile } from "node:child_process";
-import { readFile, readdir, stat } from "node:fs/promises";
+import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { promisify } from "node:util";
+import { withDirLock } from "../../../toolchain/dir-lock";
+import { runDir } from "../../helpers/run-dir";
 
 const run = promisify(execFile);
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -18,10 +20,29 @@ export async function npm(cwd: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** `npm pack` of the repository as built (dist/ must be: `npm run build`), into `dir`; returns the tarball's path. */
-export async function packRepository(dir: string): Promise<string> {
-  const [packed] = JSON.parse(await npm(REPO_ROOT, "pack", "--ignore-scripts", "--json", "--pack-destination", dir));
-  return path.join(dir, packed.filename);
+/**
+ * `npm pack` of the repository as built (dist/ must be: `npm run build`); returns the tarball's path. Packed once per
+ * test run, in the run's folder (runDir) under a lock, for every suite that installs it: installing a `file:` tarball
+ * only reads it.
+ */
+export async function packedRepository(): Promise<string> {
+  const dir = path.join(runDir(), "packed");
+  return withDirLock(
+    `${dir}.lock`,
+    () => undefined,
+    async () => {
+      const done = path.join(dir, "tarball.json");
+      const existing = await readFile(done, "utf8").catch(() => undefined);
+      if (existing !== undefined) return JSON.parse(existing) as string;
+      await mkdir(dir, { recursive: true });
+      const [packed] = JSON.parse(
+        await npm(REPO_ROOT, "pack", "--ignore-scripts", "--json", "--pack-destination", dir),
+      );
+      const tarball = path.join(dir, packed.filename);
+      await writeFile(done, JSON.stringify(tarball));
+      return tarball;
+    },
+  );
 }
 
 export interface InstalledPackage {
