@@ -9,12 +9,13 @@ import {
 } from "@azure/storage-blob";
 import type { TokenAuthority } from "./auth";
 import { applyConnectionLimits, connectionOptions, type ConnectionLimits } from "./limits";
-import type { StorageAccount } from "./staging-storage";
+import type { AccountPool, StorageAccount } from "./storage-accounts";
 
 /*
  * The blob endpoint clients see (`primaryEndpoints.blob`): it accepts a request only with a bearer token the emulator
- * signed for its tenant and a storage audience, then forwards it to Azurite, which it reaches with an account SAS
- * made with the account's key (Azurite itself takes no bearer tokens: its OAuth mode does not check signatures).
+ * signed for its tenant and a storage audience, then forwards it to Azurite (started by the first request it
+ * forwards), which it reaches with an account SAS made with the account's key (Azurite itself takes no bearer tokens:
+ * its OAuth mode does not check signatures).
  * Refusals are Azure Storage's XML errors; a refused token is 403 as Azurite answered before.
  */
 
@@ -40,16 +41,15 @@ function storageError(res: ServerResponse, method: string, status: number, code:
 export class BlobGateway {
   private readonly sas = new Map<string, { query: string; renewAt: number }>();
   private readonly server: https.Server;
-  private readonly upstream: URL;
 
   constructor(
     private readonly auth: TokenAuthority,
-    private readonly accounts: Map<string, StorageAccount>,
-    azuriteUrl: string,
+    private readonly accounts: AccountPool,
+    /** Azurite's URL, starting it if need be. */
+    private readonly upstream: () => Promise<string>,
     private readonly tls: { cert: string; key: string },
     limits: ConnectionLimits,
   ) {
-    this.upstream = new URL(azuriteUrl);
     const options = { cert: tls.cert, key: tls.key, noDelay: true, ...connectionOptions(limits) };
     this.server = https.createServer(options, (req, res) => {
       this.handle(req, res).catch(() => res.destroy());
@@ -78,10 +78,10 @@ export class BlobGateway {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", this.upstream);
+    const url = new URL(req.url ?? "/", "https://gateway");
     const accountName = url.pathname.split("/")[1] ?? "";
     // As Azurite answers for an account it does not hold, whoever asks.
-    const account = this.accounts.get(accountName);
+    const account = this.accounts.named(accountName);
     if (!account) {
       storageError(res, method, 404, "ResourceNotFound", "The specified resource does not exist.");
       return;
@@ -108,14 +108,28 @@ export class BlobGateway {
       );
       return;
     }
+    let upstream: URL;
+    try {
+      upstream = new URL(await this.upstream());
+    } catch {
+      storageError(
+        res,
+        method,
+        500,
+        "InternalError",
+        "The server encountered an internal error. Please retry the request.",
+      );
+      return;
+    }
+    if (res.destroyed) return;
     for (const name of [...url.searchParams.keys()]) if (SAS_PARAMETERS.has(name)) url.searchParams.delete(name);
     const query = [url.searchParams.toString(), this.sasFor(account)].filter(Boolean).join("&");
-    const headers = { ...req.headers, host: this.upstream.host };
+    const headers = { ...req.headers, host: upstream.host };
     delete headers.authorization;
     const forward = https.request(
       {
-        hostname: this.upstream.hostname,
-        port: this.upstream.port,
+        hostname: upstream.hostname,
+        port: upstream.port,
         method,
         path: `${url.pathname}?${query}`,
         headers,

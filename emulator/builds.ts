@@ -89,7 +89,9 @@ function planFailure(ctx: EmulatorContext, t: TemplateRecord, run: RunRecord, fa
   if (failure.output) run.failOutput = failure.output;
   const error = {
     code: "PackerBuildFailed",
-    message: failure.message ?? packerFailureMessage(t, run, ctx.storage.accountFor(t.exactStagingResourceGroup).name),
+    message:
+      failure.message ??
+      packerFailureMessage(t, run, ctx.storage.accounts.accountFor(t.exactStagingResourceGroup).name),
   };
   // lastRunStatus.message carries the code too, as the service's does; a message given by the fault is shown as is.
   run.failMessage = failure.message ?? `${error.code}: ${error.message}`;

@@ -1,7 +1,7 @@
 import type { TokenAuthority } from "./auth";
 import { FaultInjector } from "./faults";
 import { DownloadableFiles } from "./downloads";
-import type { BuildLogWriter } from "./packer-log";
+import type { BuildLogWriter } from "./build-log-writer";
 import type { SignInMaterial } from "./sign-in";
 import type { StagingStorage } from "./staging-storage";
 import type { Repository } from "./store/repository";
