@@ -8,6 +8,7 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import type { TokenAuthority } from "./auth";
+import { storageErrors, type StorageError } from "./errors";
 import { applyConnectionLimits, connectionOptions, type ConnectionLimits } from "./limits";
 import type { AccountPool, StorageAccount } from "./storage-accounts";
 
@@ -16,7 +17,7 @@ import type { AccountPool, StorageAccount } from "./storage-accounts";
  * signed for its tenant and a storage audience, then forwards it to Azurite (started by the first request it
  * forwards), which it reaches with an account SAS made with the account's key (Azurite itself takes no bearer tokens:
  * its OAuth mode does not check signatures).
- * Refusals are Azure Storage's XML errors; a refused token is 403 as Azurite answered before.
+ * Refusals are Azure Storage's XML errors (errors.ts).
  */
 
 /** SAS query parameters a client might send: dropped, so only the gateway's own SAS reaches Azurite. */
@@ -24,14 +25,14 @@ const SAS_PARAMETERS = new Set(["sv", "ss", "srt", "sp", "se", "st", "spr", "sig
 /** A gateway SAS is renewed well before it expires. */
 const SAS_LIFETIME_MS = 2 * 3600 * 1000;
 
-function storageError(res: ServerResponse, method: string, status: number, code: string, message: string): void {
+function storageError(res: ServerResponse, method: string, e: StorageError): void {
   const requestId = randomUUID();
   const body =
-    `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\n` +
+    `<?xml version="1.0" encoding="utf-8"?><Error><Code>${e.code}</Code><Message>${e.message}\n` +
     `RequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
-  res.writeHead(status, {
+  res.writeHead(e.status, {
     "Content-Type": "application/xml",
-    "x-ms-error-code": code,
+    "x-ms-error-code": e.code,
     "x-ms-request-id": requestId,
     "Content-Length": method === "HEAD" ? 0 : Buffer.byteLength(body),
   });
@@ -80,46 +81,17 @@ export class BlobGateway {
     const method = req.method ?? "GET";
     const url = new URL(req.url ?? "/", "https://gateway");
     const accountName = url.pathname.split("/")[1] ?? "";
-    // As Azurite answers for an account it does not hold, whoever asks.
     const account = this.accounts.named(accountName);
-    if (!account) {
-      storageError(res, method, 404, "ResourceNotFound", "The specified resource does not exist.");
-      return;
-    }
+    if (!account) return storageError(res, method, storageErrors.accountNotFound());
     const authorization = req.headers.authorization;
-    if (!authorization) {
-      storageError(
-        res,
-        method,
-        401,
-        "NoAuthenticationInformation",
-        "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
-      );
-      return;
-    }
+    if (!authorization) return storageError(res, method, storageErrors.noAuthentication());
     const refusal = await this.auth.storageTokenRefusal(authorization);
-    if (refusal !== undefined) {
-      storageError(
-        res,
-        method,
-        403,
-        "AuthenticationFailed",
-        `Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature. ${refusal}`,
-      );
-      return;
-    }
+    if (refusal !== undefined) return storageError(res, method, storageErrors.authenticationFailed(refusal));
     let upstream: URL;
     try {
       upstream = new URL(await this.upstream());
     } catch {
-      storageError(
-        res,
-        method,
-        500,
-        "InternalError",
-        "The server encountered an internal error. Please retry the request.",
-      );
-      return;
+      return storageError(res, method, storageErrors.internal());
     }
     if (res.destroyed) return;
     for (const name of [...url.searchParams.keys()]) if (SAS_PARAMETERS.has(name)) url.searchParams.delete(name);

@@ -103,9 +103,7 @@ export function startRunOperation(ctx: EmulatorContext, t: TemplateRecord, now: 
   const run = startRun(ctx, t, now, fault);
   const end = runEnd(run);
   const op = ctx.repository.startOperation({
-    subscriptionId: t.subscriptionId,
-    location: t.location,
-    resourceKey: t.id.toLowerCase(),
+    template: t,
     now,
     durationMs: end.at - now,
     // The run action completes once the build has ended; a partly failed distribution shows in lastRunStatus only.
@@ -128,10 +126,5 @@ export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number):
   }
   const completesAt = now + ctx.timing.lroDurationMs;
   t.run.cancel = { requestedAt: now, completesAt };
-  const runOp = t.run.operationId ? ctx.repository.operation(t.run.operationId) : undefined;
-  if (runOp) {
-    runOp.completesAt = completesAt;
-    runOp.outcome = "Canceled";
-    delete runOp.error;
-  }
+  if (t.run.operationId) ctx.repository.cancelOperation(t.run.operationId, completesAt);
 }

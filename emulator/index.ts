@@ -23,7 +23,7 @@ export type { AdminState, IssuedToken, TokenRequest } from "./admin-client";
 export type { FaultRule, FaultKind } from "./faults";
 export type { LogShape } from "./packer-log";
 export type { RequestLogEntry, Timing } from "./context";
-export { API_VERSION } from "./errors";
+export { API_VERSION } from "./service";
 export type { ConnectionLimits } from "./limits";
 
 export interface EmulatorOptions {
