@@ -53,7 +53,7 @@ export class BuildLogWriter {
     );
     let written = this.written.get(key);
     if (written === undefined) {
-      const length = await blob.getProperties().then(
+      const length = await blob.getProperties({ abortSignal: this.storage.stopping }).then(
         (p) => p.contentLength ?? 0,
         () => undefined,
       );
@@ -69,7 +69,7 @@ export class BuildLogWriter {
         .slice(written, due)
         .map((l) => `${l.text}\n`)
         .join("");
-      await blob.appendBlock(text, Buffer.byteLength(text));
+      await blob.appendBlock(text, Buffer.byteLength(text), { abortSignal: this.storage.stopping });
       written = due;
     }
     this.written.set(key, written);
@@ -81,8 +81,11 @@ export class BuildLogWriter {
 
   private async createBlob(t: TemplateRecord, run: RunRecord): Promise<void> {
     const account = this.storage.accounts.accountFor(t.exactStagingResourceGroup);
-    await (await this.storage.container(account, LOG_CONTAINER)).createIfNotExists();
-    await (await this.storage.appendBlob(account, LOG_CONTAINER, logBlobName(t, run))).createIfNotExists();
+    const abortSignal = this.storage.stopping;
+    await (await this.storage.container(account, LOG_CONTAINER)).createIfNotExists({ abortSignal });
+    await (
+      await this.storage.appendBlob(account, LOG_CONTAINER, logBlobName(t, run))
+    ).createIfNotExists({ abortSignal });
   }
 }
 

@@ -21,6 +21,12 @@ import type { TlsMaterial } from "./tls";
  */
 export class StagingStorage {
   private readonly clients = new Map<string, BlobServiceClient>();
+  private readonly stopper = new AbortController();
+  /**
+   * Aborted on stop: the log writer's requests pass it, so none is retried (the SDK backs off for seconds) against
+   * an Azurite that has gone.
+   */
+  readonly stopping: AbortSignal = this.stopper.signal;
 
   private constructor(
     /** The gateway's base URL; accounts are path-style below it, as `primaryEndpoints.blob` says. */
@@ -75,6 +81,7 @@ export class StagingStorage {
   }
 
   async stop(): Promise<void> {
+    this.stopper.abort();
     await this.gateway.close();
     await this.azurite.stop();
   }
