@@ -33,7 +33,7 @@ export interface IssueOptions {
   /** Negative values mint an already expired token (for tests). */
   lifetimeSeconds?: number;
   audience?: string;
-  /** Default: the Azure AD v1 issuer of the tenant (https://sts.windows.net/{tenant}/), the only shape Azurite accepts. */
+  /** Default: the Azure AD v1 issuer of the tenant (https://sts.windows.net/{tenant}/). */
   issuer?: string;
 }
 

@@ -7,9 +7,12 @@ import { setTimeout as delay } from "node:timers/promises";
 /*
  * Azurite as a child process that cannot outlive the emulator, however the emulator ends: it runs under a small
  * wrapper that stops it (SIGTERM, so it saves its metadata) once its stdin, a pipe only the emulator holds, closes or
- * its parent changes: a `kill -9` of the emulator closes the pipe. A pid file in the data dir lets the next start on
- * the same dir find an Azurite that could not react (stopped, hung) and end it before starting its own; two Azurites
- * on one `blobs/` would corrupt its metadata. Files Azurite writes are owner-only (umask 077), like the rest of the dir.
+ * its parent changes: a `kill -9` of the emulator closes the pipe. It starts when the staging storage is first used
+ * (a build's log, a request to the blob endpoint), not with the emulator: most emulators never hold a blob.
+ * A pid file in the data dir names the emulator that claimed the dir and, once started, its Azurite: the next start
+ * on the same dir refuses while that emulator runs, and ends an Azurite that could not react (stopped, hung) before
+ * the dir is used again; two Azurites on one `blobs/` would corrupt its metadata. Files Azurite writes are owner-only
+ * (umask 077), like the rest of the dir.
  */
 
 const READY = /successfully listens on (https:\/\/\S+)/;
@@ -38,8 +41,11 @@ require(main);
 `;
 
 interface PidRecord {
-  pid: number;
+  /** The emulator's process, and its start time (so a reused pid is not taken for it); older records lack the time. */
   parent: number;
+  parentStart?: string;
+  /** Its Azurite, once started. */
+  pid?: number;
 }
 
 /** The command line of a live process (Linux), or undefined. */
@@ -51,14 +57,17 @@ async function commandLine(pid: number): Promise<string[] | undefined> {
   }
 }
 
-async function parentOf(pid: number): Promise<number | undefined> {
+/** Fields of /proc/{pid}/stat after the command name: [0] is the state, [1] the parent, [19] the start time. */
+async function statOf(pid: number): Promise<string[] | undefined> {
   try {
     const stat = await fs.readFile(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return undefined;
   }
 }
+
+const startTimeOf = async (pid: number) => (await statOf(pid))?.[19];
 
 const servesLocation = (cmdline: string[] | undefined, location: string) =>
   cmdline !== undefined && cmdline.some((arg, i) => arg === location && cmdline[i - 1] === "--location");
@@ -70,12 +79,22 @@ async function waitForExit(pid: number, ms: number): Promise<boolean> {
   return (await commandLine(pid)) === undefined;
 }
 
+/** Whether the emulator that wrote `record` still runs (a record of an older version: its Azurite's parent). */
+async function emulatorRuns(record: PidRecord, azuriteServes: boolean): Promise<boolean> {
+  if (record.parentStart !== undefined) return (await startTimeOf(record.parent)) === record.parentStart;
+  return (
+    azuriteServes &&
+    record.pid !== undefined &&
+    Number((await statOf(record.pid))?.[1]) === record.parent &&
+    (await commandLine(record.parent)) !== undefined
+  );
+}
+
 /**
- * Ends the Azurite a previous emulator on this data dir left serving `location` (its pid file says which), or
- * refuses to start when that emulator still runs: one data dir, one emulator.
+ * Refuses the data dir while the emulator named by its pid file runs (one data dir, one emulator), and ends the
+ * Azurite a gone one left serving `location`.
  */
-async function endStale(dataDir: string, location: string): Promise<void> {
-  const file = path.join(dataDir, PID_FILE);
+async function endStale(dataDir: string, file: string, location: string): Promise<void> {
   let record: PidRecord;
   try {
     record = JSON.parse(await fs.readFile(file, "utf8")) as PidRecord;
@@ -84,12 +103,13 @@ async function endStale(dataDir: string, location: string): Promise<void> {
     throw e;
   }
   // Only a process whose command line names this dir's blobs: a pid reused by anything else is left alone.
-  if (servesLocation(await commandLine(record.pid), location)) {
-    if ((await parentOf(record.pid)) === record.parent && (await commandLine(record.parent)) !== undefined) {
-      throw new Error(
-        `The data dir ${dataDir} is in use by another running emulator (pid ${record.parent}); stop it or use another --data-dir.`,
-      );
-    }
+  const azuriteServes = record.pid !== undefined && servesLocation(await commandLine(record.pid), location);
+  if (await emulatorRuns(record, azuriteServes)) {
+    throw new Error(
+      `The data dir ${dataDir} is in use by another running emulator (pid ${record.parent}); stop it or use another --data-dir.`,
+    );
+  }
+  if (azuriteServes && record.pid !== undefined) {
     for (const signal of ["SIGCONT", "SIGTERM"] as const) process.kill(record.pid, signal);
     if (!(await waitForExit(record.pid, STOP_GRACE_MS))) {
       process.kill(record.pid, "SIGKILL");
@@ -132,27 +152,68 @@ function waitForReady(child: ChildProcess): Promise<string> {
 }
 
 export interface AzuriteOptions {
-  dataDir: string;
   certPath: string;
   keyPath: string;
   /** AZURITE_ACCOUNTS: `name:key;…`. */
   accounts: string;
 }
 
-/**
- * Azurite's blob service on a free loopback port over HTTPS, accepting only its accounts' keys and SAS (no bearer
- * tokens: its OAuth mode does not check signatures, so the emulator's gateway checks them in front of it).
- */
-export class AzuriteProcess {
+/** This emulator's hold on its data dir, recorded in the pid file from start to stop. */
+export class DataDirClaim {
   private constructor(
-    readonly url: string,
-    private readonly child: ChildProcess,
-    private readonly pidFile: string,
+    readonly dataDir: string,
+    private readonly file: string,
+    private readonly record: PidRecord,
   ) {}
 
-  static async start(o: AzuriteOptions): Promise<AzuriteProcess> {
-    const location = path.join(o.dataDir, "blobs");
-    await endStale(o.dataDir, location);
+  /** Refuses a dir another running emulator holds, ends an Azurite a gone one left, and records this process. */
+  static async take(dataDir: string): Promise<DataDirClaim> {
+    const file = path.join(dataDir, PID_FILE);
+    await endStale(dataDir, file, path.join(dataDir, "blobs"));
+    const claim = new DataDirClaim(dataDir, file, { parent: process.pid, parentStart: await startTimeOf(process.pid) });
+    await claim.write();
+    return claim;
+  }
+
+  async recordAzurite(pid: number): Promise<void> {
+    this.record.pid = pid;
+    await this.write();
+  }
+
+  async release(): Promise<void> {
+    await fs.rm(this.file, { force: true });
+  }
+
+  private write(): Promise<void> {
+    return fs.writeFile(this.file, JSON.stringify(this.record), { mode: 0o600 });
+  }
+}
+
+/**
+ * Azurite's blob service on a free loopback port over HTTPS, accepting only its accounts' keys and SAS (no bearer
+ * tokens: its OAuth mode does not check signatures, so the emulator's gateway checks them in front of it). Started by
+ * the first `url()`; a start that failed is tried again by the next.
+ */
+export class LazyAzurite {
+  private running?: Promise<{ child: ChildProcess; url: string }>;
+  private stopped = false;
+
+  constructor(
+    private readonly claim: DataDirClaim,
+    private readonly options: AzuriteOptions,
+  ) {}
+
+  async url(): Promise<string> {
+    if (this.stopped) throw new Error("the emulator's blob service has stopped");
+    this.running ??= this.start().catch((e: unknown) => {
+      this.running = undefined;
+      throw e;
+    });
+    return (await this.running).url;
+  }
+
+  private async start(): Promise<{ child: ChildProcess; url: string }> {
+    const location = path.join(this.claim.dataDir, "blobs");
     await fs.mkdir(location, { recursive: true, mode: 0o700 });
     await restrictModes(location);
     const main = require.resolve("azurite/dist/src/blob/main.js");
@@ -163,34 +224,31 @@ export class AzuriteProcess {
         WRAPPER,
         main,
         ...["--blobHost", "127.0.0.1", "--blobPort", "0", "--location", location],
-        ...["--cert", o.certPath, "--key", o.keyPath],
+        ...["--cert", this.options.certPath, "--key", this.options.keyPath],
         ...["--disableTelemetry", "--silent", "--skipApiVersionCheck"],
       ],
-      { env: { ...process.env, AZURITE_ACCOUNTS: o.accounts }, stdio: ["pipe", "pipe", "pipe"] },
+      { env: { ...process.env, AZURITE_ACCOUNTS: this.options.accounts }, stdio: ["pipe", "pipe", "pipe"] },
     );
     // An emulator process that exits without stop() (an uncaught error, process.exit) takes Azurite with it at once;
     // one killed outright closes the wrapper's stdin.
     const kill = () => child.kill("SIGKILL");
     process.once("exit", kill);
     child.once("exit", () => process.off("exit", kill));
-    const pidFile = path.join(o.dataDir, PID_FILE);
-    if (child.pid !== undefined) {
-      const record: PidRecord = { pid: child.pid, parent: process.pid };
-      await fs.writeFile(pidFile, JSON.stringify(record), { mode: 0o600 });
-    }
+    if (child.pid !== undefined) await this.claim.recordAzurite(child.pid);
     const url = await waitForReady(child);
     child.stdout!.resume();
-    return new AzuriteProcess(url, child, pidFile);
+    return { child, url };
   }
 
+  /** Ends Azurite if it was started (or is starting); no start after this. */
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((resolve) => this.child.once("exit", resolve));
-      this.child.kill("SIGTERM");
-      const timer = setTimeout(() => this.child.kill("SIGKILL"), STOP_GRACE_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-    await fs.rm(this.pidFile, { force: true });
+    this.stopped = true;
+    const child = (await this.running?.catch(() => undefined))?.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
   }
 }

@@ -8,14 +8,16 @@ import {
   StorageSharedKeyCredential,
 } from "@azure/storage-blob";
 import type { TokenAuthority } from "./auth";
+import { storageErrors, type StorageError } from "./errors";
 import { applyConnectionLimits, connectionOptions, type ConnectionLimits } from "./limits";
-import type { StorageAccount } from "./staging-storage";
+import type { AccountPool, StorageAccount } from "./storage-accounts";
 
 /*
  * The blob endpoint clients see (`primaryEndpoints.blob`): it accepts a request only with a bearer token the emulator
- * signed for its tenant and a storage audience, then forwards it to Azurite, which it reaches with an account SAS
- * made with the account's key (Azurite itself takes no bearer tokens: its OAuth mode does not check signatures).
- * Refusals are Azure Storage's XML errors; a refused token is 403 as Azurite answered before.
+ * signed for its tenant and a storage audience, then forwards it to Azurite (started by the first request it
+ * forwards), which it reaches with an account SAS made with the account's key (Azurite itself takes no bearer tokens:
+ * its OAuth mode does not check signatures).
+ * Refusals are Azure Storage's XML errors (errors.ts).
  */
 
 /** SAS query parameters a client might send: dropped, so only the gateway's own SAS reaches Azurite. */
@@ -23,14 +25,14 @@ const SAS_PARAMETERS = new Set(["sv", "ss", "srt", "sp", "se", "st", "spr", "sig
 /** A gateway SAS is renewed well before it expires. */
 const SAS_LIFETIME_MS = 2 * 3600 * 1000;
 
-function storageError(res: ServerResponse, method: string, status: number, code: string, message: string): void {
+function storageError(res: ServerResponse, method: string, e: StorageError): void {
   const requestId = randomUUID();
   const body =
-    `<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>${message}\n` +
+    `<?xml version="1.0" encoding="utf-8"?><Error><Code>${e.code}</Code><Message>${e.message}\n` +
     `RequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`;
-  res.writeHead(status, {
+  res.writeHead(e.status, {
     "Content-Type": "application/xml",
-    "x-ms-error-code": code,
+    "x-ms-error-code": e.code,
     "x-ms-request-id": requestId,
     "Content-Length": method === "HEAD" ? 0 : Buffer.byteLength(body),
   });
@@ -40,16 +42,15 @@ function storageError(res: ServerResponse, method: string, status: number, code:
 export class BlobGateway {
   private readonly sas = new Map<string, { query: string; renewAt: number }>();
   private readonly server: https.Server;
-  private readonly upstream: URL;
 
   constructor(
     private readonly auth: TokenAuthority,
-    private readonly accounts: Map<string, StorageAccount>,
-    azuriteUrl: string,
+    private readonly accounts: AccountPool,
+    /** Azurite's URL, starting it if need be. */
+    private readonly upstream: () => Promise<string>,
     private readonly tls: { cert: string; key: string },
     limits: ConnectionLimits,
   ) {
-    this.upstream = new URL(azuriteUrl);
     const options = { cert: tls.cert, key: tls.key, noDelay: true, ...connectionOptions(limits) };
     this.server = https.createServer(options, (req, res) => {
       this.handle(req, res).catch(() => res.destroy());
@@ -78,44 +79,29 @@ export class BlobGateway {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? "GET";
-    const url = new URL(req.url ?? "/", this.upstream);
+    const url = new URL(req.url ?? "/", "https://gateway");
     const accountName = url.pathname.split("/")[1] ?? "";
-    // As Azurite answers for an account it does not hold, whoever asks.
-    const account = this.accounts.get(accountName);
-    if (!account) {
-      storageError(res, method, 404, "ResourceNotFound", "The specified resource does not exist.");
-      return;
-    }
+    const account = this.accounts.named(accountName);
+    if (!account) return storageError(res, method, storageErrors.accountNotFound());
     const authorization = req.headers.authorization;
-    if (!authorization) {
-      storageError(
-        res,
-        method,
-        401,
-        "NoAuthenticationInformation",
-        "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
-      );
-      return;
-    }
+    if (!authorization) return storageError(res, method, storageErrors.noAuthentication());
     const refusal = await this.auth.storageTokenRefusal(authorization);
-    if (refusal !== undefined) {
-      storageError(
-        res,
-        method,
-        403,
-        "AuthenticationFailed",
-        `Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature. ${refusal}`,
-      );
-      return;
+    if (refusal !== undefined) return storageError(res, method, storageErrors.authenticationFailed(refusal));
+    let upstream: URL;
+    try {
+      upstream = new URL(await this.upstream());
+    } catch {
+      return storageError(res, method, storageErrors.internal());
     }
+    if (res.destroyed) return;
     for (const name of [...url.searchParams.keys()]) if (SAS_PARAMETERS.has(name)) url.searchParams.delete(name);
     const query = [url.searchParams.toString(), this.sasFor(account)].filter(Boolean).join("&");
-    const headers = { ...req.headers, host: this.upstream.host };
+    const headers = { ...req.headers, host: upstream.host };
     delete headers.authorization;
     const forward = https.request(
       {
-        hostname: this.upstream.hostname,
-        port: this.upstream.port,
+        hostname: upstream.hostname,
+        port: upstream.port,
         method,
         path: `${url.pathname}?${query}`,
         headers,

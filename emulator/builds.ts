@@ -89,7 +89,9 @@ function planFailure(ctx: EmulatorContext, t: TemplateRecord, run: RunRecord, fa
   if (failure.output) run.failOutput = failure.output;
   const error = {
     code: "PackerBuildFailed",
-    message: failure.message ?? packerFailureMessage(t, run, ctx.storage.accountFor(t.exactStagingResourceGroup).name),
+    message:
+      failure.message ??
+      packerFailureMessage(t, run, ctx.storage.accounts.accountFor(t.exactStagingResourceGroup).name),
   };
   // lastRunStatus.message carries the code too, as the service's does; a message given by the fault is shown as is.
   run.failMessage = failure.message ?? `${error.code}: ${error.message}`;
@@ -101,9 +103,7 @@ export function startRunOperation(ctx: EmulatorContext, t: TemplateRecord, now: 
   const run = startRun(ctx, t, now, fault);
   const end = runEnd(run);
   const op = ctx.repository.startOperation({
-    subscriptionId: t.subscriptionId,
-    location: t.location,
-    resourceKey: t.id.toLowerCase(),
+    template: t,
     now,
     durationMs: end.at - now,
     // The run action completes once the build has ended; a partly failed distribution shows in lastRunStatus only.
@@ -126,10 +126,5 @@ export function cancelRun(ctx: EmulatorContext, t: TemplateRecord, now: number):
   }
   const completesAt = now + ctx.timing.lroDurationMs;
   t.run.cancel = { requestedAt: now, completesAt };
-  const runOp = t.run.operationId ? ctx.repository.operation(t.run.operationId) : undefined;
-  if (runOp) {
-    runOp.completesAt = completesAt;
-    runOp.outcome = "Canceled";
-    delete runOp.error;
-  }
+  if (t.run.operationId) ctx.repository.cancelOperation(t.run.operationId, completesAt);
 }

@@ -25,8 +25,8 @@ Options:
   --quiet                      No log output on stderr
   -h, --help                   Show this help
 
-Build logs live in a blob service (Azurite) the emulator starts and stops with itself, over HTTPS with the same
-certificate, accepting the emulator's bearer tokens for https://storage.azure.com.
+Build logs live in a blob service (Azurite) the emulator starts when a staging account is first used and stops
+with itself, over HTTPS with the same certificate, accepting the emulator's bearer tokens for https://storage.azure.com.
 
 When ready, prints one JSON line on stdout:
   {"url","blobUrl","caCertPath","tenantId","clientId","clientSecret","subscriptionId","adminToken",

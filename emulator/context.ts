@@ -1,10 +1,12 @@
 import type { TokenAuthority } from "./auth";
 import { FaultInjector } from "./faults";
 import { DownloadableFiles } from "./downloads";
-import type { BuildLogWriter } from "./packer-log";
+import { IdentityAccess } from "./identity-access";
 import type { SignInMaterial } from "./sign-in";
-import type { StagingStorage } from "./staging-storage";
+import type { TemplateRecord } from "./model";
+import type { AccountPool } from "./storage-accounts";
 import type { Repository } from "./store/repository";
+import { SubscriptionSetup } from "./subscription-setup";
 
 export interface Timing {
   /** How long create/update/delete operations stay InProgress. */
@@ -34,20 +36,36 @@ export interface RequestLogEntry {
 
 const REQUEST_LOG_LIMIT = 20_000;
 
+/** What requests use of the staging storage (staging-storage.ts): the accounts, and where clients reach them. */
+export interface StagingAccounts {
+  readonly accounts: AccountPool;
+  blobEndpoint(account: string): string;
+}
+
+/** What requests use of the build-log writer (build-log-writer.ts): a run's log brought up to `now`. */
+export interface BuildLogs {
+  sync(t: TemplateRecord, now: number): Promise<void>;
+}
+
 /**
  * What handlers work with: configuration (url, timing, page size), the clock, the repository of templates,
- * triggers and operations, auth, fault injection, the request log and logging. How state is stored is the
+ * triggers and operations, auth, fault injection, the subscriptions' setup and identities' access, the staging
+ * storage and its log writer, the request log and logging. How state is stored is the
  * repository's business (store/).
  */
 export class EmulatorContext {
   url = "";
   /** The blob service holding staging accounts and build logs, and the writer of the logs (set at start). */
-  storage!: StagingStorage;
-  buildLogs!: BuildLogWriter;
+  storage!: StagingAccounts;
+  buildLogs!: BuildLogs;
   timing: Timing;
   /** The shape builds write their customization.log in (option `logShape`). */
   logShape: "recent" | "older" = "recent";
   readonly faults = new FaultInjector();
+  /** Registrations and rights of subscriptions, as the admin API set them. */
+  readonly subscriptions = new SubscriptionSetup();
+  /** What templates' identities may not read, as the admin API set it. */
+  readonly identityAccess = new IdentityAccess();
   /** The contents of the files templates' steps download, as tests registered them. */
   readonly downloads: DownloadableFiles;
   readonly requestLog: RequestLogEntry[] = [];

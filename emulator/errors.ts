@@ -3,8 +3,7 @@
  * Texts follow the service and ARM front door as seen in real payloads users have published (e.g. the 409 Conflict
  * "Update/Upgrade of image templates is currently not supported…") and ARM's published error catalogue; where the real text is unknown the message says what is wrong.
  */
-export const API_VERSION = "2025-10-01";
-export const PROVIDER = "Microsoft.VirtualMachineImages";
+import { API_VERSION, PROVIDER } from "./service";
 
 /** An error that is rendered as ARM's `{ error: { code, message } }` with the given status. */
 export class ArmError extends Error {
@@ -21,6 +20,38 @@ export class ArmError extends Error {
     return { error: { code: this.code, message: this.message } };
   }
 }
+
+/** An error of the staging accounts' blob service, rendered as Azure Storage's XML `<Error>` (blob-gateway.ts). */
+export class StorageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The blob gateway's refusals, in Azure Storage's codes and texts (a refused token is 403, as Azurite answered). */
+export const storageErrors = {
+  /** As Azurite answers for an account it does not hold, whoever asks. */
+  accountNotFound: () => new StorageError(404, "ResourceNotFound", "The specified resource does not exist."),
+  noAuthentication: () =>
+    new StorageError(
+      401,
+      "NoAuthenticationInformation",
+      "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
+    ),
+  authenticationFailed: (refusal: string) =>
+    new StorageError(
+      403,
+      "AuthenticationFailed",
+      `Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature. ${refusal}`,
+    ),
+  /** Azurite could not be started. */
+  internal: () =>
+    new StorageError(500, "InternalError", "The server encountered an internal error. Please retry the request."),
+};
 
 /** ARM's dates in auth errors use the .NET general format, e.g. `11/28/2025 10:15:00 PM`. */
 function armDate(epochSeconds: number): string {
@@ -103,26 +134,26 @@ export const errors = {
     new ArmError(404, "NotFound", `No HTTP resource was found that matches the request URI '${path}'.`),
   methodNotAllowed: (method: string) =>
     new ArmError(405, "MethodNotAllowed", `The requested resource does not support http method '${method}'.`),
-  /** §2a: the service refuses any PUT onto an existing template, even with an identical body. */
+  /** The service refuses any PUT onto an existing template, even with an identical body. */
   templateConflict: () =>
     new ArmError(
       409,
       "Conflict",
       "Update/Upgrade of image templates is currently not supported. Please change the name of the template you are submitting. If you have previously tried to submit a template and it failed to provision, you must delete it first and then resubmit. For more information, go to https://aka.ms/azvmimagebuilderts.",
     ),
-  /** §2c: `Operation Microsoft.VirtualMachineImages/imageTemplates/delete is not allowed in provisioning state: provisioned or run state: running.` */
+  /** As the service words it: `Operation Microsoft.VirtualMachineImages/imageTemplates/delete is not allowed in provisioning state: provisioned or run state: running.` */
   operationNotAllowed: (action: string, provisioningState: string, runState: string | undefined) =>
     new ArmError(
       409,
       "OperationNotAllowed",
       `Operation ${PROVIDER}/imageTemplates/${action} is not allowed in provisioning state: ${internalProvisioningName[provisioningState] ?? provisioningState.toLowerCase()} or run state: ${(runState ?? "").toLowerCase()}.`,
     ),
-  /** §2c (Azure/azvmimagebuilder#65): a delete while the template is still being created. */
+  /** A delete while the template is still being created (Azure/azvmimagebuilder#65). */
   deleteWhileCreating: () =>
     new ArmError(409, "OperationNotAllowed", "Operation 'DELETE' is not allowed in provisioningState: 'creating'"),
-  /** §2d: `Validation failed: 'ImageTemplate': Missing field 'identity'`. */
+  /** As the service words it: `Validation failed: 'ImageTemplate': Missing field 'identity'`. */
   validation: (message: string) => new ArmError(400, "ValidationFailed", `Validation failed: ${message}`),
-  /** §2d: API >= 2024-02-01 is case-sensitive and rejects unknown fields. */
+  /** API >= 2024-02-01 is case-sensitive and rejects unknown fields. */
   unknownField: (path: string, field: string) =>
     new ArmError(
       400,
@@ -150,7 +181,7 @@ export const errors = {
       "The request is being throttled as the limit has been reached for operation type - Read_ObservationWindow_00:05:00. For more information, refer - https://aka.ms/srpthrottlinglimits",
       { "Retry-After": String(retryAfterSeconds) },
     ),
-  /** The front door's refusals (limits.ts), before any handler runs. */
+  /** The front door's refusals (limits.ts, server.ts), before any handler runs. */
   tooLarge: (maxBytes: number) =>
     new ArmError(
       413,
@@ -173,6 +204,8 @@ export const errors = {
       "LocationNotAvailableForResourceType",
       `The provided location '${quoted(location)}' is not available for resource type 'Microsoft.VirtualMachineImages/imageTemplates'.`,
     ),
+  /** The admin API's refusal of a body or an unknown admin route (its own code, BadRequest). */
+  adminRequest: (message: string, status = 400) => new ArmError(status, "BadRequest", message),
   adminToken: (header: string) =>
     new ArmError(
       401,
@@ -212,7 +245,14 @@ export const errors = {
       "InvalidRequestContent",
       `The request content was invalid and could not be deserialized: '${quoted(path)}' holds a NUL character or an unpaired surrogate.`,
     ),
-  /** The generic error long builds occasionally return (§2c). */
+  /** A subscription not registered for the namespace (admin `setRegistration`). */
+  missingSubscriptionRegistration: (location: string) =>
+    new ArmError(
+      409,
+      "MissingSubscriptionRegistration",
+      `The subscription is not registered for the resource type 'imageTemplates' in the location '${location}'. Please re-register for this provider in order to have access to this location. The subscription is not registered to use namespace '${PROVIDER}'. See https://aka.ms/rps-not-found for how to register subscriptions.`,
+    ),
+  /** The generic error long builds occasionally return. */
   transient: (status: number) =>
     status === 503
       ? new ArmError(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry the request.")

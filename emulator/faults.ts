@@ -1,15 +1,22 @@
 /** Fault injection: rules that act on the next `count` requests matching a method and path pattern. */
-export const FAULT_KINDS = [
-  "throttle",
-  "error",
-  "drop",
-  "slow",
-  "failProvisioning",
-  "failBuild",
-  "partialBuild",
-  "storageForbidden",
-] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/**
+ * Each kind of fault and where it acts: at the front door, before any handler (the request is dropped, delayed or
+ * answered with an error), or in the handler of the request it matched (ARM's or the token endpoint's), which
+ * carries it out.
+ */
+export const FAULTS = {
+  throttle: { actsIn: "front door" },
+  error: { actsIn: "front door" },
+  drop: { actsIn: "front door" },
+  slow: { actsIn: "front door" },
+  failProvisioning: { actsIn: "handler" },
+  failBuild: { actsIn: "handler" },
+  partialBuild: { actsIn: "handler" },
+  storageForbidden: { actsIn: "handler" },
+} as const satisfies Record<string, { actsIn: "front door" | "handler" }>;
+export type FaultKind = keyof typeof FAULTS;
+const FAULT_KINDS = Object.keys(FAULTS) as FaultKind[];
 
 export interface FaultRule {
   /** HTTP method to match (any if omitted), case-insensitive. */
@@ -81,7 +88,7 @@ const inRange = (v: unknown, min: number, max: number) =>
 export function validateFaultRule(raw: unknown): FaultRule {
   const r = raw as FaultRule;
   if (typeof r !== "object" || r === null) throw new Error("fault rule must be an object");
-  if (!FAULT_KINDS.includes(r.kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(", ")}`);
+  if (!Object.hasOwn(FAULTS, r.kind)) throw new Error(`fault kind must be one of ${FAULT_KINDS.join(", ")}`);
   if (typeof r.path !== "string") throw new Error("fault rule needs a 'path' pattern");
   pathMatcher(r.path);
   if (r.count !== undefined && !inRange(r.count, 1, 1_000_000)) throw new Error("count must be an integer >= 1");

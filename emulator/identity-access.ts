@@ -4,34 +4,11 @@
  * then the operation ends Failed with `Unauthorized` and the template is left `Failed` (real-service-answers.md, "A
  * failed provisioning"). Every identity may read everything until the admin API says otherwise.
  */
-import type { EmulatorContext } from "./context";
 import type { Json, JsonObject } from "./model";
-
-/** identity id → scopes it may not read (lower-cased: ARM ids compare ignoring case). */
-const denied = new WeakMap<EmulatorContext, Map<string, Set<string>>>();
 
 /** The service's text for a resource the template's identity may not read, as recorded. */
 export const notAuthorizedMessage = (resourceId: string) =>
   `Not authorized to access the resource: ${resourceId}. Please check the user assigned identity has the correct permissions. For more details, go to https://aka.ms/azvmimagebuilderts.`;
-
-/** Admin: `{ identityId, resourceId, canRead }`; a scope denied covers every resource under it. */
-export function setIdentityAccess(ctx: EmulatorContext, body: unknown): void {
-  const b = (body ?? {}) as { identityId?: unknown; resourceId?: unknown; canRead?: unknown };
-  if (typeof b.identityId !== "string" || typeof b.resourceId !== "string" || typeof b.canRead !== "boolean") {
-    throw new Error("identity access needs { identityId: string, resourceId: string, canRead: boolean }");
-  }
-  const byIdentity = denied.get(ctx) ?? new Map<string, Set<string>>();
-  denied.set(ctx, byIdentity);
-  const identity = b.identityId.toLowerCase();
-  const scopes = byIdentity.get(identity) ?? new Set<string>();
-  byIdentity.set(identity, scopes);
-  if (b.canRead) scopes.delete(b.resourceId.toLowerCase());
-  else scopes.add(b.resourceId.toLowerCase());
-}
-
-export function resetIdentityAccess(ctx: EmulatorContext): void {
-  denied.delete(ctx);
-}
 
 /** Every ARM resource id the template's properties name, in the order they appear (source first). */
 function namedResources(value: Json | undefined, found: string[] = []): string[] {
@@ -44,19 +21,37 @@ function namedResources(value: Json | undefined, found: string[] = []): string[]
 /** The first resource the template names, as it names it; undefined when it names none. */
 export const firstNamedResource = (properties: JsonObject): string | undefined => namedResources(properties)[0];
 
-/** The first resource the template names that its identity may not read, as the template spells it. */
-export function unreadableResource(
-  ctx: EmulatorContext,
-  identity: JsonObject,
-  properties: JsonObject,
-): string | undefined {
-  const byIdentity = denied.get(ctx);
-  if (!byIdentity) return undefined;
-  const identities = Object.keys((identity.userAssignedIdentities as JsonObject | undefined) ?? {});
-  const scopes = identities.flatMap((id) => [...(byIdentity.get(id.toLowerCase()) ?? [])]);
-  const covered = (id: string) => {
-    const key = `/${id.toLowerCase().replace(/^\//, "")}`;
-    return scopes.some((scope) => key === scope || key.startsWith(`${scope}/`));
-  };
-  return namedResources(properties).find(covered);
+export class IdentityAccess {
+  /** identity id → scopes it may not read (lower-cased: ARM ids compare ignoring case). */
+  private readonly denied = new Map<string, Set<string>>();
+
+  /** Admin: `{ identityId, resourceId, canRead }`; a scope denied covers every resource under it. */
+  set(body: unknown): void {
+    const b = (body ?? {}) as { identityId?: unknown; resourceId?: unknown; canRead?: unknown };
+    if (typeof b.identityId !== "string" || typeof b.resourceId !== "string" || typeof b.canRead !== "boolean") {
+      throw new Error("identity access needs { identityId: string, resourceId: string, canRead: boolean }");
+    }
+    const identity = b.identityId.toLowerCase();
+    const scopes = this.denied.get(identity) ?? new Set<string>();
+    this.denied.set(identity, scopes);
+    if (b.canRead) scopes.delete(b.resourceId.toLowerCase());
+    else scopes.add(b.resourceId.toLowerCase());
+  }
+
+  /** Every identity may read everything again, as at start. */
+  reset(): void {
+    this.denied.clear();
+  }
+
+  /** The first resource the template names that its identity may not read, as the template spells it. */
+  unreadableResource(identity: JsonObject, properties: JsonObject): string | undefined {
+    if (this.denied.size === 0) return undefined;
+    const identities = Object.keys((identity.userAssignedIdentities as JsonObject | undefined) ?? {});
+    const scopes = identities.flatMap((id) => [...(this.denied.get(id.toLowerCase()) ?? [])]);
+    const covered = (id: string) => {
+      const key = `/${id.toLowerCase().replace(/^\//, "")}`;
+      return scopes.some((scope) => key === scope || key.startsWith(`${scope}/`));
+    };
+    return namedResources(properties).find(covered);
+  }
 }

@@ -6,12 +6,15 @@ import type { AddressInfo } from "node:net";
 import { EmulatorAdmin } from "./admin-client";
 import { TokenAuthority } from "./auth";
 import { EmulatorContext, type Timing } from "./context";
-import { BuildLogWriter, type LogShape } from "./packer-log";
+import { DataDirClaim } from "./azurite-process";
+import { BuildLogWriter } from "./build-log-writer";
+import type { LogShape } from "./packer-log";
 import { StateRepository } from "./store/state-repository";
 import { MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./routes";
 import { createServer } from "./server";
 import { loadSignInMaterial } from "./sign-in";
 import { StagingStorage } from "./staging-storage";
+import { AccountPool } from "./storage-accounts";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, isLoopback } from "./limits";
 import { loadOrCreateTls } from "./tls";
 
@@ -20,7 +23,7 @@ export type { AdminState, IssuedToken, TokenRequest } from "./admin-client";
 export type { FaultRule, FaultKind } from "./faults";
 export type { LogShape } from "./packer-log";
 export type { RequestLogEntry, Timing } from "./context";
-export { API_VERSION } from "./errors";
+export { API_VERSION } from "./service";
 export type { ConnectionLimits } from "./limits";
 
 export interface EmulatorOptions {
@@ -61,7 +64,10 @@ export interface EmulatorOptions {
 
 export interface RunningEmulator {
   url: string;
-  /** Azurite, serving the staging storage accounts' blobs (build logs) over HTTPS, path-style per account. */
+  /**
+   * The blob endpoint of the staging storage accounts (build logs) over HTTPS, path-style per account: the gateway
+   * that checks bearer tokens in front of Azurite.
+   */
   blobUrl: string;
   caCertPath: string;
   tenantId: string;
@@ -102,98 +108,107 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   // state.json holds customizer lines (secrets included) and the dir holds the keys: only the owner may read them.
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
+  // Before anything reads or writes the dir: a dir another running emulator holds is refused.
+  const claim = await DataDirClaim.take(dataDir);
   const log = options.quiet ? () => undefined : (m: string) => process.stderr.write(`[imagebuilder-emulator] ${m}\n`);
-  const [tls, auth, repository, signIn] = await Promise.all([
-    loadOrCreateTls(dataDir),
-    TokenAuthority.load(dataDir, options.tokenLifetimeSeconds ?? 3600),
-    StateRepository.open(path.join(dataDir, "state.json")),
-    loadSignInMaterial(dataDir),
-  ]);
-  const timing: Timing = {
-    lroDurationMs: options.lroDurationMs ?? DEFAULT_TIMING.lroDurationMs,
-    buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
-    retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
-    syncPatch: options.syncPatch ?? DEFAULT_TIMING.syncPatch,
-    syncTriggerDelete: options.syncTriggerDelete ?? DEFAULT_TIMING.syncTriggerDelete,
-  };
-  const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log, options.files);
-  ctx.logShape = options.logShape ?? "recent";
-  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
-  ctx.storage = await StagingStorage.start(dataDir, tls, auth, limits);
-  ctx.buildLogs = new BuildLogWriter(repository, ctx.storage, log, ctx.clock);
-  const adminToken = randomBytes(32).toString("hex");
-  const server = createServer(ctx, tls, adminToken, limits);
-  const host = options.host ?? "127.0.0.1";
-  if (!isLoopback(host)) {
-    process.stderr.write(
-      `[imagebuilder-emulator] WARNING: listening on ${host}, beyond loopback: anyone who can reach it can try the emulator's credentials; its admin API needs the admin token.\n`,
-    );
-  }
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
+  // What has started so far, ended again if the start fails.
+  let stopStorage = async (): Promise<void> => undefined;
+  try {
+    const [tls, auth, repository, signIn, accounts] = await Promise.all([
+      loadOrCreateTls(dataDir),
+      TokenAuthority.load(dataDir, options.tokenLifetimeSeconds ?? 3600),
+      StateRepository.open(path.join(dataDir, "state.json")),
+      loadSignInMaterial(dataDir),
+      AccountPool.load(dataDir),
+    ]);
+    const timing: Timing = {
+      lroDurationMs: options.lroDurationMs ?? DEFAULT_TIMING.lroDurationMs,
+      buildDurationMs: options.buildDurationMs ?? DEFAULT_TIMING.buildDurationMs,
+      retryAfterSeconds: options.retryAfterSeconds ?? DEFAULT_TIMING.retryAfterSeconds,
+      syncPatch: options.syncPatch ?? DEFAULT_TIMING.syncPatch,
+      syncTriggerDelete: options.syncTriggerDelete ?? DEFAULT_TIMING.syncTriggerDelete,
+    };
+    const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits };
+    const ctx = new EmulatorContext(repository, auth, signIn, timing, options.pageSize ?? 50, log, options.files);
+    ctx.logShape = options.logShape ?? "recent";
+    const storage = await StagingStorage.start(claim, accounts, tls, auth, limits);
+    const buildLogs = new BuildLogWriter(repository, storage, log, ctx.clock);
+    [ctx.storage, ctx.buildLogs] = [storage, buildLogs];
+    stopStorage = async () => {
+      buildLogs.stop();
+      await storage.stop();
+    };
+    const adminToken = randomBytes(32).toString("hex");
+    const server = createServer(ctx, tls, adminToken, limits);
+    const host = options.host ?? "127.0.0.1";
+    if (!isLoopback(host)) {
+      process.stderr.write(
+        `[imagebuilder-emulator] WARNING: listening on ${host}, beyond loopback: anyone who can reach it can try the emulator's credentials; its admin API needs the admin token.\n`,
+      );
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  }).catch(async (e: unknown) => {
-    await stopStorage(ctx);
+    const { port } = server.address() as AddressInfo;
+    const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    ctx.url = url;
+    const p = auth.principal;
+    const env: Record<string, string> = {
+      NODE_EXTRA_CA_CERTS: tls.certPath,
+      AZURE_TENANT_ID: p.tenantId,
+      AZURE_CLIENT_ID: p.clientId,
+      AZURE_CLIENT_SECRET: p.clientSecret,
+      AZURE_SUBSCRIPTION_ID: p.subscriptionId,
+      ARM_TENANT_ID: p.tenantId,
+      ARM_CLIENT_ID: p.clientId,
+      ARM_CLIENT_SECRET: p.clientSecret,
+      ARM_SUBSCRIPTION_ID: p.subscriptionId,
+      AZURE_AUTHORITY_HOST: url,
+      AZURE_RESOURCE_MANAGER_ENDPOINT: url,
+      AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: String(options.pollIntervalMs ?? 50),
+    };
+    log(`listening on ${url}, blob service on ${storage.url} (data dir ${dataDir})`);
+    let stopped: Promise<void> | undefined;
+    return {
+      url,
+      blobUrl: storage.url,
+      caCertPath: tls.certPath,
+      tenantId: p.tenantId,
+      clientId: p.clientId,
+      clientSecret: p.clientSecret,
+      subscriptionId: p.subscriptionId,
+      clientCertificatePath: signIn.clientCertificatePath,
+      oidcRequestUrl: `${url}${OIDC_REQUEST_PATH}?api-version=2.0`,
+      oidcRequestToken: signIn.oidcRequestToken,
+      identityEndpoint: `${url}${MANAGED_IDENTITY_PATH}`,
+      identityHeader: signIn.identityHeader,
+      dataDir,
+      adminToken,
+      env,
+      admin: new EmulatorAdmin(url, tls.cert, adminToken),
+      stop() {
+        stopped ??= (async () => {
+          await new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          });
+          await stopStorage();
+          await repository.drain();
+          await claim.release();
+          await removeOwnDataDir();
+          log("stopped");
+        })();
+        return stopped;
+      },
+    };
+  } catch (e) {
+    await stopStorage();
+    await claim.release();
     await removeOwnDataDir();
     throw e;
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  ctx.url = url;
-  const p = auth.principal;
-  const env: Record<string, string> = {
-    NODE_EXTRA_CA_CERTS: tls.certPath,
-    AZURE_TENANT_ID: p.tenantId,
-    AZURE_CLIENT_ID: p.clientId,
-    AZURE_CLIENT_SECRET: p.clientSecret,
-    AZURE_SUBSCRIPTION_ID: p.subscriptionId,
-    ARM_TENANT_ID: p.tenantId,
-    ARM_CLIENT_ID: p.clientId,
-    ARM_CLIENT_SECRET: p.clientSecret,
-    ARM_SUBSCRIPTION_ID: p.subscriptionId,
-    AZURE_AUTHORITY_HOST: url,
-    AZURE_RESOURCE_MANAGER_ENDPOINT: url,
-    AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: String(options.pollIntervalMs ?? 50),
-  };
-  log(`listening on ${url}, blob service on ${ctx.storage.url} (data dir ${dataDir})`);
-  let stopped: Promise<void> | undefined;
-  return {
-    url,
-    blobUrl: ctx.storage.url,
-    caCertPath: tls.certPath,
-    tenantId: p.tenantId,
-    clientId: p.clientId,
-    clientSecret: p.clientSecret,
-    subscriptionId: p.subscriptionId,
-    clientCertificatePath: signIn.clientCertificatePath,
-    oidcRequestUrl: `${url}${OIDC_REQUEST_PATH}?api-version=2.0`,
-    oidcRequestToken: signIn.oidcRequestToken,
-    identityEndpoint: `${url}${MANAGED_IDENTITY_PATH}`,
-    identityHeader: signIn.identityHeader,
-    dataDir,
-    adminToken,
-    env,
-    admin: new EmulatorAdmin(url, tls.cert, adminToken),
-    stop() {
-      stopped ??= (async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
-        await stopStorage(ctx);
-        await repository.drain();
-        await removeOwnDataDir();
-        log("stopped");
-      })();
-      return stopped;
-    },
-  };
-}
-
-async function stopStorage(ctx: EmulatorContext): Promise<void> {
-  ctx.buildLogs.stop();
-  await ctx.storage.stop();
+  }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { API_VERSION } from "./errors";
-import type { EmulatorState, ErrorInfo, OperationRecord } from "./model";
+import { API_VERSION } from "./service";
+import { keyOf, type ErrorInfo, type OperationRecord, type TemplateRecord } from "./model";
 import { operationResourceId } from "./resource-ids";
 
 /** Completed operations older than this are pruned when new ones start, so the state file stays small. */
@@ -8,37 +8,35 @@ const OPERATION_RETENTION_MS = 15 * 60 * 1000;
 const PRUNE_THRESHOLD = 500;
 
 export interface NewOperation {
-  subscriptionId: string;
-  location: string;
-  resourceKey: string;
+  /** The template acted on, or whose trigger is: the operation lives in its subscription and location. */
+  template: Pick<TemplateRecord, "id" | "subscriptionId" | "location">;
+  /** The resource acted on when it is not the template itself (a trigger). */
+  resourceId?: string;
   now: number;
   durationMs: number;
   outcome?: OperationRecord["outcome"];
   error?: ErrorInfo;
 }
 
-export function startOperation(state: EmulatorState, o: NewOperation): OperationRecord {
-  pruneOperations(state, o.now);
+/** The record of a new operation (the repository stores it). */
+export function newOperation(o: NewOperation): OperationRecord {
   const op: OperationRecord = {
     id: randomUUID(),
-    subscriptionId: o.subscriptionId,
-    location: o.location,
-    resourceKey: o.resourceKey,
+    subscriptionId: o.template.subscriptionId,
+    location: o.template.location,
+    resourceKey: keyOf(o.resourceId ?? o.template.id),
     startTime: new Date(o.now).toISOString(),
     completesAt: o.now + o.durationMs,
     outcome: o.outcome ?? "Succeeded",
   };
   if (o.error) op.error = o.error;
-  state.operations[op.id] = op;
   return op;
 }
 
-function pruneOperations(state: EmulatorState, now: number): void {
-  const ids = Object.keys(state.operations);
-  if (ids.length < PRUNE_THRESHOLD) return;
-  for (const id of ids) {
-    if (state.operations[id].completesAt < now - OPERATION_RETENTION_MS) delete state.operations[id];
-  }
+/** The operations to forget when one starts at `now`: none while few are held, else those long finished. */
+export function prunable(operations: OperationRecord[], now: number): OperationRecord[] {
+  if (operations.length < PRUNE_THRESHOLD) return [];
+  return operations.filter((op) => op.completesAt < now - OPERATION_RETENTION_MS);
 }
 
 export function operationPath(op: OperationRecord): string {

@@ -3,6 +3,53 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 
 /**
+ * Group commit: one write in flight at a time; commits arriving meanwhile are covered together by the next write.
+ * `commit()` resolves only after a write begun after the call has finished, and rejects with that write's error.
+ */
+class GroupCommit {
+  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    private readonly write: () => Promise<void>,
+    /** Called when a write failed, before its waiters are told. */
+    private readonly failed: () => void = () => undefined,
+  ) {}
+
+  commit(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      this.flushing ??= this.flushLoop();
+    });
+  }
+
+  /** Waits for in-flight writes (on stop). */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flushLoop(): Promise<void> {
+    // A write with nothing to do finishes without awaiting anything: yield first, so `flushing` is set before this
+    // loop clears it.
+    await Promise.resolve();
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0);
+        try {
+          await this.write();
+          for (const w of batch) w.resolve();
+        } catch (e) {
+          this.failed();
+          for (const w of batch) w.reject(e);
+        }
+      }
+    } finally {
+      this.flushing = undefined;
+    }
+  }
+}
+
+/**
  * A JSON document kept in memory and persisted to one file with group commit.
  *
  * - Atomic: each snapshot goes to a temp file that is fsync'd and renamed over the target (then the directory is
@@ -14,8 +61,7 @@ import * as path from "node:path";
  * half-applied change.
  */
 export class JsonStore<T> {
-  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly group = new GroupCommit(() => this.writeSnapshot(JSON.stringify(this.data)));
   private readonly tmpPath: string;
 
   private constructor(
@@ -44,31 +90,12 @@ export class JsonStore<T> {
 
   /** Resolves once the current in-memory state (including the caller's mutations) is durably on disk. */
   commit(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.flushing ??= this.flushLoop();
-    });
+    return this.group.commit();
   }
 
   /** Waits for in-flight writes (used on stop). */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
-  }
-
-  private async flushLoop(): Promise<void> {
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0);
-        try {
-          await this.writeSnapshot(JSON.stringify(this.data));
-          for (const w of batch) w.resolve();
-        } catch (e) {
-          for (const w of batch) w.reject(e);
-        }
-      }
-    } finally {
-      this.flushing = undefined;
-    }
+  drain(): Promise<void> {
+    return this.group.drain();
   }
 
   private async writeSnapshot(json: string): Promise<void> {
@@ -168,8 +195,13 @@ type Collections<T> = { [K in keyof T]: T[K] extends Record<string, object> ? K 
  */
 export class JournaledStore<T extends object> {
   private readonly shadow = new Map<string, Map<string, unknown>>();
-  private waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly group = new GroupCommit(
+    () => this.writeChanges(),
+    // What the failed write changed is not known to be on disk: forget the shadow, so the next commit writes it all.
+    () => {
+      for (const c of this.collections) this.shadow.get(String(c))!.clear();
+    },
+  );
   private journalBytes = 0;
 
   private constructor(
@@ -213,15 +245,12 @@ export class JournaledStore<T extends object> {
 
   /** Resolves once the current in-memory state (including the caller's mutations) is durably on disk. */
   commit(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      this.flushing ??= this.flushLoop();
-    });
+    return this.group.commit();
   }
 
   /** Waits for in-flight writes (on stop). */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  drain(): Promise<void> {
+    return this.group.drain();
   }
 
   private records(collection: Collections<T>): Record<string, unknown> {
@@ -258,27 +287,11 @@ export class JournaledStore<T extends object> {
     return changes;
   }
 
-  private async flushLoop(): Promise<void> {
-    // A commit with nothing to write finishes without awaiting anything: yield first, so `flushing` is set before
-    // this loop clears it.
-    await Promise.resolve();
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.waiting.splice(0);
-        try {
-          const changes = this.changes();
-          if (changes.length > 0) await this.append(changes);
-          if (this.journalBytes > Math.max(this.snapshotBytes, MIN_COMPACTION_BYTES)) await this.compact();
-          for (const w of batch) w.resolve();
-        } catch (e) {
-          // What this batch changed is not known to be on disk: forget the shadow, so the next commit writes it all.
-          for (const c of this.collections) this.shadow.get(String(c))!.clear();
-          for (const w of batch) w.reject(e);
-        }
-      }
-    } finally {
-      this.flushing = undefined;
-    }
+  /** One group commit's write: the changed fields as a journal line, then a compaction once the journal is large. */
+  private async writeChanges(): Promise<void> {
+    const changes = this.changes();
+    if (changes.length > 0) await this.append(changes);
+    if (this.journalBytes > Math.max(this.snapshotBytes, MIN_COMPACTION_BYTES)) await this.compact();
   }
 
   private async append(changes: Change[]): Promise<void> {

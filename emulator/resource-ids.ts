@@ -1,5 +1,5 @@
 /** ARM resource ids (and the route patterns shaped like them), spelled in one place; ARM compares them ignoring case. */
-import { PROVIDER } from "./errors";
+import { PROVIDER } from "./service";
 
 /** `/subscriptions/{s}[/resourceGroups/{g}]`: the scope a resource lives in. */
 export function scopeId(subscriptionId: string, resourceGroup?: string): string {

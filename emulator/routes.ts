@@ -8,7 +8,7 @@ import { listOperationsCatalogue } from "./handlers/operations-catalogue";
 import { getRunOutput, listRunOutputs } from "./handlers/run-outputs";
 import { listStorageAccounts, STORAGE_API_VERSION } from "./handlers/storage-accounts";
 import { deleteTrigger, getTrigger, listTriggers, putTrigger } from "./handlers/triggers";
-import { PROVIDER } from "./errors";
+import { PROVIDER } from "./service";
 import { imageTemplateId, operationResourceId, resourceId, scopeId } from "./resource-ids";
 import { Router } from "./router";
 

@@ -2,13 +2,13 @@ import * as https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import type { EmulatorContext, RequestLogEntry } from "./context";
-import { API_VERSION, ArmError, errors } from "./errors";
+import { ArmError, errors } from "./errors";
+import { API_VERSION } from "./service";
 import { readBody, send, type Reply, type RoutedRequest } from "./http";
 import type { Matched } from "./router";
 import { handleAdmin } from "./handlers/admin";
 import { templateKeyOf } from "./handlers/common";
 import { isBuilding } from "./model";
-import { checkRegistered, hasRights } from "./subscription-setup";
 import {
   ADMIN_TOKEN_HEADER,
   adminTokenMatches,
@@ -24,10 +24,7 @@ import {
   RESOURCE_GROUP_NAME,
 } from "./limits";
 import { isAdminPath, router, type Route } from "./routes";
-import type { FaultKind } from "./faults";
-
-/** Faults the ARM handlers carry out (the rest are answered here, before any handler runs). */
-const HANDLER_FAULTS = new Set<FaultKind>(["failBuild", "partialBuild", "failProvisioning"]);
+import { FAULTS } from "./faults";
 
 /**
  * Before answering about a template (or its run's operation) whose build has ended, its build log gets every line
@@ -74,7 +71,7 @@ async function armGate(ctx: EmulatorContext, found: Matched<Route> | undefined, 
   const route = found.route;
   if (route?.surface !== "arm") throw errors.methodNotAllowed(r.method);
   const sub = found.params.subscriptionId;
-  const granted = (s: string) => s.toLowerCase() === sub?.toLowerCase() && hasRights(ctx, s);
+  const granted = (s: string) => s.toLowerCase() === sub?.toLowerCase() && ctx.subscriptions.hasRights(s);
   if (sub !== undefined && !caller.subscriptionIds.some(granted)) {
     throw errors.authorizationFailed(
       caller.clientId,
@@ -83,7 +80,7 @@ async function armGate(ctx: EmulatorContext, found: Matched<Route> | undefined, 
       path.replace(/\/(run|cancel)$/i, ""),
     );
   }
-  checkRegistered(ctx, sub);
+  ctx.subscriptions.checkRegistered(sub);
   return { route, params: found.params, caller };
 }
 
@@ -158,6 +155,8 @@ export async function handleRequest(
     reply(r);
   };
   const fault = ctx.faults.take(method, path);
+  // The fault's entry says who acts on it: this front door (below), or the handler of the request.
+  const handlerFault = fault && FAULTS[fault.kind].actsIn === "handler" ? fault : undefined;
   if (fault?.kind === "drop") {
     entry.durationMs = Date.now() - started;
     res.socket?.destroy();
@@ -177,8 +176,7 @@ export async function handleRequest(
     // One clock reading for the log and the answer (taken after a slow fault's delay): a run the answer shows ended
     // has all its lines written.
     const r = { ...request, rawBody: body.body, now: ctx.clock() };
-    if (identity) return answer(await identity.handler(ctx, { ...r, params: found!.params, fault }));
-    const handlerFault = fault && HANDLER_FAULTS.has(fault.kind) ? fault : undefined;
+    if (identity) return answer(await identity.handler(ctx, { ...r, params: found!.params, fault: handlerFault }));
     answer(await armReply(ctx, gate!, { ...r, fault: handlerFault }));
   } catch (e) {
     answer(errorReply(e, ctx.log));

@@ -1,7 +1,6 @@
 import type { EmulatorContext } from "../context";
+import { errors } from "../errors";
 import { validateFaultRule } from "../faults";
-import { resetIdentityAccess, setIdentityAccess } from "../identity-access";
-import { resetSubscriptionSetup, setRegistration, setRights } from "../subscription-setup";
 import type { AdminRequest, Reply, RoutedRequest } from "../http";
 import { operationStatus } from "../lro";
 import { keyOf, runStatusOf, writableIdentity, writableProperties } from "../model";
@@ -17,7 +16,10 @@ const RESOURCE_ID =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.VirtualMachineImages\/imageTemplates\/([^/]+)(?:\/triggers\/([^/]+))?$/i;
 
 const ok = (body?: unknown): Reply => ({ status: body === undefined ? 204 : 200, body });
-const bad = (message: string, status = 400): Reply => ({ status, body: { error: { code: "BadRequest", message } } });
+function bad(message: string, status = 400): Reply {
+  const e = errors.adminRequest(message, status);
+  return { status: e.status, body: e.body() };
+}
 
 /** Parses the body and runs the matched admin route; an unknown route is a 404 in the admin API's error shape. */
 export async function handleAdmin(
@@ -56,8 +58,8 @@ export async function reset(ctx: EmulatorContext): Promise<Reply> {
   ctx.downloads.reset();
   ctx.requestLog.length = 0;
   ctx.timing = { ...ctx.startTiming };
-  resetSubscriptionSetup(ctx);
-  resetIdentityAccess(ctx);
+  ctx.subscriptions.reset();
+  ctx.identityAccess.reset();
   await ctx.repository.commit();
   return ok();
 }
@@ -76,10 +78,11 @@ export function clearFaults(ctx: EmulatorContext): Reply {
   return ok();
 }
 export const registration = (ctx: EmulatorContext, r: AdminRequest): Reply =>
-  applying(() => setRegistration(ctx, r.body));
-export const rights = (ctx: EmulatorContext, r: AdminRequest): Reply => applying(() => setRights(ctx, r.body));
+  applying(() => ctx.subscriptions.setRegistration(r.body));
+export const rights = (ctx: EmulatorContext, r: AdminRequest): Reply =>
+  applying(() => ctx.subscriptions.setRights(r.body));
 export const identityAccess = (ctx: EmulatorContext, r: AdminRequest): Reply =>
-  applying(() => setIdentityAccess(ctx, r.body));
+  applying(() => ctx.identityAccess.set(r.body));
 export const timing = (ctx: EmulatorContext): Reply => ok(ctx.timing);
 export function setTiming(ctx: EmulatorContext, r: AdminRequest): Reply {
   ctx.timing = {

@@ -4,7 +4,7 @@ import type { ArmRequest, Reply } from "../http";
 import { keyOf, type JsonObject, type TemplateRecord } from "../model";
 import { imageTemplateId } from "../resource-ids";
 
-/** Name rule for templates, triggers and runOutputName (service behaviour §2d). */
+/** Name rule for templates, triggers and runOutputName, as the service states it in its error. */
 export const NAME_PATTERN = /^[A-Za-z0-9-_.]{1,64}$/;
 
 export function checkName(what: string, name: string): void {
@@ -58,7 +58,7 @@ export function page(ctx: EmulatorContext, r: ArmRequest, items: unknown[]): Rep
   return { status: 200, body };
 }
 
-/** Exactly one user-assigned identity, or `None` where allowed (service behaviour §2d). */
+/** Exactly one user-assigned identity, or `None` where allowed (PATCH), as the service requires. */
 export function checkIdentity(identity: JsonObject, allowNone: boolean): void {
   const uais = Object.keys((identity.userAssignedIdentities as JsonObject | undefined) ?? {});
   if (identity.type === "None") {

@@ -6,7 +6,7 @@ import type { ArmRequest, Reply } from "../http";
 import { lroHeaders } from "../lro";
 import { isBuilding, keyOf, runStatusOf, writableIdentity, writableProperties } from "../model";
 import type { JsonObject, Provisioning, TemplateRecord } from "../model";
-import { firstNamedResource, notAuthorizedMessage, unreadableResource } from "../identity-access";
+import { firstNamedResource, notAuthorizedMessage } from "../identity-access";
 import { imageTemplateId, scopeId, stagingResourceGroupId } from "../resource-ids";
 import { validateBody } from "../schema/validate";
 import schema from "../schema/imagebuilder-2025-10-01.schema.json";
@@ -39,7 +39,7 @@ export function listTemplates(ctx: EmulatorContext, r: ArmRequest): Reply {
   return page(ctx, r, items);
 }
 
-/** PUT: create only. Any PUT onto an existing name (even identical, even Failed) is the service's 409 (§2a). */
+/** PUT: create only. Any PUT onto an existing name (even identical, even Failed) is the service's 409, as the AVM module and the service docs report. */
 export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<Reply> {
   const { subscriptionId, resourceGroupName, imageTemplateName } = r.params;
   checkName("imageTemplateName", imageTemplateName);
@@ -86,9 +86,7 @@ export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<
   if (b.tags) t.tags = b.tags as JsonObject;
   ctx.repository.putTemplate(key, t);
   const op = ctx.repository.startOperation({
-    subscriptionId,
-    location: t.location,
-    resourceKey: key,
+    template: t,
     now,
     durationMs: ctx.timing.lroDurationMs,
     // The operation's code is not the template's provisioningErrorCode ("Other"), as recorded.
@@ -121,7 +119,7 @@ function provisioningFailure(
   properties: JsonObject,
   staging: string,
 ): string | undefined {
-  const unreadable = unreadableResource(ctx, identity, properties);
+  const unreadable = ctx.identityAccess.unreadableResource(identity, properties);
   if (unreadable) return notAuthorizedMessage(unreadable);
   if (r.fault?.kind !== "failProvisioning") return undefined;
   return r.fault.message ?? notAuthorizedMessage(firstNamedResource(properties) ?? staging);
@@ -175,9 +173,7 @@ export async function patchTemplate(ctx: EmulatorContext, r: ArmRequest): Promis
   }
   t.provisioning = { state: "Updating", until: r.now + ctx.timing.lroDurationMs, then: "Succeeded" };
   const op = ctx.repository.startOperation({
-    subscriptionId: t.subscriptionId,
-    location: t.location,
-    resourceKey: keyOf(t.id),
+    template: t,
     now: r.now,
     durationMs: ctx.timing.lroDurationMs,
   });
@@ -198,9 +194,7 @@ export async function deleteTemplate(ctx: EmulatorContext, r: ArmRequest): Promi
       : r.now + ctx.timing.lroDurationMs;
   t.provisioning = { state: "Deleting", until, then: "Gone" };
   const op = ctx.repository.startOperation({
-    subscriptionId: t.subscriptionId,
-    location: t.location,
-    resourceKey: keyOf(t.id),
+    template: t,
     now: r.now,
     durationMs: until - r.now,
   });

@@ -9,7 +9,8 @@ export const STORAGE_API_VERSION = "2023-05-01";
 
 /**
  * GET .../resourceGroups/{stagingRg}/providers/Microsoft.Storage/storageAccounts: the staging account the service
- * creates with a template (and deletes with it), whose `primaryEndpoints.blob` is the emulator's Azurite.
+ * creates with a template (and deletes with it), whose `primaryEndpoints.blob` is the emulator's blob gateway, with
+ * Azurite behind it.
  */
 export function listStorageAccounts(ctx: EmulatorContext, r: ArmRequest): Reply {
   const group = keyOf(scopeId(r.params.subscriptionId, r.params.resourceGroupName));
@@ -17,7 +18,7 @@ export function listStorageAccounts(ctx: EmulatorContext, r: ArmRequest): Reply 
     .templatesUnder(keyOf(`${scopeId(r.params.subscriptionId)}/`), r.now)
     .find((t) => t.exactStagingResourceGroup.toLowerCase() === group);
   if (!owner) throw errors.resourceGroupNotFound(r.params.resourceGroupName);
-  const account = ctx.storage.accountFor(owner.exactStagingResourceGroup);
+  const account = ctx.storage.accounts.accountFor(owner.exactStagingResourceGroup);
   return {
     status: 200,
     body: {

@@ -71,9 +71,8 @@ export async function putTrigger(ctx: EmulatorContext, r: ArmRequest): Promise<R
   };
   ctx.repository.putTrigger(key, trigger);
   const op = ctx.repository.startOperation({
-    subscriptionId: t.subscriptionId,
-    location: t.location,
-    resourceKey: key,
+    template: t,
+    resourceId: id,
     now,
     durationMs: ctx.timing.lroDurationMs,
   });
@@ -99,9 +98,8 @@ export async function deleteTrigger(ctx: EmulatorContext, r: ArmRequest): Promis
   }
   tr.provisioning = { state: "Deleting", until: r.now + ctx.timing.lroDurationMs, then: "Gone" };
   const op = ctx.repository.startOperation({
-    subscriptionId: t.subscriptionId,
-    location: t.location,
-    resourceKey: key,
+    template: t,
+    resourceId: tr.id,
     now: r.now,
     durationMs: ctx.timing.lroDurationMs,
   });

@@ -27,8 +27,10 @@ export interface Repository {
 
   operation(id: string): OperationRecord | undefined;
   operations(): OperationRecord[];
-  /** Records a new long-running operation (pruning long-finished ones). */
+  /** Records a new long-running operation on a template or its trigger (forgetting long-finished ones). */
   startOperation(o: NewOperation): OperationRecord;
+  /** The operation (if still held) ends `Canceled` at `at`, with no error. */
+  cancelOperation(id: string, at: number): void;
 
   /** How far the emulator's clock runs ahead of the machine's. */
   clockOffsetMs(): number;

@@ -1,4 +1,4 @@
-import { startOperation, type NewOperation } from "../lro";
+import { newOperation, prunable, type NewOperation } from "../lro";
 import { emptyState, parseState, settleProvisioning } from "../model";
 import type { EmulatorState, OperationRecord, Provisioning, TemplateRecord, TriggerRecord } from "../model";
 import { JournaledStore } from "../persistence";
@@ -89,7 +89,18 @@ export class StateRepository implements Repository {
   }
 
   startOperation(o: NewOperation): OperationRecord {
-    return startOperation(this.state, o);
+    for (const old of prunable(this.operations(), o.now)) delete this.state.operations[old.id];
+    const op = newOperation(o);
+    this.state.operations[op.id] = op;
+    return op;
+  }
+
+  cancelOperation(id: string, at: number): void {
+    const op = this.state.operations[id];
+    if (!op) return;
+    op.completesAt = at;
+    op.outcome = "Canceled";
+    delete op.error;
   }
 
   clockOffsetMs(): number {

@@ -117,7 +117,8 @@ describe("emulator: CLI and SDK walkthrough", function () {
     assert.equal(ready.identityEndpoint, `${ready.url}/msi/token`);
     assert.match(readFileSync(ready.clientCertificatePath, "utf8"), /PRIVATE KEY-----[\s\S]+BEGIN CERTIFICATE/);
     assert.match(ready.url, /^https:\/\/127\.0\.0\.1:\d+$/);
-    // Azurite, started by the emulator, serves HTTPS with the emulator's certificate (only staging accounts exist).
+    // The blob endpoint (the gateway in front of Azurite) serves HTTPS with the emulator's certificate, and knows only
+    // the staging accounts.
     const blobAnswer = await probe(
       `${ready.blobUrl}/devstoreaccount1?comp=list`,
       readFileSync(ready.caCertPath, "utf8"),
@@ -165,7 +166,7 @@ describe("emulator: CLI and SDK walkthrough", function () {
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGTERM");
     assert.equal(await exited, 0);
-    assert.equal(await probe(ready.blobUrl, ""), "ECONNREFUSED", "Azurite stops with the emulator");
+    assert.equal(await probe(ready.blobUrl, ""), "ECONNREFUSED", "the blob endpoint stops with the emulator");
     assert.equal(stdout, "", "nothing but the ready line may go to stdout");
     assert.match(stderr, /listening on https:\/\/127\.0\.0\.1/);
   });

@@ -1,16 +1,13 @@
 /** The emulator's long-running operations, as ARM describes them: status monitor, headers, outcome, retention. */
 import assert from "node:assert/strict";
-import { lroHeaders, operationStatus, startOperation, type NewOperation } from "../../emulator/lro";
-import type { EmulatorState, OperationRecord } from "../../emulator/model";
+import { lroHeaders, newOperation, operationStatus, prunable, type NewOperation } from "../../emulator/lro";
 
 const NOW = Date.parse("2026-01-01T00:00:00Z");
 const MINUTE = 60_000;
 const RETENTION = 15 * MINUTE;
-const newState = () => ({ operations: {} as Record<string, OperationRecord> }) as unknown as EmulatorState;
+const TEMPLATE_ID = "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.VirtualMachineImages/imageTemplates/t";
 const op = (extra: Partial<NewOperation> = {}): NewOperation => ({
-  subscriptionId: "sub",
-  location: "westus",
-  resourceKey: "/subscriptions/sub/resourcegroups/rg/providers/microsoft.virtualmachineimages/imagetemplates/t",
+  template: { id: TEMPLATE_ID, subscriptionId: "sub", location: "westus" },
   now: NOW,
   durationMs: 1000,
   ...extra,
@@ -18,7 +15,7 @@ const op = (extra: Partial<NewOperation> = {}): NewOperation => ({
 
 describe("emulator: long-running operations", () => {
   it("is InProgress until its completion time, then reports its outcome and end time", () => {
-    const o = startOperation(newState(), op({ outcome: "Failed", error: { code: "BuildFailed", message: "m" } }));
+    const o = newOperation(op({ outcome: "Failed", error: { code: "BuildFailed", message: "m" } }));
     const running = operationStatus(o, NOW + 999);
     assert.equal(running.status, "InProgress");
     assert.equal("endTime" in running, false);
@@ -31,7 +28,7 @@ describe("emulator: long-running operations", () => {
   });
 
   it("succeeds by default and then carries no error member", () => {
-    const o = startOperation(newState(), op());
+    const o = newOperation(op());
     assert.equal("error" in o, false);
     const done = operationStatus(o, NOW + 5000);
     assert.equal(done.status, "Succeeded");
@@ -39,7 +36,7 @@ describe("emulator: long-running operations", () => {
   });
 
   it("names the status monitor in Azure-AsyncOperation, and in Location only when asked; Retry-After only when set", () => {
-    const o = startOperation(newState(), op());
+    const o = newOperation(op());
     const monitor = `https://emu/subscriptions/sub/providers/Microsoft.VirtualMachineImages/locations/westus/operations/${o.id}?api-version=2025-10-01`;
     assert.deepEqual(lroHeaders("https://emu", o, 3, false), { "Azure-AsyncOperation": monitor, "Retry-After": "3" });
     // "No AIB answer in 253 recorded exchanges (2020-2025) carries Retry-After": 0 (the default) sends none.
@@ -48,8 +45,7 @@ describe("emulator: long-running operations", () => {
   });
 
   it("answers exactly name (the GUID in upper case), status, startTime, endTime once done, error {code, message}", () => {
-    const o = startOperation(
-      newState(),
+    const o = newOperation(
       op({ outcome: "Failed", error: { code: "Unauthorized", message: "m", details: [] } as never }),
     );
     assert.deepEqual(operationStatus(o, NOW), {
@@ -67,25 +63,26 @@ describe("emulator: long-running operations", () => {
     assert.match(o.id, /^[0-9a-f-]{36}$/, "a GUID, kept in lower case in the monitor URL");
   });
 
-  describe("retention", () => {
-    /** A state holding `count` operations that completed `age` ms before NOW. */
-    function stateWith(count: number, age: number): EmulatorState {
-      const state = newState();
-      for (let i = 0; i < count; i++) startOperation(state, op({ now: NOW - age - 1000, durationMs: 1000 }));
-      return state;
-    }
+  it("lives in the template's subscription and location, keyed by the resource it acts on", () => {
+    const o = newOperation(op());
+    assert.deepEqual([o.subscriptionId, o.location, o.resourceKey], ["sub", "westus", TEMPLATE_ID.toLowerCase()]);
+    const trigger = `${TEMPLATE_ID}/triggers/Source`;
+    assert.equal(newOperation(op({ resourceId: trigger })).resourceKey, trigger.toLowerCase());
+  });
 
-    it("keeps every operation while fewer than 500 are held", () => {
-      const state = stateWith(499, RETENTION + MINUTE);
-      startOperation(state, op());
-      assert.equal(Object.keys(state.operations).length, 500);
+  describe("retention", () => {
+    /** `count` operations that completed `age` ms before NOW. */
+    const finished = (count: number, age: number) =>
+      Array.from({ length: count }, () => newOperation(op({ now: NOW - age - 1000, durationMs: 1000 })));
+
+    it("forgets none while fewer than 500 are held", () => {
+      assert.deepEqual(prunable(finished(499, RETENTION + MINUTE), NOW), []);
     });
 
-    it("from 500 held, drops those completed more than 15 minutes ago and keeps the others", () => {
-      const state = stateWith(499, RETENTION + MINUTE);
-      const recent = startOperation(state, op({ now: NOW - RETENTION - 1000, durationMs: 1000 })); // exactly 15 min
-      const fresh = startOperation(state, op());
-      assert.deepEqual(Object.keys(state.operations).sort(), [recent.id, fresh.id].sort());
+    it("from 500 held, forgets those completed more than 15 minutes ago and keeps the others", () => {
+      const old = finished(499, RETENTION + MINUTE);
+      const recent = newOperation(op({ now: NOW - RETENTION - 1000, durationMs: 1000 })); // exactly 15 min
+      assert.deepEqual(prunable([...old, recent], NOW), old);
     });
   });
 });

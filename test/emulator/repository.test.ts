@@ -68,15 +68,12 @@ describe("emulator: repository", () => {
     assert.deepEqual(repo.triggersOf(keyOf(a.id), NOW), [ta]);
     assert.deepEqual(repo.triggers(NOW), [ta, tb]);
 
-    const op = repo.startOperation({
-      subscriptionId: "sub",
-      location: "westus",
-      resourceKey: keyOf(a.id),
-      now: NOW,
-      durationMs: 5,
-    });
+    const op = repo.startOperation({ template: a, now: NOW, durationMs: 5 });
+    assert.equal(op.resourceKey, keyOf(a.id));
     assert.equal(repo.operation(op.id), op);
     assert.deepEqual(repo.operations(), [op]);
+    repo.cancelOperation(op.id, NOW + 2);
+    assert.deepEqual([repo.operation(op.id)?.outcome, repo.operation(op.id)?.completesAt], ["Canceled", NOW + 2]);
 
     assert.equal(repo.deleteTemplate(keyOf(a.id)), true, "deleting a template");
     assert.equal(repo.template(keyOf(a.id), NOW), undefined);
@@ -87,6 +84,15 @@ describe("emulator: repository", () => {
 
     repo.clear();
     assert.deepEqual([repo.templatesUnder("", NOW), repo.triggers(NOW), repo.operations()], [[], [], []]);
+  });
+
+  it("forgets operations finished over 15 minutes ago once 500 are held, when another starts", async () => {
+    const repo = await StateRepository.open(file);
+    const t = template("rg", "t");
+    for (let i = 0; i < 500; i++) repo.startOperation({ template: t, now: NOW - 20 * 60_000, durationMs: 1000 });
+    assert.equal(repo.operations().length, 500);
+    const fresh = repo.startOperation({ template: t, now: NOW, durationMs: 1000 });
+    assert.deepEqual(repo.operations(), [fresh]);
   });
 
   it("applies due transitions on read: a finished create succeeds, a finished delete is gone with its triggers", async () => {
@@ -117,13 +123,7 @@ describe("emulator: repository", () => {
     const tr = trigger(t, "t");
     repo.putTemplate(keyOf(t.id), t);
     repo.putTrigger(keyOf(tr.id), tr);
-    const op = repo.startOperation({
-      subscriptionId: "sub",
-      location: "westus",
-      resourceKey: keyOf(t.id),
-      now: NOW,
-      durationMs: 5,
-    });
+    const op = repo.startOperation({ template: t, now: NOW, durationMs: 5 });
     await repo.commit();
 
     const saved = await readPersisted(file, emptyState, parseState);

@@ -38,9 +38,9 @@ export interface TestEmulator extends RunningEmulator {
 
 /**
  * Set by `npm run test:mutation` only (test/mutation/run.ts). Stryker reruns a suite's hooks for every mutant, and
- * starting an emulator (three RSA keys, an Azurite process) was most of the run's CPU. With it, stopping a test
- * emulator resets it to a fresh start's state (admin reset) and keeps it for the next start with the same options in
- * this process. Stryker's dry run runs every suite this way before the first mutant, so a test that needed a fresh
+ * starting an emulator (three RSA keys, and an Azurite process once a blob is used) was most of the run's CPU. With
+ * it, stopping a test emulator resets it to a fresh start's state (admin reset) and keeps it for the next start with
+ * the same options in this process. Stryker's dry run runs every suite this way before the first mutant, so a test that needed a fresh
  * process would fail there, not count as a kill.
  */
 const REUSE = process.env.IMAGEBUILDER_TEST_REUSE_EMULATORS === "1";

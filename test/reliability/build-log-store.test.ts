@@ -2,7 +2,7 @@
  * The build-log store as a hostile local user would treat it: forged bearer tokens against the blob endpoint the
  * emulator publishes and against the Azurite process behind it (found the way such a user would, through /proc),
  * an emulator killed with -9 (no Azurite may outlive it) and a restart that finds a hung Azurite of the killed one,
- * and the modes of the blob files.
+ * and the modes of the blob files. Azurite starts when a blob is first used, not with the emulator.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -22,6 +22,16 @@ import { recordFigure, suiteCommand } from "./summary";
 const CLI = path.resolve(__dirname, "../../dist/emulator/cli.js");
 const STORAGE_API = "api-version=2023-05-01";
 const command = suiteCommand("build-log-store.test.ts");
+
+/** The CLI's ready line, the fields these tests use. */
+interface Ready {
+  url: string;
+  blobUrl: string;
+  caCertPath: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
 
 /** Processes whose command line names `dir` (Azurite is started with `--location <dataDir>/blobs`). */
 async function processesUsing(dir: string): Promise<number[]> {
@@ -282,7 +292,34 @@ describe("reliability: the build-log store admits only the emulator's tokens and
         createInterface({ input: child.stdout! }).once("line", resolve);
         child.once("exit", (code) => reject(new Error(`CLI exited early with ${code}`)));
       });
-      return { child, ready: JSON.parse(line) as { blobUrl?: string; caCertPath: string; url: string } };
+      return { child, ready: JSON.parse(line) as Ready };
+    };
+    /** Lists a staging account's containers as a client would (a storage token from the emulator): Azurite starts. */
+    const useBlobs = async (ready: Ready) => {
+      const ca = readFileSync(ready.caCertPath, "utf8");
+      const form = new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: ready.clientId,
+        client_secret: ready.clientSecret,
+        scope: "https://storage.azure.com/.default",
+      }).toString();
+      const token = await request(
+        `${ready.url}/${ready.tenantId}/oauth2/v2.0/token`,
+        "POST",
+        ca,
+        {
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        form,
+      );
+      assert.equal(token.status, 200, token.body);
+      const [account] = JSON.parse(await fs.readFile(path.join(dataDir, "storage-accounts.json"), "utf8")) as {
+        name: string;
+      }[];
+      const list = await request(`${ready.blobUrl}/${account.name}/?comp=list`, "GET", ca, {
+        authorization: `Bearer ${(JSON.parse(token.body) as { access_token: string }).access_token}`,
+      });
+      assert.equal(list.status, 200, list.body);
     };
     /** Waits (generously: this bounds a failure, it measures nothing) until no process serves the dir's blobs. */
     const strays = async () => {
@@ -295,8 +332,10 @@ describe("reliability: the build-log store admits only the emulator's tokens and
       return (await request(`${ready.url}/_emulator/state`, "GET", ca, {})).status;
     };
 
-    it("leaves no Azurite behind, and a restart on the same data dir works", async () => {
+    it("starts Azurite on the first use of a blob, leaves none behind, and a restart on the same data dir works", async () => {
       const first = await startCli();
+      assert.deepEqual(await processesUsing(path.join(dataDir, "blobs")), [], "no Azurite before a blob is used");
+      await useBlobs(first.ready);
       assert.equal((await processesUsing(path.join(dataDir, "blobs"))).length, 1, "one Azurite while it runs");
       first.child.kill("SIGKILL");
       const left = await strays();
@@ -309,6 +348,7 @@ describe("reliability: the build-log store admits only the emulator's tokens and
       assert.deepEqual(left, [], "no Azurite outlives the emulator");
       const second = await startCli();
       assert.equal(await serves(second.ready), 401, "the restarted emulator answers (admin token required)");
+      await useBlobs(second.ready);
       assert.equal((await processesUsing(path.join(dataDir, "blobs"))).length, 1);
       second.child.kill("SIGTERM");
       await new Promise((resolve) => second.child.once("exit", resolve));
@@ -317,20 +357,24 @@ describe("reliability: the build-log store admits only the emulator's tokens and
 
     it("a restart ends an Azurite of the killed emulator that could not react (stopped) before starting its own", async () => {
       const first = await startCli();
+      await useBlobs(first.ready);
       const [hung] = await processesUsing(path.join(dataDir, "blobs"));
       process.kill(hung, "SIGSTOP");
       first.child.kill("SIGKILL");
       const second = await startCli();
+      assert.deepEqual(await processesUsing(path.join(dataDir, "blobs")), [], `the stopped Azurite ${hung} is gone`);
+      await useBlobs(second.ready);
       const now = await processesUsing(path.join(dataDir, "blobs"));
-      assert.ok(!now.includes(hung), `the stopped Azurite ${hung} is gone`);
       assert.equal(now.length, 1, "one Azurite serves the dir");
       assert.equal(await serves(second.ready), 401);
       second.child.kill("SIGTERM");
       await new Promise((resolve) => second.child.once("exit", resolve));
     });
 
-    it("refuses a second emulator on a data dir a running one uses", async () => {
+    it("refuses a second emulator on a data dir a running one uses, before and after its Azurite started", async () => {
       const first = await startCli();
+      await assert.rejects(startCli(), /CLI exited early/);
+      await useBlobs(first.ready);
       await assert.rejects(startCli(), /CLI exited early/);
       assert.equal(await serves(first.ready), 401, "the first one still serves");
       assert.equal((await processesUsing(path.join(dataDir, "blobs"))).length, 1);
