@@ -15,6 +15,15 @@ export interface Runtime {
   readonly specs: "suite" | readonly string[];
 }
 
+import { formatVersion, parseVersion } from "./versions";
+
+/** The lowest @pulumi/pulumi a range accepts, the floor's SDK: "3.248.0" for "^3.248.0". */
+export function floorSdkOf(range: string): string {
+  const lowest = parseVersion(range);
+  if (!lowest) throw new Error(`the @pulumi/pulumi range "${range}" names no version`);
+  return formatVersion(lowest);
+}
+
 /** The newest @pulumi/pulumi 3.x on the registry when last bumped; the CLI of the same release is built for it. */
 export const NEWEST_SDK = "3.276.0";
 

@@ -18,8 +18,7 @@ import { execCommand } from "./exec";
 import { packageRoot } from "../provider/load";
 import { ensureNode } from "./node-runtime";
 import { checkoutWithSdk, ensureSdk } from "./sdk-overlay";
-import { EXPECTED_RUNTIME, NEWEST_SDK, RUN_ONCE_SPECS, RUNTIMES, type Runtime } from "./runtimes";
-import { parseVersion, formatVersion } from "./versions";
+import { EXPECTED_RUNTIME, floorSdkOf, NEWEST_SDK, RUN_ONCE_SPECS, RUNTIMES, type Runtime } from "./runtimes";
 
 interface Outcome {
   readonly label: string;
@@ -39,13 +38,10 @@ async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await fs.readFile(file, "utf8")) as T;
 }
 
-/** The lowest @pulumi/pulumi the package's range accepts, e.g. "3.248.0" for "^3.248.0". */
+/** The lowest @pulumi/pulumi the package accepts. */
 async function floorSdk(root: string): Promise<string> {
   const { dependencies } = await readJson<{ dependencies: Record<string, string> }>(path.join(root, "package.json"));
-  const lowest = parseVersion(dependencies["@pulumi/pulumi"]);
-  if (!lowest)
-    throw new Error(`package.json's @pulumi/pulumi range "${dependencies["@pulumi/pulumi"]}" has no version`);
-  return formatVersion(lowest);
+  return floorSdkOf(dependencies["@pulumi/pulumi"]);
 }
 
 /** A command's output passed through line by line; resolves with its exit code and mocha's last counts. */

@@ -10,8 +10,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { execCommand } from "../../toolchain/exec";
-import { EXPECTED_RUNTIME } from "../../toolchain/runtimes";
-import { parseVersion, formatVersion } from "../../toolchain/versions";
+import { EXPECTED_RUNTIME, floorSdkOf } from "../../toolchain/runtimes";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { REPO_ROOT } from "./helpers/npm";
 import { startEngineSuite, type EngineSuite } from "./helpers/stacks";
@@ -25,7 +24,7 @@ function expected(): Loaded {
   const given = process.env[EXPECTED_RUNTIME];
   if (given) return JSON.parse(given) as Loaded;
   const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
-  return { node: process.version, sdk: formatVersion(parseVersion(manifest.dependencies["@pulumi/pulumi"])!) };
+  return { node: process.version, sdk: floorSdkOf(manifest.dependencies["@pulumi/pulumi"]) };
 }
 
 /** Reports what the provider plugin process loaded; `require` in a dynamic provider is the plugin's own. */
