@@ -38,6 +38,13 @@ const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, "package.json"), "
 const FLOOR_SDK = floorSdkOf(manifest.dependencies["@pulumi/pulumi"]);
 const fixtures = JSON.parse(readFileSync(path.join(FIXTURES, "fixtures.json"), "utf8")) as Fixture[];
 
+interface StoredResource {
+  urn: string;
+  type: string;
+  inputs?: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+}
+
 /** One runtime's tools for the program: the CLI's bin folder and the engine's environment. */
 interface Tools {
   binDir: string;
@@ -110,17 +117,13 @@ for (const fixture of fixtures) {
         .map((r) => `${r.method} ${r.path}`);
     const held = async (name: string) => (await templates(emulator)).find((t) => t.name === name);
     /** Each resource's stored outputs by URN, secrets in plain text (their ciphertext changes with every write). */
-    const storedOutputs = async (tools: Tools): Promise<Record<string, Record<string, unknown>>> => {
+    const storedResources = async (tools: Tools) => {
       const exported = JSON.parse(await pulumi(tools, "stack", "export", "--show-secrets"));
-      const resources = exported.deployment.resources as {
-        urn: string;
-        type: string;
-        outputs?: Record<string, unknown>;
-      }[];
-      return Object.fromEntries(
-        resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic")).map((r) => [r.urn, r.outputs ?? {}]),
-      );
+      const resources = exported.deployment.resources as StoredResource[];
+      return resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
     };
+    const storedOutputs = async (tools: Tools): Promise<Record<string, Record<string, unknown>>> =>
+      Object.fromEntries((await storedResources(tools)).map((r) => [r.urn, r.outputs ?? {}]));
     /**
      * Every output the earlier build stored, hidden keys included, is still there under its name (with its value,
      * unless `changed` names it): what the current build reads. `__provider` is the engine's copy of the provider,
@@ -180,6 +183,13 @@ for (const fixture of fixtures) {
         Object.values(deployed.state).some((o) => "__builtRunStart" in o),
         "the built template's state records its run",
       );
+      // What the engine runs at refresh and destroy: the package's provider module, by its path in the package.
+      for (const r of await storedResources(floor)) {
+        assert.match(
+          String(r.inputs?.__provider),
+          /pulumi-azure-imagebuilder\/dist\/provider\/(image-template|trigger)\//,
+        );
+      }
     });
 
     it(`after the upgrade to this build on Node.js ${NEWEST_RUNTIME.node} and @pulumi/pulumi ${NEWEST_RUNTIME.sdk}, preview expects no changes`, async function () {
@@ -196,6 +206,13 @@ for (const fixture of fixtures) {
       assert.deepEqual(await writes(), []);
     });
 
+    it("refresh with the providers the earlier build stored, loading this build, finds no changes", async () => {
+      await emulator.admin.clearRequests();
+      await pulumi(newest, "refresh", "--yes", "--skip-preview", "--expect-no-changes");
+      assert.deepEqual(await writes(), []);
+      assertKept(await storedOutputs(newest));
+    });
+
     it("up changes nothing, keeps the outputs and writes nothing to Azure", async () => {
       await emulator.admin.clearRequests();
       await pulumi(newest, "up", "--yes", "--skip-preview", "--expect-no-changes");
@@ -203,7 +220,7 @@ for (const fixture of fixtures) {
       assert.deepEqual(JSON.parse(await pulumi(newest, "stack", "output", "--json")), deployed.outputs);
     });
 
-    it("refresh finds no changes (the stored provider of the new build reads the old state)", async () => {
+    it("after that up, refresh finds no changes either", async () => {
       await pulumi(newest, "refresh", "--yes", "--skip-preview", "--expect-no-changes");
       await pulumi(newest, "preview", "--expect-no-changes");
       assert.deepEqual(await writes(), []);
