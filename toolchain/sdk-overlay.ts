@@ -85,6 +85,8 @@ export async function checkoutWithSdk(checkout: string, sdkDir: string): Promise
     await fs.cp(path.join(checkout, entry), path.join(copy, entry), {
       recursive: true,
       verbatimSymlinks: true,
+      // Kept as they are: tests compare dist/ with its sources by modification time.
+      preserveTimestamps: true,
       filter: (source) => path.basename(source) !== "node_modules",
     });
   }
