@@ -31,7 +31,15 @@ export interface EnsurePulumiOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Progress sink; defaults to stderr. */
   readonly log?: (line: string) => void;
+  /** Folder whose installed @pulumi/pulumi selects the CLI (e.g. a program installed elsewhere); defaults to this package's root. */
+  readonly sdkRoot?: string;
 }
+
+/**
+ * Set to "1", only the CLI built for the installed SDK is used, never one on PATH: the runtime runner
+ * (test-runtimes.ts) sets it so each runtime runs against exactly the CLI release of its SDK.
+ */
+export const BUILT_CLI_ONLY = "IMAGEBUILDER_PULUMI_BUILT_ONLY";
 
 const logToStderr = (line: string): void => {
   process.stderr.write(`[pulumi:bin] ${line}\n`);
@@ -91,10 +99,10 @@ export async function ensurePulumi(options: EnsurePulumiOptions = {}): Promise<s
   const env = options.env ?? process.env;
   const log = options.log ?? logToStderr;
   const root = packageRoot();
-  const sdk = await installedSdk(root);
+  const sdk = await installedSdk(options.sdkRoot ?? root);
   const cache = cacheRoot(env);
 
-  const found = await findPathPulumi(env, cache);
+  const found = env[BUILT_CLI_ONLY] === "1" ? undefined : await findPathPulumi(env, cache);
   if (found) {
     const binDir = path.join(linkDirFor(cache, found), "bin");
     await fs.mkdir(binDir, { recursive: true });

@@ -1,8 +1,9 @@
 /**
  * Every example is a complete program a user copies. Each folder under examples/ is copied outside the repository,
- * with this package installed from its packed tarball (`npm pack`) next to the example's own dependencies; there it
- * must type-check with its own TypeScript, preview, deploy against the emulator through the language host, change
- * nothing on a second `up`, and destroy cleanly.
+ * with this package installed from its packed tarball (`npm pack`) next to the example's own dependencies and the
+ * @pulumi/pulumi of the runtime under test (which the example's range must admit); there it must type-check with its
+ * own TypeScript, preview, deploy against the emulator through the language host, change nothing on a second `up`,
+ * and destroy cleanly.
  * Also: the package's `@pulumi/pulumi` range shares a program's newer 3.x SDK instead of nesting a second copy.
  */
 import * as assert from "node:assert/strict";
@@ -11,6 +12,7 @@ import { readdirSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { compareVersions, parseVersion } from "../../toolchain/versions";
 import { DEPLOYABLE_EXAMPLES, NOT_DEPLOYED } from "./helpers/examples";
 import { promisify } from "node:util";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
@@ -29,6 +31,14 @@ const manifestOf = async (dir: string) =>
   JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as Manifest;
 
 const EXAMPLES = DEPLOYABLE_EXAMPLES;
+const SDK = "@pulumi/pulumi";
+/** The SDK of the runtime under test (toolchain/runtimes.ts): the examples run on it, as a user of that runtime would. */
+const RUNTIME_SDK = (require(`${SDK}/package.json`) as { version: string }).version;
+/** Whether a `^x.y.z` range admits `version`. */
+const accepts = (range: string, version: string): boolean => {
+  const [low, v] = [parseVersion(range), parseVersion(version)];
+  return range.startsWith("^") && !!low && !!v && low.major === v.major && compareVersions(low, v) <= 0;
+};
 
 describe("the package, packed and installed outside the repository", function () {
   this.timeout(10 * 60_000);
@@ -94,7 +104,8 @@ describe("the package, packed and installed outside the repository", function ()
           assert.ok(deps[name] ?? dev[name], `examples/${example}/package.json must list ${name}`);
         }
         for (const [name, range] of Object.entries({ ...deps, ...dev })) {
-          const wanted = name === PACKAGE ? `file:${tarball}` : range;
+          if (name === SDK) assert.ok(accepts(range, RUNTIME_SDK), `examples/${example} takes ${SDK} ${range}`);
+          const wanted = name === PACKAGE ? `file:${tarball}` : name === SDK ? RUNTIME_SDK : range;
           assert.equal(dependencies[name] ?? wanted, wanted, `examples disagree on ${name}`);
           dependencies[name] = wanted;
         }

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
 import { execCommand } from "../../toolchain/exec";
-import { ensurePulumi } from "../../toolchain/ensure-pulumi";
+import { BUILT_CLI_ONLY, ensurePulumi } from "../../toolchain/ensure-pulumi";
 import { runPulumi } from "../../toolchain/run-pulumi";
 import { helloProgram } from "./fixtures/hello/program";
 import {
@@ -65,7 +65,13 @@ describe("Pulumi toolchain", function () {
     it("reuses a pulumi found on PATH by linking it with its language host into the cache", async () => {
       const cache = await fs.mkdtemp(path.join(os.tmpdir(), "pulumi-cache-"));
       try {
-        const env = { ...process.env, XDG_CACHE_HOME: cache, PATH: `${binDir}${path.delimiter}${process.env.PATH}` };
+        // What a user gets: the runtime runner's switch to built CLIs only (BUILT_CLI_ONLY) is not theirs.
+        const env = {
+          ...process.env,
+          [BUILT_CLI_ONLY]: undefined,
+          XDG_CACHE_HOME: cache,
+          PATH: `${binDir}${path.delimiter}${process.env.PATH}`,
+        };
         const linked = await ensurePulumi({ env, log: () => {} });
         assert.ok(linked.startsWith(await fs.realpath(cache)), linked);
         assert.equal(path.basename(linked), "bin");

@@ -1,0 +1,95 @@
+/**
+ * Another `@pulumi/pulumi` for this checkout without touching its lockfile or node_modules: the SDK is installed with
+ * its own dependency tree into the cache, and a copy of the checkout (sources, dist/, examples; not .git) gets a
+ * node_modules made of links: each package to the checkout's own, `@pulumi/pulumi` to the cached SDK. Node.js resolves
+ * a package from its real path, so the SDK's dependencies come from its own tree and everything else from the
+ * checkout's, as in a user's install with that SDK at the top; the copy's package links (the package itself, the
+ * emulator workspace) are relative and point into the copy.
+ *
+ * `<cache>/pulumi-sdk-v<version>/node_modules/@pulumi/pulumi`
+ */
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { cacheRoot } from "./ensure-pulumi";
+import { withDirLock } from "./dir-lock";
+import { execChecked } from "./exec";
+
+const SDK = path.join("@pulumi", "pulumi");
+/** What a copy leaves out: installed or generated folders, and state of earlier runs. */
+const NOT_COPIED = new Set(["node_modules", ".git", ".demo", ".pulumi-e2e", "reports", ".stryker-tmp"]);
+
+async function installedVersion(packageDir: string): Promise<string | undefined> {
+  const manifest = await fs.readFile(path.join(packageDir, "package.json"), "utf8").catch(() => undefined);
+  return manifest === undefined ? undefined : (JSON.parse(manifest) as { version: string }).version;
+}
+
+/** Installs `@pulumi/pulumi@<version>` with its dependencies into the cache; returns the package's folder. */
+export async function ensureSdk(
+  version: string,
+  env: NodeJS.ProcessEnv = process.env,
+  log: (line: string) => void = (line) => process.stderr.write(`[sdk] ${line}\n`),
+): Promise<string> {
+  const dir = path.join(cacheRoot(env), `pulumi-sdk-v${version}`);
+  const packageDir = path.join(dir, "node_modules", SDK);
+  if ((await installedVersion(packageDir)) === version) return packageDir;
+  await withDirLock(`${dir}.lock`, log, async () => {
+    if ((await installedVersion(packageDir)) === version) return;
+    log(`installing @pulumi/pulumi ${version} into ${dir} ...`);
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(
+      path.join(dir, "package.json"),
+      JSON.stringify({ private: true, name: "pulumi-sdk-overlay", dependencies: { "@pulumi/pulumi": version } }),
+    );
+    // The SDK's engines may ask for a newer Node.js than the one running npm: it runs under the runtime that wants it.
+    await execChecked("npm", ["install", "--engine-strict=false", "--no-audit", "--no-fund", "--prefer-offline"], {
+      cwd: dir,
+      env,
+    });
+  });
+  const installed = await installedVersion(packageDir);
+  if (installed !== version) throw new Error(`${packageDir} holds @pulumi/pulumi ${installed}, expected ${version}`);
+  return packageDir;
+}
+
+/** Links every entry of `from` (a node_modules folder) into `to`, except the names `replace` maps to a target. */
+async function linkModules(from: string, to: string, replace: Record<string, string>): Promise<void> {
+  await fs.mkdir(to, { recursive: true });
+  for (const entry of await fs.readdir(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    const inScope = Object.keys(replace).filter((name) => name.startsWith(`${entry.name}${path.sep}`));
+    if (replace[entry.name] !== undefined) {
+      await fs.symlink(replace[entry.name], target);
+    } else if (inScope.length > 0) {
+      const scoped = Object.fromEntries(inScope.map((name) => [path.basename(name), replace[name]]));
+      await linkModules(source, target, scoped);
+    } else if (entry.isSymbolicLink()) {
+      // A workspace or the package itself, linked relatively: the same link in the copy points into the copy.
+      await fs.symlink(await fs.readlink(source), target);
+    } else {
+      await fs.symlink(source, target);
+    }
+  }
+}
+
+/**
+ * A temporary copy of `checkout` whose `@pulumi/pulumi` is the package at `sdkDir` (from ensureSdk); remove it with
+ * `fs.rm(dir, { recursive: true })`. dist/ is copied as built: build the checkout first.
+ */
+export async function checkoutWithSdk(checkout: string, sdkDir: string): Promise<string> {
+  const copy = await fs.mkdtemp(path.join(os.tmpdir(), "imagebuilder-sdk-"));
+  for (const entry of await fs.readdir(checkout)) {
+    if (NOT_COPIED.has(entry)) continue;
+    await fs.cp(path.join(checkout, entry), path.join(copy, entry), {
+      recursive: true,
+      verbatimSymlinks: true,
+      // Kept as they are: tests compare dist/ with its sources by modification time.
+      preserveTimestamps: true,
+      filter: (source) => path.basename(source) !== "node_modules",
+    });
+  }
+  await linkModules(path.join(checkout, "node_modules"), path.join(copy, "node_modules"), { [SDK]: sdkDir });
+  return copy;
+}
