@@ -22,7 +22,7 @@ import { runPulumi } from "../../toolchain/run-pulumi";
 import { floorSdkOf, NEWEST_RUNTIME } from "../../toolchain/runtimes";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { ENSURE_TIMEOUT_MS } from "./helpers/engine";
-import { npm, packRepository, REPO_ROOT } from "./helpers/npm";
+import { npm, packedRepository, REPO_ROOT } from "./helpers/npm";
 import { templates } from "./helpers/stacks";
 
 const FIXTURES = path.join(__dirname, "fixtures", "upgrade");
@@ -194,7 +194,7 @@ for (const fixture of fixtures) {
 
     it(`after the upgrade to this build on Node.js ${NEWEST_RUNTIME.node} and @pulumi/pulumi ${NEWEST_RUNTIME.sdk}, preview expects no changes`, async function () {
       this.timeout(ENSURE_TIMEOUT_MS);
-      const current = await packRepository(work);
+      const current = await packedRepository();
       newest = await install(
         current,
         NEWEST_RUNTIME.sdk,
