@@ -8,6 +8,7 @@ import type { TemplateAddress } from "./address";
 import { type ResourceLog, resourceLog } from "../engine-log";
 import {
   clockText,
+  historyOf,
   estimateError,
   expectedLeftMs,
   expectedTotalMs,
@@ -16,6 +17,7 @@ import {
   PhaseTimeline,
 } from "./build-estimate";
 import type { LogProgress } from "./log-progress";
+import type { Hidden } from "./state";
 
 /*
  * Image builds (the service's `run` action) and the waits around them: poll the template's lastRunStatus at the pace
@@ -180,6 +182,24 @@ export class BuildProgress {
   flush(): Promise<void> {
     return this.out.flush();
   }
+}
+
+/**
+ * URNs this run's program declared: check sees every resource the program declares, in this provider process, before
+ * the engine creates, updates or replaces it. A URN read from state (delete, refresh) can be stale: a stack renamed,
+ * an alias taken, a resource removed from the program; lines sent there would open a phantom row. So a URN counts
+ * only once this run's program declared it; otherwise (destroy, refresh, a removed resource) lines go to stdout.
+ */
+const declaredUrns = new Set<string>();
+
+/** Check saw the program declare this URN. */
+export const declareUrn = (urn: string): void => void declaredUrns.add(urn);
+
+/** The progress of one operation on the resource whose provider's keys are `hidden`. */
+export function progressFor(hidden: Hidden, a: TemplateAddress): BuildProgress {
+  const { urn, pulumiName, buildHistory } = hidden;
+  const declared = urn !== undefined && declaredUrns.has(urn) ? urn : undefined;
+  return new BuildProgress(pulumiName ?? a.imageTemplateName, declared, historyOf(buildHistory));
 }
 
 /** A wait on the template's lastRunStatus: at the service's pace, riding out a build's many blips in status reads. */

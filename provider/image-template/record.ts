@@ -1,0 +1,47 @@
+import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { PropertyBag } from "../property-bag";
+import { addressOf, templateId } from "./address";
+import type { RunOutputs } from "./build";
+import { outputsFromImageTemplate } from "./mapping";
+import { echoedOf } from "./state";
+
+/* The last stage of a create or update: what the engine stores, or the partial state it records with a failure. */
+
+/** Outputs the provider computes around builds (not part of the service's template). */
+export interface BuildOutputs {
+  /** The last successful build's results by runOutputName (artifactId for images and gallery versions, artifactUri for VHDs). */
+  runOutputs?: RunOutputs;
+  /** True when a build the program asked for has not completed: the next `pulumi up` runs (or awaits) it. */
+  buildPending?: boolean;
+  /** The blob URL of the latest build's customization.log, when it was read. */
+  lastBuildLog?: string;
+  /** The failing step and message of the latest build, when it failed. */
+  lastBuildError?: string;
+}
+
+/** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
+export function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
+  const echoed = echoedOf(inputs);
+  const computed = computedFrom(inputs, template);
+  if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
+  if (build.buildPending) computed.buildPending = true;
+  if (build.lastBuildLog !== undefined) computed.lastBuildLog = build.lastBuildLog;
+  return { ...echoed, ...computed };
+}
+
+/** What the service reports, with the id as the program addresses the template: the service spells "resourcegroups"
+ * in lower case (ARM ids are case-insensitive), which would otherwise flip this output against the Pulumi id. */
+export function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): PropertyBag {
+  const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
+  if (computed.resourceId !== undefined)
+    computed.resourceId = templateId(addressOf(inputs, String(computed.resourceId)));
+  return computed;
+}
+
+/**
+ * The dynamic provider protocol's partial-state error: the engine records the resource with this id and these
+ * properties (it adds no __provider on errors, and destroy needs it) instead of forgetting it, and fails the step.
+ */
+export function partialFailure(message: string, id: string, properties: PropertyBag): never {
+  throw Object.assign(new Error(message), { id, properties, reasons: [message] });
+}
