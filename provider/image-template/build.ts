@@ -1,8 +1,7 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { Connection } from "../azure/client";
 import { type ResponseHeaders, Wait } from "../azure/wait";
-import { type ResolvedBuild, resolveBuild } from "./build-settings";
-import type { PropertyBag } from "../property-bag";
+import type { ResolvedBuild } from "./build-settings";
 import { describeFailure, isNotFound, serviceError } from "../errors";
 import type { TemplateAddress } from "./address";
 import { type ResourceLog, resourceLog } from "../engine-log";
@@ -451,12 +450,13 @@ export function isRefusedWhileBuilding(e: unknown): boolean {
 
 /**
  * Sends `write`; when the service refuses it because a build runs, says so, waits for that build with its live
- * progress (at most the template's build timeout, as `build.timeoutMinutes` resolves it) and sends it again.
+ * progress (at most `timeoutMinutes`: the template's build timeout, as `build.timeoutMinutes` resolves it) and sends
+ * it again.
  */
 export async function afterRunningBuild<T>(
   c: Connection,
   a: TemplateAddress,
-  bag: PropertyBag,
+  timeoutMinutes: number,
   progress: BuildProgress,
   what: string,
   write: () => Promise<T>,
@@ -465,7 +465,6 @@ export async function afterRunningBuild<T>(
     return await write();
   } catch (e) {
     if (!isRefusedWhileBuilding(e)) throw e;
-    const { timeoutMinutes } = resolveBuild(bag);
     progress.line(
       `the service refuses ${what} while a build runs: waiting for the build (up to ${timeoutMinutes} minutes)`,
     );

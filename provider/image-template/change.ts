@@ -5,21 +5,19 @@ import { describeFailure, isNotFound } from "../errors";
 import type { PropertyBag } from "../property-bag";
 import { addressOf, label, named, type TemplateAddress } from "./address";
 import { afterRunningBuild, progressFor, readTemplate, type RunOutputs, type RunRules } from "./build";
-import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
+import type { ArgKey } from "./codecs/args";
 import { argsFromImageTemplate } from "./mapping";
 import { markerOf, newMarker, refusal, standingOf, withMarker } from "./ownership";
 import type { OwedBuild } from "./owed-build";
-import { plan, type Plan } from "./plan";
+import { type Plan, planOf } from "./plan";
 import { computedFrom, outputs, partialFailure } from "./record";
-import { stateOf, withHidden, withProvider } from "./state";
+import { type Hidden, type Stored, stateOf, withProvider } from "./state";
 
 /*
  * The stage of an update that applies its change to the template: read it, refuse a template that is no longer this
  * resource's (or adopt it), PATCH it, waiting for a build that refuses the PATCH. What it leaves is the outputs to
  * record, or the build the update still owes.
  */
-
-type Inputs = ImageTemplateInputs & PropertyBag;
 
 export async function getOrUndefined(c: Connection, a: TemplateAddress): Promise<ImageTemplate | undefined> {
   try {
@@ -38,7 +36,7 @@ export async function adopt(
   c: Connection,
   a: TemplateAddress,
   existing: ImageTemplate,
-  inputs: Inputs,
+  inputs: Stored,
   marker?: string,
 ) {
   if (existing.provisioningState === "Failed") {
@@ -46,34 +44,38 @@ export async function adopt(
       `Cannot adopt ${label(a)}: its provisioning failed (${existing.provisioningError?.provisioningErrorCode ?? "no code"}: ${existing.provisioningError?.message ?? "no message"}). Delete it (az image builder delete -g ${a.resourceGroupName} -n ${a.imageTemplateName}) and run pulumi up again.`,
     );
   }
-  const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.subscriptionId };
-  const { replaces, patch: planned, patchKeys } = plan(current, inputs);
+  const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.args.subscriptionId };
+  const { replaces, patch: planned, patchKeys, settings } = planOf(stateOf(current), inputs);
   if (replaces.length > 0) {
     const show = (v: unknown) => JSON.stringify(v) ?? "(unset)";
-    const lines = replaces.map((k) => `  ${k}: existing ${show(current[k])}, declared ${show(inputs[k])}`);
+    const declared = inputs.args as PropertyBag;
+    const lines = replaces.map((k) => `  ${k}: existing ${show(current[k])}, declared ${show(declared[k])}`);
     throw new Error(
       `Cannot adopt ${label(a)}: these arguments cannot change in place and differ from the existing template:\n${lines.join("\n")}\nMake the program match the existing template, or delete the template (or choose another imageTemplateName) to let Pulumi create it.`,
     );
   }
+  const timeout = settings.timeoutMinutes;
   // The marker is rewritten (a new nonce), so a resource that held the template before no longer deletes it.
   if (marker) {
-    const tags = withMarker(planned?.tags ?? (inputs.tag as Record<string, string> | undefined), marker);
+    const tags = withMarker(planned?.tags ?? (inputs.args.tag as Record<string, string> | undefined), marker);
     const keys: ArgKey[] = patchKeys.includes("tag") ? patchKeys : [...patchKeys, "tag"];
-    return patch(c, a, { ...planned, tags }, keys, inputs);
+    return patch(c, a, { ...planned, tags }, keys, timeout, inputs.hidden);
   }
-  return planned ? patch(c, a, planned, patchKeys, inputs) : existing;
+  return planned ? patch(c, a, planned, patchKeys, timeout, inputs.hidden) : existing;
 }
 
 /**
- * PATCHes the template; `news` (the arguments being applied) bounds the wait when a running build refuses it. A PATCH
- * replaces all tags, so a `marker` is kept among them.
+ * PATCHes the template, waiting at most `timeoutMinutes` (the build timeout of the arguments being applied) when a
+ * running build refuses it; progress goes to the resource of `hidden`. A PATCH replaces all tags, so a `marker` is
+ * kept among them.
  */
 async function patch(
   c: Connection,
   a: TemplateAddress,
   patchBody: ImageTemplateUpdateParameters,
   keys: ArgKey[],
-  news: PropertyBag,
+  timeoutMinutes: number,
+  hidden: Hidden,
   marker?: unknown,
 ) {
   const body =
@@ -84,10 +86,10 @@ async function patch(
     untilDone(c, (options) =>
       c.client.virtualMachineImageTemplates.update(a.resourceGroupName, a.imageTemplateName, body, options),
     );
-  const progress = progressFor(stateOf(news).hidden, a);
+  const progress = progressFor(hidden, a);
   progress.status(`updating the template (${keys.join(", ")})`);
   try {
-    return await afterRunningBuild(c, a, news, progress, `the change of ${keys.join(", ")}`, send);
+    return await afterRunningBuild(c, a, timeoutMinutes, progress, `the change of ${keys.join(", ")}`, send);
   } catch (e) {
     throw describeFailure(`Updating ${label(a)} (${keys.join(", ")})`, e);
   } finally {
@@ -99,26 +101,27 @@ async function patch(
 export type Applied = { outs: PropertyBag } | { owed: OwedBuild };
 
 /** Applies the planned change (`plan` carried out: never a replacement) to the template `id`. */
-export async function applyChange(id: string, olds: PropertyBag, news: PropertyBag, p: Plan): Promise<Applied> {
-  const a = addressOf(olds, id);
+export async function applyChange(id: string, p: Plan): Promise<Applied> {
+  const old = p.before;
+  const a = addressOf(old.args, id);
   if (p.replaces.length > 0) {
     throw new Error(`Internal error: update called for a change that needs replacement (${p.replaces.join(", ")})`);
   }
   const c = connect(a.subscriptionId);
   // The marker, the last owed build and the build history stay with the resource across updates (a replacement's
   // create starts without them).
-  const old = stateOf(olds);
   const { ownership, builtRunStart, buildHistory } = old.hidden;
-  news = withHidden(news, { ownership, builtRunStart, buildHistory });
+  const carried = Object.entries({ ownership, builtRunStart, buildHistory }).filter(([, v]) => v !== undefined);
+  let news: Stored = { ...p.after, hidden: { ...p.after.hidden, ...Object.fromEntries(carried) } };
   if (!p.patch && !p.build) {
     // Build settings (or nothing the service holds) changed: record them, keep the computed outputs, unless a create
     // recorded them before the template settled (its partial state makes the engine call update): read it again.
     const computed =
-      olds.provisioningState === "Succeeded" ? old.computed : await settled(c, a, id, old.computed, news);
+      old.computed.provisioningState === "Succeeded" ? old.computed : await settled(c, a, id, old.computed, news);
     return { outs: { ...outputs(news, {}), ...computed } };
   }
   // Something will be sent: only to a template that is still this resource's (its marker, compared first).
-  const template = await readTemplate(c, a, progressFor(stateOf(news).hidden, a));
+  const template = await readTemplate(c, a, progressFor(news.hidden, a));
   if (!template) {
     throw new Error(
       `Updating ${label(a)} failed: it no longer exists. Run pulumi refresh, then pulumi up creates it again.`,
@@ -127,34 +130,36 @@ export async function applyChange(id: string, olds: PropertyBag, news: PropertyB
   const what = p.patch ? `the change of ${p.patchKeys.join(", ")}` : "the build's run";
   const standing = standingOf(markerOf(template), ownership);
   if (standing === "foreign" || standing === "unmarked") {
-    if (news.adoptExisting !== true) throw new Error(refusal(standing, named(a), ownership, what));
-    return adoptInUpdate(c, a, id, template, news as Inputs, p.build);
+    if (news.args.adoptExisting !== true) throw new Error(refusal(standing, named(a), ownership, what));
+    return adoptInUpdate(c, a, id, template, news, p.build);
   }
   // A replacement of this resource (or a killed run's create of it) wrote the marker last: keep it, record it.
-  if (standing === "sibling") news = withHidden(news, { ownership: markerOf(template) });
-  const counts = p.build ? runAfter(olds, !p.patch || changeApplied(template, news)) : undefined;
+  const marker = markerOf(template);
+  if (standing === "sibling" && marker !== undefined) news = { ...news, hidden: { ...news.hidden, ownership: marker } };
+  const counts = p.build ? runAfter(old, !p.patch || changeApplied(template, news)) : undefined;
   if (!p.patch) {
     return { owed: { c, a, id, inputs: news, computedBefore: old.computed, reason: p.build!, counts } };
   }
-  const patched = await patch(c, a, p.patch, p.patchKeys, news, stateOf(news).hidden.ownership);
+  const timeout = p.settings.timeoutMinutes;
+  const patched = await patch(c, a, p.patch, p.patchKeys, timeout, news.hidden, news.hidden.ownership);
   if (!p.build)
     return { outs: outputs(news, patched, { runOutputs: old.computed.runOutputs as RunOutputs | undefined }) };
-  const computedBefore = computedFrom(news, patched);
+  const computedBefore = computedFrom(news.args, patched);
   return { owed: { c, a, id, inputs: news, computedBefore, reason: p.build, counts } };
 }
 
 /** Whether the template already holds the in-place arguments being applied (an interrupted update sent them). */
-function changeApplied(template: ImageTemplate, news: PropertyBag): boolean {
-  const live: PropertyBag = { ...argsFromImageTemplate(template), subscriptionId: news.subscriptionId };
-  return plan(live, news).patch === undefined;
+function changeApplied(template: ImageTemplate, news: Stored): boolean {
+  const live: PropertyBag = { ...argsFromImageTemplate(template), subscriptionId: news.args.subscriptionId };
+  return planOf(stateOf(live), news).patch === undefined;
 }
 
 /**
  * For a build an update owes: a run that started after the one the state recorded counts (an interrupted update of
  * this resource started it, or the service did), once the change it builds is on the template.
  */
-function runAfter(olds: PropertyBag, applied: boolean): RunRules["counts"] {
-  const since = stateOf(olds).hidden.builtRunStart ?? olds.lastRunStatusStartTime;
+function runAfter(old: Stored, applied: boolean): RunRules["counts"] {
+  const since = old.hidden.builtRunStart ?? old.computed.lastRunStatusStartTime;
   const recorded = typeof since === "string" ? Date.parse(since) : -Infinity;
   return (t) => applied && (t.lastRunStatus?.startTime?.getTime() ?? -Infinity) > recorded;
 }
@@ -165,15 +170,15 @@ async function adoptInUpdate(
   a: TemplateAddress,
   id: string,
   template: ImageTemplate,
-  news: Inputs,
+  news: Stored,
   reason: string | undefined,
 ): Promise<Applied> {
-  const { owner } = stateOf(news).hidden;
+  const { owner } = news.hidden;
   const marker = owner === undefined ? undefined : newMarker(owner);
-  const marked = (marker ? withHidden(news, { ownership: marker }) : news) as Inputs;
+  const marked = marker ? { ...news, hidden: { ...news.hidden, ownership: marker } } : news;
   const adopted = await adopt(c, a, template, news, marker);
   if (!reason) return { outs: outputs(marked, adopted) };
-  return { owed: { c, a, id, inputs: marked, computedBefore: computedFrom(marked, adopted), reason } };
+  return { owed: { c, a, id, inputs: marked, computedBefore: computedFrom(marked.args, adopted), reason } };
 }
 
 /** The computed outputs of a template read again; while it has not settled, the partial-state error once more. */
@@ -182,10 +187,10 @@ async function settled(
   a: TemplateAddress,
   id: string,
   computedBefore: PropertyBag,
-  news: PropertyBag,
+  news: Stored,
 ): Promise<PropertyBag> {
   const template = await getOrUndefined(c, a);
-  const computed = { ...computedBefore, ...computedFrom(news, template ?? {}) };
+  const computed = { ...computedBefore, ...computedFrom(news.args, template ?? {}) };
   if (template?.provisioningState === "Succeeded") return computed;
   const state = template ? `is in state ${template.provisioningState}` : "no longer exists (run pulumi refresh)";
   return partialFailure(

@@ -4,7 +4,7 @@ import { containsUnknown, sortedJson } from "../json";
 import { isRecord, type PropertyBag } from "../property-bag";
 import { ARGUMENTS, type Comparison, memberAt } from "./properties";
 import { identityTypeOf } from "./mapping";
-import { stateOf } from "./state";
+import { type Stored, stateOf } from "./state";
 
 export type Classification = "update" | "replace" | "none";
 /** A provider setting (build) is recorded by an update; a create-only switch (adoptExisting) is no change. */
@@ -115,8 +115,11 @@ export interface InputDiff {
  * compared, so computed outputs and service-filled defaults never show as changes.
  */
 export function diffInputs(olds: PropertyBag, news: PropertyBag): InputDiff {
-  const before = stateOf(olds);
-  const after = stateOf(news);
+  return diffOf(stateOf(olds), stateOf(news));
+}
+
+/** diffInputs of two bags already split. */
+export function diffOf(before: Stored, after: Stored): InputDiff {
   const changed = changedKeys(before.args, after.args).filter((k) => classify(k) !== "none");
   const replaces = changed.filter((k) => classify(k) === "replace");
   const updates = changed.filter((k) => classify(k) === "update");

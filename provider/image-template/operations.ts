@@ -28,7 +28,7 @@ import { buildAndRecord, ownershipGuard } from "./owed-build";
 import { plan } from "./plan";
 import { providerOnly } from "./properties";
 import { type BuildOutputs, computedFrom, outputs, partialFailure } from "./record";
-import { fromProgram, hiddenBag, type Stored, stateOf, withHidden, withProvider } from "./state";
+import { fromProgram, type Hidden, hiddenBag, type Split, type Stored, stateOf, withProvider } from "./state";
 
 /*
  * The I/O half of the dynamic provider. It is NOT serialized into state: the serialized provider (provider.ts)
@@ -67,22 +67,23 @@ export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): P
 
 export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
   const inputs = props as Inputs;
+  const split = stateOf(inputs);
   const a = addressOf(inputs);
   const c = connect(a.subscriptionId);
   const existing = await getOrUndefined(c, a);
-  const { owner } = stateOf(inputs).hidden;
+  const { owner } = split.hidden;
   const marker = owner === undefined ? undefined : newMarker(owner);
-  const marked = (marker ? withHidden(inputs, { ownership: marker }) : inputs) as Inputs;
+  const marked: Split = marker ? { ...split, hidden: { ...split.hidden, ownership: marker } } : split;
   if (existing) {
     // A template marked by this very resource (a killed run made it, or --replace) is taken back without asking.
-    if (inputs.adoptExisting !== true && !ownedBy(markerOf(existing), owner)) {
+    if (split.args.adoptExisting !== true && !ownedBy(markerOf(existing), owner)) {
       // Not marked by this resource: someone else's template (another stack, another resource, made by hand).
       throw new Error(
         `${label(a)} already exists and is not marked as this resource's (its ${OWNER_TAG} tag names another resource or stack, or is missing). To manage it with Pulumi, set adoptExisting: true on this resource for one pulumi up, then remove it (its source, customize and other immutable arguments must match; tags, identity, vmProfile and distribute are reconciled), or choose another imageTemplateName.`,
       );
     }
-    const settledTemplate = isProvisioning(existing) ? await provisioned(c, a, existing, marked) : existing;
-    const adopted = await adopt(c, a, settledTemplate, inputs, marker);
+    const settledTemplate = isProvisioning(existing) ? await provisioned(c, a, existing, marked.hidden) : existing;
+    const adopted = await adopt(c, a, settledTemplate, split, marker);
     // Marked by this resource: a run recorded on it is this resource's (a killed up started it, or autoRun, or a
     // trigger): taken as the build owed rather than building twice.
     const takenBack = ownedBy(markerOf(existing), owner);
@@ -92,7 +93,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
   if (marker) body.tags = withMarker(body.tags, marker);
 
   let accepted = false;
-  const progress = progressFor(stateOf(inputs).hidden, a);
+  const progress = progressFor(split.hidden, a);
   progress.status("creating the template");
   try {
     const created = await untilDone(
@@ -118,19 +119,19 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       return partialFailure(
         `${failure} The template ${state}; Pulumi records it, and the next pulumi up or refresh reads it again.`,
         templateId(a),
-        withProvider(outputs(marked, left ?? { id: templateId(a) }), inputs),
+        withProvider(outputs(marked, left ?? { id: templateId(a) }), split),
       );
     }
   }
-  return failProvisioning(c, a, stateOf(inputs).args.identityUserAssignedIdentity?.[0]);
+  return failProvisioning(c, a, split.args.identityUserAssignedIdentity?.[0]);
 }
 
 /** How long create waits for a template another run left Creating or Updating. */
 const PROVISIONING_WAIT_MINUTES = 30;
 
 /** The template a killed run left provisioning, once it has settled (the service refuses the adoption's PATCH before). */
-async function provisioned(c: Connection, a: TemplateAddress, existing: ImageTemplate, inputs: Inputs) {
-  const progress = progressFor(stateOf(inputs).hidden, a);
+async function provisioned(c: Connection, a: TemplateAddress, existing: ImageTemplate, hidden: Hidden) {
+  const progress = progressFor(hidden, a);
   progress.line(`the template is ${existing.provisioningState} (an earlier run's request): waiting for it to settle`);
   const done = await awaitProvisioning(c, a, progress, AbortSignal.timeout(PROVISIONING_WAIT_MINUTES * 60_000));
   if (!done) {
@@ -146,13 +147,13 @@ async function built(
   c: Connection,
   a: TemplateAddress,
   id: string,
-  inputs: Inputs,
+  inputs: Split,
   template: ImageTemplate,
   counts?: RunRules["counts"],
 ) {
-  const reason = buildOnCreate(inputs);
+  const reason = buildOnCreate(inputs.args);
   const outs = reason
-    ? await buildAndRecord({ c, a, id, inputs, computedBefore: computedFrom(inputs, template), reason, counts })
+    ? await buildAndRecord({ c, a, id, inputs, computedBefore: computedFrom(inputs.args, template), reason, counts })
     : outputs(inputs, template);
   return { id, outs };
 }
@@ -197,7 +198,7 @@ export async function read(id: string, props: PropertyBag): Promise<pulumi.dynam
   // template, and the service's own spelling differs only in case.
   return {
     id,
-    props: outputs(inputs, template, await refreshedBuildOutputs(a, state, template)),
+    props: outputs(stateOf(inputs), template, await refreshedBuildOutputs(a, state, template)),
     inputs,
   };
 }
@@ -232,7 +233,7 @@ async function refreshedBuildOutputs(
  * build), the build it owes (owed-build.ts), whose outputs are recorded (record.ts).
  */
 export async function update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
-  const applied = await applyChange(id, olds, news, plan(olds, news));
+  const applied = await applyChange(id, plan(olds, news));
   return { outs: "owed" in applied ? await buildAndRecord(applied.owed) : applied.outs };
 }
 

@@ -18,7 +18,7 @@ import { resolveBuild } from "./build-settings";
 import { logProgress } from "./log-progress";
 import { markerOf, refusal, standingOf } from "./ownership";
 import { computedFrom, outputs, partialFailure } from "./record";
-import { stateOf, withHidden, withProvider } from "./state";
+import { type Split, withProvider } from "./state";
 
 /* The build stage of a create or update: runs the build it owes and returns the outputs to record. */
 
@@ -35,7 +35,8 @@ export interface OwedBuild {
   c: Connection;
   a: TemplateAddress;
   id: string;
-  inputs: PropertyBag;
+  /** The checked inputs as they are recorded, split once. */
+  inputs: Split;
   /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
   computedBefore: PropertyBag;
   reason: string;
@@ -55,7 +56,7 @@ const BUILD_FAILED: Record<string, string> = {
  * these outputs, with buildPending) instead of forgetting it, and the next `pulumi up` retries the build.
  */
 export async function buildAndRecord(owed: OwedBuild): Promise<PropertyBag> {
-  const progress = progressFor(stateOf(owed.inputs).hidden, owed.a);
+  const progress = progressFor(owed.inputs.hidden, owed.a);
   try {
     return await buildWith(progress, owed);
   } finally {
@@ -71,7 +72,7 @@ async function buildWith(
   // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
   const fail = (message: string, computed: PropertyBag): never =>
     partialFailure(message, id, withProvider({ ...computed, ...outputs(inputs, {}, { buildPending: true }) }, inputs));
-  const settings = resolveBuild(inputs);
+  const settings = resolveBuild(inputs.args);
   const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
   // With the log streaming, the row names the step it is in (log-progress.ts), read at each status read.
   const onPoll =
@@ -83,7 +84,7 @@ async function buildWith(
     });
   let result: BuildResult;
   try {
-    const guard = ownershipGuard(a, stateOf(inputs).hidden.ownership, "the build's run");
+    const guard = ownershipGuard(a, inputs.hidden.ownership, "the build's run");
     result = await runBuild(c, a, settings, progress, onPoll, { guard, counts });
   } catch (e) {
     const expired = expiredStaticToken(e);
@@ -94,11 +95,11 @@ async function buildWith(
     );
   }
   const start = result.template.lastRunStatus?.startTime;
-  if (start instanceof Date) inputs = withHidden(inputs, { builtRunStart: start.toISOString() });
+  if (start instanceof Date) inputs = { ...inputs, hidden: { ...inputs.hidden, builtRunStart: start.toISOString() } };
   const failed = BUILD_FAILED[result.outcome];
   if (failed) {
     const status = result.template.lastRunStatus;
-    const rights = identityRightsAdvice(status?.message ?? "", stateOf(inputs).args.identityUserAssignedIdentity?.[0]);
+    const rights = identityRightsAdvice(status?.message ?? "", inputs.args.identityUserAssignedIdentity?.[0]);
     const detail = status?.message ? `: ${status.message}` : "";
     const next =
       result.outcome === "TimedOut" && isBuildActive(result.template)
@@ -109,13 +110,13 @@ async function buildWith(
     const details = report ? failureDetails(report, status?.message ?? "") : { text: "", outputs: {} };
     return fail(
       `The image build of ${label(a)} ${failed} (runState ${status?.runState ?? "unknown"}${detail}). ${rights ?? `${next}.`}${details.text}`,
-      { ...computedFrom(inputs, result.template), ...details.outputs },
+      { ...computedFrom(inputs.args, result.template), ...details.outputs },
     );
   }
   if (result.outcome === "PartiallySucceeded") {
     progress.line(`build partially succeeded: ${result.template.lastRunStatus?.message ?? ""}`);
   }
-  const history = result.phases ? withBuild(historyOf(stateOf(inputs).hidden.buildHistory), result.phases) : undefined;
-  const recorded = history ? withHidden(inputs, { buildHistory: history }) : inputs;
+  const history = result.phases ? withBuild(historyOf(inputs.hidden.buildHistory), result.phases) : undefined;
+  const recorded = history ? { ...inputs, hidden: { ...inputs.hidden, buildHistory: history } } : inputs;
   return outputs(recorded, result.template, { runOutputs: result.runOutputs, lastBuildLog: log?.url });
 }

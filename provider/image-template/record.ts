@@ -3,7 +3,7 @@ import type { PropertyBag } from "../property-bag";
 import { addressOf, templateId } from "./address";
 import type { RunOutputs } from "./build";
 import { outputsFromImageTemplate } from "./mapping";
-import { echoedOf } from "./state";
+import { echoed, type Split } from "./state";
 
 /* The last stage of a create or update: what the engine stores, or the partial state it records with a failure. */
 
@@ -20,21 +20,19 @@ export interface BuildOutputs {
 }
 
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
-export function outputs(inputs: PropertyBag, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
-  const echoed = echoedOf(inputs);
-  const computed = computedFrom(inputs, template);
+export function outputs(inputs: Split, template: Partial<ImageTemplate>, build: BuildOutputs = {}): PropertyBag {
+  const computed = computedFrom(inputs.args, template);
   if (build.runOutputs !== undefined) computed.runOutputs = build.runOutputs;
   if (build.buildPending) computed.buildPending = true;
   if (build.lastBuildLog !== undefined) computed.lastBuildLog = build.lastBuildLog;
-  return { ...echoed, ...computed };
+  return { ...echoed(inputs), ...computed };
 }
 
 /** What the service reports, with the id as the program addresses the template: the service spells "resourcegroups"
  * in lower case (ARM ids are case-insensitive), which would otherwise flip this output against the Pulumi id. */
-export function computedFrom(inputs: PropertyBag, template: Partial<ImageTemplate>): PropertyBag {
+export function computedFrom(args: Split["args"], template: Partial<ImageTemplate>): PropertyBag {
   const computed: PropertyBag = { ...outputsFromImageTemplate(template) };
-  if (computed.resourceId !== undefined)
-    computed.resourceId = templateId(addressOf(inputs, String(computed.resourceId)));
+  if (computed.resourceId !== undefined) computed.resourceId = templateId(addressOf(args, String(computed.resourceId)));
   return computed;
 }
 
