@@ -3,7 +3,7 @@ import type { Connection } from "../azure/client";
 import { type ResponseHeaders, Wait } from "../azure/wait";
 import type { ResolvedBuild } from "./build-settings";
 import { describeFailure, isNotFound, serviceError } from "../errors";
-import type { TemplateAddress } from "./address";
+import { label, type TemplateAddress } from "./address";
 import { type ResourceLog, resourceLog } from "../engine-log";
 import {
   clockText,
@@ -16,7 +16,6 @@ import {
   PhaseTimeline,
 } from "./build-estimate";
 import type { LogProgress } from "./log-progress";
-import type { Hidden } from "./state";
 
 /*
  * Image builds (the service's `run` action) and the waits around them: poll the template's lastRunStatus at the pace
@@ -195,7 +194,10 @@ const declaredUrns = new Set<string>();
 export const declareUrn = (urn: string): void => void declaredUrns.add(urn);
 
 /** The progress of one operation on the resource whose provider's keys are `hidden`. */
-export function progressFor(hidden: Hidden, a: TemplateAddress): BuildProgress {
+export function progressFor(
+  hidden: { urn?: string; pulumiName?: string; buildHistory?: unknown },
+  a: TemplateAddress,
+): BuildProgress {
   const { urn, pulumiName, buildHistory } = hidden;
   const declared = urn !== undefined && declaredUrns.has(urn) ? urn : undefined;
   return new BuildProgress(pulumiName ?? a.imageTemplateName, declared, historyOf(buildHistory));
@@ -245,6 +247,15 @@ export async function readTemplate(
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw describeFailure(`Reading image template "${a.imageTemplateName}"`, e);
+  }
+}
+
+export async function getOrUndefined(c: Connection, a: TemplateAddress): Promise<ImageTemplate | undefined> {
+  try {
+    return await c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw describeFailure(`Reading ${label(a)}`, e);
   }
 }
 
@@ -375,6 +386,19 @@ export interface RunRules {
    * service did for it): its result is taken, and no other run is started.
    */
   counts?: (template: ImageTemplate) => boolean;
+}
+
+/**
+ * For a build an update owes: a run that started after the one the state recorded counts (an interrupted update of
+ * this resource started it, or the service did), once the change it builds is on the template.
+ */
+export function runAfter(
+  old: { hidden: { builtRunStart?: string }; computed: Record<string, unknown> },
+  applied: boolean,
+): RunRules["counts"] {
+  const since = old.hidden.builtRunStart ?? old.computed.lastRunStatusStartTime;
+  const recorded = typeof since === "string" ? Date.parse(since) : -Infinity;
+  return (t) => applied && (t.lastRunStatus?.startTime?.getTime() ?? -Infinity) > recorded;
 }
 
 /**

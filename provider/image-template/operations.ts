@@ -10,6 +10,7 @@ import {
   type BuildProgress,
   cancelAndWait,
   declareUrn,
+  getOrUndefined,
   isBuildActive,
   isProvisioning,
   listRunOutputs,
@@ -18,14 +19,15 @@ import {
   type RunRules,
 } from "./build";
 import { buildOnCreate, resolveBuild } from "./build-settings";
-import { adopt, applyChange, getOrUndefined } from "./change";
+import { applyChange } from "./change";
+import { adopt } from "./patch";
 import { checkInputs } from "./check";
 import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
 import { argsWithoutAnswers, canonicalArgs } from "./diff";
 import { argsFromImageTemplate, toImageTemplate } from "./mapping";
 import { markerOf, newMarker, OWNER_TAG, ownedBy, restoreCommand, standingOf, withMarker } from "./ownership";
 import { buildAndRecord, ownershipGuard } from "./owed-build";
-import { plan } from "./plan";
+import { adoptionOf, plan } from "./plan";
 import { providerOnly } from "./properties";
 import { type BuildOutputs, computedFrom, outputs, partialFailure } from "./record";
 import { fromProgram, type Hidden, hiddenBag, type Split, type Stored, stateOf, withProvider } from "./state";
@@ -83,7 +85,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       );
     }
     const settledTemplate = isProvisioning(existing) ? await provisioned(c, a, existing, marked.hidden) : existing;
-    const adopted = await adopt(c, a, settledTemplate, split, marker);
+    const adopted = await adopt(c, a, settledTemplate, split, adoptionOf(settledTemplate, split), marker);
     // Marked by this resource: a run recorded on it is this resource's (a killed up started it, or autoRun, or a
     // trigger): taken as the build owed rather than building twice.
     const takenBack = ownedBy(markerOf(existing), owner);
@@ -233,7 +235,9 @@ async function refreshedBuildOutputs(
  * build), the build it owes (owed-build.ts), whose outputs are recorded (record.ts).
  */
 export async function update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
-  const applied = await applyChange(id, plan(olds, news));
+  const a = addressOf(olds, id);
+  const p = plan(olds, news);
+  const applied = await applyChange(a, id, p);
   return { outs: "owed" in applied ? await buildAndRecord(applied.owed) : applied.outs };
 }
 

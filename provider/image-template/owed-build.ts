@@ -1,24 +1,15 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
-import type { Connection } from "../azure/client";
 import { expiredStaticToken, identityRightsAdvice } from "../errors";
 import type { PropertyBag } from "../property-bag";
 import { label, named, type TemplateAddress } from "./address";
-import {
-  type BuildProgress,
-  type BuildResult,
-  type Guard,
-  isBuildActive,
-  progressFor,
-  type RunRules,
-  runBuild,
-} from "./build";
+import { type BuildProgress, type BuildResult, type Guard, isBuildActive, progressFor, runBuild } from "./build";
 import { withBuild, historyOf } from "./build-estimate";
 import { BuildLog, failureDetails, plannedSteps } from "./build-log";
 import { resolveBuild } from "./build-settings";
 import { logProgress } from "./log-progress";
 import { markerOf, refusal, standingOf } from "./ownership";
-import { computedFrom, outputs, partialFailure } from "./record";
-import { type Split, withProvider } from "./state";
+import { computedFrom, type OwedBuild, outputs, partialFailure } from "./record";
+import { withProvider } from "./state";
 
 /* The build stage of a create or update: runs the build it owes and returns the outputs to record. */
 
@@ -28,20 +19,6 @@ export function ownershipGuard(a: TemplateAddress, recorded: unknown, what: stri
     const refused = refusal(standingOf(markerOf(template), recorded), named(a), recorded, what);
     if (refused) throw new Error(refused);
   };
-}
-
-/** A build a create or update owes, with what is recorded around it. */
-export interface OwedBuild {
-  c: Connection;
-  a: TemplateAddress;
-  id: string;
-  /** The checked inputs as they are recorded, split once. */
-  inputs: Split;
-  /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
-  computedBefore: PropertyBag;
-  reason: string;
-  /** Whether a run recorded on the template is the one owed (see RunRules.counts). */
-  counts?: RunRules["counts"];
 }
 
 const BUILD_FAILED: Record<string, string> = {

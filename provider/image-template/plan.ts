@@ -1,9 +1,9 @@
-import type { ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import { buildOnUpdate, type ResolvedBuild, resolveBuild } from "./build-settings";
 import type { ArgKey } from "./codecs/args";
 import { diffOf, type InputDiff, patchKeys } from "./diff";
 import type { PropertyBag } from "../property-bag";
-import { toUpdateParameters } from "./mapping";
+import { argsFromImageTemplate, toUpdateParameters } from "./mapping";
 import { type Stored, stateOf } from "./state";
 
 /** What an update of `olds` (stored outputs) to `news` (checked inputs) does; `diff` shows it, `update` carries it out. */
@@ -21,8 +21,18 @@ export interface Plan extends InputDiff {
   after: Stored;
 }
 
+/**
+ * Pulumi `diff`, pure. `olds` are the stored OUTPUTS (inputs echoed plus computed members); only argument keys are
+ * compared, so computed outputs and service-filled defaults never show as changes.
+ */
+export function diffInputs(olds: PropertyBag, news: PropertyBag): InputDiff {
+  return diffOf(stateOf(olds), stateOf(news));
+}
+
 /** Pure: the one place that decides replace vs update, the PATCH body and the build an update owes. */
-export const plan = (olds: PropertyBag, news: PropertyBag): Plan => planOf(stateOf(olds), stateOf(news));
+export function plan(olds: PropertyBag, news: PropertyBag): Plan {
+  return planOf(stateOf(olds), stateOf(news));
+}
 
 /** `plan` of two bags already split. */
 export function planOf(before: Stored, after: Stored): Plan {
@@ -33,4 +43,15 @@ export function planOf(before: Stored, after: Stored): Plan {
   const settings = resolveBuild(after.args);
   const patch = keys.length > 0 ? toUpdateParameters(before.args, after.args, new Set(keys)) : undefined;
   return { ...d, changes: d.changes || build !== undefined, patchKeys: keys, patch, build, settings, before, after };
+}
+
+/** What adopting `existing` does: the program's arguments (`inputs`) planned against the template's own. */
+export function adoptionOf(existing: ImageTemplate, inputs: Stored): Plan & { current: PropertyBag } {
+  const current: PropertyBag = { ...argsFromImageTemplate(existing), subscriptionId: inputs.args.subscriptionId };
+  return { ...planOf(stateOf(current), inputs), current };
+}
+
+/** Whether the template already holds the in-place arguments being applied (an interrupted update sent them). */
+export function changeApplied(template: ImageTemplate, news: Stored): boolean {
+  return adoptionOf(template, news).patch === undefined;
 }

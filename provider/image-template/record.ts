@@ -1,9 +1,10 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
+import type { Connection } from "../azure/client";
 import type { PropertyBag } from "../property-bag";
-import { addressOf, templateId } from "./address";
-import type { RunOutputs } from "./build";
+import { addressOf, label, type TemplateAddress, templateId } from "./address";
+import { getOrUndefined, type RunOutputs, type RunRules } from "./build";
 import { outputsFromImageTemplate } from "./mapping";
-import { echoed, type Split } from "./state";
+import { echoed, type Split, type Stored, withProvider } from "./state";
 
 /* The last stage of a create or update: what the engine stores, or the partial state it records with a failure. */
 
@@ -17,6 +18,20 @@ export interface BuildOutputs {
   lastBuildLog?: string;
   /** The failing step and message of the latest build, when it failed. */
   lastBuildError?: string;
+}
+
+/** A build a create or update owes, with what is recorded around it. */
+export interface OwedBuild {
+  c: Connection;
+  a: TemplateAddress;
+  id: string;
+  /** The checked inputs as they are recorded, split once. */
+  inputs: Split;
+  /** The computed outputs as known before the build (recorded if it fails before reading the template again). */
+  computedBefore: PropertyBag;
+  reason: string;
+  /** Whether a run recorded on the template is the one owed (see RunRules.counts). */
+  counts?: RunRules["counts"];
 }
 
 /** Stored outputs: the checked inputs echoed (what diff compares) plus the computed members. */
@@ -42,4 +57,23 @@ export function computedFrom(args: Split["args"], template: Partial<ImageTemplat
  */
 export function partialFailure(message: string, id: string, properties: PropertyBag): never {
   throw Object.assign(new Error(message), { id, properties, reasons: [message] });
+}
+
+/** The computed outputs of a template read again; while it has not settled, the partial-state error once more. */
+export async function settled(
+  c: Connection,
+  a: TemplateAddress,
+  id: string,
+  computedBefore: PropertyBag,
+  news: Stored,
+): Promise<PropertyBag> {
+  const template = await getOrUndefined(c, a);
+  const computed = { ...computedBefore, ...computedFrom(news.args, template ?? {}) };
+  if (template?.provisioningState === "Succeeded") return computed;
+  const state = template ? `is in state ${template.provisioningState}` : "no longer exists (run pulumi refresh)";
+  return partialFailure(
+    `Reading ${label(a)} again: it ${state}; the next pulumi up reads it again.`,
+    id,
+    withProvider({ ...outputs(news, {}), ...computed }, news),
+  );
 }
