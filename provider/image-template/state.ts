@@ -25,7 +25,7 @@ const HIDDEN = {
   builtRunStart: "__builtRunStart",
   /**
    * The resource's URN as the program computed it when declaring it (the engine gives the provider none): progress
-   * goes to that row, when this run's program declared it (operations.ts, progressFor).
+   * goes to that row, when this run's program declared it (build.ts, progressFor).
    */
   urn: "__urn",
   /** Seconds per phase of the resource's last successful builds (build-estimate.ts), for the estimate. */
