@@ -13,7 +13,7 @@ export { imageTemplateProvider, imageTemplateTriggerProvider };
 export type { BuildSettings } from "./image-template/codecs/build";
 export type { TriggerInputs } from "./trigger/codecs";
 export type { RunOutputs, RunOutputSummary } from "./image-template/build";
-export type { BuildOutputs } from "./image-template/operations";
+export type { BuildOutputs } from "./image-template/record";
 export type { ImageTemplateInputs } from "./image-template/codecs/args";
 export type { Source } from "./image-template/codecs/source";
 export type { Customizer, InVMValidator } from "./image-template/codecs/customizers";

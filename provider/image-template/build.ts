@@ -1,13 +1,13 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { Connection } from "../azure/client";
 import { type ResponseHeaders, Wait } from "../azure/wait";
-import { type ResolvedBuild, resolveBuild } from "./build-settings";
-import type { PropertyBag } from "../property-bag";
+import type { ResolvedBuild } from "./build-settings";
 import { describeFailure, isNotFound, serviceError } from "../errors";
-import type { TemplateAddress } from "./address";
+import { label, type TemplateAddress } from "./address";
 import { type ResourceLog, resourceLog } from "../engine-log";
 import {
   clockText,
+  historyOf,
   estimateError,
   expectedLeftMs,
   expectedTotalMs,
@@ -182,6 +182,27 @@ export class BuildProgress {
   }
 }
 
+/**
+ * URNs this run's program declared: check sees every resource the program declares, in this provider process, before
+ * the engine creates, updates or replaces it. A URN read from state (delete, refresh) can be stale: a stack renamed,
+ * an alias taken, a resource removed from the program; lines sent there would open a phantom row. So a URN counts
+ * only once this run's program declared it; otherwise (destroy, refresh, a removed resource) lines go to stdout.
+ */
+const declaredUrns = new Set<string>();
+
+/** Check saw the program declare this URN. */
+export const declareUrn = (urn: string): void => void declaredUrns.add(urn);
+
+/** The progress of one operation on the resource whose provider's keys are `hidden`. */
+export function progressFor(
+  hidden: { urn?: string; pulumiName?: string; buildHistory?: unknown },
+  a: TemplateAddress,
+): BuildProgress {
+  const { urn, pulumiName, buildHistory } = hidden;
+  const declared = urn !== undefined && declaredUrns.has(urn) ? urn : undefined;
+  return new BuildProgress(pulumiName ?? a.imageTemplateName, declared, historyOf(buildHistory));
+}
+
 /** A wait on the template's lastRunStatus: at the service's pace, riding out a build's many blips in status reads. */
 function statusWait(c: Connection, progress: BuildProgress): Wait {
   return new Wait(c.pollIntervalMs, {
@@ -226,6 +247,15 @@ export async function readTemplate(
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw describeFailure(`Reading image template "${a.imageTemplateName}"`, e);
+  }
+}
+
+export async function getOrUndefined(c: Connection, a: TemplateAddress): Promise<ImageTemplate | undefined> {
+  try {
+    return await c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName);
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw describeFailure(`Reading ${label(a)}`, e);
   }
 }
 
@@ -359,6 +389,19 @@ export interface RunRules {
 }
 
 /**
+ * For a build an update owes: a run that started after the one the state recorded counts (an interrupted update of
+ * this resource started it, or the service did), once the change it builds is on the template.
+ */
+export function runAfter(
+  old: { hidden: { builtRunStart?: string }; computed: Record<string, unknown> },
+  applied: boolean,
+): RunRules["counts"] {
+  const since = old.hidden.builtRunStart ?? old.computed.lastRunStatusStartTime;
+  const recorded = typeof since === "string" ? Date.parse(since) : -Infinity;
+  return (t) => applied && (t.lastRunStatus?.startTime?.getTime() ?? -Infinity) > recorded;
+}
+
+/**
  * Runs a build and, per the settings, waits for it. A build already running (started by a previous `pulumi up` that
  * timed out, by autoRun or a trigger) is waited for instead of being refused by the service; a finished one that
  * `rules.counts` accepts is taken as it is.
@@ -431,12 +474,13 @@ export function isRefusedWhileBuilding(e: unknown): boolean {
 
 /**
  * Sends `write`; when the service refuses it because a build runs, says so, waits for that build with its live
- * progress (at most the template's build timeout, as `build.timeoutMinutes` resolves it) and sends it again.
+ * progress (at most `timeoutMinutes`: the template's build timeout, as `build.timeoutMinutes` resolves it) and sends
+ * it again.
  */
 export async function afterRunningBuild<T>(
   c: Connection,
   a: TemplateAddress,
-  bag: PropertyBag,
+  timeoutMinutes: number,
   progress: BuildProgress,
   what: string,
   write: () => Promise<T>,
@@ -445,7 +489,6 @@ export async function afterRunningBuild<T>(
     return await write();
   } catch (e) {
     if (!isRefusedWhileBuilding(e)) throw e;
-    const { timeoutMinutes } = resolveBuild(bag);
     progress.line(
       `the service refuses ${what} while a build runs: waiting for the build (up to ${timeoutMinutes} minutes)`,
     );

@@ -2,9 +2,7 @@ import { ARG_KEYS, type ArgKey, type ImageTemplateInputs } from "./codecs/args";
 import { isUnknown } from "../codecs/combinators";
 import { containsUnknown, sortedJson } from "../json";
 import { isRecord, type PropertyBag } from "../property-bag";
-import { ARGUMENTS, type Comparison, memberAt } from "./properties";
-import { identityTypeOf } from "./mapping";
-import { stateOf } from "./state";
+import { ARGUMENTS, type Comparison, identityTypeOf, memberAt } from "./properties";
 
 export type Classification = "update" | "replace" | "none";
 /** A provider setting (build) is recorded by an update; a create-only switch (adoptExisting) is no change. */
@@ -111,12 +109,13 @@ export interface InputDiff {
 }
 
 /**
- * Pulumi `diff`, pure. `olds` are the stored OUTPUTS (inputs echoed plus computed members); only argument keys are
- * compared, so computed outputs and service-filled defaults never show as changes.
+ * Pulumi `diff`, pure, of two bags already split (state.ts): the stored OUTPUTS and the checked inputs. Only argument
+ * keys are compared, so computed outputs and service-filled defaults never show as changes.
  */
-export function diffInputs(olds: PropertyBag, news: PropertyBag): InputDiff {
-  const before = stateOf(olds);
-  const after = stateOf(news);
+export function diffOf(
+  before: { args: Partial<ImageTemplateInputs> },
+  after: { args: Partial<ImageTemplateInputs>; hidden: { defaults?: ArgKey[] } },
+): InputDiff {
   const changed = changedKeys(before.args, after.args).filter((k) => classify(k) !== "none");
   const replaces = changed.filter((k) => classify(k) === "replace");
   const updates = changed.filter((k) => classify(k) === "update");

@@ -1,9 +1,9 @@
 import { isRecord } from "../property-bag";
 import { parseTemplateId } from "./address";
 import { withoutMarker } from "./ownership";
-import type { ImageTemplate, ImageTemplateIdentity, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
+import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
-import { ARG_ENTRIES, type Argument, type Output, type OutputKey, OUTPUTS } from "./properties";
+import { ARG_ENTRIES, identityTypeOf, type Argument, type Output, type OutputKey, OUTPUTS } from "./properties";
 
 type Args = Partial<ImageTemplateInputs>;
 
@@ -16,11 +16,6 @@ export function deepCompact<T>(value: T): T {
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => [k, deepCompact(v)]),
   ) as T;
-}
-
-/** The effective identity type: the API requires one; without ids the cmdlet's default is "None". */
-export function identityTypeOf(args: Args): ImageTemplateIdentity["type"] {
-  return args.identityType ?? ((args.identityUserAssignedIdentity ?? []).length > 0 ? "UserAssigned" : "None");
 }
 
 type Json = Record<string, unknown>;

@@ -1,4 +1,5 @@
-import type { ArgKey } from "./codecs/args";
+import type { ImageTemplateIdentity } from "@azure/arm-imagebuilder";
+import type { ArgKey, ImageTemplateInputs } from "./codecs/args";
 
 /*
  * What the provider knows about each property of an image template, in one place. The codecs (./codecs/, on the
@@ -418,4 +419,9 @@ export const providerOnly = (key: ArgKey): boolean => ["none", "setting"].includ
 /** The table's rule for a member path ("distribute[].uri"): the argument's or the nested member's entry. */
 export function memberAt(path: string): Member | undefined {
   return (ARGUMENTS as Record<string, Member>)[path] ?? MEMBERS[path];
+}
+
+/** The effective identity type: the API requires one; without ids the cmdlet's default is "None". */
+export function identityTypeOf(args: Partial<ImageTemplateInputs>): ImageTemplateIdentity["type"] {
+  return args.identityType ?? ((args.identityUserAssignedIdentity ?? []).length > 0 ? "UserAssigned" : "None");
 }

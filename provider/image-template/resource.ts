@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ARG_KEYS, type ImageTemplateInputs } from "./codecs/args";
 import type { ComputedOutputs } from "./mapping";
-import type { BuildOutputs } from "./operations";
+import type { BuildOutputs } from "./record";
 import { programBag, resourceSeed } from "./state";
 import { READ_ONLY_PROPERTIES, readOnlyMembersIn, readOnlyWarning } from "./read-only";
 import imageTemplateProvider = require("./provider");

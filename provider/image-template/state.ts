@@ -25,7 +25,7 @@ const HIDDEN = {
   builtRunStart: "__builtRunStart",
   /**
    * The resource's URN as the program computed it when declaring it (the engine gives the provider none): progress
-   * goes to that row, when this run's program declared it (operations.ts, progressFor).
+   * goes to that row, when this run's program declared it (build.ts, progressFor).
    */
   urn: "__urn",
   /** Seconds per phase of the resource's last successful builds (build-estimate.ts), for the estimate. */
@@ -59,11 +59,17 @@ export interface FromProgram {
   secretKeys: string[];
 }
 
-/** A stored bag (inputs or outputs), read once. */
-export interface Stored {
+/** A bag split once, as the stages of a create or update hand it on. */
+export interface Split {
   /** The user's arguments: only known argument keys, no nulls. */
   args: Partial<ImageTemplateInputs>;
   hidden: Hidden;
+  /** The serialized provider, which a failed step's partial state must carry (the engine adds none on errors). */
+  provider?: unknown;
+}
+
+/** A stored bag (inputs or outputs), read once. */
+export interface Stored extends Split {
   /** The computed outputs: what the service last reported and the last build's outputs (buildPending apart). */
   computed: PropertyBag;
   /** True when a build the program asked for has not completed. */
@@ -98,6 +104,7 @@ export function stateOf(bag: PropertyBag): Stored {
     hidden,
     computed,
     buildPending: bag.buildPending === true,
+    provider: bag[PROVIDER_KEY],
   };
 }
 
@@ -115,16 +122,10 @@ export function hiddenBag(hidden: Hidden): PropertyBag {
 export const withHidden = (bag: PropertyBag, hidden: Hidden): PropertyBag => ({ ...bag, ...hiddenBag(hidden) });
 
 /** What the bag stores of a checked input: the arguments and the provider's keys. */
-export function echoedOf(bag: PropertyBag): PropertyBag {
-  const { args, hidden } = stateOf(bag);
-  return { ...args, ...hiddenBag(hidden) };
-}
+export const echoed = ({ args, hidden }: Split): PropertyBag => ({ ...args, ...hiddenBag(hidden) });
 
 /** The serialized provider, which the engine adds to no property bag of a failed step (destroy needs it). */
-export const withProvider = (bag: PropertyBag, from: PropertyBag): PropertyBag => ({
-  ...bag,
-  [PROVIDER_KEY]: from[PROVIDER_KEY],
-});
+export const withProvider = (bag: PropertyBag, from: Split): PropertyBag => ({ ...bag, [PROVIDER_KEY]: from.provider });
 
 /** The program-side identity of a resource: the same for both faces (dynamic resource, plugin), so a stack can move. */
 export const resourceSeed = (project: string, stack: string, name: string): string => `${project}/${stack}/${name}`;

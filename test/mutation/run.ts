@@ -60,7 +60,14 @@ const GROUPS: Record<string, Group> = {
   },
   // The operations against Azure: the provider suites, most of which call the built provider.
   "provider-operations": {
-    mutate: ["provider/image-template/operations.ts", "provider/azure/client.ts"],
+    mutate: [
+      "provider/image-template/operations.ts",
+      "provider/image-template/change.ts",
+      "provider/image-template/patch.ts",
+      "provider/image-template/owed-build.ts",
+      "provider/image-template/record.ts",
+      "provider/azure/client.ts",
+    ],
     spec: [
       "test/unit/build.test.ts",
       "test/unit/credentials.test.ts",

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { buildOnCreate, resolveBuild } from "../../provider/image-template/build-settings";
 import { checkInputs } from "../../provider/image-template/check";
 import { UNKNOWN } from "../../provider/codecs/combinators";
-import { diffInputs } from "../../provider/image-template/diff";
+import { diffInputs } from "../../provider/image-template/plan";
 import { plan } from "../../provider/image-template/plan";
 import { diff } from "../../provider/image-template/operations";
 import { minimalArgs } from "./fixtures/args";

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { diffInputs } from "../../provider/image-template/diff";
+import { diffInputs } from "../../provider/image-template/plan";
 import { plan } from "../../provider/image-template/plan";
 import { GALLERY_IMAGE, minimalArgs, RG_ID, SUBNET, UAI, UAI_2 } from "./fixtures/args";
 

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import type * as t from "io-ts";
 import { ARG_KEYS, type ArgKey, ImageTemplateArgsCodec } from "../../provider/image-template/codecs/args";
 import { UNKNOWN } from "../../provider/codecs/combinators";
-import { diffInputs } from "../../provider/image-template/diff";
+import { diffInputs } from "../../provider/image-template/plan";
 import { maximalArgs, minimalArgs, OTHER_SOURCES } from "./fixtures/args";
 
 type Expectation = "update" | "replace" | "none";

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ImageTemplate, ImageTemplateUpdateParameters } from "@azure/arm-imagebuilder";
 import type { ArgKey, ImageTemplateInputs } from "../../provider/image-template/codecs/args";
-import { diffInputs } from "../../provider/image-template/diff";
+import { diffInputs } from "../../provider/image-template/plan";
 import {
   argsFromImageTemplate,
   outputsFromImageTemplate,
