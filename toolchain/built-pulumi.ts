@@ -28,10 +28,13 @@ export interface BuiltPulumiRequest {
 
 export const binDirOf = (versionDir: string): string => path.join(versionDir, "bin");
 
+/** The language host's Go files and the script it embeds. */
+const isHostSource = (name: string): boolean => name.endsWith(".go") || name.endsWith(".mjs");
+
 /** A digest of the language host sources, stamped beside its binary so a changed host gets rebuilt. */
 export async function hostSourceDigest(hostSourceDir: string): Promise<string> {
   const hash = createHash("sha256");
-  for (const name of (await fs.readdir(hostSourceDir)).filter((n) => n.endsWith(".go")).sort()) {
+  for (const name of (await fs.readdir(hostSourceDir)).filter(isHostSource).sort()) {
     hash
       .update(`${name}\0`)
       .update(await fs.readFile(path.join(hostSourceDir, name)))
@@ -109,7 +112,7 @@ async function syncHostSources(go: string, req: BuiltPulumiRequest, srcDir: stri
   const target = path.join(srcDir, "langhost");
   await fs.rm(target, { recursive: true, force: true });
   await fs.mkdir(target);
-  for (const name of (await fs.readdir(req.hostSourceDir)).filter((n) => n.endsWith(".go"))) {
+  for (const name of (await fs.readdir(req.hostSourceDir)).filter(isHostSource)) {
     await fs.copyFile(path.join(req.hostSourceDir, name), path.join(target, name));
   }
   req.log("resolving module dependencies (go mod tidy) ...");

@@ -19,15 +19,16 @@ import {
 
 const repoRoot = path.resolve(__dirname, "../..");
 const fixtureMain = path.join(__dirname, "fixtures", "hello", "index.ts");
+const inspectMain = path.join(__dirname, "fixtures", "hello", "inspect-sdk-error.ts");
 const sdkVersion = (require("@pulumi/pulumi/package.json") as { version: string }).version;
 const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs", "pulumi-language-yaml"];
 const ENGINE_TIMEOUT_MS = 5 * 60_000;
 
-/** A throwaway project whose program is the fixture, so @pulumi/pulumi and ts-node resolve from the repo. */
-async function newProject(stateDir: string): Promise<string> {
-  const dir = path.join(stateDir, "project");
+/** A throwaway project whose program is a fixture, so @pulumi/pulumi and ts-node resolve from the repo. */
+async function newProject(stateDir: string, name = "hello", main = fixtureMain): Promise<string> {
+  const dir = path.join(stateDir, name);
   await fs.mkdir(dir);
-  await fs.writeFile(path.join(dir, "Pulumi.yaml"), `name: hello\nruntime: nodejs\nmain: ${fixtureMain}\n`);
+  await fs.writeFile(path.join(dir, "Pulumi.yaml"), `name: ${name}\nruntime: nodejs\nmain: ${main}\n`);
   return dir;
 }
 
@@ -142,6 +143,26 @@ describe("Pulumi toolchain", function () {
       const result = await runPulumi(["preview"], { cwd: project, binDir, env });
       assert.notEqual(result.code, 0);
       assert.match(result.stdout + result.stderr, /Missing required configuration variable 'hello:greeting'/);
+    });
+
+    // The SDK's run script inspects every uncaught error with colours. Node 20.20's util.inspect never returns for the
+    // source-mapped frames of SDK errors (`node_modules/@pulumi/config.ts`) and ends in a RangeError a minute later;
+    // the host preloads a guard, so the program's own inspection of such an error is its message and stack.
+    it("gives the program a util.inspect that returns the message and stack of an SDK error", async () => {
+      const dir = await newProject(stateDir, "inspect-sdk-error", inspectMain);
+      const run = (...args: string[]) => runPulumi(args, { cwd: dir, binDir, env });
+      assert.equal((await run("stack", "init", "dev")).code, 0);
+      const result = await run("preview");
+      assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
+      const printed = /inspected: (".*")/.exec(result.stdout);
+      assert.ok(printed, result.stdout);
+      const inspected = JSON.parse(printed[1]) as string;
+      assert.match(
+        inspected,
+        /^ConfigMissingError: Missing required configuration variable 'inspect-sdk-error:absent'/,
+      );
+      assert.match(inspected, /at Config\.require \(.*node_modules\/@pulumi\/config\.ts:\d+:\d+\)/);
+      assert.ok(inspected.length < 10_000, `${inspected.length} characters`);
     });
   });
 

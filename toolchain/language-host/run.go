@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,18 @@ import (
 // The SDK's run script exits with this code after it has already shown the user an actionable error, in which case
 // the engine must stop without adding a message of its own.
 const exitAfterReportedError = 32
+
+// inspectGuard keeps the SDK's report of an uncaught error from hanging on Node's util.inspect (see the file).
+//
+//go:embed inspect-guard.mjs
+var inspectGuard []byte
+
+// guardedNodeOptions adds the guard to NODE_OPTIONS rather than to node's arguments: the SDK's run script only picks
+// its automatic ESM mode when process.execArgv has no --import or --require, and NODE_OPTIONS is not in execArgv.
+func guardedNodeOptions(existing string) string {
+	guard := "--import=data:text/javascript;base64," + base64.StdEncoding.EncodeToString(inspectGuard)
+	return strings.TrimSpace(existing + " " + guard)
+}
 
 // runtimeOptions are the `runtime.options` of a nodejs project in Pulumi.yaml.
 type runtimeOptions struct {
@@ -114,7 +128,8 @@ func (h *languageHost) programCommand(req *pulumirpc.RunRequest) (*exec.Cmd, err
 
 	cmd := exec.Command(node, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PULUMI_CONFIG="+configVar, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys))
+	cmd.Env = append(os.Environ(), "PULUMI_CONFIG="+configVar, "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeys),
+		"NODE_OPTIONS="+guardedNodeOptions(os.Getenv("NODE_OPTIONS")))
 	if opts.typescript {
 		cmd.Env = append(cmd.Env, "PULUMI_NODEJS_TYPESCRIPT=true")
 	}
