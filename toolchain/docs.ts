@@ -15,7 +15,7 @@ import {
 import { packageRoot } from "../provider/load";
 import { TUNING_VARIABLES } from "../provider/azure/variables";
 import { BOUNDS, ID_NAME_LENGTHS, INT32, MAX_BODY_BYTES, TAG_LIMITS } from "../provider/codecs/bounds";
-import { stringMap } from "../provider/codecs/combinators";
+import { type CodecShape as Shape, stringMap } from "../provider/codecs/combinators";
 import { SCHEMA_FILE, schemaText } from "./schema";
 
 /*
@@ -200,16 +200,6 @@ const tsdoc = (doc: string, indent: string) => `${indent}/** ${doc.replace(/\*\/
 
 /** The arguments whose nested members get named interfaces, so an editor shows each member's doc on hover. */
 export const NESTED_ARGUMENTS: readonly ArgKey[] = ["customize", "distribute", "optimize", "validate"];
-
-/** What the combinators (provider/codecs/combinators.ts) expose of a codec's shape. */
-interface Shape {
-  required?: t.Props;
-  optional?: t.Props;
-  keys?: string[];
-  item?: t.Mixed;
-  tag?: string;
-  members?: Record<string, t.Mixed>;
-}
 
 const pascal = (s: string) => s[0].toUpperCase() + s.slice(1);
 

@@ -2,7 +2,7 @@ import * as t from "io-ts";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SETTINGS, type SettingName } from "../provider/azure/credentials";
-import { stringMap } from "../provider/codecs/combinators";
+import { type CodecShape as Shape, stringMap } from "../provider/codecs/combinators";
 import { ImageTemplateArgsCodec } from "../provider/image-template/codecs/args";
 import { ARG_ENTRIES, ARGUMENTS, BUILD_OUTPUTS, memberAt, OUTPUTS } from "../provider/image-template/properties";
 import { TriggerArgsCodec } from "../provider/trigger/codecs";
@@ -21,16 +21,6 @@ type Spec = Record<string, unknown>;
 const token = (name: string) => `${PACKAGE_NAME}:index:${name}`;
 const ref = (name: string) => ({ $ref: `#/types/${token(name)}` });
 const pascal = (s: string) => s[0].toUpperCase() + s.slice(1);
-
-/** What the combinators (provider/codecs/combinators.ts) expose of a codec's shape (as docs.ts reads them). */
-interface Shape {
-  required?: t.Props;
-  optional?: t.Props;
-  keys?: string[];
-  item?: t.Mixed;
-  tag?: string;
-  members?: Record<string, t.Mixed>;
-}
 
 /** The schema type of a scalar codec (docs.ts's scalarType, in the schema's terms). */
 function scalarSpec(codec: t.Mixed): Spec {

@@ -285,3 +285,13 @@ export function failuresOf(errors: t.Errors): Failure[] {
     return { property: pathOf(e.context), reason: e.message ?? `must be ${last?.type.name ?? "valid"}` };
   });
 }
+
+/** What the combinators here attach to a codec of their making: its shape, read by the generators of docs and schema. */
+export interface CodecShape {
+  required?: t.Props;
+  optional?: t.Props;
+  keys?: string[];
+  item?: t.Mixed;
+  tag?: string;
+  members?: Record<string, t.Mixed>;
+}
