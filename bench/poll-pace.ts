@@ -1,7 +1,7 @@
 /**
  * The provider's pace while a build runs against a service that sends no Retry-After (the real one never does).
  *
- * Computed: the schedule (provider/azure/pace.ts) played over builds of 15 minutes to 4 hours, next to the fixed 2 s
+ * Computed: the schedule (provider/azure/wait.ts) played over builds of 15 minutes to 4 hours, next to the fixed 2 s
  * interval it replaced: status reads, reads per build-hour, and the longest a state change waits to be read.
  * Measured: template status reads during one real build against the emulator, at the default pace (a 60 s build, real
  * time) and at the emulator env's scaled pace (AZURE_IMAGEBUILDER_POLL_INTERVAL_MS=50, 1/40 of every time: a 90 s build
@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { RunningEmulator } from "../emulator";
-import { DEFAULT_POLL_INTERVAL_MS, nextPauseMs, SCHEDULE } from "../provider/azure/pace";
+import { DEFAULT_POLL_INTERVAL_MS, nextPauseMs, SCHEDULE } from "../provider/azure/wait";
 import { childScript, waitRequests } from "./build-requests";
 import { onEmulator } from "./case-emulator";
 import { runWhenMain } from "./run";
@@ -107,7 +107,7 @@ export function renderPollPace(measured: MeasuredBuild[]): string {
     "",
     "The real service sends no Retry-After, so the provider's own pace sets how many ARM reads a build costs (ARM " +
       "throttles reads per principal). Before: one read every 2 s for the whole build. After: the schedule of " +
-      `provider/azure/pace.ts (${schedule}). Goals for the default ` +
+      `provider/azure/wait.ts (${schedule}). Goals for the default ` +
       "pace: a state change shown within 10 s during the first 5 minutes and within 60 s after; ≤ 150 ARM reads per " +
       "build-hour over a 4-hour build.",
     "",

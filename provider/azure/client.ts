@@ -163,7 +163,7 @@ export interface Connection {
   /** The client's credential and ARM endpoint, for the other services a build involves (its log in storage). */
   credential: TokenCredential;
   endpoint: string;
-  /** AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: the poll schedule's first pause, which scales all of it (pace.ts). */
+  /** AZURE_IMAGEBUILDER_POLL_INTERVAL_MS: the poll schedule's first pause, which scales all of it (wait.ts). */
   pollIntervalMs: number;
 }
 

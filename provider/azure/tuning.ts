@@ -1,5 +1,5 @@
 import type { Env } from "./credentials";
-import { DEFAULT_POLL_INTERVAL_MS } from "./pace";
+import { DEFAULT_POLL_INTERVAL_MS } from "./wait";
 
 /*
  * The settings that tune the provider and the SDK beneath it (the poll schedule, the retry policy), read from the
@@ -17,7 +17,7 @@ function nonNegativeNumber(env: Env, name: string, fallback: number, unit: strin
 }
 
 /**
- * The quickest pause of the poll schedule (pace.ts), which scales every time of it, used when the service sends no
+ * The quickest pause of the poll schedule (wait.ts), which scales every time of it, used when the service sends no
  * usable Retry-After.
  */
 export function pollIntervalMs(env: Env): number {

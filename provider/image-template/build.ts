@@ -1,25 +1,15 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { Connection } from "../azure/client";
-import { type ResponseHeaders, Wait } from "../azure/wait";
+import { type Polled, Poller } from "../azure/wait";
 import type { ResolvedBuild } from "./build-settings";
 import { describeFailure, isNotFound, serviceError } from "../errors";
 import { label, type TemplateAddress } from "./address";
-import { type ResourceLog, resourceLog } from "../engine-log";
-import {
-  clockText,
-  historyOf,
-  estimateError,
-  expectedLeftMs,
-  expectedTotalMs,
-  leftText,
-  type PhaseSeconds,
-  PhaseTimeline,
-} from "./build-estimate";
-import type { LogProgress } from "./log-progress";
+import type { BuildProgress } from "./progress";
 
 /*
- * Image builds (the service's `run` action) and the waits around them: poll the template's lastRunStatus at the pace
- * the service asks for (Retry-After), ride out the transient failures it is known for, print each transition.
+ * Image builds (the service's `run` action) and the waits around them. The loop of every wait is wait.ts's Poller;
+ * this module hands it what to read (the template, riding out the transient failures status reads are known for) and
+ * what to do with each answer (the row's status, a line for each transition of the run).
  */
 
 /** One distribute target's result, keyed by its runOutputName in `runOutputs`. */
@@ -37,8 +27,6 @@ export interface BuildResult {
   /** The template as last read (its lastRunStatus tells the final state). */
   template: ImageTemplate;
   runOutputs?: RunOutputs;
-  /** A successful build's seconds per phase, as the status reads saw them (the estimate's history). */
-  phases?: PhaseSeconds;
 }
 
 const FINAL = new Set(["Succeeded", "PartiallySucceeded", "Failed", "Canceled"]);
@@ -58,183 +46,59 @@ export function isTransient(e: unknown): boolean {
   return status === 408 || status === 429 || status >= 500 || /Internal error occurred/i.test(message);
 }
 
-/** What the row says of each sub-state. */
-const SUB_STATE_TEXT: Record<string, string> = {
-  Queued: "queued",
-  Building: "creating the build VM",
-  Customizing: "customizing",
-  Optimizing: "optimizing",
-  Validating: "validating",
-  Distributing: "distributing",
-};
-
-/** Where the build log says the build is, where the run's sub-state leaves it open. */
-function logStepText(p: LogProgress): string | undefined {
-  if (p.step)
-    return `${p.step.kind === "customizer" ? "step" : "validation"} ${p.step.number}/${p.step.count} "${p.step.name}" (${p.step.type})`;
-  if (p.phase === "deprovisioning") return "deprovisioning the build VM";
-  if (p.phase === "finishing") return "capturing the image";
-  return undefined;
-}
-
 /**
- * One operation's progress on one resource: the row's status (ephemeral, replaced as the build moves: phase, step,
- * elapsed time, the estimate from this resource's previous builds) and lasting lines (transitions, the build log,
- * the outcome) filed under the resource (engine-log.ts; stdout with `[name]` where the engine cannot be reached).
- * Times are the service's: each status read's Date header against the run's startTime.
+ * A poller of the template, riding out status-read blips (failing an update for one would leave a finished image
+ * unrecorded), each told as a line; `progress` also takes each answer's Date header (the service's clock).
  */
-export class BuildProgress {
-  private readonly started = Date.now();
-  private readonly out: ResourceLog;
-  private readonly timeline = new PhaseTimeline();
-  private serviceNow: number | undefined;
-  private fromLog: LogProgress | undefined;
-  private lastStatus: ImageTemplate | undefined;
-  /** The status on the row now: one engine call per change, none for a repeat. */
-  private shown: string | undefined;
-
-  constructor(
-    resourceName: string,
-    urn?: string,
-    /** This resource's previous successful builds (state), for the estimate. */
-    private readonly history: PhaseSeconds[] = [],
-    print?: (line: string) => void,
-  ) {
-    this.out = resourceLog(resourceName, urn, print);
-  }
-
-  /** A lasting line: a diagnostic of the resource. */
-  line(text: string): void {
-    this.out.diagnostic(`${text} (${clockText(Date.now() - this.started)})`);
-  }
-  /** A line of the build's own log, marked like packer build's output under the builder's. */
-  logLine(text: string): void {
-    this.out.diagnostic(`| ${text}`);
-  }
-  /** What the resource is doing now, on its row until the next status. */
-  status(text: string): void {
-    if (text === this.shown) return;
-    this.shown = text;
-    this.out.status(text);
-  }
-  warn(text: string): void {
-    this.out.diagnostic(text, "warning");
-  }
-
-  /** The Date header of a status read: the service's clock. */
-  readonly onResponse = (response: ResponseHeaders): void => {
-    const date = Date.parse(response.headers.get("date") ?? "");
-    if (!Number.isNaN(date)) this.serviceNow = date;
-  };
-
-  /** A status read of the template while a build runs: the row's status follows. */
-  observe(template: ImageTemplate): void {
-    this.lastStatus = template;
-    const s = template.lastRunStatus;
-    const now = this.serviceNow ?? Date.now();
-    if (s?.runState === "Running") this.timeline.observe(s.runSubState, now);
-    this.showStatus();
-  }
-
-  /** What the streamed build log says (build.logs "stream"), read at each status read. */
-  observeLog(progress: LogProgress): void {
-    this.fromLog = progress;
-    this.showStatus();
-  }
-
-  private showStatus(): void {
-    const s = this.lastStatus?.lastRunStatus;
-    if (!s?.runState) return;
-    const now = this.serviceNow ?? Date.now();
-    const elapsed = s.startTime ? clockText(now - s.startTime.getTime()) : undefined;
-    if (s.runState === "Canceling") return this.status(`canceling the build${elapsed ? ` (${elapsed})` : ""}`);
-    if (s.runState !== "Running") return;
-    const sub = s.runSubState ?? "";
-    const inLog = sub === "Customizing" || sub === "Validating";
-    const where = [
-      SUB_STATE_TEXT[sub] ?? (sub.toLowerCase() || "started"),
-      inLog && this.fromLog ? logStepText(this.fromLog) : undefined,
-    ];
-    const sinceMs = this.timeline.sinceMs(sub, s.startTime?.getTime(), now);
-    const left = sinceMs === undefined ? undefined : expectedLeftMs(this.history, sub, sinceMs);
-    const times = [elapsed, left === undefined ? undefined : leftText(left)].filter(Boolean).join(", ");
-    this.status(`building: ${where.filter(Boolean).join(", ")}${times ? ` (${times})` : ""}`);
-  }
-
-  /** A successful build's phase durations (for the history), with a line on how far off the estimate was. */
-  succeeded(template: ImageTemplate): PhaseSeconds | undefined {
-    const s = template.lastRunStatus;
-    if (!s?.startTime || !s.endTime) return undefined;
-    const [start, end] = [s.startTime.getTime(), s.endTime.getTime()];
-    const phases = this.timeline.durations(start, end);
-    const expected = expectedTotalMs(this.history);
-    const against =
-      expected === undefined
-        ? "no estimate: no earlier successful build of this resource"
-        : estimateError(expected, end - start);
-    this.out.diagnostic(`image built in ${clockText(end - start)} (${against})`);
-    return Object.keys(phases).length > 0 ? phases : undefined;
-  }
-
-  /** Every line so far has reached the engine. */
-  flush(): Promise<void> {
-    return this.out.flush();
-  }
-}
-
-/**
- * URNs this run's program declared: check sees every resource the program declares, in this provider process, before
- * the engine creates, updates or replaces it. A URN read from state (delete, refresh) can be stale: a stack renamed,
- * an alias taken, a resource removed from the program; lines sent there would open a phantom row. So a URN counts
- * only once this run's program declared it; otherwise (destroy, refresh, a removed resource) lines go to stdout.
- */
-const declaredUrns = new Set<string>();
-
-/** Check saw the program declare this URN. */
-export const declareUrn = (urn: string): void => void declaredUrns.add(urn);
-
-/** The progress of one operation on the resource whose provider's keys are `hidden`. */
-export function progressFor(
-  hidden: { urn?: string; pulumiName?: string; buildHistory?: unknown },
+function templatePoller(
+  c: Connection,
   a: TemplateAddress,
-): BuildProgress {
-  const { urn, pulumiName, buildHistory } = hidden;
-  const declared = urn !== undefined && declaredUrns.has(urn) ? urn : undefined;
-  return new BuildProgress(pulumiName ?? a.imageTemplateName, declared, historyOf(buildHistory));
-}
-
-/** A wait on the template's lastRunStatus: at the service's pace, riding out a build's many blips in status reads. */
-function statusWait(c: Connection, progress: BuildProgress): Wait {
-  return new Wait(c.pollIntervalMs, {
-    is: isTransient,
-    max: MAX_TRANSIENT_FAILURES,
-    onRetry: (e) =>
-      progress.line(`reading the build status failed (${serviceError(e).message.split("\n")[0]}); retrying`),
+  progress: BuildProgress,
+  reporting: Pick<Polled<ImageTemplate>, "onProgress" | "failure"> = {},
+): Poller<ImageTemplate> {
+  return new Poller(c.pollIntervalMs, {
+    read: (onResponse) =>
+      c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName, {
+        onResponse: (response) => {
+          progress.onResponse(response);
+          onResponse(response);
+        },
+      }),
+    transient: {
+      is: isTransient,
+      max: MAX_TRANSIENT_FAILURES,
+      onRetry: (e) =>
+        progress.line(`reading the build status failed (${serviceError(e).message.split("\n")[0]}); retrying`),
+    },
+    ...reporting,
   });
 }
 
-/** A status read; `progress` also sees each answer (its Date header is the service's clock). */
-const getTemplate =
-  (c: Connection, a: TemplateAddress, progress?: BuildProgress) =>
-  (onResponse: (response: ResponseHeaders) => void): Promise<ImageTemplate> =>
-    c.client.virtualMachineImageTemplates.get(a.resourceGroupName, a.imageTemplateName, {
-      onResponse: (response) => {
-        progress?.onResponse(response);
-        onResponse(response);
-      },
-    });
+/** Called after every status read while waiting for a build (the log streaming reads at this pace). */
+export type OnPoll = (template: ImageTemplate) => Promise<void>;
 
-const statusReadFailure = (a: TemplateAddress, e: unknown) =>
-  describeFailure(`Reading the build status of image template "${a.imageTemplateName}"`, e);
-
-/** Reads the template (failing the update for one blip would leave a finished image unrecorded). */
-async function readStatus(c: Connection, a: TemplateAddress, wait: Wait): Promise<ImageTemplate> {
-  try {
-    return await wait.read(getTemplate(c, a));
-  } catch (e) {
-    throw statusReadFailure(a, e);
-  }
+/**
+ * A poller of the template's run: each answer it waits through goes to the row's status, then to `onPoll`, and each
+ * runState/runSubState transition is a line.
+ */
+function runPoller(c: Connection, a: TemplateAddress, progress: BuildProgress, onPoll?: OnPoll): Poller<ImageTemplate> {
+  let shown = "";
+  return templatePoller(c, a, progress, {
+    onProgress: async (t) => {
+      progress.observe(t);
+      await onPoll?.(t);
+      const s = t.lastRunStatus;
+      const now = [s?.runState, s?.runSubState].filter(Boolean).join(" - ") || "not started";
+      if (now !== shown) {
+        shown = now;
+        progress.line(`build ${now}`);
+      }
+    },
+    failure: (e) => describeFailure(`Reading the build status of image template "${a.imageTemplateName}"`, e),
+  });
 }
+
+const isFinal = (t: ImageTemplate): boolean => FINAL.has(t.lastRunStatus?.runState ?? "");
 
 /** The template, riding out status-read blips as a build wait does, or undefined when it is gone. */
 export async function readTemplate(
@@ -243,7 +107,7 @@ export async function readTemplate(
   progress: BuildProgress,
 ): Promise<ImageTemplate | undefined> {
   try {
-    return await statusWait(c, progress).read(getTemplate(c, a));
+    return await templatePoller(c, a, progress).read();
   } catch (e) {
     if (isNotFound(e)) return undefined;
     throw describeFailure(`Reading image template "${a.imageTemplateName}"`, e);
@@ -259,50 +123,14 @@ export async function getOrUndefined(c: Connection, a: TemplateAddress): Promise
   }
 }
 
-/** Called after every status read while waiting for a build (the log streaming reads at this pace). */
-export type OnPoll = (template: ImageTemplate) => Promise<void>;
-
-/**
- * Polls until the run reaches a final state, or returns undefined once `abortSignal` aborts (a deadline). Prints every
- * runState/runSubState transition.
- */
-async function watch(
-  c: Connection,
-  a: TemplateAddress,
-  progress: BuildProgress,
-  wait: Wait,
-  abortSignal: AbortSignal,
-  onPoll?: OnPoll,
-): Promise<ImageTemplate | undefined> {
-  let shown = "";
-  const onRead = async (t: ImageTemplate) => {
-    progress.observe(t);
-    await onPoll?.(t);
-    const s = t.lastRunStatus;
-    const now = [s?.runState, s?.runSubState].filter(Boolean).join(" - ") || "not started";
-    if (now !== shown) {
-      shown = now;
-      progress.line(`build ${now}`);
-    }
-  };
-  try {
-    return await wait.until(getTemplate(c, a, progress), (t) => FINAL.has(t.lastRunStatus?.runState ?? ""), {
-      abortSignal,
-      onRead,
-    });
-  } catch (e) {
-    throw statusReadFailure(a, e);
-  }
-}
-
 /** Waits, printing its progress, for the build running now to end; undefined when `abortSignal` aborts first. */
 export function awaitRunningBuild(
   c: Connection,
   a: TemplateAddress,
   progress: BuildProgress,
   abortSignal: AbortSignal,
-) {
-  return watch(c, a, progress, statusWait(c, progress), abortSignal);
+): Promise<ImageTemplate | undefined> {
+  return runPoller(c, a, progress).until(isFinal, abortSignal);
 }
 
 /** Provisioning states a create or update is still working through. */
@@ -320,11 +148,8 @@ export async function awaitProvisioning(
   progress: BuildProgress,
   abortSignal: AbortSignal,
 ): Promise<ImageTemplate | undefined> {
-  try {
-    return await statusWait(c, progress).until(getTemplate(c, a), (t) => !isProvisioning(t), { abortSignal });
-  } catch (e) {
-    throw describeFailure(`Reading image template "${a.imageTemplateName}"`, e);
-  }
+  const failure = (e: unknown) => describeFailure(`Reading image template "${a.imageTemplateName}"`, e);
+  return templatePoller(c, a, progress, { failure }).until((t) => !isProvisioning(t), abortSignal);
 }
 
 /** Run outputs by runOutputName. */
@@ -357,15 +182,15 @@ export async function cancelAndWait(
   abortSignal: AbortSignal,
   guard?: Guard,
 ): Promise<ImageTemplate | undefined> {
-  const wait = statusWait(c, progress);
-  const current = await readStatus(c, a, wait);
+  const status = runPoller(c, a, progress);
+  const current = await status.read();
   if (current.lastRunStatus?.runState === "Running") {
     guard?.(current);
     progress.line("canceling the running build");
     try {
       // The cancel action completes before the run has stopped (it can sit in Canceling for long): watch the run.
       await c.client.virtualMachineImageTemplates
-        .cancel(a.resourceGroupName, a.imageTemplateName, { onResponse: wait.onResponse })
+        .cancel(a.resourceGroupName, a.imageTemplateName, { onResponse: status.onResponse })
         .submitted();
     } catch (e) {
       // Another cancel got there first (or the build just ended): the wait below sees which.
@@ -374,7 +199,7 @@ export async function cancelAndWait(
       }
     }
   }
-  return isBuildActive(current) ? watch(c, a, progress, wait, abortSignal) : current;
+  return isBuildActive(current) ? status.until(isFinal, abortSignal) : current;
 }
 
 /** What a build owed may take instead of starting one, and what must hold before a run is sent. */
@@ -386,19 +211,6 @@ export interface RunRules {
    * service did for it): its result is taken, and no other run is started.
    */
   counts?: (template: ImageTemplate) => boolean;
-}
-
-/**
- * For a build an update owes: a run that started after the one the state recorded counts (an interrupted update of
- * this resource started it, or the service did), once the change it builds is on the template.
- */
-export function runAfter(
-  old: { hidden: { builtRunStart?: string }; computed: Record<string, unknown> },
-  applied: boolean,
-): RunRules["counts"] {
-  const since = old.hidden.builtRunStart ?? old.computed.lastRunStatusStartTime;
-  const recorded = typeof since === "string" ? Date.parse(since) : -Infinity;
-  return (t) => applied && (t.lastRunStatus?.startTime?.getTime() ?? -Infinity) > recorded;
 }
 
 /**
@@ -414,9 +226,9 @@ export async function runBuild(
   onPoll?: OnPoll,
   rules: RunRules = {},
 ): Promise<BuildResult> {
-  const wait = statusWait(c, progress);
+  const status = runPoller(c, a, progress, onPoll);
   const timeout = AbortSignal.timeout(settings.timeoutMinutes * 60_000);
-  const before = await readStatus(c, a, wait);
+  const before = await status.read();
   // A finished run that is the one owed: nothing to send or wait for.
   const finished =
     !isBuildActive(before) && before.lastRunStatus?.runState !== undefined && rules.counts?.(before) === true;
@@ -431,7 +243,7 @@ export async function runBuild(
     progress.line(`starting an image build of template "${a.imageTemplateName}"`);
     try {
       await c.client.virtualMachineImageTemplates
-        .run(a.resourceGroupName, a.imageTemplateName, { onResponse: wait.onResponse })
+        .run(a.resourceGroupName, a.imageTemplateName, { onResponse: status.onResponse })
         .submitted();
     } catch (e) {
       throw describeFailure(`Starting a build of image template "${a.imageTemplateName}"`, e);
@@ -439,25 +251,24 @@ export async function runBuild(
   }
   if (!settings.waitForCompletion && !finished) {
     progress.line("build started; not waiting for it (build.waitForCompletion is false)");
-    return { outcome: "Started", template: await readStatus(c, a, wait) };
+    return { outcome: "Started", template: await status.read() };
   }
-  if (!finished) await wait.pause();
-  const done = await watch(c, a, progress, wait, timeout, onPoll);
-  if (!done) {
-    progress.line(`no result after ${settings.timeoutMinutes} minute(s) (build.timeoutMinutes)`);
-    const stopped = settings.cancelOnTimeout
-      ? await cancelAndWait(c, a, progress, AbortSignal.timeout(CANCEL_TIMEOUT_MS), rules.guard)
-      : undefined;
-    return { outcome: "TimedOut", template: stopped ?? (await readStatus(c, a, wait)) };
+  if (!finished) await status.pause();
+  const done = await status.until(isFinal, timeout);
+  if (done) {
+    const outcome = done.lastRunStatus!.runState as BuildOutcome;
+    const succeeded = outcome === "Succeeded" || outcome === "PartiallySucceeded";
+    const runOutputs = succeeded ? await listRunOutputs(c, a) : undefined;
+    for (const [name, o] of Object.entries(runOutputs ?? {})) {
+      progress.line(`run output ${name}: ${o.artifactId ?? o.artifactUri ?? "(no artifact)"}`);
+    }
+    return { outcome, template: done, runOutputs };
   }
-  const outcome = done.lastRunStatus!.runState as BuildOutcome;
-  const succeeded = outcome === "Succeeded" || outcome === "PartiallySucceeded";
-  const runOutputs = succeeded ? await listRunOutputs(c, a) : undefined;
-  for (const [name, o] of Object.entries(runOutputs ?? {})) {
-    progress.line(`run output ${name}: ${o.artifactId ?? o.artifactUri ?? "(no artifact)"}`);
-  }
-  const phases = outcome === "Succeeded" ? progress.succeeded(done) : undefined;
-  return { outcome, template: done, runOutputs, ...(phases ? { phases } : {}) };
+  progress.line(`no result after ${settings.timeoutMinutes} minute(s) (build.timeoutMinutes)`);
+  const stopped = settings.cancelOnTimeout
+    ? await cancelAndWait(c, a, progress, AbortSignal.timeout(CANCEL_TIMEOUT_MS), rules.guard)
+    : undefined;
+  return { outcome: "TimedOut", template: stopped ?? (await status.read()) };
 }
 
 /*

@@ -1,11 +1,12 @@
 import { connect } from "../azure/client";
 import { label, named, type TemplateAddress } from "./address";
-import { progressFor, readTemplate, runAfter, type RunOutputs } from "./build";
+import { readTemplate, type RunOutputs } from "./build";
 import { markerOf, refusal, standingOf } from "./ownership";
 import type { PropertyBag } from "../property-bag";
 import { adoptInUpdate, patch } from "./patch";
-import { adoptionOf, changeApplied, type Plan } from "./plan";
+import { adoptionOf, changeApplied, type Plan, runAfter } from "./plan";
 import { computedFrom, type OwedBuild, outputs, settled } from "./record";
+import { progressFor } from "./progress";
 import type { Stored } from "./state";
 
 /*

@@ -7,14 +7,11 @@ import { type PropertyBag, providerMoved } from "../property-bag";
 import { addressOf, label, type TemplateAddress, templateId } from "./address";
 import {
   awaitProvisioning,
-  type BuildProgress,
   cancelAndWait,
-  declareUrn,
   getOrUndefined,
   isBuildActive,
   isProvisioning,
   listRunOutputs,
-  progressFor,
   type RunOutputs,
   type RunRules,
 } from "./build";
@@ -28,6 +25,7 @@ import { argsFromImageTemplate, toImageTemplate } from "./mapping";
 import { markerOf, newMarker, OWNER_TAG, ownedBy, restoreCommand, standingOf, withMarker } from "./ownership";
 import { buildAndRecord, ownershipGuard } from "./owed-build";
 import { adoptionOf, plan } from "./plan";
+import { type BuildProgress, declareUrn, progressFor } from "./progress";
 import { providerOnly } from "./properties";
 import { type BuildOutputs, computedFrom, outputs, partialFailure } from "./record";
 import { fromProgram, type Hidden, hiddenBag, type Split, type Stored, stateOf, withProvider } from "./state";

@@ -2,12 +2,13 @@ import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import { expiredStaticToken, identityRightsAdvice } from "../errors";
 import type { PropertyBag } from "../property-bag";
 import { label, named, type TemplateAddress } from "./address";
-import { type BuildProgress, type BuildResult, type Guard, isBuildActive, progressFor, runBuild } from "./build";
+import { type BuildResult, type Guard, isBuildActive, runBuild } from "./build";
 import { withBuild, historyOf } from "./build-estimate";
 import { BuildLog, failureDetails, plannedSteps } from "./build-log";
 import { resolveBuild } from "./build-settings";
 import { logProgress } from "./log-progress";
 import { markerOf, refusal, standingOf } from "./ownership";
+import { type BuildProgress, progressFor } from "./progress";
 import { computedFrom, type OwedBuild, outputs, partialFailure } from "./record";
 import { withProvider } from "./state";
 
@@ -93,7 +94,8 @@ async function buildWith(
   if (result.outcome === "PartiallySucceeded") {
     progress.line(`build partially succeeded: ${result.template.lastRunStatus?.message ?? ""}`);
   }
-  const history = result.phases ? withBuild(historyOf(inputs.hidden.buildHistory), result.phases) : undefined;
+  const phases = result.outcome === "Succeeded" ? progress.succeeded(result.template) : undefined;
+  const history = phases ? withBuild(historyOf(inputs.hidden.buildHistory), phases) : undefined;
   const recorded = history ? { ...inputs, hidden: { ...inputs.hidden, buildHistory: history } } : inputs;
   return outputs(recorded, result.template, { runOutputs: result.runOutputs, lastBuildLog: log?.url });
 }

@@ -4,9 +4,10 @@ import { untilDone } from "../azure/wait";
 import { describeFailure } from "../errors";
 import type { PropertyBag } from "../property-bag";
 import { label, type TemplateAddress } from "./address";
-import { afterRunningBuild, progressFor } from "./build";
+import { afterRunningBuild } from "./build";
 import type { ArgKey } from "./codecs/args";
 import { newMarker, withMarker } from "./ownership";
+import { progressFor } from "./progress";
 import type { Hidden, Stored } from "./state";
 
 /* Writing a template in place: the PATCH (with its wait for a build that refuses it) and the adoption it serves. */

@@ -55,3 +55,14 @@ export function adoptionOf(existing: ImageTemplate, inputs: Stored): Plan & { cu
 export function changeApplied(template: ImageTemplate, news: Stored): boolean {
   return adoptionOf(template, news).patch === undefined;
 }
+
+/**
+ * For a build an update owes: whether a run recorded on the template counts as that build. One that started after the
+ * run the state recorded does (an interrupted update of this resource started it, or the service did), once the
+ * change it builds is on the template (`applied`).
+ */
+export function runAfter(old: Stored, applied: boolean): (template: ImageTemplate) => boolean {
+  const since = old.hidden.builtRunStart ?? old.computed.lastRunStatusStartTime;
+  const recorded = typeof since === "string" ? Date.parse(since) : -Infinity;
+  return (t) => applied && (t.lastRunStatus?.startTime?.getTime() ?? -Infinity) > recorded;
+}

@@ -1,9 +1,7 @@
 import type { Trigger } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkEnv, configureFromStack, connect, type Connection } from "../azure/client";
-import { untilDone } from "../azure/wait";
-import { scaled } from "../azure/pace";
-import { Wait } from "../azure/wait";
+import { Poller, scaled, untilDone } from "../azure/wait";
 import { describeFailure, isNotFound } from "../errors";
 import { markerOf, OWNER_TAG, restoreCommand, standingOf } from "../image-template/ownership";
 import { templateId } from "../image-template/address";
@@ -121,15 +119,13 @@ export async function $delete(_id: string, props: PropertyBag): Promise<void> {
       c.client.triggers.delete(a.resourceGroupName, a.imageTemplateName, a.triggerName, options),
     );
     // A template holds one trigger: its replacement can only be created once this one no longer reads back.
-    const gone = await new Wait(c.pollIntervalMs).until(
-      (onResponse) =>
+    const gone = await new Poller(c.pollIntervalMs, {
+      read: (onResponse) =>
         c.client.triggers.get(a.resourceGroupName, a.imageTemplateName, a.triggerName, { onResponse }).then(
           () => false,
           (e) => (isNotFound(e) ? true : Promise.reject(e)),
         ),
-      (isGone) => isGone,
-      { abortSignal: AbortSignal.timeout(scaled(GONE_WITHIN_MS, c.pollIntervalMs)) },
-    );
+    }).until((isGone) => isGone, AbortSignal.timeout(scaled(GONE_WITHIN_MS, c.pollIntervalMs)));
     if (!gone) throw new Error(`${label(a)} still exists after its delete completed`);
   } catch (e) {
     if (!isNotFound(e)) throw describeFailure(`Deleting ${label(a)}`, e);

@@ -35,7 +35,6 @@ const GROUPS: Record<string, Group> = {
       "provider/azure/credentials.ts",
       "provider/azure/tuning.ts",
       "provider/azure/wait.ts",
-      "provider/azure/pace.ts",
     ],
     spec: [
       "test/unit/arm-template.test.ts",

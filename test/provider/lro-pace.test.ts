@@ -1,7 +1,7 @@
 /**
  * How the provider paces a long-running operation: the first status poll waits for the Retry-After of the service's
  * initial answer (core-lro alone polls at once, a request too early on every operation), later ones for the
- * Retry-After of each poll; without one (the real service sends none), the poll schedule of pace.ts. Against the
+ * Retry-After of each poll; without one (the real service sends none), the poll schedule of wait.ts. Against the
  * emulator (real SDK over HTTPS) with operations shorter than Retry-After, so one poll that waited finds each done;
  * counted from the emulator's request log, in order.
  *
@@ -10,8 +10,7 @@
 import assert from "node:assert/strict";
 import * as ops from "../../provider/image-template/operations";
 import { connect } from "../../provider/azure/client";
-import { untilDone } from "../../provider/azure/wait";
-import { nextPauseMs } from "../../provider/azure/pace";
+import { nextPauseMs, untilDone } from "../../provider/azure/wait";
 import { toImageTemplate } from "../../provider/image-template/mapping";
 import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
 import { templateArgs } from "../fixtures/template-args";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_POLL_INTERVAL_MS, nextPauseMs, scaled } from "../../provider/azure/pace";
+import { DEFAULT_POLL_INTERVAL_MS, nextPauseMs, scaled } from "../../provider/azure/wait";
 import { FIXED_INTERVAL, play, SCHEDULED } from "../../bench/poll-pace";
 
 const SECOND = 1000;

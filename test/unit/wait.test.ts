@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { mock } from "node:test";
-import { nextPauseMs } from "../../provider/azure/pace";
-import { retryAfterMs, type ResponseHeaders, Wait } from "../../provider/azure/wait";
+import { nextPauseMs, Pace, Poller, retryAfterMs, type ResponseHeaders } from "../../provider/azure/wait";
 
 /** Lets the promise callbacks run that the (fake) timers released. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -46,16 +45,15 @@ describe("Retry-After (RFC 9110: delay-seconds or HTTP-date)", () => {
   });
 });
 
-describe("Wait", () => {
+describe("Pace and Poller", () => {
   afterEach(() => mock.timers.reset());
 
-  /** Read times of a wait (never done; it goes on reading), the clock ticked in `stepMs` steps up to `untilMs`. */
-  async function readTimes(intervalMs: number, untilMs: number, stepMs: number, wait = new Wait(intervalMs)) {
+  /** Read times of a poller (never done; it goes on reading), the clock ticked in `stepMs` steps up to `untilMs`. */
+  async function readTimes(intervalMs: number, untilMs: number, stepMs: number, answers?: (p: Pace) => void) {
     const times: number[] = [];
-    void wait.until(
-      async () => void times.push(Date.now()),
-      () => false,
-    );
+    const poller = new Poller(intervalMs, { read: async () => void times.push(Date.now()) });
+    answers?.(poller);
+    void poller.until(() => false);
     for (let t = 0; t <= untilMs; t += stepMs) {
       await settle();
       mock.timers.tick(stepMs);
@@ -82,9 +80,9 @@ describe("Wait", () => {
 
   it("a Retry-After wins over the schedule at any time: after 5 minutes, 3 s apart instead of 30 s", async () => {
     mock.timers.enable({ apis: ["setTimeout", "Date"], now: 0 });
-    const wait = new Wait(2000);
-    const times = await readTimes(2000, 5 * 60_000, 1000, wait);
-    wait.onResponse(answering("3"));
+    let pace: Pace | undefined;
+    const times = await readTimes(2000, 5 * 60_000, 1000, (p) => (pace = p));
+    pace!.onResponse(answering("3"));
     const asked = times.length;
     for (let s = 0; s < 60; s++) {
       await settle();
@@ -100,7 +98,7 @@ describe("Wait", () => {
   it("pauses for the Retry-After seconds a read answers with, instead of the schedule's", async () => {
     mock.timers.enable({ apis: ["setTimeout"] });
     const { reads, read } = statusReads("5");
-    const result = new Wait(1000).until(read, done);
+    const result = new Poller(1000, { read }).until(done);
     await settle();
     assert.equal(reads.count, 1);
     mock.timers.tick(4999);
@@ -115,7 +113,7 @@ describe("Wait", () => {
     const now = Date.UTC(2026, 10, 30, 12, 0, 0);
     mock.timers.enable({ apis: ["setTimeout", "Date"], now });
     const { reads, read } = statusReads(new Date(now + 7000).toUTCString());
-    const result = new Wait(1000).until(read, done);
+    const result = new Poller(1000, { read }).until(done);
     await settle();
     mock.timers.tick(6999);
     await settle();
@@ -128,7 +126,7 @@ describe("Wait", () => {
   it("keeps the schedule's pace without a positive Retry-After, and keeps an adopted pace for later reads", async () => {
     mock.timers.enable({ apis: ["setTimeout"] });
     const { reads, read } = statusReads(undefined, "0", "2", undefined);
-    const result = new Wait(1000).until(read, done);
+    const result = new Poller(1000, { read }).until(done);
     const expected = [1, 2, 3, 3, 4, 4, 5];
     for (const [step, count] of expected.entries()) {
       await settle();
@@ -142,7 +140,7 @@ describe("Wait", () => {
     for (const retryAfter of [undefined, "0"]) {
       mock.timers.enable({ apis: ["setTimeout"] });
       const { reads, read } = statusReads(retryAfter);
-      const result = new Wait(1000).until(read, done);
+      const result = new Poller(1000, { read }).until(done);
       await settle();
       mock.timers.tick(999);
       await settle();
@@ -156,17 +154,17 @@ describe("Wait", () => {
   it("without transient failures to tolerate, fails with the read's own error", async () => {
     const failure = new Error("the service is down");
     await assert.rejects(
-      new Wait(1000).until(() => Promise.reject<string>(failure), done),
+      new Poller(1000, { read: () => Promise.reject<string>(failure) }).until(done),
       (e) => e === failure,
     );
   });
 
   it("takes a pace from another call's response (the run that started what it waits for)", async () => {
     mock.timers.enable({ apis: ["setTimeout"] });
-    const wait = new Wait(1000);
-    wait.onResponse(answering("3"));
+    const pace = new Pace(1000);
+    pace.onResponse(answering("3"));
     let paused = false;
-    void wait.pause().then(() => (paused = true));
+    void pace.pause().then(() => (paused = true));
     mock.timers.tick(2999);
     await settle();
     assert.equal(paused, false);
@@ -179,7 +177,7 @@ describe("Wait", () => {
     mock.timers.enable({ apis: ["setTimeout"] });
     const { reads, read } = statusReads("60", "60", "60");
     const deadline = new AbortController();
-    const result = new Wait(1000).until(read, done, { abortSignal: deadline.signal });
+    const result = new Poller(1000, { read }).until(done, deadline.signal);
     await settle();
     deadline.abort();
     assert.equal(await result, undefined);
@@ -190,15 +188,24 @@ describe("Wait", () => {
 
   it("does not read at all once aborted", async () => {
     const { reads, read } = statusReads();
-    assert.equal(await new Wait(1000).until(read, done, { abortSignal: AbortSignal.abort() }), undefined);
+    assert.equal(await new Poller(1000, { read }).until(done, AbortSignal.abort()), undefined);
     assert.equal(reads.count, 0);
+  });
+
+  it("tells onProgress of what until reads, not of a read on its own", async () => {
+    const seen: string[] = [];
+    const poller = new Poller(10, { read: async () => "done", onProgress: (s) => void seen.push(s) });
+    assert.equal(await poller.read(), "done");
+    assert.deepEqual(seen, []);
+    assert.equal(await poller.until(done), "done");
+    assert.deepEqual(seen, ["done"]);
   });
 
   it("reports each read, the last one included", async () => {
     mock.timers.enable({ apis: ["setTimeout"] });
     const { read } = statusReads(undefined);
     const seen: string[] = [];
-    const result = new Wait(10).until(read, done, { onRead: (s) => void seen.push(s) });
+    const result = new Poller(10, { read, onProgress: (s) => void seen.push(s) }).until(done);
     await settle();
     mock.timers.tick(10);
     await result;
@@ -226,7 +233,7 @@ describe("Wait", () => {
       mock.timers.enable({ apis: ["setTimeout"] });
       const retried: unknown[] = [];
       const fake = flaky(2, new Error("503"));
-      const result = new Wait(100, transient(retried)).until(fake.read, done);
+      const result = new Poller(100, { read: fake.read, transient: transient(retried) }).until(done);
       await settle();
       assert.equal(fake.calls(), 1);
       mock.timers.tick(100);
@@ -240,7 +247,7 @@ describe("Wait", () => {
     it("fails on one failure more than tolerated, or at once on a failure that is not transient", async () => {
       mock.timers.enable({ apis: ["setTimeout"] });
       const tooMany = flaky(3, new Error("503"));
-      const failing = assert.rejects(new Wait(100, transient([])).read(tooMany.read), /503/);
+      const failing = assert.rejects(new Poller(100, { read: tooMany.read, transient: transient([]) }).read(), /503/);
       for (let i = 0; i < 3; i++) {
         await settle();
         mock.timers.tick(100);
@@ -248,8 +255,25 @@ describe("Wait", () => {
       await failing;
       assert.equal(tooMany.calls(), 3);
       const fatal = flaky(1, new Error("400"));
-      await assert.rejects(new Wait(100, transient([])).read(fatal.read), /400/);
+      await assert.rejects(new Poller(100, { read: fatal.read, transient: transient([]) }).read(), /400/);
       assert.equal(fatal.calls(), 1);
+    });
+
+    it("reports the failure that ends a read as `failure` names it, after the transient ones were retried", async () => {
+      mock.timers.enable({ apis: ["setTimeout"] });
+      let calls = 0;
+      const read = async () => {
+        throw new Error(calls++ === 0 ? "503" : "400");
+      };
+      const failure = (e: unknown) => new Error(`reading the state failed: ${(e as Error).message}`, { cause: e });
+      const failing = assert.rejects(new Poller(100, { read, transient: transient([]), failure }).until(done), (e) => {
+        assert.equal((e as Error).message, "reading the state failed: 400");
+        return true;
+      });
+      await settle();
+      mock.timers.tick(100);
+      await failing;
+      assert.equal(calls, 2);
     });
   });
 });
