@@ -28,17 +28,20 @@ export function floorSdkOf(range: string): string {
 export const NEWEST_SDK = "3.276.0";
 
 /**
- * On the newer runtimes, the suites that load @pulumi/pulumi and run the provider, and the engine's lifecycle and
- * runtime checks: the unit and emulator suites test pure code and the emulator, which do not change with the SDK and
- * ran on the floor. The reliability and the other e2e suites are not here yet: on Node.js 22 with SDK 3.276 the
- * killed-up suite failed and the run then hung (TESTING.md, "Runtimes"). The upgrade test runs once, on the floor's
- * pass: it drives both runtimes itself.
+ * On the newer runtimes, the suites that load @pulumi/pulumi, run the provider or the emulator under that Node.js, or
+ * drive the engine: e2e, reliability and provider (longest first, as the floor's run orders them). The unit and
+ * emulator suites test pure code and the emulator's conformance, which do not change with the SDK, and run on the
+ * floor only.
  */
 export const NEWER_RUNTIME_SPECS = [
+  "test/e2e/**/*.test.ts",
+  "test/reliability/**/*.test.ts",
   "test/provider/**/*.test.ts",
-  "test/e2e/lifecycle.test.ts",
-  "test/e2e/runtime.test.ts",
 ];
+/**
+ * Specs the newer runtimes leave out (TESTING.md, "Runtimes"), each for its reason: the upgrade test runs on the
+ * floor's pass and sets up the floor and the newest runtime itself.
+ */
 export const RUN_ONCE_SPECS = ["test/e2e/upgrade.test.ts"];
 
 export const RUNTIMES: readonly Runtime[] = [

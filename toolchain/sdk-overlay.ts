@@ -1,10 +1,14 @@
 /**
  * Another `@pulumi/pulumi` for this checkout without touching its lockfile or node_modules: the SDK is installed with
  * its own dependency tree into the cache, and a copy of the checkout (sources, dist/, examples; not .git) gets a
- * node_modules made of links: each package to the checkout's own, `@pulumi/pulumi` to the cached SDK. Node.js resolves
- * a package from its real path, so the SDK's dependencies come from its own tree and everything else from the
- * checkout's, as in a user's install with that SDK at the top; the copy's package links (the package itself, the
- * emulator workspace) are relative and point into the copy.
+ * node_modules made of links to the checkout's packages, except `@pulumi/pulumi`, which is laid out as a user's
+ * install has it when its dependencies clash with the project's: the SDK's files in the project's node_modules, and a
+ * node_modules of its own inside it linking to its tree in the cache. Node.js resolves a package from its real path,
+ * so the SDK's dependencies come from its own tree, and what the SDK takes from the project when the project has it
+ * comes from the checkout: its optional peers `typescript` and `ts-node`, which compile a TypeScript program. (With
+ * the SDK linked into the cache instead, it looked for them there, found none and compiled programs with its vendored
+ * TypeScript 3.8, which rejects `"target": "ES2022"`.) The copy's package links (the package itself, the emulator
+ * workspace) are relative and point into the copy.
  *
  * `<cache>/pulumi-sdk-v<version>/node_modules/@pulumi/pulumi`
  */
@@ -53,17 +57,20 @@ export async function ensureSdk(
   return packageDir;
 }
 
-/** Links every entry of `from` (a node_modules folder) into `to`, except the names `replace` maps to a target. */
-async function linkModules(from: string, to: string, replace: Record<string, string>): Promise<void> {
+/** Puts a package at `target` instead of a link to its namesake. */
+type Placement = (target: string) => Promise<void>;
+
+/** Links every entry of `from` (a node_modules folder) into `to`, except the names `place` puts there itself. */
+async function linkModules(from: string, to: string, place: Record<string, Placement>): Promise<void> {
   await fs.mkdir(to, { recursive: true });
   for (const entry of await fs.readdir(from, { withFileTypes: true })) {
     const source = path.join(from, entry.name);
     const target = path.join(to, entry.name);
-    const inScope = Object.keys(replace).filter((name) => name.startsWith(`${entry.name}${path.sep}`));
-    if (replace[entry.name] !== undefined) {
-      await fs.symlink(replace[entry.name], target);
+    const inScope = Object.keys(place).filter((name) => name.startsWith(`${entry.name}${path.sep}`));
+    if (place[entry.name] !== undefined) {
+      await place[entry.name](target);
     } else if (inScope.length > 0) {
-      const scoped = Object.fromEntries(inScope.map((name) => [path.basename(name), replace[name]]));
+      const scoped = Object.fromEntries(inScope.map((name) => [path.basename(name), place[name]]));
       await linkModules(source, target, scoped);
     } else if (entry.isSymbolicLink()) {
       // A workspace or the package itself, linked relatively: the same link in the copy points into the copy.
@@ -72,6 +79,16 @@ async function linkModules(from: string, to: string, replace: Record<string, str
       await fs.symlink(source, target);
     }
   }
+}
+
+/**
+ * The SDK at `sdkDir` copied to `target`, with a node_modules of links to the rest of the tree it was installed in,
+ * leaving itself out: a `require("@pulumi/pulumi")` inside it finds this copy, one SDK in the process.
+ */
+async function placeSdk(sdkDir: string, target: string): Promise<void> {
+  await fs.cp(sdkDir, target, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+  const tree = path.dirname(path.dirname(sdkDir));
+  await linkModules(tree, path.join(target, "node_modules"), { [SDK]: async () => undefined });
 }
 
 /**
@@ -90,6 +107,8 @@ export async function checkoutWithSdk(checkout: string, sdkDir: string): Promise
       filter: (source) => path.basename(source) !== "node_modules",
     });
   }
-  await linkModules(path.join(checkout, "node_modules"), path.join(copy, "node_modules"), { [SDK]: sdkDir });
+  await linkModules(path.join(checkout, "node_modules"), path.join(copy, "node_modules"), {
+    [SDK]: (target) => placeSdk(sdkDir, target),
+  });
   return copy;
 }

@@ -6,7 +6,6 @@
  * converge: exactly N, 0 duplicated, 0 orphaned, 0 lost. Both sizes run side by side and share one outage.
  */
 import assert from "node:assert/strict";
-import { setTimeout as delay } from "node:timers/promises";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "../e2e/helpers/engine";
 import { startFleet, type Fleet, type Tally } from "./fleet";
 import { recordFigure, suiteCommand } from "./summary";
@@ -22,21 +21,18 @@ describe("reliability: the emulator down during an up, until the up gives up", f
   const afterOutage = new Map<number, Tally>();
 
   before(async function () {
-    this.timeout(ENSURE_TIMEOUT_MS + 4 * 60_000);
+    this.timeout(ENSURE_TIMEOUT_MS);
     await pulumiBinDir();
+  });
+  before(async () => {
     for (const size of SIZES) {
       fleets.set(size, await startFleet(`emulator-down-${size}`, size, { lroDurationMs: CREATE_MS }));
     }
     const outages = [...fleets.values()].map(async (fleet) => {
       const run = fleet.start("up", ["--parallel", String(PARALLEL), "--skip-preview"]);
-      const putsReach = async (count: number) => {
-        const puts = async () =>
-          (await fleet.emulator.admin.requests()).filter((e) => e.method === "PUT" && e.kind === "arm").length;
-        while ((await puts()) < count) await delay(25);
-      };
-      await putsReach(PARALLEL);
+      await fleet.armRequestsReach(run, "PUT", PARALLEL);
       await fleet.emulator.admin.advanceClock(CREATE_MS);
-      await putsReach(2 * PARALLEL);
+      await fleet.armRequestsReach(run, "PUT", 2 * PARALLEL);
       await fleet.stopEmulator();
       assert.notEqual(await run.exited, 0, "the up fails while Azure is unreachable");
       await fleet.startEmulator();

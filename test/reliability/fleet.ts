@@ -4,6 +4,7 @@
  * against the state, and to scan the raw state file.
  */
 import { spawn } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import * as os from "node:os";
@@ -26,6 +27,8 @@ export interface RunningUp {
   /** SIGKILLs the engine and every process it started (plugins run in process groups of their own). */
   kill(): Promise<void>;
   exited: Promise<number | null>;
+  /** What the CLI printed so far (stdout and stderr). */
+  output(): Promise<string>;
 }
 
 /** Templates in the emulator against the stack's state and the `declared` count the program asks for. */
@@ -61,9 +64,10 @@ export interface Fleet {
   tally(declared: number): Promise<Tally>;
   /**
    * Resolves once `count` ARM requests of `method` (to a path matching `to`) reached the emulator since its log was
-   * cleared (read every 25 ms).
+   * cleared (read every 25 ms), sent by `run`; rejects with the run's output as soon as it exits short of them (a
+   * program that did not compile, an engine that failed), instead of waiting for requests nothing will send.
    */
-  armRequestsReach(method: string, count: number, to?: RegExp): Promise<void>;
+  armRequestsReach(run: RunningUp, method: string, count: number, to?: RegExp): Promise<void>;
   /**
    * Holds the emulator's operations (creates, deletes) from now on: each lasts until the test moves the clock, so which
    * are done and which are in flight at a kill is the test's choice, never the machine's speed.
@@ -73,7 +77,7 @@ export interface Fleet {
    * With operations held and the engine running `parallel` at a time: ends each whole wave of `parallel` operations
    * until `count` requests of `method` reached the emulator; the last wave stays in flight.
    */
-  inFlightAfter(method: string, count: number, parallel: number): Promise<void>;
+  inFlightAfter(run: RunningUp, method: string, count: number, parallel: number): Promise<void>;
   /** Ends every held operation and gives the operations that follow the fleet's own timing again. */
   releaseOperations(): Promise<void>;
   /** The checkpoint exactly as the file backend wrote it. */
@@ -108,6 +112,7 @@ export async function startFleet(
     return result;
   };
   const running = new Set<RunningUp>();
+  let started = 0;
   let ownTiming: Awaited<ReturnType<TestEmulator["admin"]["setTiming"]>> | undefined;
   await runPulumi(["stack", "init", stack], { cwd: FLEET_DIR, binDir, env });
   const fleet: Fleet = {
@@ -115,18 +120,27 @@ export async function startFleet(
     stack,
     pulumi,
     start(command, args) {
+      // Into a file, not a pipe: a killed engine's plugins cannot hold the run open, and its output is whole on exit.
+      const log = path.join(stateDir, `${command}-${++started}.log`);
+      const out = openSync(log, "w");
       const child = spawn(
         path.join(binDir, "pulumi"),
         [command, "--yes", "--non-interactive", "--stack", stack, ...args],
         {
           cwd: FLEET_DIR,
           env: { ...process.env, ...env },
-          stdio: "ignore",
+          stdio: ["ignore", out, out],
           detached: true,
         },
       );
+      closeSync(out);
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-      const run: RunningUp = { pid: child.pid!, kill: () => killTree(child.pid!), exited };
+      const run: RunningUp = {
+        pid: child.pid!,
+        kill: () => killTree(child.pid!),
+        exited,
+        output: () => fs.readFile(log, "utf8"),
+      };
       running.add(run);
       void exited.then(() => running.delete(run));
       return run;
@@ -160,20 +174,31 @@ export async function startFleet(
         unsettled: templates.filter((r) => r.outputs?.provisioningState !== "Succeeded").length,
       };
     },
-    async armRequestsReach(method, count, to = /./) {
-      const reached = async () =>
-        (await fleet.emulator.admin.requests()).filter(
+    async armRequestsReach(run, method, count, to = /./) {
+      let exitCode: number | null | undefined;
+      void run.exited.then((code) => (exitCode = code));
+      for (;;) {
+        // Whether it had exited before the count: then no request of it is still to come.
+        const before = exitCode;
+        const reached = (await fleet.emulator.admin.requests()).filter(
           (e) => e.kind === "arm" && e.method === method && to.test(e.path),
         ).length;
-      while ((await reached()) < count) await delay(25);
+        if (reached >= count) return;
+        if (before !== undefined) {
+          throw new Error(
+            `pulumi exited (code ${before}) after ${reached} of the ${count} ${method} requests the test waits for:\n${(await run.output()).slice(-6000)}`,
+          );
+        }
+        await delay(25);
+      }
     },
     async holdOperations() {
       ownTiming = await fleet.emulator.admin.setTiming({});
       await fleet.emulator.admin.setTiming({ lroDurationMs: HELD_MS });
     },
-    async inFlightAfter(method, count, parallel) {
+    async inFlightAfter(run, method, count, parallel) {
       for (let wave = Math.min(parallel, count); ; wave = Math.min(wave + parallel, count)) {
-        await fleet.armRequestsReach(method, wave);
+        await fleet.armRequestsReach(run, method, wave);
         if (wave === count) return;
         await fleet.emulator.admin.advanceClock(HELD_MS);
       }

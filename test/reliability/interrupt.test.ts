@@ -43,7 +43,7 @@ describe("reliability: pulumi up killed mid-way", function () {
     //    in flight, held until the kill; then they end in Azure).
     await fleet.holdOperations();
     const run = fleet.start("up", ["--parallel", "4", "--skip-preview"]);
-    await fleet.inFlightAfter("PUT", 8, 4);
+    await fleet.inFlightAfter(run, "PUT", 8, 4);
     await run.kill();
     await fleet.releaseOperations();
     assert.equal(await run.exited, null, "the engine was killed, it did not finish");

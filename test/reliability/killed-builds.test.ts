@@ -50,7 +50,7 @@ describe("reliability: pulumi up killed during image builds", function () {
   async function killDuringBuilds(): Promise<void> {
     await fleet.emulator.admin.clearRequests();
     const run = fleet.start("up", ["--parallel", String(SIZE), "--skip-preview"]);
-    await fleet.armRequestsReach("POST", SIZE, RUN);
+    await fleet.armRequestsReach(run, "POST", SIZE, RUN);
     await run.kill();
     assert.equal(await run.exited, null, "the engine was killed, it did not finish");
     assert.deepEqual(await runStates(), Array(SIZE).fill("Running"), "killed mid-build");

@@ -41,7 +41,7 @@ for (const size of [8, 20]) {
       await fleet.holdOperations();
       const run = fleet.start(command, ["--parallel", String(PARALLEL), "--skip-preview"]);
       try {
-        await fleet.inFlightAfter(method, count, PARALLEL);
+        await fleet.inFlightAfter(run, method, count, PARALLEL);
         const hosts = (await descendants(run.pid)).filter((p) => p.command.includes("dynamic-provider"));
         assert.ok(hosts.length > 0, "found the provider host");
         for (const { pid } of hosts) process.kill(pid, "SIGKILL");
