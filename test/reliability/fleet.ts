@@ -61,8 +61,7 @@ export interface Fleet {
   tally(declared: number): Promise<Tally>;
   /**
    * Resolves once `count` ARM requests of `method` (to a path matching `to`) reached the emulator since its log was
-   * cleared (read every 100 ms: each read serializes and parses the whole log, which the provider's status polls grow;
-   * every caller waits on operations that stay open until the test ends them, so the read's pace decides nothing).
+   * cleared (read every 25 ms).
    */
   armRequestsReach(method: string, count: number, to?: RegExp): Promise<void>;
   /**
@@ -166,7 +165,7 @@ export async function startFleet(
         (await fleet.emulator.admin.requests()).filter(
           (e) => e.kind === "arm" && e.method === method && to.test(e.path),
         ).length;
-      while ((await reached()) < count) await delay(100);
+      while ((await reached()) < count) await delay(25);
     },
     async holdOperations() {
       ownTiming = await fleet.emulator.admin.setTiming({});
