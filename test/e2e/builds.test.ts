@@ -209,6 +209,9 @@ describe("image builds through the Pulumi engine", function () {
   });
 
   it("destroy during a running build cancels it, waits, then deletes the template", async () => {
+    // The build lasts until the destroy cancels it, however slow the machine: with the 30 s of the test before, a
+    // loaded run (load 18) reached the destroy after the build had ended, and nothing was left to cancel.
+    await suite.emulator.admin.setTiming({ buildDurationMs: 3_600_000 });
     deploy({ build: { when: "onCreate", trigger: { release: "2025.10" }, waitForCompletion: false } });
     const started = await stack.up();
     assert.equal(started.outputs.runState.value, "Running");

@@ -14,6 +14,7 @@ import { ensurePulumi } from "../../../toolchain/ensure-pulumi";
 export const ENSURE_TIMEOUT_MS = 45 * 60_000;
 
 let binDir: Promise<string> | undefined;
+let command: Promise<PulumiCommand> | undefined;
 
 /** The ensured bin directory (pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs); built once per process. */
 export function pulumiBinDir(): Promise<string> {
@@ -21,9 +22,13 @@ export function pulumiBinDir(): Promise<string> {
   return binDir;
 }
 
-/** An Automation API command bound to the ensured CLI (`<root>/bin/pulumi`); the API also puts that bin dir on PATH. */
-export async function pulumiCommand(): Promise<PulumiCommand> {
-  return PulumiCommand.get({ root: path.dirname(await pulumiBinDir()) });
+/**
+ * An Automation API command bound to the ensured CLI (`<root>/bin/pulumi`); the API also puts that bin dir on PATH.
+ * One per process: `PulumiCommand.get` runs `pulumi version` to check the CLI, a third of a second of CPU per stack.
+ */
+export function pulumiCommand(): Promise<PulumiCommand> {
+  command ??= pulumiBinDir().then((dir) => PulumiCommand.get({ root: path.dirname(dir) }));
+  return command;
 }
 
 /**

@@ -28,17 +28,19 @@ export async function startEngineSuite(): Promise<EngineSuite> {
   const envVars = await engineEnv(stateDir, emulator.env);
   const options = async () => ({ pulumiCommand: await pulumiCommand(), envVars });
   const localStacks: Stack[] = [];
+  // The suite's state folder is new, so are its stacks: `stack init` alone (createOrSelectStack first runs a
+  // `stack select` that fails, one more CLI start).
   return {
     emulator,
     stateDir,
     envVars,
     inlineStack: async (projectName, stackName, program) =>
-      LocalWorkspace.createOrSelectStack(
+      LocalWorkspace.createStack(
         { projectName, stackName, program },
         await inlineOptions(stateDir, projectName, envVars),
       ),
     async localStack(workDir, stackName) {
-      const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, await options());
+      const stack = await LocalWorkspace.createStack({ stackName, workDir }, await options());
       localStacks.push(stack);
       return stack;
     },
