@@ -2,10 +2,10 @@
  * The plugin's SDKs under sdk/ are what `npm run sdk` writes from plugin/schema.json (so they follow the schema, which
  * follows the property table), and they compile: the Go SDK with `go build` in its own module (sdk/go/go.mod, the
  * Pulumi Go SDK from the Go module proxy), the Node.js SDK with the repository's TypeScript, the Python SDK with
- * `python3 -m compileall` (Python's own byte-compiler: syntax only; python3 must be on PATH). The .NET SDK is only
- * compared: no C# compiler that reads its C# 8 (nullable annotations) is installable here (no dotnet; Debian's Mono
- * mcs stops at C# 7). A Node.js program on the compiled Node.js SDK previews, deploys and destroys a template through
- * the plugin against the emulator.
+ * `python3 -m compileall` (Python's own byte-compiler: syntax only; python3 must be on PATH), the .NET SDK with
+ * tree-sitter's C# grammar (syntax only: no C# compiler that reads its C# 8 is installable here, no dotnet, and
+ * Debian's Mono mcs stops at C# 7). A Node.js program on the compiled Node.js SDK previews, deploys and destroys a
+ * template through the plugin against the emulator.
  */
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { Language, Parser } from "web-tree-sitter";
 import { generateSdks, SDK_DIR, SDK_LANGUAGES } from "../../toolchain/sdk";
 import { templateArgs } from "../fixtures/template-args";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
@@ -83,6 +84,21 @@ describe("the plugin's SDKs (sdk/)", function () {
         throw new Error(`${e.message}\n${e.stdout}`);
       },
     );
+  });
+
+  it("the .NET SDK parses as C#", async () => {
+    await Parser.init();
+    const parser = new Parser();
+    parser.setLanguage(await Language.load(require.resolve("tree-sitter-c-sharp/tree-sitter-c_sharp.wasm")));
+    const broken = (text: string) => parser.parse(text)?.rootNode.hasError !== false;
+    assert.ok(broken("class A { int X { get; } = ; }"), "the grammar finds a syntax error");
+    const sources = (await files(path.join(SDK, "dotnet"))).filter((f) => f.endsWith(".cs"));
+    assert.ok(sources.length > 20, sources.join(", "));
+    const failed = [];
+    for (const file of sources) {
+      if (broken(await readFile(path.join(SDK, "dotnet", file), "utf8"))) failed.push(file);
+    }
+    assert.deepEqual(failed, []);
   });
 
   it("the Python SDK byte-compiles", async () => {
