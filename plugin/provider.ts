@@ -4,7 +4,7 @@ import * as imageTemplate from "../provider/image-template/operations";
 import { programBag, resourceSeed } from "../provider/image-template/state";
 import type { Implementation } from "../provider/load";
 import * as trigger from "../provider/trigger/operations";
-import { PACKAGE_NAME, stackConfigRequest } from "./requests";
+import { PACKAGE_NAME, stackConfigRequest, thisCall } from "./requests";
 import { conceal, reveal } from "./values";
 
 /*
@@ -76,11 +76,14 @@ export function imageBuilderProvider(schema: string, version: string): Provider 
       return { inputs: conceal(result.inputs, next.secretKeys), failures: result.failures };
     },
     async diff(id, urn, olds, news) {
-      return implementationOf(urn).diff(id, reveal(olds).plain, reveal(news).plain);
+      const result = await implementationOf(urn).diff(id, reveal(olds).plain, reveal(news).plain);
+      // The server forwards only what the dynamic host also knows; the detail goes to the response through the call.
+      thisCall().detailedDiff = result.detailedDiff;
+      return result;
     },
     async create(urn, inputs) {
       const { plain, secretKeys } = reveal(inputs);
-      const result = await writing(secretKeys, () => implementationOf(urn).create(plain));
+      const result = await writing(secretKeys, () => implementationOf(urn).create(plain, thisCall().timeout));
       return { id: result.id, outs: conceal(result.outs, secretKeys) };
     },
     async read(id, urn, props) {
@@ -95,7 +98,8 @@ export function imageBuilderProvider(schema: string, version: string): Provider 
       const implementation = implementationOf(urn);
       if (!implementation.update) throw new Error(`${parseUrn(urn).type} is never updated in place`);
       const next = reveal(news);
-      const result = await writing(next.secretKeys, () => implementation.update!(id, reveal(olds).plain, next.plain));
+      const update = () => implementation.update(id, reveal(olds).plain, next.plain, thisCall().timeout);
+      const result = await writing(next.secretKeys, update);
       return { outs: conceal(result.outs, next.secretKeys) };
     },
     async delete(id, urn, props) {

@@ -1,6 +1,8 @@
 import type * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as path from "node:path";
+import type { OperationTimeout } from "./image-template/build-settings";
+import type { DetailedDiffResult } from "./property-changes";
 
 export const PACKAGE = "pulumi-azure-imagebuilder";
 /** How to install it (README, Install): from the registry once released, from git until then. */
@@ -58,15 +60,20 @@ export function loadImplementation<T>(entry: string, local: string): T {
 }
 
 type Method<K extends keyof pulumi.dynamic.ResourceProvider> = NonNullable<pulumi.dynamic.ResourceProvider[K]>;
+type Result<K extends keyof pulumi.dynamic.ResourceProvider> = ReturnType<Method<K>>;
 
-/** What an implementation module exports: the provider's methods, `delete` as `$delete` (a reserved word there). */
+/**
+ * What an implementation module exports: the provider's methods, `delete` as `$delete` (a reserved word there). The
+ * plugin also reads the diff's per-property detail and hands create and update the engine's customTimeouts, which the
+ * dynamic provider host has no place for.
+ */
 export interface Implementation {
   configure: Method<"configure">;
   check: Method<"check">;
-  diff: Method<"diff">;
-  create: Method<"create">;
+  diff: (...args: Parameters<Method<"diff">>) => Promise<DetailedDiffResult>;
+  create: (...args: [...Parameters<Method<"create">>, OperationTimeout?]) => Result<"create">;
   read: Method<"read">;
-  update: Method<"update">;
+  update: (...args: [...Parameters<Method<"update">>, OperationTimeout?]) => Result<"update">;
   $delete: Method<"delete">;
 }
 

@@ -10,7 +10,7 @@ export function warnIgnoredCustomTimeouts(resource: pulumi.Resource, opts: pulum
   if (warned || opts?.customTimeouts === undefined) return;
   warned = true;
   pulumi.log.warn(
-    "customTimeouts have no effect on ImageTemplate and ImageTemplateTrigger: Pulumi does not pass them to dynamic providers. Bound the wait for an image build with build.timeoutMinutes (docs/builds.md).",
+    "customTimeouts have no effect on ImageTemplate and ImageTemplateTrigger: Pulumi does not pass them to dynamic providers. Bound the wait for an image build with build.timeoutMinutes (docs/builds.md), or use the plugin's azure-imagebuilder:index:ImageTemplate, which honours customTimeouts (README, Every language).",
     resource,
   );
 }

@@ -16,6 +16,28 @@ export interface ResolvedBuild {
   timeoutMinutes: number;
   cancelOnTimeout: boolean;
   logs: NonNullable<BuildSettings["logs"]>;
+  /** What bounds the wait when it is not build.timeoutMinutes: the operation's customTimeouts (withinTimeout). */
+  timeoutBy?: string;
+}
+
+/**
+ * The engine's customTimeouts of one create or update, as it sends them to a provider plugin (the dynamic provider
+ * host drops them: provider/timeouts.ts).
+ */
+export interface OperationTimeout {
+  /** The resource option that set it: `customTimeouts.create` or `customTimeouts.update`. */
+  option: string;
+  seconds: number;
+  /** When the operation began (ms since the epoch): the build waits for what is left. */
+  since: number;
+}
+
+/** `settings` with the build's wait cut to what is left of the operation's customTimeouts, when that is shorter. */
+export function withinTimeout(settings: ResolvedBuild, timeout?: OperationTimeout, now = Date.now()): ResolvedBuild {
+  if (timeout === undefined) return settings;
+  const leftMinutes = Math.max(0, timeout.since + timeout.seconds * 1000 - now) / 60_000;
+  if (leftMinutes >= settings.timeoutMinutes) return settings;
+  return { ...settings, timeoutMinutes: leftMinutes, timeoutBy: `${timeout.option} of ${timeout.seconds}s` };
 }
 
 /** The build settings of a property bag (inputs or stored outputs), defaults applied. */

@@ -4,6 +4,7 @@ import { checkEnv, configureFromStack, connect, type Connection } from "../azure
 import { untilDone } from "../azure/wait";
 import { describeFailure, isNotFound, provisioningRightsAdvice, serviceError } from "../errors";
 import { type PropertyBag, providerMoved } from "../property-bag";
+import { type DetailedDiffResult, detailOf } from "../property-changes";
 import { addressOf, label, type TemplateAddress, templateId } from "./address";
 import {
   awaitProvisioning,
@@ -15,7 +16,7 @@ import {
   type RunOutputs,
   type RunRules,
 } from "./build";
-import { buildOnCreate, resolveBuild } from "./build-settings";
+import { buildOnCreate, type OperationTimeout, resolveBuild } from "./build-settings";
 import { applyChange } from "./change";
 import { adopt } from "./patch";
 import { checkInputs } from "./check";
@@ -60,12 +61,20 @@ export async function check(olds: PropertyBag, news: PropertyBag): Promise<pulum
  * An owed build (trigger changed, previous build incomplete, onChange) makes an update even with equal arguments, and
  * so does a stored serialized provider other than the program's: the update sends nothing to Azure and records it.
  */
-export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
-  const { changes, replaces, deleteBeforeReplace } = plan(olds, news);
-  return { changes: changes || providerMoved(olds, news), replaces, deleteBeforeReplace };
+export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<DetailedDiffResult> {
+  const p = plan(olds, news);
+  // An owed build with no argument changed is an update of the setting that owes it.
+  const updates: string[] = p.build && !p.updates.includes("build") ? [...p.updates, "build"] : p.updates;
+  return {
+    changes: p.changes || providerMoved(olds, news),
+    replaces: p.replaces,
+    deleteBeforeReplace: p.deleteBeforeReplace,
+    detailedDiff: detailOf(p.before.args, p.after.args, updates, p.replaces),
+  };
 }
 
-export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateResult> {
+/** `timeout`: the engine's customTimeouts.create, which a plugin receives (the dynamic provider host drops them). */
+export async function create(props: PropertyBag, timeout?: OperationTimeout): Promise<pulumi.dynamic.CreateResult> {
   const inputs = props as Inputs;
   const split = stateOf(inputs);
   const a = addressOf(inputs);
@@ -87,7 +96,7 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
     // Marked by this resource: a run recorded on it is this resource's (a killed up started it, or autoRun, or a
     // trigger): taken as the build owed rather than building twice.
     const takenBack = ownedBy(markerOf(existing), owner);
-    return built(c, a, templateId(a), marked, adopted, takenBack ? () => true : undefined);
+    return built(c, a, templateId(a), marked, adopted, takenBack ? () => true : undefined, timeout);
   }
   const body = toImageTemplate(inputs);
   if (marker) body.tags = withMarker(body.tags, marker);
@@ -105,13 +114,13 @@ export async function create(props: PropertyBag): Promise<pulumi.dynamic.CreateR
       },
     );
     await progress.flush();
-    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), marked, created);
+    if (created.provisioningState !== "Failed") return built(c, a, templateId(a), marked, created, undefined, timeout);
   } catch (e) {
     await progress.flush();
     // A rejected request (validation, auth, network) left nothing behind; a failed provisioning left a template;
     // an accepted PUT whose status could not be followed left one the engine must record, or it is orphaned.
     const left = await getOrUndefined(c, a).catch(() => undefined);
-    if (left?.provisioningState === "Succeeded") return built(c, a, templateId(a), marked, left);
+    if (left?.provisioningState === "Succeeded") return built(c, a, templateId(a), marked, left, undefined, timeout);
     if (left?.provisioningState !== "Failed") {
       const failure = describeFailure(`Creating ${label(a)}`, e).message;
       if (!left && !accepted) throw new Error(failure);
@@ -150,10 +159,12 @@ async function built(
   inputs: Split,
   template: ImageTemplate,
   counts?: RunRules["counts"],
+  timeout?: OperationTimeout,
 ) {
   const reason = buildOnCreate(inputs.args);
+  const computedBefore = computedFrom(inputs.args, template);
   const outs = reason
-    ? await buildAndRecord({ c, a, id, inputs, computedBefore: computedFrom(inputs.args, template), reason, counts })
+    ? await buildAndRecord({ c, a, id, inputs, computedBefore, reason, counts }, timeout)
     : outputs(inputs, template);
   return { id, outs };
 }
@@ -230,13 +241,19 @@ async function refreshedBuildOutputs(
 /**
  * An update is a pipeline of stages, each in its module and each handed what the one before it left: the pure plan
  * (plan.ts), the change applied to the template (change.ts: ownership, adoption, the PATCH and its wait for a running
- * build), the build it owes (owed-build.ts), whose outputs are recorded (record.ts).
+ * build), the build it owes (owed-build.ts), whose outputs are recorded (record.ts). `timeout`: the engine's
+ * customTimeouts.update, which a plugin receives.
  */
-export async function update(id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(
+  id: string,
+  olds: PropertyBag,
+  news: PropertyBag,
+  timeout?: OperationTimeout,
+): Promise<pulumi.dynamic.UpdateResult> {
   const a = addressOf(olds, id);
   const p = plan(olds, news);
   const applied = await applyChange(a, id, p);
-  return { outs: "owed" in applied ? await buildAndRecord(applied.owed) : applied.outs };
+  return { outs: "owed" in applied ? await buildAndRecord(applied.owed, timeout) : applied.outs };
 }
 
 /** The service refuses to delete a template while it builds: cancel the build, wait through Canceling, then delete. */

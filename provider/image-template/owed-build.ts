@@ -5,7 +5,7 @@ import { label, named, type TemplateAddress } from "./address";
 import { type BuildResult, type Guard, isBuildActive, runBuild } from "./build";
 import { withBuild, historyOf } from "./build-estimate";
 import { BuildLog, failureDetails, plannedSteps } from "./build-log";
-import { resolveBuild } from "./build-settings";
+import { type OperationTimeout, resolveBuild, withinTimeout } from "./build-settings";
 import { logProgress } from "./log-progress";
 import { markerOf, refusal, standingOf } from "./ownership";
 import { type BuildProgress, progressFor } from "./progress";
@@ -31,12 +31,13 @@ const BUILD_FAILED: Record<string, string> = {
 /**
  * Runs the build a create or update owes and returns the outputs to store. A build that does not succeed fails the
  * operation with the dynamic provider protocol's partial-state error: the engine records the template (id and
- * these outputs, with buildPending) instead of forgetting it, and the next `pulumi up` retries the build.
+ * these outputs, with buildPending) instead of forgetting it, and the next `pulumi up` retries the build. The wait
+ * ends at build.timeoutMinutes, or sooner at the operation's customTimeouts (`timeout`, from a plugin's request).
  */
-export async function buildAndRecord(owed: OwedBuild): Promise<PropertyBag> {
+export async function buildAndRecord(owed: OwedBuild, timeout?: OperationTimeout): Promise<PropertyBag> {
   const progress = progressFor(owed.inputs.hidden, owed.a);
   try {
-    return await buildWith(progress, owed);
+    return await buildWith(progress, owed, timeout);
   } finally {
     await progress.flush();
   }
@@ -45,12 +46,13 @@ export async function buildAndRecord(owed: OwedBuild): Promise<PropertyBag> {
 async function buildWith(
   progress: BuildProgress,
   { c, a, id, inputs, computedBefore, reason, counts }: OwedBuild,
+  timeout: OperationTimeout | undefined,
 ): Promise<PropertyBag> {
   progress.line(`image build requested: ${reason}`);
   // The engine stores exactly these properties (it adds no __provider on errors, and destroy needs it).
   const fail = (message: string, computed: PropertyBag): never =>
     partialFailure(message, id, withProvider({ ...computed, ...outputs(inputs, {}, { buildPending: true }) }, inputs));
-  const settings = resolveBuild(inputs.args);
+  const settings = withinTimeout(resolveBuild(inputs.args), timeout);
   const log = settings.logs === "off" ? undefined : new BuildLog(c, settings.logs, (l) => progress.logLine(l));
   // With the log streaming, the row names the step it is in (log-progress.ts), read at each status read.
   const onPoll =
@@ -74,7 +76,8 @@ async function buildWith(
   }
   const start = result.template.lastRunStatus?.startTime;
   if (start instanceof Date) inputs = { ...inputs, hidden: { ...inputs.hidden, builtRunStart: start.toISOString() } };
-  const failed = BUILD_FAILED[result.outcome];
+  const timedOutBy = result.outcome === "TimedOut" ? settings.timeoutBy : undefined;
+  const failed = timedOutBy ? `did not finish within its ${timedOutBy}` : BUILD_FAILED[result.outcome];
   if (failed) {
     const status = result.template.lastRunStatus;
     const rights = identityRightsAdvice(status?.message ?? "", inputs.args.identityUserAssignedIdentity?.[0]);

@@ -6,6 +6,7 @@ import { describeFailure, isNotFound } from "../errors";
 import { markerOf, OWNER_TAG, restoreCommand, standingOf } from "../image-template/ownership";
 import { templateId } from "../image-template/address";
 import { type PropertyBag, PROVIDER_KEY, providerMoved } from "../property-bag";
+import { type DetailedDiffResult, detailOf } from "../property-changes";
 import { checkTrigger, diffTrigger, triggerArgsOf, triggerId, triggerOutputs, type TriggerAddress } from "./trigger";
 
 /** The I/O half of the ImageTemplateTrigger provider (loaded by the serialized provider, provider.ts; never serialized itself). */
@@ -38,9 +39,9 @@ export async function check(_olds: PropertyBag, news: PropertyBag): Promise<pulu
 }
 
 /** Every argument is create-only; a stored serialized provider other than the program's is recorded by `update`. */
-export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(_id: string, olds: PropertyBag, news: PropertyBag): Promise<DetailedDiffResult> {
   const d = diffTrigger(olds, news);
-  return { ...d, changes: d.changes || providerMoved(olds, news) };
+  return { ...d, changes: d.changes || providerMoved(olds, news), detailedDiff: detailOf(olds, news, [], d.replaces) };
 }
 
 /**

@@ -75,6 +75,7 @@ describe("ARM/Bicep JSON templates through the provider", function () {
         changes: false,
         replaces: [],
         deleteBeforeReplace: false,
+        detailedDiff: {},
       });
 
       const retagged = await checked({ ...args, tag: { ...(converted.tag as Bag), stage: "prod" } }, inputs);
@@ -82,6 +83,7 @@ describe("ARM/Bicep JSON templates through the provider", function () {
         changes: true,
         replaces: [],
         deleteBeforeReplace: false,
+        detailedDiff: { tag: { kind: converted.tag === undefined ? "add" : "update", replace: false } },
       });
       const updated = await provider.update(created.id, read.props as Bag, retagged);
       assert.deepEqual((await suite.emu().admin.state()).templates[0].tags, retagged.tag);

@@ -126,6 +126,7 @@ describe("provider builds against the emulator", function () {
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      detailedDiff: { build: { kind: "update", replace: false } },
     });
     const { value: updated } = await stepped(() => provider.update(created!.id, outs, news));
     assert.equal((updated!.outs as Bag).lastRunStatusRunState, "Succeeded");
@@ -164,6 +165,7 @@ describe("provider builds against the emulator", function () {
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      detailedDiff: { build: { kind: "update", replace: false } },
     });
     const { value: updated } = await capture(() => provider.update(e.id, e.properties, news));
     const outs = updated!.outs as Bag;
@@ -290,6 +292,7 @@ describe("provider builds against the emulator", function () {
         changes: true,
         replaces: ["triggerName"],
         deleteBeforeReplace: true,
+        detailedDiff: { triggerName: { kind: "update", replace: true } },
       },
     );
 

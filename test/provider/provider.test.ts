@@ -94,13 +94,19 @@ describe("provider against the emulator", function () {
         changes: false,
         replaces: [],
         deleteBeforeReplace: false,
+        detailedDiff: {},
       },
     );
 
     // Tags change in place: one PATCH, no PUT.
     const retagged = await checked(args({ imageTemplateName: "tpl-seq", tag: { env: "prod" } }), inputs);
     const tagDiff = await provider.diff(id, outs, retagged);
-    assert.deepEqual(tagDiff, { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(tagDiff, {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      detailedDiff: { tag: { kind: "update", replace: false } },
+    });
     await emu.admin.clearRequests();
     const updated = await provider.update(id, outs, retagged);
     const writes = (await armRequests()).filter((r) => r.method !== "GET");
@@ -126,6 +132,8 @@ describe("provider against the emulator", function () {
       changes: true,
       replaces: ["source"],
       deleteBeforeReplace: true,
+      // The program's tag is back to its first value: in place, beside the replacement.
+      detailedDiff: { source: { kind: "update", replace: true }, tag: { kind: "update", replace: false } },
     });
 
     await provider.delete(id, updated.outs as Bag);
@@ -151,6 +159,12 @@ describe("provider against the emulator", function () {
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      detailedDiff: {
+        distribute: { kind: "update", replace: false },
+        identityUserAssignedIdentity: { kind: "update", replace: false },
+        vmProfileOsdiskSizeGb: { kind: "add", replace: false },
+        vmProfileVmsize: { kind: "delete", replace: false },
+      },
     });
     await emu.admin.clearRequests();
     const updated = await provider.update(id, outs as Bag, news);
@@ -181,6 +195,7 @@ describe("provider against the emulator", function () {
       changes: true,
       replaces: ["buildTimeoutInMinute"],
       deleteBeforeReplace: false,
+      detailedDiff: { buildTimeoutInMinute: { kind: "add", replace: true } },
     });
   });
 
@@ -282,7 +297,12 @@ describe("provider against the emulator", function () {
     assert.equal((refreshed.inputs as Bag).vmProfileVmsize, "Standard_D8s_v3");
     assert.deepEqual((refreshed.inputs as Bag).customize, inputs.customize, "unchanged members keep their stored form");
     const plan = await provider.diff(id, refreshed.props as Bag, inputs);
-    assert.deepEqual(plan, { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(plan, {
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      detailedDiff: { tag: { kind: "update", replace: false }, vmProfileVmsize: { kind: "update", replace: false } },
+    });
 
     await emu.admin.deleteRaw(id);
     assert.deepEqual(await provider.read(id, refreshed.props as Bag), {});

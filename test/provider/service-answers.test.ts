@@ -54,6 +54,7 @@ describe("provider on the service's own answers", function () {
         changes: false,
         replaces: [],
         deleteBeforeReplace: false,
+        detailedDiff: {},
       });
     }
   });
@@ -91,6 +92,7 @@ describe("provider on the service's own answers", function () {
       changes: false,
       replaces: [],
       deleteBeforeReplace: false,
+      detailedDiff: {},
     });
   });
 
@@ -157,7 +159,7 @@ describe("provider on the service's own answers", function () {
       vmProfileVmsize: "",
       ...extra,
     });
-  const noChange = { changes: false, replaces: [], deleteBeforeReplace: false };
+  const noChange = { changes: false, replaces: [], deleteBeforeReplace: false, detailedDiff: {} };
 
   it("refresh then diff of a template whose checksums the service computed: no change (was: replace customize, delete first)", async () => {
     await suite.emu().admin.registerFile(SCRIPT, SCRIPT_TEXT);
@@ -215,6 +217,7 @@ describe("provider on the service's own answers", function () {
       changes: true,
       replaces: ["customize"],
       deleteBeforeReplace: true,
+      detailedDiff: { customize: { kind: "update", replace: true } },
     });
   });
 
@@ -227,6 +230,7 @@ describe("provider on the service's own answers", function () {
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      detailedDiff: { vmProfileVmsize: { kind: "update", replace: false } },
     });
     await suite.emu().admin.clearRequests();
     await provider.update(created.id, refreshed.props as Bag, resized);

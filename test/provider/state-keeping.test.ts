@@ -65,6 +65,7 @@ describe("provider state across operations (source operations against the emulat
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      detailedDiff: { build: { kind: "update", replace: false } },
     });
     const updated = (await quietly(() => ops.update(failed.id, props, again))).outs as Bag;
     assert.equal(updated.lastRunStatusRunState, "Succeeded");
@@ -221,6 +222,7 @@ describe("provider state across operations (source operations against the emulat
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      detailedDiff: { build: { kind: "update", replace: false } },
     });
 
     await emu().admin.clearRequests();

@@ -108,6 +108,7 @@ describe("build planning", () => {
       changes: true,
       replaces: [],
       deleteBeforeReplace: false,
+      detailedDiff: { build: { kind: "update", replace: false } },
     });
     assert.equal((await diff("id", withBuild({ when: "onCreate" }), withBuild({ when: "onCreate" }))).changes, false);
   });

@@ -10,6 +10,9 @@ import * as trigger from "../../provider/trigger/operations";
 import { ARGUMENTS } from "../../provider/image-template/properties";
 import { packageRoot } from "../../provider/load";
 import { packageSchema } from "../../toolchain/schema";
+import { resolveBuild, withinTimeout } from "../../provider/image-template/build-settings";
+import { detailOf } from "../../provider/property-changes";
+import { minimalArgs } from "./fixtures/args";
 
 const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
 
@@ -68,6 +71,49 @@ describe("plugin: what it adapts between the engine and the core", () => {
     assert.equal(request.config.get("azure-native:location"), undefined);
     assert.equal(request.config.get("other:subscriptionId"), undefined);
     assert.throws(() => request.config.require("azure-native:location"), /missing required configuration/);
+  });
+});
+
+describe("plugin: what the engine exchanges with a plugin only", () => {
+  it("details a decided diff per property: added, deleted or updated, replacing or not", () => {
+    const olds = { tag: { a: "1" }, source: { sku: "a" }, customize: [1], build: null };
+    const news = { tag: { a: "2" }, source: { sku: "b" }, build: { when: "onCreate" } };
+    assert.deepEqual(detailOf(olds, news, ["tag", "build"], ["source", "customize"]), {
+      tag: { kind: "update", replace: false },
+      build: { kind: "add", replace: false },
+      source: { kind: "update", replace: true },
+      customize: { kind: "delete", replace: true },
+    });
+    assert.deepEqual(detailOf(olds, olds, [], []), {});
+  });
+
+  it("the template's and the trigger's diffs carry the detail of the plan's own decision", async () => {
+    const olds = minimalArgs() as Record<string, unknown>;
+    const source = { ...(olds.source as object), sku: "other" };
+    const news = { ...olds, source, tag: { team: "web" } };
+    const d = await imageTemplate.diff("id", olds, news);
+    assert.deepEqual(d.replaces, ["source"]);
+    assert.deepEqual(d.detailedDiff, {
+      tag: { kind: "add", replace: false },
+      source: { kind: "update", replace: true },
+    });
+    const address = { subscriptionId: "s", resourceGroupName: "rg", imageTemplateName: "t", kind: "SourceImage" };
+    const moved = await trigger.diff("id", { ...address, triggerName: "a" }, { ...address, triggerName: "b" });
+    assert.deepEqual(moved.detailedDiff, { triggerName: { kind: "update", replace: true } });
+  });
+
+  it("bounds the build's wait by what is left of the operation's customTimeouts, when that is shorter", () => {
+    const settings = resolveBuild({ build: { when: "onCreate", timeoutMinutes: 10 } });
+    assert.equal(withinTimeout(settings, undefined), settings);
+    const timeout = { option: "customTimeouts.create", seconds: 120, since: 1_000_000 };
+    assert.deepEqual(withinTimeout(settings, timeout, 1_000_000 + 30_000), {
+      ...settings,
+      timeoutMinutes: 1.5,
+      timeoutBy: "customTimeouts.create of 120s",
+    });
+    assert.equal(withinTimeout(settings, timeout, 1_000_000 + 200_000).timeoutMinutes, 0);
+    const long = { ...timeout, seconds: 3600 };
+    assert.equal(withinTimeout(settings, long, 1_000_000), settings);
   });
 });
 

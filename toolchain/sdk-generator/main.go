@@ -1,9 +1,13 @@
-// Command sdk-generator writes the plugin's SDKs from its package schema with Pulumi's own code generators (the
-// pkg/v3 module of the CLI's release), as `pulumi package gen-sdk` does through each language's host. The hosts of
-// Python and Go, like Pulumi's Node.js host, sit in modules the Go module proxy reachable here does not serve, so
-// ensure-sdk-generator.ts builds this instead.
+// Command sdk-generator writes the plugin's SDKs from its package schema with Pulumi's own code generators, as
+// `pulumi package gen-sdk` does through each language's host. gen-sdk hands every language, Node.js included, to
+// that language's host (pulumi-language-<language>), and the modules of the hosts (pulumi/pulumi's
+// sdk/go/pulumi-language-go/v3, sdk/python/cmd/pulumi-language-python/v3, sdk/nodejs/cmd/pulumi-language-nodejs/v3,
+// pulumi-dotnet's pulumi-language-dotnet) are refused by the Go module proxy reachable here, so toolchain/sdk.ts
+// builds this instead, calling the generators those hosts call: generators.go (Node.js, Python, Go) on the pkg/v3
+// module of the CLI's release; generators_dotnet.go (built with -tags dotnet) on pkg/v3 v3.206.0, a release that
+// still holds .NET's generator (by 3.248.0 it had moved to pulumi-dotnet).
 //
-//	sdk-generator <schema.json> <out dir> <language>...    (nodejs, python, go)
+//	sdk-generator <schema.json> <out dir> <language>...
 package main
 
 import (
@@ -15,9 +19,6 @@ import (
 
 	"github.com/blang/semver"
 
-	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
-	"github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
-	"github.com/pulumi/pulumi/pkg/v3/codegen/python"
 	"github.com/pulumi/pulumi/pkg/v3/codegen/schema"
 )
 
@@ -51,18 +52,6 @@ func (l selfContained) LoadPackageReferenceV2(
 
 var loader schema.ReferenceLoader = selfContained{}
 
-func generate(pkg *schema.Package, language string) (map[string][]byte, error) {
-	switch language {
-	case "nodejs":
-		return nodejs.GeneratePackage(tool, pkg, nil, nil, false, loader)
-	case "python":
-		return python.GeneratePackage(tool, pkg, nil, loader)
-	case "go":
-		return gogen.GeneratePackage(tool, pkg, nil)
-	}
-	return nil, fmt.Errorf("no generator for %q (nodejs, python, go)", language)
-}
-
 func run(schemaPath, out string, languages []string) error {
 	text, err := os.ReadFile(schemaPath)
 	if err != nil {
@@ -81,7 +70,11 @@ func run(schemaPath, out string, languages []string) error {
 		return diags
 	}
 	for _, language := range languages {
-		files, err := generate(pkg, language)
+		generate, ok := generators[language]
+		if !ok {
+			return fmt.Errorf("this build generates no %q SDK", language)
+		}
+		files, err := generate(pkg)
 		if err != nil {
 			return fmt.Errorf("%s: %w", language, err)
 		}
