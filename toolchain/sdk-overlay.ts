@@ -1,6 +1,6 @@
 /**
  * Another `@pulumi/pulumi` for this checkout without touching its lockfile or node_modules: the SDK is installed with
- * its own dependency tree into the cache, and a copy of the checkout (sources, dist/, examples; not .git) gets a
+ * its own dependency tree into the cache, and a copy of the checkout (sources, dist/, examples; .git only as a file naming the checkout's) gets a
  * node_modules made of links to the checkout's packages, except `@pulumi/pulumi`, which is laid out as a user's
  * install has it when its dependencies clash with the project's: the SDK's files in the project's node_modules, and a
  * node_modules of its own inside it linking to its tree in the cache. Node.js resolves a package from its real path,
@@ -110,5 +110,10 @@ export async function checkoutWithSdk(checkout: string, sdkDir: string): Promise
   await linkModules(path.join(checkout, "node_modules"), path.join(copy, "node_modules"), {
     [SDK]: (target) => placeSdk(sdkDir, target),
   });
+  // The copy reads the checkout's repository (a .git file naming its git dir): the install test clones HEAD from it.
+  const dotGit = path.join(checkout, ".git");
+  const kind = await fs.stat(dotGit).catch(() => undefined);
+  if (kind?.isDirectory()) await fs.writeFile(path.join(copy, ".git"), `gitdir: ${dotGit}\n`);
+  else if (kind?.isFile()) await fs.copyFile(dotGit, path.join(copy, ".git"));
   return copy;
 }
