@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Provider } from "@pulumi/pulumi/provider";
 import * as imageTemplate from "../provider/image-template/operations";
 import { programBag, resourceSeed } from "../provider/image-template/state";
-import type { Implementation } from "../provider/load";
+import type { Implementation } from "../provider/implementation";
 import * as trigger from "../provider/trigger/operations";
 import { PACKAGE_NAME, stackConfigRequest, thisCall } from "./requests";
 import { conceal, reveal } from "./values";

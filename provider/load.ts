@@ -1,8 +1,6 @@
 import type * as fs from "node:fs";
 import type * as pulumi from "@pulumi/pulumi";
 import type * as path from "node:path";
-import type { OperationTimeout } from "./image-template/build-settings";
-import type { DetailedDiffResult } from "./property-changes";
 
 export const PACKAGE = "pulumi-azure-imagebuilder";
 /** How to install it (README, Install): from the registry once released, from git until then. */
@@ -59,21 +57,21 @@ export function loadImplementation<T>(entry: string, local: string): T {
   );
 }
 
-type Method<K extends keyof pulumi.dynamic.ResourceProvider> = NonNullable<pulumi.dynamic.ResourceProvider[K]>;
-type Result<K extends keyof pulumi.dynamic.ResourceProvider> = ReturnType<Method<K>>;
+export type Method<K extends keyof pulumi.dynamic.ResourceProvider> = NonNullable<pulumi.dynamic.ResourceProvider[K]>;
+export type Result<K extends keyof pulumi.dynamic.ResourceProvider> = ReturnType<Method<K>>;
 
 /**
- * What an implementation module exports: the provider's methods, `delete` as `$delete` (a reserved word there). The
- * plugin also reads the diff's per-property detail and hands create and update the engine's customTimeouts, which the
- * dynamic provider host has no place for.
+ * What the serialized provider calls on an implementation module: the provider's methods as the dynamic provider host
+ * hands them, `delete` as `$delete` (a reserved word there). implementation.ts's `Implementation`, which the plugin
+ * calls, is one.
  */
-export interface Implementation {
+export interface LoadedMethods {
   configure: Method<"configure">;
   check: Method<"check">;
-  diff: (...args: Parameters<Method<"diff">>) => Promise<DetailedDiffResult>;
-  create: (...args: [...Parameters<Method<"create">>, OperationTimeout?]) => Result<"create">;
+  diff: Method<"diff">;
+  create: Method<"create">;
   read: Method<"read">;
-  update: (...args: [...Parameters<Method<"update">>, OperationTimeout?]) => Result<"update">;
+  update: Method<"update">;
   $delete: Method<"delete">;
 }
 
@@ -82,7 +80,7 @@ export interface Implementation {
  * from the package, else `local`) and calls it, so state holds a few hundred bytes and no credentials, and refresh or
  * destroy of old state run the installed code.
  */
-export function loadingProvider<T extends Implementation>(
+export function loadingProvider<T extends LoadedMethods>(
   entry: string,
   local: string,
 ): pulumi.dynamic.ResourceProvider {
