@@ -5,7 +5,9 @@
  * this checkout's packed build on the newest runtime (toolchain/runtimes.ts: its Node.js, the newest SDK and its CLI),
  * as a user upgrading both would, and must show no change: `preview --expect-no-changes`, an `up` that sends nothing
  * but reads to Azure, `refresh --expect-no-changes`; a tag change is then an update in place of the same templates.
- * A stored provider that no longer loads, or a renamed hidden state key or output, fails here.
+ * A stored provider that no longer loads, or a renamed hidden state key or output, fails here. Every deployable example
+ * (examples/) goes the same way: deployed with the earlier build on the floor, then previewed, refreshed and updated
+ * with this build on the newest runtime without a change or a write.
  *
  * It runs on the floor's pass of the runner only (runtimes.ts RUN_ONCE_SPECS): it sets up both runtimes itself.
  */
@@ -23,6 +25,7 @@ import { floorSdkOf, NEWEST_RUNTIME } from "../../toolchain/runtimes";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { ENSURE_TIMEOUT_MS } from "./helpers/engine";
 import { npm, packedRepository, REPO_ROOT } from "./helpers/npm";
+import { DEPLOYABLE_EXAMPLES, EXAMPLES_DIR } from "./helpers/examples";
 import { templates } from "./helpers/stacks";
 
 const FIXTURES = path.join(__dirname, "fixtures", "upgrade");
@@ -51,6 +54,71 @@ interface Tools {
   env: Record<string, string>;
 }
 
+/**
+ * Installs the package from `tarball` with `sdk` into `dir` (a program, or the folder above several); the CLI built
+ * for that SDK and `node` at nodeBin run them, against the emulator, with their state in stateDir.
+ */
+async function installed(
+  dir: string,
+  tarball: string,
+  sdk: string,
+  nodeBin: string,
+  nodeVersion: string,
+  stateDir: string,
+  emulatorEnv: Record<string, string>,
+): Promise<Tools> {
+  await writeFile(
+    path.join(dir, "package.json"),
+    JSON.stringify({
+      name: "imagebuilder-upgrade",
+      private: true,
+      main: "index.ts",
+      dependencies: {
+        "@pulumi/pulumi": sdk,
+        "pulumi-azure-imagebuilder": `file:${tarball}`,
+        typescript: manifest.devDependencies.typescript,
+      },
+    }),
+  );
+  await npm(dir, "install", "--engine-strict=false");
+  const sdkManifest = JSON.parse(
+    await readFile(path.join(dir, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
+  );
+  assert.equal(sdkManifest.version, sdk);
+  const binDir = await ensurePulumi({ sdkRoot: dir, env: { ...process.env, [BUILT_CLI_ONLY]: "1" } });
+  // The engine, the language host and the provider plugin run the first `node` on this PATH.
+  const basePath = `${nodeBin}${path.delimiter}${process.env.PATH ?? ""}`;
+  const node = findOnPath("node", basePath);
+  assert.equal((await execChecked(node!, ["--version"])).trim(), nodeVersion);
+  assert.equal((await execChecked(path.join(binDir, "pulumi"), ["version"])).trim(), `v${sdk}`);
+  return {
+    binDir,
+    env: {
+      ...offlineEngineEnv({ stateDir, binDir, basePath }),
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      ...emulatorEnv,
+    },
+  };
+}
+
+/** Runs `pulumi <args> --stack dev` in the program at cwd; fails the test with its output unless it succeeds. */
+async function pulumiIn(cwd: string, tools: Tools, ...args: string[]): Promise<string> {
+  const result = await runPulumi([...args, "--stack", STACK], { cwd, binDir: tools.binDir, env: tools.env });
+  assert.equal(
+    result.code,
+    0,
+    `pulumi ${args.join(" ")} in ${path.basename(cwd)} failed:\n${result.stdout}\n${result.stderr}`,
+  );
+  return result.stdout;
+}
+
+/** The ARM writes the emulator received since its request log was last cleared. */
+async function writesTo(emulator: TestEmulator): Promise<string[]> {
+  return (await emulator.admin.requests())
+    .filter((r) => r.kind === "arm" && r.method !== "GET")
+    .map((r) => `${r.method} ${r.path}`);
+}
+
 for (const fixture of fixtures) {
   describe(`upgrading a stack from ${fixture.version} (${fixture.commit.slice(0, 7)}) to this build`, function () {
     this.timeout(10 * 60_000);
@@ -66,55 +134,10 @@ for (const fixture of fixtures) {
       state: Record<string, Record<string, unknown>>;
     };
 
-    /** Installs the package from `tarball` with `sdk` into the program; the CLI built for that SDK and `node` at nodeBin run it. */
-    const install = async (tarball: string, sdk: string, nodeBin: string, nodeVersion: string): Promise<Tools> => {
-      await writeFile(
-        path.join(program, "package.json"),
-        JSON.stringify({
-          name: "imagebuilder-upgrade",
-          private: true,
-          main: "index.ts",
-          dependencies: {
-            "@pulumi/pulumi": sdk,
-            "pulumi-azure-imagebuilder": `file:${tarball}`,
-            typescript: manifest.devDependencies.typescript,
-          },
-        }),
-      );
-      await npm(program, "install", "--engine-strict=false");
-      const installed = JSON.parse(
-        await readFile(path.join(program, "node_modules", "@pulumi", "pulumi", "package.json"), "utf8"),
-      );
-      assert.equal(installed.version, sdk);
-      const binDir = await ensurePulumi({ sdkRoot: program, env: { ...process.env, [BUILT_CLI_ONLY]: "1" } });
-      // The engine, the language host and the provider plugin run the first `node` on this PATH.
-      const basePath = `${nodeBin}${path.delimiter}${process.env.PATH ?? ""}`;
-      const node = findOnPath("node", basePath);
-      assert.equal((await execChecked(node!, ["--version"])).trim(), nodeVersion);
-      assert.equal((await execChecked(path.join(binDir, "pulumi"), ["version"])).trim(), `v${sdk}`);
-      const stateDir = path.join(work, "state");
-      return {
-        binDir,
-        env: {
-          ...offlineEngineEnv({ stateDir, binDir, basePath }),
-          PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-          ...emulator.env,
-        },
-      };
-    };
-    const pulumi = async (tools: Tools, ...args: string[]) => {
-      const result = await runPulumi([...args, "--stack", STACK], {
-        cwd: program,
-        binDir: tools.binDir,
-        env: tools.env,
-      });
-      assert.equal(result.code, 0, `pulumi ${args.join(" ")} failed:\n${result.stdout}\n${result.stderr}`);
-      return result.stdout;
-    };
-    const writes = async () =>
-      (await emulator.admin.requests())
-        .filter((r) => r.kind === "arm" && r.method !== "GET")
-        .map((r) => `${r.method} ${r.path}`);
+    const install = (tarball: string, sdk: string, nodeBin: string, nodeVersion: string) =>
+      installed(program, tarball, sdk, nodeBin, nodeVersion, path.join(work, "state"), emulator.env);
+    const pulumi = (tools: Tools, ...args: string[]) => pulumiIn(program, tools, ...args);
+    const writes = () => writesTo(emulator);
     const held = async (name: string) => (await templates(emulator)).find((t) => t.name === name);
     /** Each resource's stored outputs by URN, secrets in plain text (their ciphertext changes with every write). */
     const storedResources = async (tools: Tools) => {
@@ -247,6 +270,91 @@ for (const fixture of fixtures) {
 
     it("destroy leaves nothing behind", async () => {
       await pulumi(newest, "destroy", "--yes", "--skip-preview");
+      const state = await emulator.admin.state();
+      assert.deepEqual([state.templates, state.triggers], [[], []]);
+    });
+  });
+
+  describe(`the examples deployed with ${fixture.version} (${fixture.commit.slice(0, 7)}), then run with this build`, function () {
+    this.timeout(10 * 60_000);
+    let work: string;
+    let programs: string;
+    let emulator: TestEmulator;
+    let newest: Tools;
+    /** Each example's stack outputs, and the templates the emulator held, once the earlier build deployed them. */
+    const deployed = new Map<string, unknown>();
+    let held: unknown;
+    const program = (example: string) => path.join(programs, example);
+
+    before(async function () {
+      this.timeout(ENSURE_TIMEOUT_MS);
+      work = await mkdtemp(path.join(tmpdir(), "imagebuilder-upgrade-examples-"));
+      // Side by side under one folder whose node_modules serves them all, as the examples suite runs them.
+      programs = path.join(work, "programs");
+      for (const example of DEPLOYABLE_EXAMPLES) {
+        await cp(path.join(EXAMPLES_DIR, example), program(example), { recursive: true });
+      }
+      emulator = await startTestEmulator();
+    });
+
+    after(async () => {
+      await emulator?.stop();
+      if (work) await rm(work, { recursive: true, force: true });
+    });
+
+    it(`deploys every example with ${fixture.version} on the floor runtime`, async function () {
+      this.timeout(ENSURE_TIMEOUT_MS);
+      const stateDir = path.join(work, "state");
+      const floor = await installed(
+        programs,
+        path.join(FIXTURES, fixture.tarball),
+        FLOOR_SDK,
+        path.dirname(process.execPath),
+        process.version,
+        stateDir,
+        emulator.env,
+      );
+      for (const example of DEPLOYABLE_EXAMPLES) {
+        await pulumiIn(program(example), floor, "stack", "init");
+        await pulumiIn(program(example), floor, "up", "--yes", "--skip-preview");
+        const outputs = JSON.parse(await pulumiIn(program(example), floor, "stack", "output", "--json"));
+        assert.ok(outputs.templateId, `examples/${example} exports its templateId`);
+        deployed.set(example, outputs);
+      }
+      held = await templates(emulator);
+      assert.equal((held as unknown[]).length, DEPLOYABLE_EXAMPLES.length, "one template an example");
+    });
+
+    it(`with this build on Node.js ${NEWEST_RUNTIME.node} and @pulumi/pulumi ${NEWEST_RUNTIME.sdk}: preview, refresh and up change nothing and write nothing`, async function () {
+      this.timeout(ENSURE_TIMEOUT_MS);
+      newest = await installed(
+        programs,
+        await packedRepository(),
+        NEWEST_RUNTIME.sdk,
+        await ensureNode(NEWEST_RUNTIME.node),
+        `v${NEWEST_RUNTIME.node}`,
+        path.join(work, "state"),
+        emulator.env,
+      );
+      await emulator.admin.clearRequests();
+      for (const example of DEPLOYABLE_EXAMPLES) {
+        await pulumiIn(program(example), newest, "preview", "--expect-no-changes", "--diff");
+        await pulumiIn(program(example), newest, "refresh", "--yes", "--skip-preview", "--expect-no-changes");
+        await pulumiIn(program(example), newest, "up", "--yes", "--skip-preview", "--expect-no-changes");
+        assert.deepEqual(
+          JSON.parse(await pulumiIn(program(example), newest, "stack", "output", "--json")),
+          deployed.get(example),
+          `examples/${example}: its outputs`,
+        );
+      }
+      assert.deepEqual(await writesTo(emulator), []);
+      assert.deepEqual(await templates(emulator), held);
+    });
+
+    it("destroys every example, leaving nothing behind", async () => {
+      for (const example of DEPLOYABLE_EXAMPLES) {
+        await pulumiIn(program(example), newest, "destroy", "--yes", "--skip-preview");
+      }
       const state = await emulator.admin.state();
       assert.deepEqual([state.templates, state.triggers], [[], []]);
     });
