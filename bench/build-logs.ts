@@ -42,7 +42,8 @@ function childScript(subscriptionId: string, customizers: number): string {
   const dist = (m: string) => JSON.stringify(path.join(DIST, m));
   return `const ops = require(${dist("image-template/operations.js")});
 const { connect } = require(${dist("azure/client.js")});
-const { runBuild, BuildProgress } = require(${dist("image-template/build.js")});
+const { runBuild } = require(${dist("image-template/build.js")});
+const { BuildProgress } = require(${dist("image-template/progress.js")});
 const { resolveBuild } = require(${dist("image-template/build-settings.js")});
 const { BuildLog } = require(${dist("image-template/build-log.js")});
 const { BlobClient } = require("@azure/storage-blob");
@@ -55,7 +56,7 @@ const { BlobClient } = require("@azure/storage-blob");
   const log = new BuildLog(c, "stream", () => undefined);
   let polls = 0;
   const settings = resolveBuild({ build: { when: "onCreate" } });
-  const result = await runBuild(c, a, settings, new BuildProgress("bench", () => undefined), async (t) => {
+  const result = await runBuild(c, a, settings, new BuildProgress("bench", undefined, [], () => undefined), async (t) => {
     polls += 1;
     await log.poll(t);
   });
