@@ -1,9 +1,10 @@
 /**
  * Every example is a complete program a user copies. Each folder under examples/ is copied outside the repository,
- * with this package installed from its packed tarball (`npm pack`) next to the example's own dependencies and the
- * @pulumi/pulumi of the runtime under test (which the example's range must admit); there it must type-check with its
- * own TypeScript, preview, deploy against the emulator through the language host, change nothing on a second `up`,
- * and destroy cleanly.
+ * with this package installed from its packed tarball (`npm pack`, what `npm publish` uploads) next to the example's
+ * own dependencies and the @pulumi/pulumi of the runtime under test (which the example's range must admit), production
+ * dependencies only: the package's runtime dependencies and nothing the repository develops with (no dev tool, no
+ * emulator, no Azurite). There each must type-check with its own TypeScript, preview, deploy against the emulator
+ * through the language host, change nothing on a second `up`, and destroy cleanly.
  * Also: the package's `@pulumi/pulumi` range shares a program's newer 3.x SDK instead of nesting a second copy.
  */
 import * as assert from "node:assert/strict";
@@ -16,19 +17,22 @@ import { compareVersions, parseVersion } from "../../toolchain/versions";
 import { DEPLOYABLE_EXAMPLES, NOT_DEPLOYED } from "./helpers/examples";
 import { promisify } from "node:util";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
-import { npm, packedRepository, REPO_ROOT } from "./helpers/npm";
+import {
+  developmentOnly,
+  folderSize,
+  installedPackages,
+  manifestOf,
+  megabytes,
+  npm,
+  PACKAGE,
+  packedRepository,
+  REPO_ROOT,
+  strayDevelopmentPackages,
+} from "./helpers/npm";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
 const examplesDir = path.join(REPO_ROOT, "examples");
-const PACKAGE = "pulumi-azure-imagebuilder";
 const run = promisify(execFile);
-
-interface Manifest {
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-}
-const manifestOf = async (dir: string) =>
-  JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as Manifest;
 
 const EXAMPLES = DEPLOYABLE_EXAMPLES;
 const SDK = "@pulumi/pulumi";
@@ -89,6 +93,7 @@ describe("the package, packed and installed outside the repository", function ()
 
   describe("every example, copied", () => {
     let suite: EngineSuite;
+    let installSeconds: number;
 
     before(async function () {
       this.timeout(ENSURE_TIMEOUT_MS);
@@ -117,12 +122,37 @@ describe("the package, packed and installed outside the repository", function ()
         }
         await cp(source, path.join(programs, example), { recursive: true });
       }
+      // Everything the examples need is a production dependency here: Pulumi compiles the programs with their
+      // TypeScript. --omit=dev as a user deploying from a tarball installs.
       await writeFile(
         path.join(programs, "package.json"),
         JSON.stringify({ name: "copied-examples", private: true, dependencies }),
       );
-      await npm(programs, "install");
+      const started = Date.now();
+      await npm(programs, "install", "--omit=dev");
+      installSeconds = Math.round((Date.now() - started) / 1000);
       suite = await startEngineSuite();
+    });
+
+    it("installs the package's runtime dependencies alone: no development tool, no emulator, no Azurite", async () => {
+      const programs = path.join(work, "programs");
+      const installed = await installedPackages(programs);
+      const names = new Set(installed.map((p) => p.name));
+      const runtime = Object.keys((await manifestOf(REPO_ROOT)).dependencies ?? {});
+      for (const name of [PACKAGE, ...runtime]) assert.ok(names.has(name), `${name} is installed`);
+      assert.deepEqual(strayDevelopmentPackages(installed, await developmentOnly()), []);
+      assert.ok(!names.has("azurite") && !names.has("pulumi-azure-imagebuilder-emulator"), "no Azurite, no emulator");
+      const tarballDev = Object.keys(
+        (await manifestOf(path.join(programs, "node_modules", PACKAGE))).devDependencies ?? {},
+      );
+      assert.deepEqual(
+        tarballDev.filter((name) => names.has(name) && !installed.some((p) => p.requires.includes(name))),
+        [],
+        "no devDependency of the package is installed for its own sake",
+      );
+      console.log(
+        `      tarball install: ${installed.length} packages, ${megabytes(await folderSize(path.join(programs, "node_modules")))}, ${installSeconds} s`,
+      );
     });
 
     after(async () => {

@@ -1,13 +1,13 @@
 /**
  * Upgrades keep state. For each earlier build of the package kept in fixtures/upgrade (fixtures.json), a program with
  * a built template, a fixed-name template and a trigger is deployed with that build on the floor runtime (this
- * process's Node.js, the floor's @pulumi/pulumi and its CLI). Then the same stack, state and emulator are upgraded to
- * this checkout's packed build on the newest runtime (toolchain/runtimes.ts: its Node.js, the newest SDK and its CLI),
- * as a user upgrading both would, and must show no change: `preview --expect-no-changes`, an `up` that sends nothing
- * but reads to Azure, `refresh --expect-no-changes`; a tag change is then an update in place of the same templates.
- * A stored provider that no longer loads, or a renamed hidden state key or output, fails here. Every deployable example
- * (examples/) goes the same way: deployed with the earlier build on the floor, then previewed, refreshed and updated
- * with this build on the newest runtime without a change or a write.
+ * process's Node.js, the floor's @pulumi/pulumi and its CLI), and so is every deployable example (examples/). Then the
+ * same stacks, state and emulators are upgraded to this checkout's packed build on the newest runtime
+ * (toolchain/runtimes.ts: its Node.js, the newest SDK and its CLI), as a user upgrading both would, and must show no
+ * change: `preview --expect-no-changes`, an `up` that sends nothing but reads to Azure, `refresh --expect-no-changes`;
+ * a tag change of the program is then an update in place of the same templates. A stored provider that no longer
+ * loads, or a renamed hidden state key or output, fails here. The programs sit side by side under one folder whose
+ * node_modules serves them all (as the examples suite runs them), so each build is installed once.
  *
  * It runs on the floor's pass of the runner only (runtimes.ts RUN_ONCE_SPECS): it sets up both runtimes itself.
  */
@@ -30,6 +30,8 @@ import { templates } from "./helpers/stacks";
 
 const FIXTURES = path.join(__dirname, "fixtures", "upgrade");
 const STACK = "dev";
+/** The fixture program's folder beside the examples' (no example has its name). */
+const PROGRAM = "upgrade-program";
 
 interface Fixture {
   tarball: string;
@@ -48,15 +50,21 @@ interface StoredResource {
   outputs?: Record<string, unknown>;
 }
 
-/** One runtime's tools for the program: the CLI's bin folder and the engine's environment. */
+/** One runtime's install of a build: the CLI's bin folder and the PATH whose first `node` runs the programs. */
+interface Install {
+  binDir: string;
+  basePath: string;
+}
+
+/** One runtime's tools for the programs of one stack folder: the CLI's bin folder and the engine's environment. */
 interface Tools {
   binDir: string;
   env: Record<string, string>;
 }
 
 /**
- * Installs the package from `tarball` with `sdk` into `dir` (a program, or the folder above several); the CLI built
- * for that SDK and `node` at nodeBin run them, against the emulator, with their state in stateDir.
+ * Installs the package from `tarball` with `sdk` into `dir`, the folder above the programs; the CLI built for that SDK
+ * and `node` at nodeBin run them.
  */
 async function installed(
   dir: string,
@@ -64,15 +72,12 @@ async function installed(
   sdk: string,
   nodeBin: string,
   nodeVersion: string,
-  stateDir: string,
-  emulatorEnv: Record<string, string>,
-): Promise<Tools> {
+): Promise<Install> {
   await writeFile(
     path.join(dir, "package.json"),
     JSON.stringify({
-      name: "imagebuilder-upgrade",
+      name: "imagebuilder-upgrade-programs",
       private: true,
-      main: "index.ts",
       dependencies: {
         "@pulumi/pulumi": sdk,
         "pulumi-azure-imagebuilder": `file:${tarball}`,
@@ -91,12 +96,17 @@ async function installed(
   const node = findOnPath("node", basePath);
   assert.equal((await execChecked(node!, ["--version"])).trim(), nodeVersion);
   assert.equal((await execChecked(path.join(binDir, "pulumi"), ["version"])).trim(), `v${sdk}`);
+  return { binDir, basePath };
+}
+
+/** An install's tools against one emulator, with the stacks' state in stateDir. */
+function toolsOf(install: Install, stateDir: string, emulator: TestEmulator): Tools {
   return {
-    binDir,
+    binDir: install.binDir,
     env: {
-      ...offlineEngineEnv({ stateDir, binDir, basePath }),
+      ...offlineEngineEnv({ stateDir, binDir: install.binDir, basePath: install.basePath }),
       PULUMI_NODEJS_TRANSPILE_ONLY: "true",
-      ...emulatorEnv,
+      ...emulator.env,
     },
   };
 }
@@ -120,12 +130,17 @@ async function writesTo(emulator: TestEmulator): Promise<string[]> {
 }
 
 for (const fixture of fixtures) {
-  describe(`upgrading a stack from ${fixture.version} (${fixture.commit.slice(0, 7)}) to this build`, function () {
+  describe(`upgrading stacks from ${fixture.version} (${fixture.commit.slice(0, 7)}) to this build`, function () {
     this.timeout(10 * 60_000);
     let work: string;
-    let program: string;
+    /** The folder above the programs, whose node_modules holds the build under test. */
+    let programs: string;
+    let stateDir: string;
+    /** The program's emulator, and the examples' (each asserts on every template its emulator holds). */
     let emulator: TestEmulator;
-    let newest: Tools;
+    let examplesEmulator: TestEmulator;
+    let floor: Install;
+    let newest: Install;
     let deployed: {
       web: string;
       webCreatedAt?: string;
@@ -133,20 +148,26 @@ for (const fixture of fixtures) {
       outputs: Record<string, unknown>;
       state: Record<string, Record<string, unknown>>;
     };
+    /** Each example's stack outputs, and the templates its emulator held, once the earlier build deployed them. */
+    const examplesDeployed = new Map<string, unknown>();
+    let examplesHeld: unknown;
 
-    const install = (tarball: string, sdk: string, nodeBin: string, nodeVersion: string) =>
-      installed(program, tarball, sdk, nodeBin, nodeVersion, path.join(work, "state"), emulator.env);
-    const pulumi = (tools: Tools, ...args: string[]) => pulumiIn(program, tools, ...args);
+    const program = () => path.join(programs, PROGRAM);
+    const example = (name: string) => path.join(programs, name);
+    const pulumi = (install: Install, ...args: string[]) =>
+      pulumiIn(program(), toolsOf(install, stateDir, emulator), ...args);
+    const pulumiExample = (name: string, install: Install, ...args: string[]) =>
+      pulumiIn(example(name), toolsOf(install, stateDir, examplesEmulator), ...args);
     const writes = () => writesTo(emulator);
     const held = async (name: string) => (await templates(emulator)).find((t) => t.name === name);
     /** Each resource's stored outputs by URN, secrets in plain text (their ciphertext changes with every write). */
-    const storedResources = async (tools: Tools) => {
-      const exported = JSON.parse(await pulumi(tools, "stack", "export", "--show-secrets"));
+    const storedResources = async (install: Install) => {
+      const exported = JSON.parse(await pulumi(install, "stack", "export", "--show-secrets"));
       const resources = exported.deployment.resources as StoredResource[];
       return resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic"));
     };
-    const storedOutputs = async (tools: Tools): Promise<Record<string, Record<string, unknown>>> =>
-      Object.fromEntries((await storedResources(tools)).map((r) => [r.urn, r.outputs ?? {}]));
+    const storedOutputs = async (install: Install): Promise<Record<string, Record<string, unknown>>> =>
+      Object.fromEntries((await storedResources(install)).map((r) => [r.urn, r.outputs ?? {}]));
     /**
      * Every output the earlier build stored, hidden keys included, is still there under its name (with its value,
      * unless `changed` names it): what the current build reads. `__provider` is the engine's copy of the provider,
@@ -171,23 +192,33 @@ for (const fixture of fixtures) {
         "the upgrade test starts from the floor runtime: run it in the checkout, not over a newer SDK",
       );
       work = await mkdtemp(path.join(tmpdir(), "imagebuilder-upgrade-"));
-      program = path.join(work, "program");
-      await cp(path.join(FIXTURES, "program"), program, { recursive: true });
-      emulator = await startTestEmulator();
-    });
-
-    after(async () => {
-      await emulator?.stop();
-      if (work) await rm(work, { recursive: true, force: true });
-    });
-
-    it(`deploys a built template, a fixed-name one and a trigger with ${fixture.version} on the floor runtime`, async () => {
-      const floor = await install(
+      programs = path.join(work, "programs");
+      stateDir = path.join(work, "state");
+      await cp(path.join(FIXTURES, "program"), program(), { recursive: true });
+      await writeFile(
+        path.join(program(), "package.json"),
+        JSON.stringify({ name: PROGRAM, private: true, main: "index.ts" }),
+      );
+      for (const name of DEPLOYABLE_EXAMPLES) {
+        await cp(path.join(EXAMPLES_DIR, name), example(name), { recursive: true });
+      }
+      [emulator, examplesEmulator] = await Promise.all([startTestEmulator(), startTestEmulator()]);
+      floor = await installed(
+        programs,
         path.join(FIXTURES, fixture.tarball),
         FLOOR_SDK,
         path.dirname(process.execPath),
         process.version,
       );
+    });
+
+    after(async () => {
+      await emulator?.stop();
+      await examplesEmulator?.stop();
+      if (work) await rm(work, { recursive: true, force: true });
+    });
+
+    it(`deploys a built template, a fixed-name one and a trigger with ${fixture.version} on the floor runtime`, async () => {
       await pulumi(floor, "stack", "init");
       await pulumi(floor, "up", "--yes", "--skip-preview");
       const outputs = JSON.parse(await pulumi(floor, "stack", "output", "--json")) as Record<string, string>;
@@ -215,11 +246,23 @@ for (const fixture of fixtures) {
       }
     });
 
+    it(`deploys every example with ${fixture.version} on the floor runtime`, async () => {
+      for (const name of DEPLOYABLE_EXAMPLES) {
+        await pulumiExample(name, floor, "stack", "init");
+        await pulumiExample(name, floor, "up", "--yes", "--skip-preview");
+        const outputs = JSON.parse(await pulumiExample(name, floor, "stack", "output", "--json"));
+        assert.ok(outputs.templateId, `examples/${name} exports its templateId`);
+        examplesDeployed.set(name, outputs);
+      }
+      examplesHeld = await templates(examplesEmulator);
+      assert.equal((examplesHeld as unknown[]).length, DEPLOYABLE_EXAMPLES.length, "one template an example");
+    });
+
     it(`after the upgrade to this build on Node.js ${NEWEST_RUNTIME.node} and @pulumi/pulumi ${NEWEST_RUNTIME.sdk}, preview expects no changes`, async function () {
       this.timeout(ENSURE_TIMEOUT_MS);
-      const current = await packedRepository();
-      newest = await install(
-        current,
+      newest = await installed(
+        programs,
+        await packedRepository(),
         NEWEST_RUNTIME.sdk,
         await ensureNode(NEWEST_RUNTIME.node),
         `v${NEWEST_RUNTIME.node}`,
@@ -273,89 +316,28 @@ for (const fixture of fixtures) {
       const state = await emulator.admin.state();
       assert.deepEqual([state.templates, state.triggers], [[], []]);
     });
-  });
 
-  describe(`the examples deployed with ${fixture.version} (${fixture.commit.slice(0, 7)}), then run with this build`, function () {
-    this.timeout(10 * 60_000);
-    let work: string;
-    let programs: string;
-    let emulator: TestEmulator;
-    let newest: Tools;
-    /** Each example's stack outputs, and the templates the emulator held, once the earlier build deployed them. */
-    const deployed = new Map<string, unknown>();
-    let held: unknown;
-    const program = (example: string) => path.join(programs, example);
-
-    before(async function () {
-      this.timeout(ENSURE_TIMEOUT_MS);
-      work = await mkdtemp(path.join(tmpdir(), "imagebuilder-upgrade-examples-"));
-      // Side by side under one folder whose node_modules serves them all, as the examples suite runs them.
-      programs = path.join(work, "programs");
-      for (const example of DEPLOYABLE_EXAMPLES) {
-        await cp(path.join(EXAMPLES_DIR, example), program(example), { recursive: true });
-      }
-      emulator = await startTestEmulator();
-    });
-
-    after(async () => {
-      await emulator?.stop();
-      if (work) await rm(work, { recursive: true, force: true });
-    });
-
-    it(`deploys every example with ${fixture.version} on the floor runtime`, async function () {
-      this.timeout(ENSURE_TIMEOUT_MS);
-      const stateDir = path.join(work, "state");
-      const floor = await installed(
-        programs,
-        path.join(FIXTURES, fixture.tarball),
-        FLOOR_SDK,
-        path.dirname(process.execPath),
-        process.version,
-        stateDir,
-        emulator.env,
-      );
-      for (const example of DEPLOYABLE_EXAMPLES) {
-        await pulumiIn(program(example), floor, "stack", "init");
-        await pulumiIn(program(example), floor, "up", "--yes", "--skip-preview");
-        const outputs = JSON.parse(await pulumiIn(program(example), floor, "stack", "output", "--json"));
-        assert.ok(outputs.templateId, `examples/${example} exports its templateId`);
-        deployed.set(example, outputs);
-      }
-      held = await templates(emulator);
-      assert.equal((held as unknown[]).length, DEPLOYABLE_EXAMPLES.length, "one template an example");
-    });
-
-    it(`with this build on Node.js ${NEWEST_RUNTIME.node} and @pulumi/pulumi ${NEWEST_RUNTIME.sdk}: preview, refresh and up change nothing and write nothing`, async function () {
-      this.timeout(ENSURE_TIMEOUT_MS);
-      newest = await installed(
-        programs,
-        await packedRepository(),
-        NEWEST_RUNTIME.sdk,
-        await ensureNode(NEWEST_RUNTIME.node),
-        `v${NEWEST_RUNTIME.node}`,
-        path.join(work, "state"),
-        emulator.env,
-      );
-      await emulator.admin.clearRequests();
-      for (const example of DEPLOYABLE_EXAMPLES) {
-        await pulumiIn(program(example), newest, "preview", "--expect-no-changes", "--diff");
-        await pulumiIn(program(example), newest, "refresh", "--yes", "--skip-preview", "--expect-no-changes");
-        await pulumiIn(program(example), newest, "up", "--yes", "--skip-preview", "--expect-no-changes");
+    it(`every example with this build on Node.js ${NEWEST_RUNTIME.node} and @pulumi/pulumi ${NEWEST_RUNTIME.sdk}: preview, refresh and up change nothing and write nothing`, async () => {
+      await examplesEmulator.admin.clearRequests();
+      for (const name of DEPLOYABLE_EXAMPLES) {
+        await pulumiExample(name, newest, "preview", "--expect-no-changes", "--diff");
+        await pulumiExample(name, newest, "refresh", "--yes", "--skip-preview", "--expect-no-changes");
+        await pulumiExample(name, newest, "up", "--yes", "--skip-preview", "--expect-no-changes");
         assert.deepEqual(
-          JSON.parse(await pulumiIn(program(example), newest, "stack", "output", "--json")),
-          deployed.get(example),
-          `examples/${example}: its outputs`,
+          JSON.parse(await pulumiExample(name, newest, "stack", "output", "--json")),
+          examplesDeployed.get(name),
+          `examples/${name}: its outputs`,
         );
       }
-      assert.deepEqual(await writesTo(emulator), []);
-      assert.deepEqual(await templates(emulator), held);
+      assert.deepEqual(await writesTo(examplesEmulator), []);
+      assert.deepEqual(await templates(examplesEmulator), examplesHeld);
     });
 
     it("destroys every example, leaving nothing behind", async () => {
-      for (const example of DEPLOYABLE_EXAMPLES) {
-        await pulumiIn(program(example), newest, "destroy", "--yes", "--skip-preview");
+      for (const name of DEPLOYABLE_EXAMPLES) {
+        await pulumiExample(name, newest, "destroy", "--yes", "--skip-preview");
       }
-      const state = await emulator.admin.state();
+      const state = await examplesEmulator.admin.state();
       assert.deepEqual([state.templates, state.triggers], [[], []]);
     });
   });

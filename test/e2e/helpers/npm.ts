@@ -85,6 +85,41 @@ export async function installedPackages(dir: string): Promise<InstalledPackage[]
   return found;
 }
 
+/** This package's name, as a program depends on it. */
+export const PACKAGE = "pulumi-azure-imagebuilder";
+
+export interface Manifest {
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+}
+
+export const manifestOf = async (dir: string): Promise<Manifest> =>
+  JSON.parse(await readFile(path.join(dir, "package.json"), "utf8")) as Manifest;
+
+/** What only developing this repository needs: dev/'s tools, the emulator package and its own dependencies. */
+export async function developmentOnly(): Promise<string[]> {
+  const dev = await manifestOf(path.join(REPO_ROOT, "dev"));
+  const emulator = await manifestOf(path.join(REPO_ROOT, "emulator"));
+  const names = [
+    ...Object.keys(dev.devDependencies ?? {}),
+    "pulumi-azure-imagebuilder-emulator",
+    ...Object.keys(emulator.dependencies ?? {}),
+  ];
+  const runtime = Object.keys((await manifestOf(REPO_ROOT)).dependencies ?? {});
+  return names.filter((name) => name !== PACKAGE && !runtime.includes(name));
+}
+
+/**
+ * Development-only packages that are installed although no installed package depends on them. One a runtime
+ * dependency itself needs (ts-node, which @pulumi/pulumi depends on) is there for that reason, not for development.
+ */
+export function strayDevelopmentPackages(installed: InstalledPackage[], devOnly: string[]): string[] {
+  const required = new Set(installed.flatMap((p) => p.requires));
+  return devOnly.filter((name) => installed.some((p) => p.name === name) && !required.has(name));
+}
+
+export const megabytes = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
+
 /** Bytes under a folder (files only, symbolic links not followed). */
 export async function folderSize(dir: string): Promise<number> {
   let total = 0;
