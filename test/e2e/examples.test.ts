@@ -10,11 +10,10 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { compareVersions, parseVersion } from "../../toolchain/versions";
-import { DEPLOYABLE_EXAMPLES, NOT_DEPLOYED } from "./helpers/examples";
+import { DEPLOYABLE_EXAMPLES, EXAMPLES_DIR, installedExamples, NOT_DEPLOYED } from "./helpers/examples";
 import { promisify } from "node:util";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import {
@@ -31,18 +30,8 @@ import {
 } from "./helpers/npm";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
-const examplesDir = path.join(REPO_ROOT, "examples");
-const run = promisify(execFile);
-
 const EXAMPLES = DEPLOYABLE_EXAMPLES;
-const SDK = "@pulumi/pulumi";
-/** The SDK of the runtime under test (toolchain/runtimes.ts): the examples run on it, as a user of that runtime would. */
-const RUNTIME_SDK = (require(`${SDK}/package.json`) as { version: string }).version;
-/** Whether a `^x.y.z` range admits `version`. */
-const accepts = (range: string, version: string): boolean => {
-  const [low, v] = [parseVersion(range), parseVersion(version)];
-  return range.startsWith("^") && !!low && !!v && low.major === v.major && compareVersions(low, v) <= 0;
-};
+const run = promisify(execFile);
 
 describe("the package, packed and installed outside the repository", function () {
   this.timeout(10 * 60_000);
@@ -61,7 +50,7 @@ describe("the package, packed and installed outside the repository", function ()
   });
 
   it("deploys every example but those listed as not deployable, which exist and have their own test", async () => {
-    const folders = readdirSync(examplesDir);
+    const folders = readdirSync(EXAMPLES_DIR);
     for (const [example, reason] of Object.entries(NOT_DEPLOYED)) {
       assert.ok(folders.includes(example), `NOT_DEPLOYED names ${example} (${reason}), which examples/ lacks`);
       assert.ok(readdirSync(__dirname).includes(`${example}.test.ts`), `test/e2e/${example}.test.ts checks it`);
@@ -93,49 +82,17 @@ describe("the package, packed and installed outside the repository", function ()
 
   describe("every example, copied", () => {
     let suite: EngineSuite;
+    let programs: string;
     let installSeconds: number;
 
     before(async function () {
       this.timeout(ENSURE_TIMEOUT_MS);
       await pulumiBinDir();
-      // One install serves every example: their copies sit side by side under `programs`, whose node_modules holds
-      // the examples' own dependencies (they must agree on versions) with this package from the tarball.
-      const programs = path.join(work, "programs");
-      await mkdir(programs);
-      const dependencies: Record<string, string> = {};
-      for (const example of EXAMPLES) {
-        const source = path.join(examplesDir, example);
-        const files = await readdir(source);
-        for (const file of ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json"]) {
-          assert.ok(files.includes(file), `examples/${example} has no ${file}`);
-        }
-        const { dependencies: deps = {}, devDependencies: dev = {} } = await manifestOf(source);
-        assert.ok(deps[PACKAGE], `examples/${example}/package.json must depend on ${PACKAGE}`);
-        for (const name of ["@pulumi/pulumi", "typescript", "@types/node"]) {
-          assert.ok(deps[name] ?? dev[name], `examples/${example}/package.json must list ${name}`);
-        }
-        for (const [name, range] of Object.entries({ ...deps, ...dev })) {
-          if (name === SDK) assert.ok(accepts(range, RUNTIME_SDK), `examples/${example} takes ${SDK} ${range}`);
-          const wanted = name === PACKAGE ? `file:${tarball}` : name === SDK ? RUNTIME_SDK : range;
-          assert.equal(dependencies[name] ?? wanted, wanted, `examples disagree on ${name}`);
-          dependencies[name] = wanted;
-        }
-        await cp(source, path.join(programs, example), { recursive: true });
-      }
-      // Everything the examples need is a production dependency here: Pulumi compiles the programs with their
-      // TypeScript. --omit=dev as a user deploying from a tarball installs.
-      await writeFile(
-        path.join(programs, "package.json"),
-        JSON.stringify({ name: "copied-examples", private: true, dependencies }),
-      );
-      const started = Date.now();
-      await npm(programs, "install", "--omit=dev");
-      installSeconds = Math.round((Date.now() - started) / 1000);
+      ({ dir: programs, seconds: installSeconds } = await installedExamples());
       suite = await startEngineSuite();
     });
 
     it("installs the package's runtime dependencies alone: no development tool, no emulator, no Azurite", async () => {
-      const programs = path.join(work, "programs");
       const installed = await installedPackages(programs);
       const names = new Set(installed.map((p) => p.name));
       const runtime = Object.keys((await manifestOf(REPO_ROOT)).dependencies ?? {});
@@ -151,7 +108,7 @@ describe("the package, packed and installed outside the repository", function ()
         "no devDependency of the package is installed for its own sake",
       );
       console.log(
-        `      tarball install: ${installed.length} packages, ${megabytes(await folderSize(path.join(programs, "node_modules")))}, ${installSeconds} s`,
+        `      tarball install, with the examples' own dependencies: ${installed.length} packages, ${megabytes(await folderSize(path.join(programs, "node_modules")))}, ${installSeconds} s`,
       );
     });
 
@@ -161,10 +118,10 @@ describe("the package, packed and installed outside the repository", function ()
 
     for (const example of EXAMPLES) {
       it(`examples/${example}`, async () => {
-        const program = path.join(work, "programs", example);
+        const program = path.join(programs, example);
         // Type-checked once with the example's own TypeScript and tsconfig against the installed package's .d.ts
         // (the engine runs below are transpile-only, see engineEnv; they still compile with that TypeScript).
-        await run(path.join(work, "programs", "node_modules", ".bin", "tsc"), ["--noEmit", "-p", program]);
+        await run(path.join(programs, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", program]);
         const stack = await suite.localStack(program, `e2e-${example}`);
         const preview = await stack.preview();
         assert.deepEqual(preview.changeSummary, { create: 2 });

@@ -3,8 +3,9 @@
  * here (the azure-native plugin is not available offline, and the emulator has no identity, role or gallery service),
  * so this checks it as far as it can run:
  * - it type-checks, with its own TypeScript and tsconfig, against @pulumi/azure-native installed from the npm registry
- *   (into this test's temporary program, from the npm cache when it holds it; not a dependency of the repository)
- *   and this package from its packed tarball;
+ *   (from the npm cache when it holds it; not a dependency of the repository) and this package from its packed
+ *   tarball: the examples' shared install (helpers/examples.ts installedExamples), beside which this test puts its
+ *   copy of the program with the mock runner;
  * - run under Pulumi's mock runtime (pulumi.runtime.setMocks; mocks because azure-native cannot run here, see
  *   test/e2e/fixtures/mock-run), the template registers with a dependency on both role assignments, and those
  *   assign Microsoft's image creation actions on the resource group and "Managed Identity Operator" on the build VM
@@ -13,12 +14,13 @@
  */
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { checkInputs } from "../../provider/image-template/check";
-import { npm, packedRepository, REPO_ROOT } from "./helpers/npm";
+import { ENSURE_TIMEOUT_MS } from "./helpers/engine";
+import { installedExamples } from "./helpers/examples";
+import { REPO_ROOT } from "./helpers/npm";
 
 const run = promisify(execFile);
 const EXAMPLE = path.join(REPO_ROOT, "examples", "real-azure");
@@ -47,35 +49,31 @@ interface Registered {
 
 describe("examples/real-azure (cannot deploy offline: type-checked, run under mocks, checked)", function () {
   this.timeout(15 * 60_000);
-  let work: string;
+  /** The examples' shared install, and this test's copy of the program beside the examples'. */
+  let installed: string;
   let program: string;
   let registered: Registered[];
 
-  before(async () => {
-    work = await mkdtemp(path.join(tmpdir(), "real-azure-"));
-    program = path.join(work, "real-azure");
-    await mkdir(program);
+  before(async function () {
+    this.timeout(ENSURE_TIMEOUT_MS);
+    ({ dir: installed } = await installedExamples());
+    program = await mkdtemp(path.join(installed, "real-azure-mock-"));
     for (const file of ["index.ts", "tsconfig.json", "Pulumi.yaml"]) {
       await cp(path.join(EXAMPLE, file), path.join(program, file));
     }
     await cp(path.join(__dirname, "fixtures", "mock-run", "mock-run.ts"), path.join(program, "mock-run.ts"));
-    const manifest = JSON.parse(await readFile(path.join(EXAMPLE, "package.json"), "utf8"));
-    // dist/ is built by `npm test` (and must be for any e2e run).
-    manifest.dependencies["pulumi-azure-imagebuilder"] = `file:${await packedRepository()}`;
-    await writeFile(path.join(program, "package.json"), JSON.stringify(manifest));
-    await npm(program, "install");
   });
 
   after(async () => {
-    if (work) await rm(work, { recursive: true, force: true });
+    if (program) await rm(program, { recursive: true, force: true });
   });
 
   it("type-checks against @pulumi/azure-native from the npm registry, with its own TypeScript", async () => {
-    const installed = JSON.parse(
-      await readFile(path.join(program, "node_modules", "@pulumi", "azure-native", "package.json"), "utf8"),
+    const azureNative = JSON.parse(
+      await readFile(path.join(installed, "node_modules", "@pulumi", "azure-native", "package.json"), "utf8"),
     ) as { version: string };
-    assert.match(installed.version, /^3\./);
-    await run(path.join(program, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", program]);
+    assert.match(azureNative.version, /^3\./);
+    await run(path.join(installed, "node_modules", ".bin", "tsc"), ["--noEmit", "-p", program]);
   });
 
   describe("under Pulumi's mock runtime", () => {
