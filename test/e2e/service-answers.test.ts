@@ -14,12 +14,14 @@ import * as path from "node:path";
 import type { PulumiFn, Stack } from "@pulumi/pulumi/automation";
 import { argsFromArmTemplate, ImageTemplate } from "pulumi-azure-imagebuilder";
 import { templateArgs } from "../fixtures/template-args";
+import { stepBuildsOnReads } from "../helpers/build-clock";
 import { validMaximalArgs } from "../unit/fixtures/args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
 import { DEPLOYABLE_EXAMPLES, EXAMPLES_DIR } from "./helpers/examples";
 import { startEngineSuite, templates, type EngineSuite } from "./helpers/stacks";
 
 const RG = "rg-answers";
+const HOUR = 3_600_000;
 const PASTED = path.resolve(__dirname, "../provider/fixtures/arm/linux-show-2024-02-01.resource.json");
 const WARNING =
   "ignoring read-only provisioningState, lastRunStatus, exactStagingResourceGroup, source.exactVersion: the service sets these, so they are never sent or compared; remove them from the template to silence this warning";
@@ -67,8 +69,8 @@ describe("the service's answers through the Pulumi engine", function () {
   });
 
   it("a pasted template deploys; the engine shows one warning line on the resource naming its read-only members, none reach state", async () => {
-    // Long enough that the next up finds the autoRun build still running.
-    await suite.emulator.admin.setTiming({ buildDurationMs: 60_000 });
+    // An hour of the emulator's clock, which moves only when told: the next up finds the autoRun build still running.
+    await suite.emulator.admin.setTiming({ buildDurationMs: HOUR });
     const { result, lines } = await up();
     assert.deepEqual(result.summary.resourceChanges, { create: 2 });
     const warnings = lines.filter((l) => l.includes("ignoring read-only"));
@@ -94,7 +96,11 @@ describe("the service's answers through the Pulumi engine", function () {
     assert.equal(running, "Running", "the autoRun build is still running");
     await suite.emulator.admin.clearRequests();
     stack.workspace.program = program(suite.emulator.subscriptionId, { stage: "prod" });
-    const { result, rowLines: progress } = await up();
+    // Once the service has refused the change, the build moves on a quarter at a time as the provider reads it.
+    const refused = async () =>
+      (await suite.emulator.admin.requests()).some((r) => r.method === "PATCH" && r.status === 409);
+    const clock = stepBuildsOnReads(suite.emulator, HOUR / 4, refused);
+    const { result, rowLines: progress } = await up().finally(() => clock.stop());
     assert.deepEqual(result.summary.resourceChanges, { same: 1, update: 1 });
     assert.deepEqual(result.outputs.tags.value, { stage: "prod" });
     const order = [
