@@ -23,7 +23,10 @@ export const DEFAULT_PASSPHRASE = "local-emulator-passphrase";
  * - PULUMI_SKIP_UPDATE_CHECK: no CLI version check against the Pulumi Cloud;
  * - PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: a missing plugin is an error, never a download;
  * - PULUMI_HOME: its own plugin cache, credentials and workspace settings, untouched by the user's ~/.pulumi;
- * - PATH: binDir first.
+ * - PATH: binDir first;
+ * - GOGC=off with GOMEMLIMIT=1GiB for the CLI and its Go plugins: against the emulator they live seconds, and
+ *   collecting garbage they would free at exit was a tenth of the CPU of an e2e suite; the limit still collects
+ *   before a run holds a gigabyte.
  * Creates the backend and home folders (the file backend refuses a missing folder).
  */
 export function offlineEngineEnv(options: OfflineEngineOptions): Record<string, string> {
@@ -40,5 +43,7 @@ export function offlineEngineEnv(options: OfflineEngineOptions): Record<string, 
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     PULUMI_HOME: home,
     PATH: basePath ? `${options.binDir}${path.delimiter}${basePath}` : options.binDir,
+    GOGC: "off",
+    GOMEMLIMIT: "1GiB",
   };
 }

@@ -18,7 +18,8 @@ import { execCommand } from "./exec";
 import { packageRoot } from "../provider/load";
 import { ensureNode } from "./node-runtime";
 import { checkoutWithSdk, ensureSdk } from "./sdk-overlay";
-import { EXPECTED_RUNTIME, floorSdkOf, NEWEST_SDK, RUN_ONCE_SPECS, RUNTIMES, type Runtime } from "./runtimes";
+import { EXPECTED_RUNTIME, floorSdkOf, NEWEST_SDK, RUNTIMES, type Runtime } from "./runtimes";
+import { suiteFiles } from "./suite-files";
 
 interface Outcome {
   readonly label: string;
@@ -139,21 +140,17 @@ async function prepare(runtime: Runtime, root: string): Promise<Prepared> {
   }
 }
 
-/** Runs a prepared runtime's specs; resolves with mocha's counts. */
+/** Runs a prepared runtime's test files, or the specs named on the command line; resolves with mocha's counts. */
 function runPrepared(runtime: Runtime, ready: Prepared, label: string, specsOverride: string[] | undefined) {
-  // The runtime's own specs leave out the run-once ones; specs named on the command line run as named.
-  const specs =
-    specsOverride ??
-    (runtime.specs === "suite" ? undefined : [...runtime.specs, ...RUN_ONCE_SPECS.flatMap((s) => ["--ignore", s])]);
-  say(`${label}: ${ready.what}; ${specs ? specs.join(" ") : "the whole suite (npm run test:suite)"} in ${ready.dir}`);
-  return specs
-    ? runCounted(
-        ready.node,
-        [path.join(ready.dir, "node_modules", "mocha", "bin", "mocha.js"), ...specs],
-        ready.dir,
-        ready.env,
-      )
-    : runCounted("npm", ["run", "--silent", "test:suite"], ready.dir, ready.env);
+  const specs = specsOverride ?? suiteFiles(ready.dir, runtime);
+  const what = specsOverride ? specs.join(" ") : `${specs.length} files of ${runtime.folders.join(", ")}`;
+  say(`${label}: ${ready.what}; ${what} in ${ready.dir}`);
+  return runCounted(
+    ready.node,
+    [path.join(ready.dir, "node_modules", "mocha", "bin", "mocha.js"), ...specs],
+    ready.dir,
+    ready.env,
+  );
 }
 
 /** A notice (never a failure: the registry moves on its own) when NEWEST_SDK is no longer the newest. */
