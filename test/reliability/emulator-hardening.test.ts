@@ -12,7 +12,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
 import * as tls from "node:tls";
-import { X509Certificate } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { importJWK, SignJWT, type JWK } from "jose";
 import { generate } from "selfsigned";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
@@ -260,7 +260,7 @@ describe("reliability: the emulator holds against hostile input", function () {
     assert.ok(held("tls", label, !cert.ca && !cert.keyUsage?.includes("2.5.29.15")));
     const key = await fs.readFile(path.join(emu.dataDir, "key.pem"), "utf8");
     const forged = await generate([{ name: "commonName", value: "management.azure.com" }], {
-      keySize: 2048,
+      keyType: createPrivateKey(key).asymmetricKeyType === "ec" ? "ec" : "rsa",
       algorithm: "sha256",
       ca: { key, cert: emu.caPem },
       extensions: [{ name: "subjectAltName", altNames: [{ type: 2, value: "management.azure.com" }] }],
