@@ -47,7 +47,7 @@ export class BuildLogWriter {
     const lines = packerLog(t, run);
     const due = lines.filter((l) => l.at <= now).length;
     const blob = await this.storage.appendBlob(
-      this.storage.accounts.accountFor(t.exactStagingResourceGroup),
+      this.storage.accounts.accountOf(t),
       LOG_CONTAINER,
       logBlobName(t, run),
     );
@@ -80,7 +80,7 @@ export class BuildLogWriter {
   }
 
   private async createBlob(t: TemplateRecord, run: RunRecord): Promise<void> {
-    const account = this.storage.accounts.accountFor(t.exactStagingResourceGroup);
+    const account = this.storage.accounts.accountOf(t);
     const abortSignal = this.storage.stopping;
     await (await this.storage.container(account, LOG_CONTAINER)).createIfNotExists({ abortSignal });
     await (

@@ -59,6 +59,8 @@ export interface TemplateRecord {
   systemData: JsonObject;
   provisioning: Provisioning;
   exactStagingResourceGroup: string;
+  /** Its staging group's storage account (storage-accounts.ts); state written before it had none. */
+  stagingAccount?: string;
   /**
    * The SHA-256 the service computed at creation for each step that downloads a file and gave no checksum, by step
    * ("customize/0", "validate.inVMValidations/1"); reported once provisioned.

@@ -172,6 +172,9 @@ export async function putResource(ctx: EmulatorContext, r: AdminRequest): Promis
         stagingResourceGroupId(subscriptionId, resourceGroup, name, stableGuid(resourceId)),
       runCount: existing?.runCount ?? 0,
     };
+    t.stagingAccount = existing
+      ? ctx.storage.accounts.accountOf(existing).name
+      : ctx.storage.accounts.giveAccount(t.exactStagingResourceGroup, ctx.repository.templatesUnder("", now));
     if (state === "Failed" && props.provisioningError) {
       t.provisioning.error = props.provisioningError as TemplateRecord["provisioning"]["error"];
     }

@@ -80,6 +80,7 @@ export async function putTemplate(ctx: EmulatorContext, r: ArmRequest): Promise<
     systemData: systemDataFor(r),
     provisioning,
     exactStagingResourceGroup: staging,
+    stagingAccount: ctx.storage.accounts.giveAccount(staging, ctx.repository.templatesUnder("", now)),
     checksums: ctx.downloads.computedFor(properties),
     runCount: 0,
   };

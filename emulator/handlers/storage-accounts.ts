@@ -18,7 +18,7 @@ export function listStorageAccounts(ctx: EmulatorContext, r: ArmRequest): Reply 
     .templatesUnder(keyOf(`${scopeId(r.params.subscriptionId)}/`), r.now)
     .find((t) => t.exactStagingResourceGroup.toLowerCase() === group);
   if (!owner) throw errors.resourceGroupNotFound(r.params.resourceGroupName);
-  const account = ctx.storage.accounts.accountFor(owner.exactStagingResourceGroup);
+  const account = ctx.storage.accounts.accountOf(owner);
   return {
     status: 200,
     body: {

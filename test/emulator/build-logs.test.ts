@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ContainerClient, type StoragePipelineOptions } from "@azure/storage-blob";
+import { POOL_SIZE } from "../../emulator/storage-accounts";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { arm, frozenClock, settle, templateBody, templatePath, waitFor, type AnyJson, type Arm } from "./util";
 
@@ -91,6 +92,20 @@ describe("emulator: staging storage and build logs (Azurite)", function () {
     await settle(a, await a.request("DELETE", templatePath(sub, "rg", "listed")));
     const gone = await a.request("GET", `${staging}/providers/Microsoft.Storage/storageAccounts?${STORAGE_API}`);
     assert.equal(gone.status, 404);
+  });
+
+  it("gives each template's staging group an account no other template has, as the service makes one per group", async () => {
+    // Hashing groups into the pool gave two of a few templates the same account 1 time in 32 per pair, and each found
+    // the other's logs there; a full pool of templates shows every account taken once.
+    const names = Array.from({ length: POOL_SIZE }, (_, i) => `own-account-${i}`);
+    const accounts = new Set<string>();
+    for (const name of names) {
+      const staging: string = (await created(name)).properties.exactStagingResourceGroup;
+      const listed = await a.request("GET", `${staging}/providers/Microsoft.Storage/storageAccounts?${STORAGE_API}`);
+      accounts.add(listed.body.value[0].name);
+    }
+    assert.equal(accounts.size, POOL_SIZE);
+    for (const name of names) await settle(a, await a.request("DELETE", templatePath(sub, "rg", name)));
   });
 
   it("a failing build's log ends with the chosen customizer's output and errors; the status points at it", async () => {
