@@ -46,11 +46,7 @@ export class BuildLogWriter {
   private async write(key: string, t: TemplateRecord, run: RunRecord, now: number): Promise<void> {
     const lines = packerLog(t, run);
     const due = lines.filter((l) => l.at <= now).length;
-    const blob = await this.storage.appendBlob(
-      this.storage.accounts.accountOf(t),
-      LOG_CONTAINER,
-      logBlobName(t, run),
-    );
+    const blob = await this.storage.appendBlob(this.storage.accounts.accountOf(t), LOG_CONTAINER, logBlobName(t, run));
     let written = this.written.get(key);
     if (written === undefined) {
       const length = await blob.getProperties({ abortSignal: this.storage.stopping }).then(

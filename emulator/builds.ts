@@ -89,9 +89,7 @@ function planFailure(ctx: EmulatorContext, t: TemplateRecord, run: RunRecord, fa
   if (failure.output) run.failOutput = failure.output;
   const error = {
     code: "PackerBuildFailed",
-    message:
-      failure.message ??
-      packerFailureMessage(t, run, ctx.storage.accounts.accountOf(t).name),
+    message: failure.message ?? packerFailureMessage(t, run, ctx.storage.accounts.accountOf(t).name),
   };
   // lastRunStatus.message carries the code too, as the service's does; a message given by the fault is shown as is.
   run.failMessage = failure.message ?? `${error.code}: ${error.message}`;
