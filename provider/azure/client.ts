@@ -10,6 +10,7 @@ import { pollIntervalMs, retrySettings } from "./tuning";
 import { type Env, resolveAzureSettings, SETTINGS, setting, type StackConfig, withStackConfig } from "./credentials";
 import { userAgentOptions, userAgentPrefix } from "./user-agent";
 import { observeResponses } from "./wait";
+import { renewExpiredToken } from "./expired-token";
 import { subscriptionGuid } from "../codecs/ids";
 
 /** One place a token can come from, as listed in authentication errors; `credential` is unset when not configured. */
@@ -266,14 +267,17 @@ export function connect(subscriptionId: string, processEnv: Env = process.env): 
       credentials: { scopes: [s.scope] },
       retryOptions: retrySettings(env),
       userAgentOptions: userAgentOptions(),
-      additionalPolicies: auxiliary.length
-        ? [
-            {
-              policy: auxiliaryAuthenticationHeaderPolicy({ credentials: auxiliary, scopes: [s.scope] }),
-              position: "perRetry",
-            },
-          ]
-        : [],
+      additionalPolicies: [
+        { policy: renewExpiredToken(credential, [s.scope]), position: "perRetry" },
+        ...(auxiliary.length
+          ? [
+              {
+                policy: auxiliaryAuthenticationHeaderPolicy({ credentials: auxiliary, scopes: [s.scope] }),
+                position: "perRetry" as const,
+              },
+            ]
+          : []),
+      ],
     });
     client.pipeline.addPolicy(observeResponses);
     connection = { client, credential, endpoint: s.endpoint, pollIntervalMs: pollIntervalMs(env) };

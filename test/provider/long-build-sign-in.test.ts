@@ -298,6 +298,27 @@ describe("sign-in across a build longer than several token lifetimes", function 
     });
   });
 
+  it("an access token that expires on its way to ARM: a token asked for afresh and the request sent once more", async () => {
+    const name = "expired-on-the-way";
+    signInWith(secret());
+    const created = await provider.create(await checked(name));
+    // Held at the front door longer than a token lives: whatever token the request carries has expired when ARM checks it.
+    await emu.admin.injectFault({
+      method: "GET",
+      path: `/imageTemplates/${name}$`,
+      kind: "slow",
+      delayMs: (LIFETIME_SECONDS + 1) * 1000,
+    });
+    await emu.admin.clearRequests();
+    const { props } = await provider.read(created.id, created.outs as Bag);
+    assert.equal(props?.imageTemplateName, name);
+    const reads = (await emu.admin.requests()).filter((r) => r.method === "GET" && r.path.endsWith(`/${name}`));
+    assert.deepEqual(
+      reads.map((r) => r.status),
+      [401, 200],
+    );
+  });
+
   it("a static ARM_OIDC_TOKEN that expires mid-wait: one actionable line, the template recorded; the next up takes the build", async () => {
     const name = "static-oidc";
     const { id, olds, news } = await templateOwingABuild(name);
