@@ -1,17 +1,19 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** This file's temporary folders (an empty PATH, an `az`), removed after it. */
+let scratch: string;
 
 /** Runs a program that asks for a resource group's id, with exactly these variables (and no `az` unless given). */
 function resolve(env: Record<string, string>): { id?: string; error?: string } {
   const run = spawnSync(
     process.execPath,
     ["-r", "ts-node/register/transpile-only", path.join(__dirname, "fixtures/resource-group-id.ts")],
-    { encoding: "utf8", cwd: ROOT, env: { PATH: mkdtempSync(path.join(tmpdir(), "no-az-")), ...env } },
+    { encoding: "utf8", cwd: ROOT, env: { PATH: path.join(scratch, "empty"), ...env } },
   );
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout.trim().split("\n").pop()!);
@@ -19,7 +21,7 @@ function resolve(env: Record<string, string>): { id?: string; error?: string } {
 
 /** A directory holding an `az` whose `account show` names `subscription`. */
 function azLoggedInTo(subscription: string): string {
-  const bin = mkdtempSync(path.join(tmpdir(), "az-"));
+  const bin = mkdtempSync(path.join(scratch, "az-"));
   writeFileSync(path.join(bin, "az"), `#!/bin/sh\necho '{"id": "${subscription}"}'\n`, { mode: 0o755 });
   return bin;
 }
@@ -29,6 +31,11 @@ describe("resourceGroupId() in a program: the subscription found as ImageTemplat
   const A = "00000000-0000-0000-0000-00000000000a";
   const B = "00000000-0000-0000-0000-00000000000b";
   const C = "00000000-0000-0000-0000-00000000000c";
+  before(() => {
+    scratch = mkdtempSync(path.join(tmpdir(), "resource-group-id-"));
+    mkdirSync(path.join(scratch, "empty"));
+  });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
 
   it("takes AZURE_SUBSCRIPTION_ID, else ARM_SUBSCRIPTION_ID", () => {
     assert.deepEqual(resolve({ AZURE_SUBSCRIPTION_ID: A, ARM_SUBSCRIPTION_ID: B }), {
