@@ -132,7 +132,6 @@ describe("the package, packed and installed outside the repository", function ()
         assert.deepEqual(await templates(suite.emulator), []);
 
         const up = await stack.up();
-        assert.equal(up.summary.result, "succeeded");
         assert.deepEqual(up.summary.resourceChanges, { create: 2 });
         const { templateName, templateId, provisioningState } = up.outputs;
         assert.equal(provisioningState.value, "Succeeded");
@@ -148,8 +147,7 @@ describe("the package, packed and installed outside the repository", function ()
         assert.deepEqual(again.summary.resourceChanges, { same: 2 });
         assert.deepEqual(again.outputs.templateId, templateId);
 
-        const destroy = await stack.destroy();
-        assert.equal(destroy.summary.result, "succeeded");
+        await stack.destroy();
         assert.deepEqual(await templates(suite.emulator), []);
       });
     }

@@ -8,7 +8,8 @@
 import * as assert from "node:assert/strict";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { LocalWorkspace, type Stack, type UpResult } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { engineStack, type EngineStack, type UpRunResult } from "./helpers/engine-stack";
 import { ImageTemplate, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
 import type { ImageTemplateInputs } from "../../provider/image-template/codecs/args";
 import { OUTPUT_KEYS, ARG_ENTRIES } from "../../provider/image-template/properties";
@@ -50,8 +51,8 @@ const neutral = (face: Face, text: string) =>
 describe("the dynamic resource and the plugin: one core, two faces", function () {
   this.timeout(15 * 60_000);
   let suite: EngineSuite;
-  let dynamic: Stack;
-  let plugin: Stack;
+  let dynamic: EngineStack;
+  let plugin: EngineStack;
   let pluginDir: string;
   let step: Step = { sku: "server", tag: { env: "dev" } };
 
@@ -60,7 +61,7 @@ describe("the dynamic resource and the plugin: one core, two faces", function ()
       .filter((r) => r.kind === "arm" && r.method !== "GET" && r.path.toLowerCase().includes(`/${FACES[face]}/`))
       .map((r) => neutral(face, `${r.method} ${r.path}`.toLowerCase()));
 
-  const outputsOf = async (face: Face, stack: Stack) => {
+  const outputsOf = async (face: Face, stack: EngineStack) => {
     const state = await stack.exportStack();
     const template = state.deployment.resources.find((r: { type: string }) => r.type.endsWith("ImageTemplate"));
     const outputs = (template?.outputs ?? {}) as Record<string, unknown>;
@@ -79,11 +80,11 @@ describe("the dynamic resource and the plugin: one core, two faces", function ()
     };
     await writeFile(path.join(pluginDir, "Pulumi.yaml"), yamlProgram(argsOf(subscriptionId, "plugin", step)));
     await suite.emulator.admin.clearRequests();
-    const results: Record<Face, UpResult> = { dynamic: await dynamic.up(), plugin: await plugin.up() };
+    const results: Record<Face, UpRunResult> = { dynamic: await dynamic.up(), plugin: await plugin.up() };
     return results;
   };
 
-  const assertAlike = async (results: Record<Face, UpResult>, changes: Record<string, number>) => {
+  const assertAlike = async (results: Record<Face, UpRunResult>, changes: Record<string, number>) => {
     assert.deepEqual(results.dynamic.summary.resourceChanges, changes, results.dynamic.stdout);
     assert.deepEqual(results.plugin.summary.resourceChanges, changes, results.plugin.stdout);
     assert.deepEqual(await writesOf("plugin"), await writesOf("dynamic"));
@@ -105,9 +106,11 @@ describe("the dynamic resource and the plugin: one core, two faces", function ()
     pluginDir = await mkdtemp(path.join(suite.stateDir, "faces-plugin-"));
     await writeFile(path.join(pluginDir, "Pulumi.yaml"), yamlProgram(argsOf(subscriptionId, "plugin", step)));
     const envVars = { ...suite.envVars, PATH: `${suite.envVars.PATH}${path.delimiter}${PLUGIN_BIN_DIR}` };
-    plugin = await LocalWorkspace.createOrSelectStack(
-      { stackName: STACK, workDir: pluginDir },
-      { pulumiCommand: await pulumiCommand(), envVars },
+    plugin = engineStack(
+      await LocalWorkspace.createOrSelectStack(
+        { stackName: STACK, workDir: pluginDir },
+        { pulumiCommand: await pulumiCommand(), envVars },
+      ),
     );
   });
 

@@ -6,7 +6,8 @@
  * new package has recorded each resource's serialized provider anew (README, Versioning; CHANGELOG).
  */
 import * as assert from "node:assert/strict";
-import type { OpType, Stack } from "@pulumi/pulumi/automation";
+import type { OpType } from "@pulumi/pulumi/automation";
+import type { EngineStack } from "./helpers/engine-stack";
 import { ImageTemplate, ImageTemplateTrigger } from "pulumi-azure-imagebuilder";
 import { templateArgs } from "../fixtures/template-args";
 import { ENSURE_TIMEOUT_MS, pulumiBinDir } from "./helpers/engine";
@@ -38,7 +39,7 @@ const kindOf = (r: StoredResource) => Object.keys(MOVED).find((k) => r.type.ends
 describe("upgrading a stack of a pre-release git install (real engine)", function () {
   this.timeout(5 * 60_000);
   let suite: EngineSuite;
-  let stack: Stack;
+  let stack: EngineStack;
 
   const ours = async (): Promise<StoredResource[]> =>
     ((await stack.exportStack()).deployment.resources ?? []).filter((r: StoredResource) => kindOf(r) !== undefined);

@@ -10,6 +10,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { engineStack } from "./helpers/engine-stack";
 import { ImageTemplate, type ImageTemplateArgs } from "pulumi-azure-imagebuilder";
 import { IMAGE_TEMPLATE_TYPE } from "../../provider/image-template/resource";
 import { templateArgs } from "../fixtures/template-args";
@@ -64,9 +65,11 @@ describe("moving a template from the dynamic resource to the plugin", function (
       cwd: workDir,
       env: { ...process.env, ...envVars },
     });
-    const moved = await LocalWorkspace.createOrSelectStack(
-      { stackName: STACK, workDir },
-      { pulumiCommand: await pulumiCommand(), envVars },
+    const moved = engineStack(
+      await LocalWorkspace.createOrSelectStack(
+        { stackName: STACK, workDir },
+        { pulumiCommand: await pulumiCommand(), envVars },
+      ),
     );
     await suite.emulator.admin.clearRequests();
     const up = await moved.up();
@@ -83,7 +86,7 @@ describe("moving a template from the dynamic resource to the plugin", function (
     assert.equal(owner(after.tags?.[OWNER_TAG]), owner(before.tags?.[OWNER_TAG]), "the same resource's marker");
     assert.notEqual(after.tags?.[OWNER_TAG], before.tags?.[OWNER_TAG], "rewritten by the plugin's adoption");
 
-    assert.equal((await moved.destroy()).summary.result, "succeeded");
+    await moved.destroy();
     assert.deepEqual(await templates(suite.emulator), []);
     await moved.workspace.removeStack(STACK);
   });

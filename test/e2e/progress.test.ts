@@ -6,7 +6,8 @@
  */
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import type { DiagnosticEvent, EngineEvent, PulumiFn, Stack } from "@pulumi/pulumi/automation";
+import type { DiagnosticEvent, EngineEvent, PulumiFn } from "@pulumi/pulumi/automation";
+import type { EngineStack } from "./helpers/engine-stack";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
 import { templateArgs } from "../fixtures/template-args";
 import { stepBuildsOnReads } from "../helpers/build-clock";
@@ -63,7 +64,7 @@ interface Run {
 describe("build progress on the template's own row (engine event stream)", function () {
   this.timeout(6 * 60_000);
   let suite: EngineSuite;
-  let stack: Stack;
+  let stack: EngineStack;
   let subscriptionId: string;
   const urnOf = (stackName: string, name: string) =>
     name !== "beta"

@@ -11,7 +11,8 @@
  */
 import * as assert from "node:assert/strict";
 import { OWNER_TAG } from "../../provider/image-template/ownership";
-import type { EngineEvent, OpType, Stack } from "@pulumi/pulumi/automation";
+import type { EngineEvent, OpType } from "@pulumi/pulumi/automation";
+import type { EngineStack } from "./helpers/engine-stack";
 import * as pulumi from "@pulumi/pulumi";
 import { ImageTemplate } from "pulumi-azure-imagebuilder";
 import { templateArgs } from "../fixtures/template-args";
@@ -45,7 +46,7 @@ function stepRecorder(): { onEvent: (e: EngineEvent) => void; steps: OpType[] } 
 describe("pulumi up --replace of an autonamed template (real engine)", function () {
   this.timeout(5 * 60_000);
   let suite: EngineSuite;
-  let stack: Stack;
+  let stack: EngineStack;
   let subscriptionId: string;
   let urn: string;
   let name: string;

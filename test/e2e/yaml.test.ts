@@ -8,7 +8,8 @@
 import * as assert from "node:assert/strict";
 import { cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
+import { engineStack, type EngineStack } from "./helpers/engine-stack";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { ENSURE_TIMEOUT_MS, newStateDir, pulumiBinDir, pulumiCommand, removeStateDir } from "./helpers/engine";
 import { EXAMPLES_DIR } from "./helpers/examples";
@@ -23,7 +24,7 @@ describe("examples/yaml: a Pulumi YAML program through the plugin", function () 
   this.timeout(10 * 60_000);
   let emulator: TestEmulator;
   let stateDir: string;
-  let stack: Stack;
+  let stack: EngineStack;
   let rgId: string;
   const templateRequests = async (method: string, suffix = "") =>
     (await emulator.admin.requests()).filter(
@@ -39,9 +40,11 @@ describe("examples/yaml: a Pulumi YAML program through the plugin", function () 
     await installPluginTarball(envVars);
     const workDir = await mkdtemp(path.join(stateDir, "yaml-"));
     await cp(path.join(EXAMPLES_DIR, "yaml"), workDir, { recursive: true });
-    stack = await LocalWorkspace.createOrSelectStack(
-      { stackName: STACK, workDir },
-      { pulumiCommand: await pulumiCommand(), envVars },
+    stack = engineStack(
+      await LocalWorkspace.createOrSelectStack(
+        { stackName: STACK, workDir },
+        { pulumiCommand: await pulumiCommand(), envVars },
+      ),
     );
     rgId = `/subscriptions/${emulator.subscriptionId}/resourceGroups/${RG}`;
     await stack.setAllConfig({
@@ -113,8 +116,7 @@ describe("examples/yaml: a Pulumi YAML program through the plugin", function () 
   });
 
   it("destroys the template", async () => {
-    const destroy = await stack.destroy();
-    assert.equal(destroy.summary.result, "succeeded");
+    await stack.destroy();
     assert.deepEqual(await templates(emulator), []);
     await stack.workspace.removeStack(STACK);
   });
@@ -122,9 +124,11 @@ describe("examples/yaml: a Pulumi YAML program through the plugin", function () 
   it("an explicit provider takes its settings from its arguments, with none in the stack's azure-imagebuilder:*", async () => {
     const workDir = await mkdtemp(path.join(stateDir, "explicit-"));
     await writeFile(path.join(workDir, "Pulumi.yaml"), explicitProviderProgram(rgId));
-    const explicit = await LocalWorkspace.createOrSelectStack(
-      { stackName: STACK, workDir },
-      { pulumiCommand: await pulumiCommand(), envVars: await pluginEngineEnv(stateDir, emulator, false) },
+    const explicit = engineStack(
+      await LocalWorkspace.createOrSelectStack(
+        { stackName: STACK, workDir },
+        { pulumiCommand: await pulumiCommand(), envVars: await pluginEngineEnv(stateDir, emulator, false) },
+      ),
     );
     await explicit.setAllConfig({
       tenantId: { value: emulator.tenantId },
@@ -136,8 +140,7 @@ describe("examples/yaml: a Pulumi YAML program through the plugin", function () 
     assert.deepEqual(up.summary.resourceChanges, { create: 3 }, up.stdout);
     const [template] = await templates(emulator);
     assert.equal(template.id.toLowerCase(), String(up.outputs.templateId.value).toLowerCase());
-    const destroy = await explicit.destroy();
-    assert.equal(destroy.summary.result, "succeeded");
+    await explicit.destroy();
     assert.deepEqual(await templates(emulator), []);
     await explicit.workspace.removeStack(STACK);
   });

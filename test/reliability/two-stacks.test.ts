@@ -7,7 +7,7 @@
  * took the template over, after which alpha's destroy deleted it.
  */
 import assert from "node:assert/strict";
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { EngineStack } from "../e2e/helpers/engine-stack";
 import { ImageTemplate, ImageTemplateTrigger } from "pulumi-azure-imagebuilder";
 import type { ImageTemplateInputs } from "pulumi-azure-imagebuilder";
 import { OWNER_TAG } from "../../provider/image-template/ownership";
@@ -31,7 +31,7 @@ describe("reliability: two stacks naming one template (real engine)", function (
   this.timeout(5 * 60_000);
   let suite: EngineSuite;
   const declared: Record<string, Declared> = {};
-  const stacks: Record<string, Stack> = {};
+  const stacks: Record<string, EngineStack> = {};
   /** Writes alpha sent to the template or trigger once beta held it, by kind of write. */
   const sent: Record<string, number> = {};
   let lost = 0;
@@ -100,7 +100,7 @@ describe("reliability: two stacks naming one template (real engine)", function (
     assert.equal(after, before, `beta's template is still beta's (${write})`);
   }
 
-  const fails = async (stack: Stack, options: Parameters<Stack["up"]>[0], pattern: RegExp) => {
+  const fails = async (stack: EngineStack, options: Parameters<EngineStack["up"]>[0], pattern: RegExp) => {
     await assert.rejects(stack.up(options), (e: Error) => {
       assert.match(e.message, pattern);
       return true;

@@ -5,6 +5,7 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { LocalWorkspace, type PulumiFn, type Stack } from "@pulumi/pulumi/automation";
+import { engineStack, type EngineStack } from "./engine-stack";
 import { startTestEmulator, type TestEmulator } from "../../helpers/emulator";
 import { engineEnv, inlineOptions, newStateDir, pulumiCommand, removeStateDir } from "./engine";
 
@@ -14,9 +15,9 @@ export interface EngineSuite {
   /** Automation API `envVars`: offline engine plus the emulator's credentials and endpoints. */
   envVars: Record<string, string>;
   /** An inline-program stack; the program runs in this process, the dynamic provider in the engine's plugin. */
-  inlineStack(projectName: string, stackName: string, program: PulumiFn): Promise<Stack>;
+  inlineStack(projectName: string, stackName: string, program: PulumiFn): Promise<EngineStack>;
   /** A stack of a Pulumi project folder (its Pulumi.yaml and program), run through the language host. */
-  localStack(workDir: string, stackName: string): Promise<Stack>;
+  localStack(workDir: string, stackName: string): Promise<EngineStack>;
   /** The raw checkpoint the file backend wrote for a stack (ciphertext for secrets, exactly as on disk). */
   rawState(projectName: string, stackName: string): Promise<string>;
   tearDown(): Promise<void>;
@@ -35,14 +36,16 @@ export async function startEngineSuite(): Promise<EngineSuite> {
     stateDir,
     envVars,
     inlineStack: async (projectName, stackName, program) =>
-      LocalWorkspace.createStack(
-        { projectName, stackName, program },
-        await inlineOptions(stateDir, projectName, envVars),
+      engineStack(
+        await LocalWorkspace.createStack(
+          { projectName, stackName, program },
+          await inlineOptions(stateDir, projectName, envVars),
+        ),
       ),
     async localStack(workDir, stackName) {
       const stack = await LocalWorkspace.createStack({ stackName, workDir }, await options());
       localStacks.push(stack);
-      return stack;
+      return engineStack(stack);
     },
     rawState: (projectName, stackName) =>
       fs.readFile(path.join(stateDir, "backend", ".pulumi", "stacks", projectName, `${stackName}.json`), "utf8"),
