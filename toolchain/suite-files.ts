@@ -13,7 +13,8 @@ import { RUN_ONCE_SPECS, type Runtime } from "./runtimes";
  * "How long the suite takes"). A file missing here only starts later; one that no longer exists is left out.
  * long-build-sign-in is mostly waiting on 3-s tokens: started last, it was the run's tail. A request CPU starvation
  * delays past its token's end is sent again with a fresh token (provider/azure/expired-token.ts), so it can start
- * beside the largest files.
+ * beside the largest files. The release test (24 s, packing both packages) is the longest of the unit files, which
+ * start last: started last of all, it was the tail once long-build-sign-in was not.
  */
 export const STARTED_FIRST = [
   "test/e2e/upgrade.test.ts",
@@ -26,6 +27,7 @@ export const STARTED_FIRST = [
   "test/e2e/demo.test.ts",
   "test/e2e/toolchain.test.ts",
   "test/e2e/lifecycle.test.ts",
+  "test/unit/release.test.ts",
 ];
 
 /** Every `*.test.ts` under the runtime's folders (relative to root), the longest first; the floor runs the run-once ones. */
