@@ -1,8 +1,9 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { randomUUID, createPublicKey, type KeyObject } from "node:crypto";
-import { SignJWT, jwtVerify, exportJWK, generateKeyPair, importJWK, errors as joseErrors, type JWK } from "jose";
+import { SignJWT, jwtVerify, exportJWK, importJWK, errors as joseErrors, type JWK } from "jose";
 import { ArmError, errors } from "./errors";
+import { type KeyMaterial, newKeyMaterial } from "./keys";
 
 /** The one service principal the emulator knows; persisted so a restart on the same data dir keeps the credentials. */
 export interface Principal {
@@ -66,21 +67,25 @@ export class TokenAuthority {
     readonly defaultLifetimeSeconds: number,
   ) {}
 
-  static async load(dataDir: string, tokenLifetimeSeconds: number): Promise<TokenAuthority> {
+  /** `newKeys` makes the signing key of a data dir that has none yet. */
+  static async load(
+    dataDir: string,
+    tokenLifetimeSeconds: number,
+    newKeys: () => Promise<KeyMaterial> = newKeyMaterial,
+  ): Promise<TokenAuthority> {
     const file = path.join(dataDir, "identity.json");
     let identity: IdentityFile;
     try {
       identity = JSON.parse(await fs.readFile(file, "utf8")) as IdentityFile;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      const { privateKey } = await generateKeyPair("RS256", { extractable: true });
       identity = {
         tenantId: randomUUID(),
         clientId: randomUUID(),
         clientSecret: `emu~${randomUUID()}`,
         objectId: randomUUID(),
         subscriptionId: randomUUID(),
-        signingKey: await exportJWK(privateKey),
+        signingKey: (await newKeys()).signingKey,
       };
       await fs.writeFile(`${file}.tmp`, JSON.stringify(identity), { mode: 0o600 });
       await fs.rename(`${file}.tmp`, file);

@@ -13,6 +13,7 @@ import { StateRepository } from "./store/state-repository";
 import { MANAGED_IDENTITY_PATH, OIDC_REQUEST_PATH } from "./routes";
 import { createServer } from "./server";
 import { loadSignInMaterial } from "./sign-in";
+import { type KeyMaterial, newKeyMaterial } from "./keys";
 import { StagingStorage } from "./staging-storage";
 import { AccountPool } from "./storage-accounts";
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, isLoopback } from "./limits";
@@ -25,6 +26,7 @@ export type { LogShape } from "./packer-log";
 export type { RequestLogEntry, Timing } from "./context";
 export { API_VERSION } from "./service";
 export type { ConnectionLimits } from "./limits";
+export { newKeyMaterial, type KeyMaterial } from "./keys";
 
 export interface EmulatorOptions {
   /** TCP port; 0 (the default) picks a free one. */
@@ -60,6 +62,12 @@ export interface EmulatorOptions {
   files?: Record<string, string | Buffer>;
   /** Connection timeouts and cap (defaults: DEFAULT_CONNECTION_LIMITS in limits.ts). */
   connectionLimits?: Partial<ConnectionLimits>;
+  /**
+   * The RSA keys a new data dir gets, instead of new ones (newKeyMaterial): a process starting many emulators (a test
+   * suite) makes them once. Tenant, client, secrets and TLS key stay each emulator's own; a data dir that has its keys
+   * keeps them.
+   */
+  keys?: KeyMaterial;
 }
 
 export interface RunningEmulator {
@@ -113,12 +121,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const log = options.quiet ? () => undefined : (m: string) => process.stderr.write(`[imagebuilder-emulator] ${m}\n`);
   // What has started so far, ended again if the start fails.
   let stopStorage = async (): Promise<void> => undefined;
+  // Made once, and only when the data dir lacks a key.
+  let made: Promise<KeyMaterial> | undefined;
+  const newKeys = () => (made ??= options.keys ? Promise.resolve(options.keys) : newKeyMaterial());
   try {
     const [tls, auth, repository, signIn, accounts] = await Promise.all([
       loadOrCreateTls(dataDir),
-      TokenAuthority.load(dataDir, options.tokenLifetimeSeconds ?? 3600),
+      TokenAuthority.load(dataDir, options.tokenLifetimeSeconds ?? 3600, newKeys),
       StateRepository.open(path.join(dataDir, "state.json")),
-      loadSignInMaterial(dataDir),
+      loadSignInMaterial(dataDir, newKeys),
       AccountPool.load(dataDir),
     ]);
     const timing: Timing = {

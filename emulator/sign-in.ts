@@ -1,7 +1,8 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import { createHash, createPublicKey, randomUUID, X509Certificate, type KeyObject } from "node:crypto";
-import { selfSigned, validForAnotherDay } from "./tls";
+import { validForAnotherDay } from "./tls";
+import { type KeyMaterial, newKeyMaterial } from "./keys";
 
 /**
  * What the sign-in flows other than the client secret need, kept in the data dir like the secret: the service
@@ -23,15 +24,14 @@ interface Secrets {
   identityHeader: string;
 }
 
-async function loadClientCertificate(file: string): Promise<string> {
+async function loadClientCertificate(file: string, newKeys: () => Promise<KeyMaterial>): Promise<string> {
   try {
     const pem = await fs.readFile(file, "utf8");
     if (validForAnotherDay(pem)) return pem;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  const pems = await selfSigned("imagebuilder-emulator-client", 365);
-  const pem = `${pems.private}${pems.cert}`;
+  const pem = (await newKeys()).clientCertificate;
   await fs.writeFile(`${file}.tmp`, pem, { mode: 0o600 });
   await fs.rename(`${file}.tmp`, file);
   return pem;
@@ -49,10 +49,14 @@ async function loadSecrets(file: string): Promise<Secrets> {
   return secrets;
 }
 
-export async function loadSignInMaterial(dataDir: string): Promise<SignInMaterial> {
+/** `newKeys` makes the client certificate of a data dir that has none yet (or whose certificate expires within a day). */
+export async function loadSignInMaterial(
+  dataDir: string,
+  newKeys: () => Promise<KeyMaterial> = newKeyMaterial,
+): Promise<SignInMaterial> {
   const clientCertificatePath = path.join(dataDir, "client-certificate.pem");
   const [pem, secrets] = await Promise.all([
-    loadClientCertificate(clientCertificatePath),
+    loadClientCertificate(clientCertificatePath, newKeys),
     loadSecrets(path.join(dataDir, "sign-in.json")),
   ]);
   const certificate = pem.slice(pem.indexOf("-----BEGIN CERTIFICATE-----"));

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SignJWT, generateKeyPair } from "jose";
 import { API, emulatorSuite, templateBody, templatePath } from "./util";
+import { startTestEmulator } from "../helpers/emulator";
 
 describe("emulator: authentication and subscription isolation", function () {
   const suite = emulatorSuite();
@@ -35,6 +36,18 @@ describe("emulator: authentication and subscription isolation", function () {
     assert.equal(r.status, 401);
     assert.equal(r.body.error.code, "InvalidAuthenticationToken");
     assert.equal((await withToken("not-a-jwt")).body.error.code, "InvalidAuthenticationToken");
+  });
+
+  it("refuses a token another emulator of this process issued, though test emulators share their signing key", async () => {
+    const other = await startTestEmulator();
+    try {
+      const { accessToken } = await other.admin.issueToken();
+      const r = await withToken(accessToken);
+      assert.equal(r.status, 401);
+      assert.equal(r.body.error.code, "InvalidAuthenticationToken");
+    } finally {
+      await other.stop();
+    }
   });
 
   it("rejects an expired token with 401 ExpiredAuthenticationToken", async () => {

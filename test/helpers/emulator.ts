@@ -20,7 +20,13 @@ import { readFileSync, rmSync } from "node:fs";
 import { ClientSecretCredential } from "@azure/identity";
 import { ImageBuilderClient } from "@azure/arm-imagebuilder";
 import { BlobClient, type StoragePipelineOptions } from "@azure/storage-blob";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator";
+import {
+  newKeyMaterial,
+  startEmulator,
+  type EmulatorOptions,
+  type KeyMaterial,
+  type RunningEmulator,
+} from "../../emulator";
 import { forgetConnections } from "../../provider/azure/client";
 
 export interface TestEmulator extends RunningEmulator {
@@ -38,7 +44,7 @@ export interface TestEmulator extends RunningEmulator {
 
 /**
  * Set by `npm run test:mutation` only (test/mutation/run.ts). Stryker reruns a suite's hooks for every mutant, and
- * starting an emulator (three RSA keys, and an Azurite process once a blob is used) was most of the run's CPU. With
+ * starting an emulator (its keys, and an Azurite process once a blob is used) was most of the run's CPU. With
  * it, stopping a test emulator resets it to a fresh start's state (admin reset) and keeps it for the next start with
  * the same options in this process. Stryker's dry run runs every suite this way before the first mutant, so a test that needed a fresh
  * process would fail there, not count as a kill.
@@ -66,6 +72,13 @@ async function startKept(options: EmulatorOptions): Promise<RunningEmulator> {
   return emu;
 }
 
+/**
+ * The RSA keys of every emulator this process starts (two RSA-2048 keys, up to 0.6 s of CPU, for each of about 90
+ * emulators a floor run starts). Each emulator keeps its own tenant, client, secrets and TLS key, so a token one of
+ * them issued is refused by another.
+ */
+let keys: Promise<KeyMaterial> | undefined;
+
 /** Fast defaults for tests: short LROs and builds, Retry-After 0 so the SDK polls at `poll.updateIntervalInMs`. */
 export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
   const emu = await startOrReuse({
@@ -73,6 +86,7 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
     lroDurationMs: 100,
     buildDurationMs: 600,
     retryAfterSeconds: 0,
+    keys: await (keys ??= newKeyMaterial()),
     ...options,
   });
   const caPem = readFileSync(emu.caCertPath, "utf8");
