@@ -34,6 +34,18 @@ export function scaled(ms: number, intervalMs: number): number {
   return (ms * intervalMs) / DEFAULT_POLL_INTERVAL_MS;
 }
 
+/** The longest timer Node.js keeps: a longer one fires after 1 ms (TimeoutOverflowWarning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A deadline `minutes` from now, for the waits' abort signal. AbortSignal.timeout takes whole milliseconds only: a
+ * fraction of a minute (build.timeoutMinutes 0.1, or what is left of a customTimeouts) gives 6000.000000000001 and it
+ * throws; beyond about 24 days it would fire at once, so the deadline stops there (past any build the service allows).
+ */
+export function deadlineIn(minutes: number): AbortSignal {
+  return AbortSignal.timeout(Math.min(Math.ceil(minutes * 60_000), MAX_TIMER_MS));
+}
+
 /** The pause before the next read of a wait that began `elapsedMs` ago, at the pace `intervalMs`. */
 export function nextPauseMs(elapsedMs: number, intervalMs: number = DEFAULT_POLL_INTERVAL_MS): number {
   const step = SCHEDULE.find((s) => elapsedMs < scaled(s.untilMs, intervalMs)) ?? SCHEDULE[SCHEDULE.length - 1];

@@ -1,6 +1,6 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type { Connection } from "../azure/client";
-import { type Polled, Poller } from "../azure/wait";
+import { deadlineIn, type Polled, Poller } from "../azure/wait";
 import type { ResolvedBuild } from "./build-settings";
 import { describeFailure, isNotFound, serviceError } from "../errors";
 import { label, type TemplateAddress } from "./address";
@@ -227,7 +227,7 @@ export async function runBuild(
   rules: RunRules = {},
 ): Promise<BuildResult> {
   const status = runPoller(c, a, progress, onPoll);
-  const timeout = AbortSignal.timeout(settings.timeoutMinutes * 60_000);
+  const timeout = deadlineIn(settings.timeoutMinutes);
   const before = await status.read();
   // A finished run that is the one owed: nothing to send or wait for.
   const finished =
@@ -303,7 +303,7 @@ export async function afterRunningBuild<T>(
     progress.line(
       `the service refuses ${what} while a build runs: waiting for the build (up to ${timeoutMinutes} minutes)`,
     );
-    const done = await awaitRunningBuild(c, a, progress, AbortSignal.timeout(timeoutMinutes * 60_000));
+    const done = await awaitRunningBuild(c, a, progress, deadlineIn(timeoutMinutes));
     if (!done) {
       throw new Error(
         `${what} was refused while a build ran, and the build was still running after ${timeoutMinutes} minutes; run pulumi up again once it has finished (or cancel it: az image builder cancel -g ${a.resourceGroupName} -n ${a.imageTemplateName}).`,

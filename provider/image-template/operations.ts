@@ -1,7 +1,7 @@
 import type { ImageTemplate } from "@azure/arm-imagebuilder";
 import type * as pulumi from "@pulumi/pulumi";
 import { checkEnv, configureFromStack, connect, type Connection } from "../azure/client";
-import { untilDone } from "../azure/wait";
+import { deadlineIn, untilDone } from "../azure/wait";
 import { describeFailure, isNotFound, provisioningRightsAdvice, serviceError } from "../errors";
 import { type PropertyBag, providerMoved } from "../property-bag";
 import { type DetailedDiffResult, detailOf } from "../property-changes";
@@ -142,7 +142,7 @@ const PROVISIONING_WAIT_MINUTES = 30;
 async function provisioned(c: Connection, a: TemplateAddress, existing: ImageTemplate, hidden: Hidden) {
   const progress = progressFor(hidden, a);
   progress.line(`the template is ${existing.provisioningState} (an earlier run's request): waiting for it to settle`);
-  const done = await awaitProvisioning(c, a, progress, AbortSignal.timeout(PROVISIONING_WAIT_MINUTES * 60_000));
+  const done = await awaitProvisioning(c, a, progress, deadlineIn(PROVISIONING_WAIT_MINUTES));
   if (!done) {
     throw new Error(
       `${label(a)} was still ${existing.provisioningState} after ${PROVISIONING_WAIT_MINUTES} minutes; run pulumi up again once it has settled.`,
@@ -291,7 +291,7 @@ async function deleteTemplate(c: Connection, a: TemplateAddress, stored: Propert
     );
   }
   if (isBuildActive(current)) {
-    const timeout = AbortSignal.timeout(resolveBuild(stored).timeoutMinutes * 60_000);
+    const timeout = deadlineIn(resolveBuild(stored).timeoutMinutes);
     const guard = ownershipGuard(a, ownership, "the cancel of its build");
     const stopped = await cancelAndWait(c, a, progress, timeout, guard);
     if (!stopped) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { mock } from "node:test";
-import { nextPauseMs, Pace, Poller, retryAfterMs, type ResponseHeaders } from "../../provider/azure/wait";
+import { deadlineIn, nextPauseMs, Pace, Poller, retryAfterMs, type ResponseHeaders } from "../../provider/azure/wait";
 
 /** Lets the promise callbacks run that the (fake) timers released. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -275,5 +275,18 @@ describe("Pace and Poller", () => {
       await failing;
       assert.equal(calls, 2);
     });
+  });
+});
+
+describe("deadlineIn (the waits' deadline)", () => {
+  it("takes a fraction of a minute (AbortSignal.timeout refuses a fraction of a millisecond)", () => {
+    // 0.1 * 60_000 is 6000.000000000001; 2036 ms left of a customTimeouts, as minutes and back, is 2036.0000000000002.
+    for (const minutes of [0.1, 2036 / 60_000, 0.07]) assert.equal(deadlineIn(minutes).aborted, false, String(minutes));
+  });
+
+  it("is not yet over for a wait longer than Node.js keeps a timer (which would fire at once)", async () => {
+    const signal = deadlineIn(100_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(signal.aborted, false);
   });
 });
