@@ -23,6 +23,7 @@ import { installAzureCli } from "../helpers/azure-cli";
 import { startTestEmulator, trustEmulatorCertificate, type TestEmulator } from "../helpers/emulator";
 import { templateArgs } from "../fixtures/template-args";
 import type { PartialStateError } from "../helpers/capture";
+import { TYPESCRIPT_ARGS } from "../helpers/transpile";
 import type { RequestLogEntry } from "../../emulator/context";
 
 type Bag = Record<string, unknown>;
@@ -168,7 +169,7 @@ describe("sign-in across a build longer than several token lifetimes", function 
         const inherited = Object.entries(process.env).filter(([k]) => !CREDENTIAL_VARIABLE.test(k));
         const child = fork(UPDATE_PROCESS, {
           cwd: path.resolve(__dirname, "../.."),
-          execArgv: ["-r", "ts-node/register/transpile-only"],
+          execArgv: TYPESCRIPT_ARGS,
           env: {
             ...Object.fromEntries(inherited),
             NODE_EXTRA_CA_CERTS: emu.env.NODE_EXTRA_CA_CERTS,

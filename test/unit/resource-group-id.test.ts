@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { TYPESCRIPT_ARGS } from "../helpers/transpile";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** This file's temporary folders (an empty PATH, an `az`), removed after it. */
@@ -10,11 +11,11 @@ let scratch: string;
 
 /** Runs a program that asks for a resource group's id, with exactly these variables (and no `az` unless given). */
 function resolve(env: Record<string, string>): { id?: string; error?: string } {
-  const run = spawnSync(
-    process.execPath,
-    ["-r", "ts-node/register/transpile-only", path.join(__dirname, "fixtures/resource-group-id.ts")],
-    { encoding: "utf8", cwd: ROOT, env: { PATH: path.join(scratch, "empty"), ...env } },
-  );
+  const run = spawnSync(process.execPath, [...TYPESCRIPT_ARGS, path.join(__dirname, "fixtures/resource-group-id.ts")], {
+    encoding: "utf8",
+    cwd: ROOT,
+    env: { PATH: path.join(scratch, "empty"), ...env },
+  });
   assert.equal(run.status, 0, run.stderr);
   return JSON.parse(run.stdout.trim().split("\n").pop()!);
 }

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { TYPESCRIPT_ARGS } from "../helpers/transpile";
 
 // Pulumi mocks are process-wide state, so the program runs in a child process.
 describe("ImageTemplate resource class", function () {
   this.timeout(60_000);
   const run = spawnSync(
     process.execPath,
-    ["-r", "ts-node/register/transpile-only", path.join(__dirname, "fixtures/resource-under-mocks.ts")],
+    [...TYPESCRIPT_ARGS, path.join(__dirname, "fixtures/resource-under-mocks.ts")],
     { encoding: "utf8", cwd: path.resolve(__dirname, "../..") },
   );
 
